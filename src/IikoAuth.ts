@@ -1,0 +1,150 @@
+/**
+ * The access token. Logs in through `/api/v2/access_token` (or the deprecated
+ * `/api/1/access_token`), reads the lifetime from the JWT `exp` claim, refreshes ahead of it,
+ * makes concurrent callers share one login, and never caches a failed login.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Duration, Effect, Exit, Layer, Redacted, Ref } from "effect"
+import { HttpClient } from "effect/http"
+import type { Endpoint } from "./Endpoint.ts"
+import { IikoConfig, type Resolved } from "./IikoConfig.ts"
+import type { IikoError } from "./IikoError.ts"
+import { accessToken, accessTokenV2 } from "./internal/bootstrap.ts"
+import { decodeResponse, encodeRequest, send, withRetries } from "./internal/pipeline.ts"
+
+/**
+ * The token service used by `IikoClient`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** A valid token: the cached one, or a fresh login shared with every concurrent caller. */
+  readonly token: Effect.Effect<Redacted.Redacted<string>, IikoError>
+  /**
+   * Forgets `rejected` after iiko answered 401 to it, so the next `token` logs in again. A token
+   * that was already replaced is ignored, so a burst of 401s causes one login, not one each.
+   */
+  readonly invalidate: (rejected: Redacted.Redacted<string>) => Effect.Effect<void>
+  /** `false` for a ready token given in the configuration: there is nothing to refresh. */
+  readonly canRefresh: boolean
+}
+
+/**
+ * @since 0.1.0
+ * @category services
+ */
+export class IikoAuth extends Context.Service<IikoAuth, Service>()("effect-iiko/IikoAuth") {}
+
+const DEFAULT_LIFETIME = Duration.hours(1)
+
+/**
+ * Reads the `exp` claim (seconds since the epoch) of a JWT without checking its signature.
+ * `undefined` when the token is not a JWT or has no numeric `exp`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const jwtExpiry = (token: string): Date | undefined => {
+  const payload = token.split(".")[1]
+  if (payload === undefined) return undefined
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"))
+    const exp = typeof claims === "object" && claims !== null ? (claims as { exp?: unknown }).exp : undefined
+    return typeof exp === "number" && Number.isFinite(exp) ? new Date(exp * 1000) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+interface Issued {
+  readonly token: Redacted.Redacted<string>
+  /** How long to keep the token before logging in again. */
+  readonly keepFor: Duration.Duration
+}
+
+/**
+ * How long to use a token issued at `now`: until `refreshAhead` before `exp` (1 hour when the
+ * token carries none), but at least half its lifetime so a short-lived token is not refetched on
+ * every call.
+ */
+const keepFor = (config: Resolved, token: string, now: number): Duration.Duration => {
+  const expiry = jwtExpiry(token)
+  const lifetime = expiry === undefined ? Duration.toMillis(DEFAULT_LIFETIME) : expiry.getTime() - now
+  const ahead = Duration.toMillis(config.refreshAhead)
+  return Duration.millis(Math.max(lifetime / 2, lifetime - ahead, 0))
+}
+
+const loginRequest = (config: Resolved): { endpoint: Endpoint; body: unknown } | undefined => {
+  const credentials = config.credentials
+  switch (credentials._tag) {
+    case "V2":
+      return {
+        endpoint: accessTokenV2,
+        body: {
+          appId: Redacted.value(credentials.appId),
+          clientSecret: Redacted.value(credentials.clientSecret),
+          apiKey: Redacted.value(credentials.apiKey)
+        }
+      }
+    case "V1":
+      return { endpoint: accessToken, body: { apiLogin: Redacted.value(credentials.apiLogin) } }
+    case "Token":
+      return undefined
+  }
+}
+
+const login = (http: HttpClient.HttpClient, config: Resolved, endpoint: Endpoint, body: unknown) =>
+  Effect.gen(function*() {
+    const json = yield* encodeRequest(endpoint, body)
+    const response = yield* withRetries(
+      config,
+      endpoint,
+      config.maxRetries,
+      send(http, config, { endpoint, json, token: undefined, timeout: config.timeout })
+    )
+    const { token } = yield* decodeResponse(endpoint, response)
+    const now = yield* Clock.currentTimeMillis
+    return { token: Redacted.make(token), keepFor: keepFor(config, token, now) } satisfies Issued
+  }).pipe(Effect.withSpan(`iiko.${endpoint.name}`, { attributes: { "iiko.operation": endpoint.name } }))
+
+/**
+ * Builds the service from `IikoConfig` and an `HttpClient`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<Service, never, IikoConfig | HttpClient.HttpClient> = Effect.gen(function*() {
+  const config = yield* IikoConfig
+  const http = yield* HttpClient.HttpClient
+  const request = loginRequest(config)
+  if (request === undefined) {
+    const fixed = config.credentials._tag === "Token" ? config.credentials.token : Redacted.make("")
+    return { token: Effect.succeed(fixed), invalidate: () => Effect.void, canRefresh: false }
+  }
+  const [cached, forget] = yield* Effect.cachedInvalidateWithTTL(
+    login(http, config, request.endpoint, request.body),
+    (exit: Exit.Exit<Issued, IikoError>) => Exit.isSuccess(exit) ? exit.value.keepFor : Duration.zero
+  )
+  const current = yield* Ref.make<Redacted.Redacted<string> | undefined>(undefined)
+  const token = cached.pipe(
+    Effect.tap((issued) => Ref.set(current, issued.token)),
+    Effect.map((issued) => issued.token)
+  )
+  const invalidate = (rejected: Redacted.Redacted<string>) =>
+    Ref.get(current).pipe(Effect.flatMap((latest) =>
+      latest !== undefined && Redacted.value(latest) === Redacted.value(rejected)
+        ? Ref.set(current, undefined).pipe(Effect.andThen(forget))
+        : Effect.void
+    ))
+  return { token, invalidate, canRefresh: true }
+})
+
+/**
+ * The token service; needs `IikoConfig` and an `HttpClient`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<IikoAuth, never, IikoConfig | HttpClient.HttpClient> = Layer.effect(IikoAuth, make)

@@ -1,0 +1,226 @@
+/**
+ * The request pipeline every iiko operation goes through: validate and encode the body, attach
+ * the token and `Timeout`, classify the response, decode it, retry what is safe to retry, and
+ * trace the call. Endpoint functions (`Iiko.organizations`, …) are thin wrappers over
+ * {@link Service.execute}.
+ *
+ * @since 0.1.0
+ */
+import { type Config, Context, Duration, Effect, Layer, type Redacted } from "effect"
+import { HttpClient } from "effect/http"
+import type { Endpoint } from "./Endpoint.ts"
+import * as IikoAuth from "./IikoAuth.ts"
+import * as IikoConfig from "./IikoConfig.ts"
+import type { IikoError } from "./IikoError.ts"
+import { decodeResponse, encodeRequest, send, withRetries } from "./internal/pipeline.ts"
+
+/**
+ * Per-call overrides.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CallOptions {
+  /** The server-side `Timeout` for this call (the HTTP timeout follows it). */
+  readonly timeout?: Duration.Input | undefined
+  /** Retries after transient failures for this call; only reads are ever retried. */
+  readonly maxRetries?: number | undefined
+}
+
+/**
+ * Per-call overrides that also ask for the undecoded JSON body.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RawCallOptions extends CallOptions {
+  /** Return the JSON exactly as iiko sent it, without decoding (unknown fields kept). */
+  readonly raw: true
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** Runs one operation and decodes its response. */
+  readonly execute: <Request extends Endpoint["request"], Response extends Endpoint["response"]>(
+    endpoint: Endpoint<Request, Response>,
+    body: Request["Type"],
+    options?: CallOptions
+  ) => Effect.Effect<Response["Type"], IikoError>
+  /** Runs one operation and returns the JSON body without decoding it. */
+  readonly executeRaw: (endpoint: Endpoint, body: unknown, options?: CallOptions) => Effect.Effect<unknown, IikoError>
+}
+
+/**
+ * @since 0.1.0
+ * @category services
+ */
+export class IikoClient extends Context.Service<IikoClient, Service>()("effect-iiko/IikoClient") {}
+
+/** Span attributes naming the organization(s) a call is about; never a credential. */
+const organizationAttributes = (body: unknown): Record<string, string> => {
+  if (typeof body !== "object" || body === null) return {}
+  const { organizationId, organizationIds } = body as { organizationId?: unknown; organizationIds?: unknown }
+  if (typeof organizationId === "string") return { "iiko.organization_id": organizationId }
+  if (Array.isArray(organizationIds)) return { "iiko.organization_id": organizationIds.join(",") }
+  return {}
+}
+
+const annotateCorrelation = (json: unknown) =>
+  typeof json === "object" && json !== null && typeof (json as { correlationId?: unknown }).correlationId === "string"
+    ? Effect.annotateCurrentSpan("iiko.correlation_id", (json as { correlationId: string }).correlationId)
+    : Effect.void
+
+/**
+ * Builds the service from `IikoConfig`, `IikoAuth` and an `HttpClient`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<Service, never, IikoConfig.IikoConfig | IikoAuth.IikoAuth | HttpClient.HttpClient> =
+  Effect.gen(function*() {
+    const config = yield* IikoConfig.IikoConfig
+    const auth = yield* IikoAuth.IikoAuth
+    const http = yield* HttpClient.HttpClient
+
+    const attempt = (endpoint: Endpoint, json: unknown, options: CallOptions | undefined) => {
+      const timeout = options?.timeout === undefined ? config.timeout : Duration.fromInputUnsafe(options.timeout)
+      const maxRetries = options?.maxRetries ?? config.maxRetries
+      const once = (token: Effect.Effect<Redacted.Redacted<string> | undefined, IikoError>) =>
+        token.pipe(Effect.flatMap((value) =>
+          withRetries(config, endpoint, maxRetries, send(http, config, { endpoint, json, token: value, timeout }))
+        ))
+      if (!endpoint.authenticated) return once(Effect.succeed(undefined))
+      return auth.token.pipe(Effect.flatMap((token) =>
+        once(Effect.succeed(token)).pipe(
+          Effect.catchReason("IikoError", "Unauthorized", (_, error) =>
+            auth.canRefresh
+              ? auth.invalidate(token).pipe(Effect.andThen(once(auth.token)))
+              : Effect.fail(error))
+        )
+      ))
+    }
+
+    const executeRaw = (endpoint: Endpoint, body: unknown, options?: CallOptions) =>
+      encodeRequest(endpoint, body).pipe(
+        Effect.flatMap((json) => attempt(endpoint, json, options)),
+        Effect.tap(annotateCorrelation),
+        Effect.tapError((error) =>
+          error.correlationId === undefined
+            ? Effect.void
+            : Effect.annotateCurrentSpan("iiko.correlation_id", error.correlationId)
+        ),
+        Effect.withSpan(`iiko.${endpoint.name}`, {
+          kind: "client",
+          attributes: {
+            "iiko.operation": endpoint.name,
+            "iiko.side_effect": endpoint.sideEffect,
+            ...organizationAttributes(body)
+          }
+        })
+      )
+
+    const execute = <Request extends Endpoint["request"], Response extends Endpoint["response"]>(
+      endpoint: Endpoint<Request, Response>,
+      body: Request["Type"],
+      options?: CallOptions
+    ): Effect.Effect<Response["Type"], IikoError> =>
+      executeRaw(endpoint, body, options).pipe(Effect.flatMap((json) => decodeResponse(endpoint, json)))
+
+    return IikoClient.of({ execute, executeRaw })
+  })
+
+/**
+ * The client alone, from services provided elsewhere (for a custom `IikoAuth`, say).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWithoutDependencies: Layer.Layer<
+  IikoClient,
+  never,
+  IikoConfig.IikoConfig | IikoAuth.IikoAuth | HttpClient.HttpClient
+> = Layer.effect(IikoClient, make)
+
+/**
+ * The client with its token service and configuration, from explicit options. The application
+ * chooses the transport by providing an `HttpClient` (`FetchHttpClient.layer`,
+ * `NodeHttpClient.layerNodeHttp`, the emulator, a test double).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { Iiko, IikoClient, IikoConfig } from "effect-iiko"
+ *
+ * const IikoLive = IikoClient.layer({ credentials: IikoConfig.v1("my-api-login") }).pipe(
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * const program = Iiko.organizations({}).pipe(Effect.provide(IikoLive))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: IikoConfig.Options
+): Layer.Layer<IikoClient | IikoAuth.IikoAuth | IikoConfig.IikoConfig, never, HttpClient.HttpClient> =>
+  withDependencies(IikoConfig.layer(options))
+
+/**
+ * Like {@link layer}, with the configuration read from `IIKO_*` variables through effect's
+ * `Config` (see `IikoConfig.layerConfig`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  overrides?: Omit<IikoConfig.Options, "credentials"> | undefined
+): Layer.Layer<
+  IikoClient | IikoAuth.IikoAuth | IikoConfig.IikoConfig,
+  Config.ConfigError,
+  HttpClient.HttpClient
+> => withDependencies(IikoConfig.layerConfig(overrides))
+
+const withDependencies = <E>(config: Layer.Layer<IikoConfig.IikoConfig, E>) =>
+  layerWithoutDependencies.pipe(
+    Layer.provideMerge(IikoAuth.layer),
+    Layer.provideMerge(config)
+  )
+
+// =============================================================================
+// Endpoint functions
+// =============================================================================
+
+type BodyArguments<Request> = {} extends Request ? [body?: Request, options?: CallOptions]
+  : [body: Request, options?: CallOptions]
+
+/**
+ * An endpoint function: call it with the request body (omittable when every field is optional)
+ * and optional {@link CallOptions}; pass `{ raw: true }` to get the undecoded JSON.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Operation<E extends Endpoint> {
+  (body: E["request"]["Type"], options: RawCallOptions): Effect.Effect<unknown, IikoError, IikoClient>
+  (...args: BodyArguments<E["request"]["Type"]>): Effect.Effect<E["response"]["Type"], IikoError, IikoClient>
+  /** The descriptor this function runs. */
+  readonly endpoint: E
+}
+
+/**
+ * Turns a descriptor into its endpoint function. Generated code calls this once per operation.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const operation = <E extends Endpoint>(endpoint: E): Operation<E> => {
+  const call = (body?: unknown, options?: CallOptions & { readonly raw?: boolean }) =>
+    IikoClient.use((client) =>
+      options?.raw === true ? client.executeRaw(endpoint, body, options) : client.execute(endpoint, body, options)
+    )
+  return Object.assign(call, { endpoint }) as unknown as Operation<E>
+}

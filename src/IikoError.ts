@@ -1,0 +1,289 @@
+/**
+ * The one error every iiko operation fails with. What went wrong is in `reason`, a tagged union
+ * that can be matched with `Effect.catchReason("IikoError", "RateLimited", …)`; the error itself
+ * carries what iiko support asks for (operation, HTTP status, `correlationId`) and its message
+ * names all of it.
+ *
+ * @since 0.1.0
+ */
+import { Duration, Schema } from "effect"
+
+// =============================================================================
+// Reasons
+// =============================================================================
+
+/**
+ * The request was rejected by iiko as invalid (400, 405, 409, 422 and other 4xx without a more
+ * specific reason). iiko also reports feature gates (`DRAFTS_DISABLED`) and "customer not found"
+ * (`Validation_IncorrectPhone`) this way: look at `IikoError.code`.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class BadRequest extends Schema.TaggedClass<BadRequest>()("BadRequest", {}) {
+  /** Repeating the same request gives the same answer. */
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * The request never left: the body failed validation against the operation's request schema.
+ * `issue` names the offending field.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class InvalidRequest extends Schema.TaggedClass<InvalidRequest>()("InvalidRequest", {
+  issue: Schema.String
+}) {
+  /** Fix the input first. */
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * 401 after the one token refresh and replay the client allows, or a failed login. Usually wrong
+ * or revoked credentials; retrying can get the API login blocked.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class Unauthorized extends Schema.TaggedClass<Unauthorized>()("Unauthorized", {}) {
+  /** Never retried: a credential problem does not fix itself. */
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * 403: the credentials are valid but not entitled (for example inventory/finance reads with a
+ * v1 `apiLogin` token).
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class Forbidden extends Schema.TaggedClass<Forbidden>()("Forbidden", {}) {
+  /** Needs a different credential. */
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * 404 from iiko.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class NotFound extends Schema.TaggedClass<NotFound>()("NotFound", {}) {
+  /** The entity will not appear by asking again. */
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * 408: iiko Cloud did not get an answer from the restaurant terminal within the `Timeout`
+ * header. For a write the terminal may still have acted.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class TerminalTimeout extends Schema.TaggedClass<TerminalTimeout>()("TerminalTimeout", {}) {
+  /** Retryable for reads; the client never repeats a write on it. */
+  get isRetryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * 410: the `correlationId` is no longer known to `commands/status`. Do not ask for it again.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class Gone extends Schema.TaggedClass<Gone>()("Gone", {}) {
+  /** The answer will not change. */
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * 429: the restriction group's limit was hit. `retryAfter` is iiko's `Retry-After` when sent.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class RateLimited extends Schema.TaggedClass<RateLimited>()("RateLimited", {
+  retryAfter: Schema.optionalKey(Schema.Duration)
+}) {
+  /** Retryable after the pause; the server did not act on the request. */
+  get isRetryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * 5xx from iiko.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class ServerError extends Schema.TaggedClass<ServerError>()("ServerError", {}) {
+  /** Retryable for reads; a write may have been applied before the failure. */
+  get isRetryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * The HTTP exchange itself failed: connection refused or reset, DNS, or the HTTP timeout ran out.
+ * `detail` says which, without any header or body.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class Transport extends Schema.TaggedClass<Transport>()("Transport", {
+  detail: Schema.String
+}) {
+  /** Retryable for reads; a write may have reached iiko. */
+  get isRetryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * A success status with a body that is not JSON or does not match the operation's response
+ * schema. `issue` names the field.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export class InvalidResponse extends Schema.TaggedClass<InvalidResponse>()("InvalidResponse", {
+  issue: Schema.String
+}) {
+  /** The same request will most likely get the same body. */
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * Every reason an iiko call can fail for.
+ *
+ * @since 0.1.0
+ * @category reasons
+ */
+export const IikoErrorReason = Schema.Union([
+  BadRequest,
+  InvalidRequest,
+  Unauthorized,
+  Forbidden,
+  NotFound,
+  TerminalTimeout,
+  Gone,
+  RateLimited,
+  ServerError,
+  Transport,
+  InvalidResponse
+])
+
+/**
+ * @since 0.1.0
+ * @category reasons
+ */
+export type IikoErrorReason = typeof IikoErrorReason.Type
+
+// =============================================================================
+// Error
+// =============================================================================
+
+/**
+ * The error of every iiko operation.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Iiko } from "effect-iiko"
+ *
+ * const organizations = Iiko.organizations({}).pipe(
+ *   Effect.catchReason("IikoError", "RateLimited", (reason) =>
+ *     Effect.logWarning(`rate limited, retry after ${reason.retryAfter}`).pipe(Effect.as({ organizations: [] }))
+ *   )
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class IikoError extends Schema.TaggedError<IikoError>()("IikoError", {
+  /** The operation name, e.g. `deliveriesCreate`. */
+  operation: Schema.String,
+  reason: IikoErrorReason,
+  /** HTTP status, when a response arrived. */
+  status: Schema.optionalKey(Schema.Number),
+  /** iiko's operation id, to quote to iiko support. */
+  correlationId: Schema.optionalKey(Schema.String),
+  /** iiko's human-readable description (`errorDescription` or `message`). */
+  description: Schema.optionalKey(Schema.String),
+  /** iiko's error code (`error`), e.g. `DuplicatedOrderId`; an open set. */
+  code: Schema.optionalKey(Schema.String)
+}) {
+  /** Whether the failure is transient in general; the client also weighs the operation's side effect. */
+  get isRetryable(): boolean {
+    return this.reason.isRetryable
+  }
+
+  override get message(): string {
+    const parts = [
+      `${this.operation}: ${this.reason._tag}`,
+      this.status === undefined ? undefined : `HTTP ${this.status}`,
+      this.code,
+      this.description ?? detailOf(this.reason),
+      this.correlationId === undefined ? undefined : `correlationId ${this.correlationId}`
+    ]
+    return parts.filter((part) => part !== undefined && part !== "").join(" — ")
+  }
+}
+
+const detailOf = (reason: IikoErrorReason): string | undefined => {
+  switch (reason._tag) {
+    case "InvalidRequest":
+    case "InvalidResponse":
+      return reason.issue
+    case "Transport":
+      return reason.detail
+    case "RateLimited":
+      return reason.retryAfter === undefined ? undefined : `retry after ${Duration.format(reason.retryAfter)}`
+    default:
+      return undefined
+  }
+}
+
+/**
+ * The reason for an HTTP error status.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const reasonForStatus = (status: number, retryAfter: Duration.Duration | undefined): IikoErrorReason => {
+  switch (status) {
+    case 401:
+      return new Unauthorized()
+    case 403:
+      return new Forbidden()
+    case 404:
+      return new NotFound()
+    case 408:
+      return new TerminalTimeout()
+    case 410:
+      return new Gone()
+    case 429:
+      return new RateLimited(retryAfter === undefined ? {} : { retryAfter })
+    default:
+      return status >= 500 ? new ServerError() : new BadRequest()
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * One HTTP exchange with iiko and the retry loop around it. Shared by `IikoAuth` (the token
+ * call) and `IikoClient` (everything else), so both classify and retry the same way.
+ *
+ * @internal
+ */
+import { Clock, Duration, Effect, Random, Redacted, Schema, SchemaIssue } from "effect"
+import {
+  HttpClient,
+  type HttpClientError,
+  HttpClientRequest,
+  type HttpClientResponse
+} from "effect/http"
+import type { Endpoint } from "../Endpoint.ts"
+import { isIdempotent } from "../Endpoint.ts"
+import type { Resolved } from "../IikoConfig.ts"
+import {
+  IikoError,
+  type IikoErrorReason,
+  InvalidRequest,
+  InvalidResponse,
+  reasonForStatus,
+  Transport
+} from "../IikoError.ts"
+
+/** @internal */
+export interface Attempt {
+  readonly endpoint: Endpoint
+  readonly json: unknown
+  readonly token: Redacted.Redacted<string> | undefined
+  readonly timeout: Duration.Duration
+}
+
+const formatIssue = SchemaIssue.makeFormatterDefault()
+
+const fail = (endpoint: Endpoint, reason: IikoErrorReason, extra?: Partial<ErrorDetails>) =>
+  Effect.fail(new IikoError({ operation: endpoint.name, reason, ...extra }))
+
+interface ErrorDetails {
+  readonly status: number
+  readonly correlationId: string
+  readonly description: string
+  readonly code: string
+}
+
+/**
+ * Validates and encodes a request body. Unknown keys are an error: a typo must not be dropped
+ * silently and sent as a different request.
+ *
+ * @internal
+ */
+export const encodeRequest = (endpoint: Endpoint, body: unknown): Effect.Effect<unknown, IikoError> =>
+  Schema.encodeUnknownEffect(endpoint.request)(body ?? {}, { onExcessProperty: "error", errors: "all" }).pipe(
+    Effect.catchTag("SchemaError", (error) =>
+      fail(endpoint, new InvalidRequest({ issue: formatIssue(error.issue) })))
+  )
+
+/**
+ * Decodes a success body. Unknown keys are dropped, never an error.
+ *
+ * @internal
+ */
+export const decodeResponse = <A>(
+  endpoint: Endpoint<any, Schema.Codec<A, any>>,
+  json: unknown
+): Effect.Effect<A, IikoError> =>
+  Schema.decodeUnknownEffect(endpoint.response)(json).pipe(
+    Effect.catchTag("SchemaError", (error) =>
+      fail(endpoint, new InvalidResponse({ issue: formatIssue(error.issue) }), correlationOf(json)))
+  )
+
+const correlationOf = (json: unknown): Partial<ErrorDetails> => {
+  const id = isRecord(json) ? json["correlationId"] : undefined
+  return typeof id === "string" ? { correlationId: id } : {}
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+const buildRequest = (config: Resolved, attempt: Attempt): HttpClientRequest.HttpClientRequest => {
+  const { endpoint, json, token, timeout } = attempt
+  let request = HttpClientRequest.make(endpoint.method)(config.baseUrl + endpoint.path).pipe(
+    HttpClientRequest.acceptJson
+  )
+  if (endpoint.family === "transport") {
+    request = HttpClientRequest.setHeader(request, "Timeout", String(Math.ceil(Duration.toSeconds(timeout))))
+  }
+  if (token !== undefined) request = HttpClientRequest.bearerToken(request, token)
+  return endpoint.method === "GET" ? request : HttpClientRequest.bodyJsonUnsafe(request, json)
+}
+
+const parseJson = (text: string): unknown => {
+  if (text.trim() === "") return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return ParseFailure
+  }
+}
+
+const ParseFailure: unique symbol = Symbol("ParseFailure")
+
+const transportFailure = (endpoint: Endpoint, error: HttpClientError.HttpClientError) => {
+  const cause = "cause" in error.reason ? error.reason.cause : undefined
+  const detail = cause instanceof Error ? `${error.reason._tag}: ${cause.message}` : error.reason._tag
+  return fail(endpoint, new Transport({ detail }))
+}
+
+/**
+ * Parses `Retry-After` (seconds or an HTTP date).
+ *
+ * @internal
+ */
+export const parseRetryAfter = (header: string | undefined, nowMillis: number): Duration.Duration | undefined => {
+  if (header === undefined || header.trim() === "") return undefined
+  const seconds = Number(header)
+  if (Number.isFinite(seconds)) return Duration.seconds(Math.max(0, seconds))
+  const date = Date.parse(header)
+  return Number.isNaN(date) ? undefined : Duration.millis(Math.max(0, date - nowMillis))
+}
+
+const stringField = (body: Record<string, unknown>, key: string): string | undefined => {
+  const value = body[key]
+  return typeof value === "string" && value !== "" ? value : undefined
+}
+
+/** Reads both error envelopes: transport `{correlationId, errorDescription, error}` and invoice processing `{message, details}`. */
+const errorDetails = (status: number, json: unknown, text: string): Partial<ErrorDetails> => {
+  if (!isRecord(json)) {
+    const snippet = text.trim().slice(0, 200)
+    return snippet === "" ? { status } : { status, description: snippet }
+  }
+  const details = json["details"]
+  const description = stringField(json, "errorDescription") ?? stringField(json, "message") ??
+    (typeof details === "string" ? details : undefined)
+  const correlationId = stringField(json, "correlationId")
+  const code = stringField(json, "error")
+  return {
+    status,
+    ...(description === undefined ? {} : { description }),
+    ...(correlationId === undefined ? {} : { correlationId }),
+    ...(code === undefined ? {} : { code })
+  }
+}
+
+const classify = (endpoint: Endpoint, response: HttpClientResponse.HttpClientResponse) =>
+  Effect.gen(function*() {
+    const text = yield* response.text.pipe(Effect.catchTag("HttpClientError", (error) =>
+      transportFailure(endpoint, error)))
+    const json = parseJson(text)
+    if (response.status >= 200 && response.status < 300) {
+      if (json === ParseFailure) {
+        return yield* fail(endpoint, new InvalidResponse({ issue: "the body is not valid JSON" }), {
+          status: response.status
+        })
+      }
+      return json
+    }
+    const now = yield* Clock.currentTimeMillis
+    const retryAfter = parseRetryAfter(response.headers["retry-after"], now)
+    return yield* fail(
+      endpoint,
+      reasonForStatus(response.status, retryAfter),
+      errorDetails(response.status, json === ParseFailure ? undefined : json, text)
+    )
+  })
+
+/**
+ * Sends one request and returns the parsed success body, or fails with a classified `IikoError`.
+ * The HTTP timeout is the server `Timeout` plus the configured margin.
+ *
+ * @internal
+ */
+export const send = (
+  http: HttpClient.HttpClient,
+  config: Resolved,
+  attempt: Attempt
+): Effect.Effect<unknown, IikoError> => {
+  const { endpoint } = attempt
+  const httpTimeout = Duration.sum(attempt.timeout, config.httpTimeoutMargin)
+  return http.execute(buildRequest(config, attempt)).pipe(
+    Effect.catchTag("HttpClientError", (error) => transportFailure(endpoint, error)),
+    Effect.flatMap((response) => classify(endpoint, response)),
+    Effect.scoped,
+    Effect.timeoutOrElse({
+      duration: httpTimeout,
+      orElse: () => fail(endpoint, new Transport({ detail: `no response within ${Duration.format(httpTimeout)}` }))
+    }),
+    Effect.provideService(HttpClient.TracerPropagationEnabled, false)
+  )
+}
+
+/**
+ * Whether a failure may be retried for this operation. Only operations without side effects are
+ * ever repeated: for a write, a timeout, reset or 5xx may come after iiko applied it.
+ *
+ * @internal
+ */
+export const shouldRetry = (endpoint: Endpoint, error: IikoError): boolean =>
+  isIdempotent(endpoint) && error.isRetryable
+
+/**
+ * The delay before retry number `retry` (0-based): jittered exponential backoff, never shorter
+ * than `Retry-After`. `undefined` means do not retry (a `Retry-After` beyond the cap).
+ *
+ * @internal
+ */
+export const retryDelay = (
+  config: Resolved,
+  error: IikoError,
+  retry: number
+): Effect.Effect<Duration.Duration | undefined> =>
+  Effect.gen(function*() {
+    const base = Duration.toMillis(config.retryBaseDelay) * 2 ** retry
+    const jitter = yield* Random.nextBetween(0.8, 1.2)
+    const backoff = Math.min(base * jitter, Duration.toMillis(config.retryMaxDelay))
+    const retryAfter = error.reason._tag === "RateLimited" ? error.reason.retryAfter : undefined
+    if (retryAfter === undefined) return Duration.millis(backoff)
+    if (Duration.isGreaterThan(retryAfter, config.maxRetryAfter)) return undefined
+    return Duration.millis(Math.max(backoff, Duration.toMillis(retryAfter)))
+  })
+
+/**
+ * Runs `effect` and repeats it after transient failures, as far as the operation's side effect
+ * allows and at most `maxRetries` times.
+ *
+ * @internal
+ */
+export const withRetries = <A>(
+  config: Resolved,
+  endpoint: Endpoint,
+  maxRetries: number,
+  effect: Effect.Effect<A, IikoError>
+): Effect.Effect<A, IikoError> => {
+  const loop = (retry: number): Effect.Effect<A, IikoError> =>
+    effect.pipe(Effect.catch((error) => {
+      if (retry >= maxRetries || !shouldRetry(endpoint, error)) return Effect.fail(error)
+      return retryDelay(config, error, retry).pipe(Effect.flatMap((delay) =>
+        delay === undefined
+          ? Effect.fail(error)
+          : Effect.logDebug(`iiko ${endpoint.name}: ${error.reason._tag}, retry ${retry + 1} in ${Duration.format(delay)}`)
+            .pipe(Effect.andThen(Effect.sleep(delay)), Effect.andThen(loop(retry + 1)))
+      ))
+    }))
+  return loop(0)
+}

@@ -1,0 +1,8 @@
+/**
+ * effect-iiko/testing: test doubles for applications built on effect-iiko.
+ *
+ * @since 0.1.0
+ */
+
+/** A scripted `HttpClient` that records requests. @since 0.1.0 */
+export * as MockHttpClient from "./MockHttpClient.ts"
