@@ -143,12 +143,30 @@ const errorDetails = (status: number, json: unknown, text: string): Partial<Erro
   }
 }
 
-const classify = (endpoint: Endpoint, response: HttpClientResponse.HttpClientResponse) =>
+/** Every credential value, so that an error description echoing one can be cleaned. */
+const secretValues = (config: Resolved, token: Redacted.Redacted<string> | undefined): ReadonlyArray<string> => {
+  const credentials = config.credentials
+  const values = credentials._tag === "V2"
+    ? [credentials.appId, credentials.clientSecret, credentials.apiKey]
+    : credentials._tag === "V1"
+    ? [credentials.apiLogin]
+    : [credentials.token]
+  return [...values, ...(token === undefined ? [] : [token])].map(Redacted.value).filter((value) => value.length >= 4)
+}
+
+const scrub = (text: string, secrets: ReadonlyArray<string>): string =>
+  secrets.reduce((clean, secret) => clean.split(secret).join("<redacted>"), text)
+
+const classify = (
+  endpoint: Endpoint,
+  response: HttpClientResponse.HttpClientResponse,
+  secrets: ReadonlyArray<string>
+) =>
   Effect.gen(function*() {
     const text = yield* response.text.pipe(Effect.catchTag("HttpClientError", (error) =>
       transportFailure(endpoint, error)))
-    const json = parseJson(text)
     if (response.status >= 200 && response.status < 300) {
+      const json = parseJson(text)
       if (json === ParseFailure) {
         return yield* fail(endpoint, new InvalidResponse({ issue: "the body is not valid JSON" }), {
           status: response.status
@@ -158,10 +176,12 @@ const classify = (endpoint: Endpoint, response: HttpClientResponse.HttpClientRes
     }
     const now = yield* Clock.currentTimeMillis
     const retryAfter = parseRetryAfter(response.headers["retry-after"], now)
+    const clean = scrub(text, secrets)
+    const json = parseJson(clean)
     return yield* fail(
       endpoint,
       reasonForStatus(response.status, retryAfter),
-      errorDetails(response.status, json === ParseFailure ? undefined : json, text)
+      errorDetails(response.status, json === ParseFailure ? undefined : json, clean)
     )
   })
 
@@ -180,7 +200,7 @@ export const send = (
   const httpTimeout = Duration.sum(attempt.timeout, config.httpTimeoutMargin)
   return http.execute(buildRequest(config, attempt)).pipe(
     Effect.catchTag("HttpClientError", (error) => transportFailure(endpoint, error)),
-    Effect.flatMap((response) => classify(endpoint, response)),
+    Effect.flatMap((response) => classify(endpoint, response, secretValues(config, attempt.token))),
     Effect.scoped,
     Effect.timeoutOrElse({
       duration: httpTimeout,

@@ -174,7 +174,7 @@ export const script = (replies: Readonly<Record<string, ReadonlyArray<Reply> | R
  * @since 0.1.0
  * @category constructors
  */
-export const fakeJwt = (claims: { readonly exp?: number; readonly [claim: string]: unknown }): string => {
+export const fakeJwt = (claims: Readonly<Record<string, unknown>>): string => {
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url")
   return `${encode({ alg: "HS256", typ: "JWT" })}.${encode(claims)}.c2lnbmF0dXJl`
 }

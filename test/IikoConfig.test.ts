@@ -1,0 +1,77 @@
+import { assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Duration, Effect, Redacted } from "effect"
+import { IikoConfig } from "../src/index.ts"
+
+const load = (env: Record<string, string>) =>
+  Effect.gen(function*() {
+    return yield* IikoConfig.IikoConfig
+  }).pipe(
+    Effect.provide(IikoConfig.layerConfig()),
+    Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
+  )
+
+const loadError = (env: Record<string, string>) => Effect.flip(load(env)).pipe(Effect.map((error) => error.message))
+
+describe("IikoConfig", () => {
+  it.effect("reads v2 credentials, base URL and timeout from IIKO_* variables", () =>
+    Effect.gen(function*() {
+      const config = yield* load({
+        IIKO_APP_ID: "app",
+        IIKO_CLIENT_SECRET: "secret",
+        IIKO_API_KEY: "key",
+        IIKO_BASE_URL: "https://api-eu.iiko.services/",
+        IIKO_TIMEOUT_SECONDS: "30"
+      })
+      assert.strictEqual(config.credentials._tag, "V2")
+      if (config.credentials._tag === "V2") {
+        assert.strictEqual(Redacted.value(config.credentials.clientSecret), "secret")
+        assert.strictEqual(String(config.credentials.clientSecret), "<redacted>")
+      }
+      assert.strictEqual(config.baseUrl, IikoConfig.EU_BASE_URL)
+      assert.isTrue(Duration.equals(config.timeout, Duration.seconds(30)))
+    }))
+
+  it.effect("defaults: RU base URL, Timeout 15 s, 3 retries", () =>
+    Effect.gen(function*() {
+      const config = yield* load({ IIKO_API_LOGIN: "login" })
+      assert.strictEqual(config.credentials._tag, "V1")
+      assert.strictEqual(config.baseUrl, IikoConfig.RU_BASE_URL)
+      assert.isTrue(Duration.equals(config.timeout, Duration.seconds(15)))
+      assert.strictEqual(config.maxRetries, 3)
+    }))
+
+  it.effect("missing credentials name the variables to set", () =>
+    Effect.gen(function*() {
+      const message = yield* loadError({})
+      for (const name of ["IIKO_APP_ID", "IIKO_CLIENT_SECRET", "IIKO_API_KEY", "IIKO_API_LOGIN"]) {
+        assert.include(message, name)
+      }
+    }))
+
+  it.effect("incomplete v2 credentials name the missing variables", () =>
+    Effect.gen(function*() {
+      const message = yield* loadError({ IIKO_APP_ID: "app" })
+      assert.include(message, "IIKO_CLIENT_SECRET")
+      assert.include(message, "IIKO_API_KEY")
+      assert.notInclude(message, "app\"")
+    }))
+
+  it.effect("v1 and v2 together are contradictory", () =>
+    Effect.gen(function*() {
+      const message = yield* loadError({ IIKO_API_LOGIN: "login", IIKO_API_KEY: "key" })
+      assert.include(message, "Contradictory")
+      assert.include(message, "IIKO_API_LOGIN")
+    }))
+
+  it.effect("a malformed timeout is a config error naming the variable", () =>
+    Effect.gen(function*() {
+      const message = yield* loadError({ IIKO_API_LOGIN: "login", IIKO_TIMEOUT_SECONDS: "soon" })
+      assert.include(message, "IIKO_TIMEOUT_SECONDS")
+    }))
+
+  it("hasCredentials sees any credential variable", () => {
+    assert.isFalse(IikoConfig.hasCredentials({}))
+    assert.isFalse(IikoConfig.hasCredentials({ IIKO_API_LOGIN: "" }))
+    assert.isTrue(IikoConfig.hasCredentials({ IIKO_API_KEY: "k" }))
+  })
+})
