@@ -1,0 +1,170 @@
+/**
+ * The parts of the (patched) OpenAPI document the generator reads, the operation list with its
+ * facts, and the project's naming rule for operations.
+ */
+
+/** A JSON Schema node as the iiko spec writes it (OpenAPI 3.0 dialect). */
+export interface JsonSchema {
+  readonly $ref?: string
+  readonly type?: string
+  readonly format?: string
+  readonly nullable?: boolean
+  readonly enum?: ReadonlyArray<string | number>
+  readonly properties?: Readonly<Record<string, JsonSchema>>
+  readonly required?: ReadonlyArray<string>
+  readonly items?: JsonSchema
+  readonly allOf?: ReadonlyArray<JsonSchema>
+  readonly oneOf?: ReadonlyArray<JsonSchema>
+  readonly additionalProperties?: boolean | JsonSchema
+  readonly discriminator?: { readonly propertyName: string; readonly mapping?: Readonly<Record<string, string>> }
+  readonly minLength?: number
+  readonly maxLength?: number
+  readonly minimum?: number
+  readonly maximum?: number
+  readonly description?: string
+}
+
+interface MediaType {
+  readonly content?: Readonly<Record<string, { readonly schema?: JsonSchema }>>
+}
+
+interface OperationObject {
+  readonly tags?: ReadonlyArray<string>
+  readonly description?: string
+  readonly deprecated?: boolean
+  readonly requestBody?: MediaType
+  readonly responses: Readonly<Record<string, MediaType>>
+}
+
+/** The document shape the generator relies on. */
+export interface Spec {
+  readonly paths: Readonly<Record<string, Readonly<Record<string, OperationObject>>>>
+  readonly components: { readonly schemas: Readonly<Record<string, JsonSchema>> }
+  readonly "x-tagGroups": ReadonlyArray<{ readonly name: string; readonly tags: ReadonlyArray<string> }>
+  readonly "x-webhooks": Readonly<Record<string, { readonly post: OperationObject }>>
+}
+
+/** A row of the project's safety catalog (`codegen/operations.tsv`). */
+export interface CatalogRow {
+  readonly name: string
+  readonly method: string
+  readonly path: string
+  readonly sideEffect: string
+  readonly asyncKind: string | undefined
+}
+
+/** Everything the generator knows about one operation. */
+export interface Operation {
+  readonly name: string
+  readonly method: "GET" | "POST"
+  readonly path: string
+  readonly tag: string
+  readonly deprecated: boolean
+  readonly restrictionGroup: string | undefined
+  readonly minPosVersion: string | undefined
+  readonly sideEffect: string
+  readonly asyncKind: string | undefined
+  readonly request: JsonSchema | undefined
+  readonly response: JsonSchema | undefined
+  readonly documentation: string
+}
+
+const SCHEMA_PREFIX = "#/components/schemas/"
+
+/** The component key a `$ref` points to. */
+export const refKey = (ref: string): string => {
+  if (!ref.startsWith(SCHEMA_PREFIX)) throw new Error(`unsupported $ref ${ref}`)
+  return ref.slice(SCHEMA_PREFIX.length)
+}
+
+const upperFirst = (word: string): string => word.charAt(0).toUpperCase() + word.slice(1)
+const lowerFirst = (word: string): string => word.charAt(0).toLowerCase() + word.slice(1)
+
+/**
+ * The naming rule: the path after the API version, split on `/` and `_`, camelCased; `V2` for
+ * `/api/2` and `/api/v2`; the area first for `/api/<area>/v1`; `Get` for the GET twin of a POST.
+ */
+export const operationName = (method: string, path: string, hasPostTwin: boolean): string => {
+  const segments = path.split("/").filter((s) => s !== "")
+  const [api, version, third] = segments
+  if (api !== "api" || version === undefined) throw new Error(`unexpected path ${path}`)
+  let words: Array<string>
+  let suffix = ""
+  if (version === "1") words = segments.slice(2)
+  else if (version === "2" || version === "v2") (words = segments.slice(2)), (suffix = "V2")
+  else if (third === "v1") words = [version, ...segments.slice(3)]
+  else throw new Error(`no naming rule for ${path}`)
+  const parts = words.flatMap((w) => w.split("_")).filter((w) => w !== "")
+  const camel = parts.map((p, i) => (i === 0 ? lowerFirst(p) : upperFirst(p))).join("")
+  return camel + suffix + (method === "GET" && hasPostTwin ? "Get" : "")
+}
+
+/** Link to the operation in iiko's ReDoc documentation. */
+export const documentationUrl = (tag: string, method: string, path: string): string =>
+  `https://api-ru.iiko.services/docs#tag/${encodeURIComponent(tag)}/paths/${
+    encodeURIComponent(path.replace(/~/g, "~0").replace(/\//g, "~1"))
+  }/${method.toLowerCase()}`
+
+const jsonSchemaOf = (media: MediaType | undefined): JsonSchema | undefined => media?.content?.["application/json"]?.schema
+
+const successResponse = (op: OperationObject): JsonSchema | undefined =>
+  jsonSchemaOf(op.responses["200"]) ?? jsonSchemaOf(op.responses["201"])
+
+const matchOne = (text: string | undefined, pattern: RegExp): string | undefined => text?.match(pattern)?.[1]
+
+/** Parses the catalog TSV (comment lines start with `#`). */
+export const parseCatalog = (text: string): ReadonlyArray<CatalogRow> =>
+  text.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("#")).map((line) => {
+    const [name, method, path, sideEffect, asyncKind] = line.split("\t")
+    if (!name || !method || !path || !sideEffect || !asyncKind) throw new Error(`malformed catalog row: ${line}`)
+    return { name, method, path, sideEffect, asyncKind: asyncKind === "-" ? undefined : asyncKind }
+  })
+
+/**
+ * Lists the spec's operations joined with the catalog. Fails when an operation is missing from
+ * either side, or when the naming rule disagrees with the catalog's name.
+ */
+export const operations = (spec: Spec, catalog: ReadonlyArray<CatalogRow>): ReadonlyArray<Operation> => {
+  const byKey = new Map(catalog.map((row) => [`${row.method} ${row.path}`, row]))
+  const seen = new Set<string>()
+  const errors: Array<string> = []
+  const result: Array<Operation> = []
+  for (const [path, item] of Object.entries(spec.paths)) {
+    for (const [lower, op] of Object.entries(item)) {
+      const method = lower.toUpperCase() as "GET" | "POST"
+      const key = `${method} ${path}`
+      const row = byKey.get(key)
+      const name = operationName(method, path, method === "GET" && item["post"] !== undefined)
+      seen.add(key)
+      if (row === undefined) {
+        errors.push(`${key} is not in codegen/operations.tsv`)
+        continue
+      }
+      if (row.name !== name) errors.push(`${key}: naming rule gives ${name}, catalog says ${row.name}`)
+      const tag = op.tags?.[0]
+      if (tag === undefined) throw new Error(`${key} has no tag`)
+      result.push({
+        name,
+        method,
+        path,
+        tag,
+        deprecated: op.deprecated === true,
+        restrictionGroup: matchOne(op.description, /Restriction group: `([^`]+)`/),
+        minPosVersion: matchOne(op.description, /Allowed from version `([^`]+)`/),
+        sideEffect: row.sideEffect,
+        asyncKind: row.asyncKind,
+        request: jsonSchemaOf(op.requestBody),
+        response: successResponse(op),
+        documentation: documentationUrl(tag, method, path)
+      })
+    }
+  }
+  for (const row of catalog) {
+    if (!seen.has(`${row.method} ${row.path}`)) errors.push(`${row.method} ${row.path} is in the catalog but not in the spec`)
+  }
+  if (errors.length > 0) throw new Error(`operation catalog mismatch:\n  ${errors.join("\n  ")}`)
+  return result.sort((a, b) => compareStrings(a.name, b.name))
+}
+
+/** Locale-independent ordering, so output never depends on the machine's ICU data. */
+export const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)

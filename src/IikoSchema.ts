@@ -1,0 +1,81 @@
+/**
+ * Schema building blocks for iiko's wire formats, used by the generated code: GUIDs, enums that
+ * stay open in responses, and the fallback member that keeps unknown union variants.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+/**
+ * A GUID in request bodies: the dashed hexadecimal shape, without RFC version or variant checks
+ * (iiko ids are .NET GUIDs and need not be RFC 4122 UUIDs).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Uuid = /*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isGUID())
+
+/**
+ * A string enum in a response: the known values are typed, and a value iiko adds later still
+ * decodes (as a plain string) instead of failing the whole response.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OpenEnum<L extends ReadonlyArray<string>> extends Schema.Codec<L[number] | (string & {}), string> {}
+
+/**
+ * Builds an {@link OpenEnum}.
+ *
+ * @example
+ * ```ts
+ * import { IikoSchema } from "effect-iiko"
+ * const Status = IikoSchema.openEnum(["New", "Closed"]) // decodes "New", "Closed" and any other string
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const openEnum = <const L extends ReadonlyArray<string>>(literals: L): OpenEnum<L> =>
+  Schema.String.annotate({ expected: `${literals.join(" | ")} (or a newer value)` })
+
+/**
+ * An integer enum in a response whose wire format is unverified: the known numbers are typed,
+ * and any number or string decodes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OpenIntEnum<L extends ReadonlyArray<number>>
+  extends Schema.Codec<L[number] | (number & {}) | (string & {}), number | string>
+{}
+
+/**
+ * Builds an {@link OpenIntEnum}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const openIntEnum = <const L extends ReadonlyArray<number>>(literals: L): OpenIntEnum<L> =>
+  Schema.Union([Schema.Number, Schema.String]).annotate({
+    expected: `${literals.join(" | ")} (as a number or a string)`
+  })
+
+/**
+ * The extra keys of an unknown union variant, kept as they came.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Rest = /*#__PURE__*/ Schema.Record(Schema.String, Schema.Unknown)
+
+/**
+ * The last member of a response union: a variant this version does not know (e.g. a new payment
+ * kind). It decodes the known common fields and keeps every other key instead of failing.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unknownVariant = <const S extends Schema.Struct<Schema.Struct.Fields>>(
+  fields: S
+): Schema.StructWithRest<S, readonly [typeof Rest]> => Schema.StructWithRest(fields, [Rest])
