@@ -1,0 +1,260 @@
+/**
+ * A stateful local iiko Cloud for tests, examples and users. It speaks iiko's wire protocol
+ * (tokens, both error envelopes, asynchronous creation, `commands/status`, revisions, webhooks)
+ * over a seeded world of organizations, terminal groups, menus, stop lists, customers and
+ * orders, and it injects faults deterministically.
+ *
+ * Two ways in:
+ * - {@link layer}: an in-memory `HttpClient` (no sockets) plus the emulator service. The
+ *   emulator runs in the caller's fiber, so `TestClock` drives token expiry, creation delays and
+ *   injected latency.
+ * - {@link layerServer}: a real HTTP server on 127.0.0.1 that any client in any language can
+ *   use (`npm run emulator -- --port 8787`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Iiko, IikoClient } from "effect-iiko"
+ * import { IikoEmulator } from "effect-iiko/testing"
+ *
+ * const program = Effect.gen(function*() {
+ *   const { organizations } = yield* Iiko.organizations({})
+ *   const emulator = yield* IikoEmulator.IikoEmulator
+ *   const log = yield* emulator.requests
+ *   return [organizations.length, log.length]
+ * })
+ *
+ * program.pipe(
+ *   Effect.provide(IikoClient.layer({ baseUrl: "https://iiko.emulator", apiLogin: "any" })),
+ *   Effect.provide(IikoEmulator.layer({ seed: 1 }))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
+import { Context, Duration, Effect, Layer } from "effect"
+import {
+  FetchHttpClient,
+  HttpClient,
+  HttpRouter,
+  HttpServer,
+  type HttpServerError,
+  HttpServerResponse
+} from "effect/http"
+import { createServer } from "node:http"
+import type { Endpoint } from "../Endpoint.ts"
+import * as Catalog from "./emulator/Catalog.ts"
+import * as Domain from "./emulator/Domain.ts"
+import * as Engine from "./emulator/Engine.ts"
+import type { FaultRule } from "./emulator/Faults.ts"
+import * as Modelled from "./emulator/Modelled.ts"
+import * as Router from "./emulator/Router.ts"
+import type { WebhookDelivery } from "./emulator/Webhooks.ts"
+
+export * as Fault from "./emulator/Faults.ts"
+export type { Credentials, RequestLogEntry } from "./emulator/Engine.ts"
+export type { Sizes, State } from "./emulator/Domain.ts"
+export type { WebhookDelivery, WebhookEvent } from "./emulator/Webhooks.ts"
+
+// =============================================================================
+// Options
+// =============================================================================
+
+/**
+ * How the emulated iiko Cloud behaves.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Seeds the world, the ids it hands out and fault probabilities (default `1`). */
+  readonly seed?: number | string | undefined
+  /** How many organizations, terminal groups, products, groups and customers to seed. */
+  readonly sizes?: Partial<Domain.Sizes> | undefined
+  /** Lifetime of issued tokens (default 1 hour, as iiko). */
+  readonly tokenLifetime?: Duration.Input | undefined
+  /** How long a created order or reserve stays `InProgress` (default 2 seconds). */
+  readonly creationDelay?: Duration.Input | undefined
+  /** How long a command reports `InProgress` in `commands/status` (default 1 second). */
+  readonly commandDelay?: Duration.Input | undefined
+  /** How long `commands/status` remembers a `correlationId` before answering 410 (default 1 hour). */
+  readonly commandRetention?: Duration.Input | undefined
+  /** Accepted logins; any non-empty credentials when omitted. */
+  readonly credentials?: Engine.Credentials | undefined
+  /** Faults from the start; more can be injected later with `injectFault`. */
+  readonly faults?: ReadonlyArray<FaultRule> | undefined
+  /**
+   * Endpoint descriptors that answer besides the modelled operations: requests are validated
+   * against their strict request schema and unmodelled operations answer with a value
+   * synthesized from their response schema. Defaults to the generated catalog of all 225
+   * operations.
+   */
+  readonly catalog?: Iterable<Endpoint> | undefined
+  /** The client that delivers webhooks (default: `fetch`); receivers must be loopback URIs. */
+  readonly webhookClient?: HttpClient.HttpClient | undefined
+}
+
+// =============================================================================
+// Service
+// =============================================================================
+
+/**
+ * What tests can do with a running emulator.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** Base URL to point clients at: the server's address, or a placeholder host in memory (any host works). */
+  readonly baseUrl: string
+  /** An `HttpClient` that talks to this emulator in memory. */
+  readonly client: HttpClient.HttpClient
+  /** The live state (read it, do not write it). */
+  readonly state: Effect.Effect<Domain.State>
+  /** Every exchange so far: method, path, operation, status, fault, timing. */
+  readonly requests: Effect.Effect<ReadonlyArray<Engine.RequestLogEntry>>
+  /** Forgets the request log. */
+  readonly clearRequests: Effect.Effect<void>
+  /** Every webhook POST so far, with the receiver's status. */
+  readonly webhookDeliveries: Effect.Effect<ReadonlyArray<WebhookDelivery>>
+  /** Adds a fault rule from now on. */
+  readonly injectFault: (rule: FaultRule) => Effect.Effect<void>
+  /** Removes every fault rule. */
+  readonly clearFaults: Effect.Effect<void>
+  /** Issues an access token without a login call, for raw HTTP tests. */
+  readonly token: (subject?: string) => Effect.Effect<string>
+  /** Settles creations that are due now and sends their webhooks (requests do this too). */
+  readonly settle: Effect.Effect<void>
+}
+
+/**
+ * The emulator service.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class IikoEmulator extends Context.Service<IikoEmulator, Service>()("effect-iiko/IikoEmulator") {}
+
+// =============================================================================
+// Constructors
+// =============================================================================
+
+const IN_MEMORY_URL = "http://iiko.emulator"
+
+const fetchClient = Effect.gen(function*() {
+  return yield* HttpClient.HttpClient
+})
+
+/**
+ * Builds an emulator in the current scope. Prefer {@link layer} or {@link layerServer}; use this
+ * to mount `routes` in your own server.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = Effect.fnUntraced(function*(options: Options = {}) {
+  const webhookClient = options.webhookClient ?? (yield* Effect.provide(fetchClient, FetchHttpClient.layer))
+  const engine = yield* Engine.make({
+    seed: options.seed ?? 1,
+    sizes: { ...Domain.defaultSizes, ...options.sizes },
+    timings: {
+      tokenLifetime: millis(options.tokenLifetime, "1 hour"),
+      creationDelay: millis(options.creationDelay, "2 seconds"),
+      commandDelay: millis(options.commandDelay, "1 second"),
+      commandRetention: millis(options.commandRetention, "1 hour")
+    },
+    credentials: options.credentials,
+    faults: options.faults ?? [],
+    webhookClient
+  })
+  const routeTable = Catalog.routes(Modelled.all, options.catalog ?? [])
+  const routes = (transport: Engine.Transport) => Router.layer(engine, routeTable, transport)
+  const app = yield* HttpRouter.toHttpEffect(routes(Router.inMemoryTransport))
+  const service: Service = {
+    baseUrl: IN_MEMORY_URL,
+    client: Router.client(app),
+    state: Effect.sync(() => engine.state),
+    requests: Effect.sync(() => [...engine.log]),
+    clearRequests: Effect.sync(() => {
+      engine.log.length = 0
+    }),
+    webhookDeliveries: Effect.sync(() => [...engine.outbox]),
+    injectFault: (rule) =>
+      Effect.sync(() => {
+        engine.rules.push({ rule, matched: 0, hits: 0 })
+      }),
+    clearFaults: Effect.sync(() => {
+      engine.rules.length = 0
+    }),
+    token: (subject = "emulator") => Effect.clockWith((clock) => Effect.sync(() => engine.issueToken(subject, clock.currentTimeMillisUnsafe()))),
+    settle: engine.settle
+  }
+  return { service, routes }
+})
+
+/**
+ * The emulator in memory: provides `IikoEmulator` and an `HttpClient` that reaches it without
+ * sockets. Point the client at any base URL.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { HttpBody, HttpClient } from "effect/http"
+ * import { IikoEmulator } from "effect-iiko/testing"
+ *
+ * const organizations = Effect.gen(function*() {
+ *   const client = yield* HttpClient.HttpClient
+ *   const response = yield* client.post("http://iiko.emulator/api/1/access_token", {
+ *     body: HttpBody.jsonUnsafe({ apiLogin: "secret" })
+ *   })
+ *   return yield* response.json
+ * }).pipe(Effect.provide(IikoEmulator.layer({ seed: 7 })))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<IikoEmulator | HttpClient.HttpClient> =>
+  Layer.effectContext(
+    Effect.map(make(options), ({ service }) =>
+      Context.make(IikoEmulator, service).pipe(Context.add(HttpClient.HttpClient, service.client)))
+  )
+
+/**
+ * The emulator as a real HTTP server on 127.0.0.1 (a free port unless `port` is given).
+ * Provides `IikoEmulator`, whose `baseUrl` is the server's address, and `HttpServer`. The
+ * connection-reset fault destroys the socket after the write was applied.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerServer = (
+  options: Options & { readonly port?: number | undefined; readonly host?: string | undefined } = {}
+): Layer.Layer<IikoEmulator | HttpServer.HttpServer, HttpServerError.ServeError> =>
+  Layer.unwrap(Effect.gen(function*() {
+    const { routes, service } = yield* make(options)
+    const server = HttpRouter.serve(routes(nodeTransport), { disableLogger: true, disableListenLog: true }).pipe(
+      Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port ?? 0, host: options.host ?? "127.0.0.1" }))
+    )
+    const emulator = Layer.effect(
+      IikoEmulator,
+      Effect.gen(function*() {
+        const http = yield* HttpServer.HttpServer
+        return { ...service, baseUrl: HttpServer.formatAddress(http.address) }
+      })
+    )
+    return emulator.pipe(Layer.provideMerge(server))
+  }))
+
+/** Drops the socket under a request: the client sees the connection reset with no response. */
+const nodeTransport: Engine.Transport = {
+  reset: (request) =>
+    Effect.sync(() => {
+      NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
+      return HttpServerResponse.empty({ status: 500 })
+    })
+}
+
+const millis = (input: Duration.Input | undefined, fallback: Duration.Input): number =>
+  Duration.toMillis(Duration.fromInputUnsafe(input ?? fallback))

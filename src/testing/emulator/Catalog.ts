@@ -1,0 +1,52 @@
+/**
+ * The seam between the emulator and the generated endpoint catalog: every descriptor becomes a
+ * route that answers, with the modelled handler when there is one and a synthesized,
+ * schema-valid answer otherwise. Modelled operations missing from the catalog still answer.
+ *
+ * @since 0.1.0
+ */
+import type { Endpoint } from "../../Endpoint.ts"
+import { familyOf } from "../../Endpoint.ts"
+import type { Modelled, Route } from "./Route.ts"
+
+/**
+ * Merges the modelled handlers with a catalog of endpoint descriptors into the route table.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const routes = (modelled: ReadonlyArray<Modelled>, catalog: Iterable<Endpoint>): ReadonlyArray<Route> => {
+  const byKey = new Map(modelled.map((m) => [key(m.method, m.path), m]))
+  const table = new Map<string, Route>()
+  for (const endpoint of catalog) {
+    const handler = byKey.get(key(endpoint.method, endpoint.path))?.handler
+    table.set(key(endpoint.method, endpoint.path), {
+      name: endpoint.name,
+      path: endpoint.path,
+      method: endpoint.method,
+      family: endpoint.family,
+      sideEffect: endpoint.sideEffect,
+      authenticated: endpoint.authenticated,
+      request: endpoint.request,
+      response: endpoint.response,
+      handler
+    })
+  }
+  for (const m of modelled) {
+    if (table.has(key(m.method, m.path))) continue
+    table.set(key(m.method, m.path), {
+      name: m.name,
+      path: m.path,
+      method: m.method,
+      family: familyOf(m.path),
+      sideEffect: m.sideEffect,
+      authenticated: m.sideEffect !== "auth",
+      request: undefined,
+      response: undefined,
+      handler: m.handler
+    })
+  }
+  return [...table.values()]
+}
+
+const key = (method: string, path: string): string => `${method} ${path}`

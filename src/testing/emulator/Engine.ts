@@ -1,0 +1,383 @@
+/**
+ * The emulator's request pipeline, shared by the in-memory client and the real server:
+ * settle what is due, apply faults, check the token, parse and validate the body, run the
+ * handler (or synthesize an answer), deliver webhooks, and log the exchange. Transport-specific
+ * behaviour (what a dropped connection looks like) is left to a `Transport`.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Duration, Effect, Result, Schema, Scope } from "effect"
+import type { HttpClient } from "effect/http"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import * as Domain from "./Domain.ts"
+import * as Faults from "./Faults.ts"
+import * as Jwt from "./Jwt.ts"
+import * as Lifecycle from "./Lifecycle.ts"
+import * as Prng from "./Prng.ts"
+import type { Context, PendingEvent, Route, Timings } from "./Route.ts"
+import { Rejection } from "./Route.ts"
+import * as Synthesize from "./Synthesize.ts"
+import * as Webhooks from "./Webhooks.ts"
+import * as Wire from "./Wire.ts"
+
+// =============================================================================
+// Models
+// =============================================================================
+
+/**
+ * Which logins the token endpoints accept. Omitted lists accept any non-empty value.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Credentials {
+  /** Accepted v1 `apiLogin` values. */
+  readonly apiLogins?: ReadonlyArray<string> | undefined
+  /** Accepted v2 applications. */
+  readonly applications?:
+    | ReadonlyArray<{ readonly appId: string; readonly clientSecret: string; readonly apiKey: string }>
+    | undefined
+}
+
+/**
+ * An issued access token.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface IssuedToken {
+  readonly subject: string
+  readonly expiresAt: number
+  revoked: boolean
+}
+
+/**
+ * One exchange, as the request log keeps it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestLogEntry {
+  readonly method: string
+  readonly path: string
+  /** The operation name, `undefined` for unknown paths. */
+  readonly operation: string | undefined
+  /** The HTTP status sent, or `"reset"` when the connection was dropped. */
+  readonly status: number | "reset"
+  /** The injected fault, if any. */
+  readonly fault: string | undefined
+  readonly correlationId: string
+  /** `Clock` time when the request arrived, epoch milliseconds. */
+  readonly startedAt: number
+  /** `Clock` time spent answering, including injected latency. */
+  readonly durationMillis: number
+}
+
+/**
+ * What the two transports do differently: the in-memory client turns a dropped connection into
+ * a transport error, the server destroys the socket.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Transport {
+  readonly reset: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse>
+}
+
+/**
+ * The engine: mutable state plus everything the pipeline needs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Engine {
+  readonly state: Domain.State
+  readonly timings: Timings
+  readonly tokens: Map<string, IssuedToken>
+  readonly rules: Array<Faults.ActiveRule>
+  readonly log: Array<RequestLogEntry>
+  readonly outbox: Array<Webhooks.WebhookDelivery>
+  readonly handle: (
+    route: Route | undefined,
+    request: HttpServerRequest.HttpServerRequest,
+    transport: Transport
+  ) => Effect.Effect<HttpServerResponse.HttpServerResponse>
+  /** Settles creations due at the current `Clock` time and delivers their webhooks. */
+  readonly settle: Effect.Effect<void>
+  /** Issues a token directly, for tests that talk raw HTTP. */
+  readonly issueToken: (subject: string, now: number) => string
+}
+
+/**
+ * Engine options (the public ones are documented on `IikoEmulator.Options`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EngineOptions {
+  readonly seed: number | string
+  readonly sizes: Domain.Sizes
+  readonly timings: Timings
+  readonly credentials: Credentials | undefined
+  readonly faults: ReadonlyArray<Faults.FaultRule>
+  readonly webhookClient: HttpClient.HttpClient
+}
+
+// =============================================================================
+// Constructor
+// =============================================================================
+
+/**
+ * Builds an engine; timers and webhook deliveries run in the current scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = Effect.fnUntraced(function*(options: EngineOptions) {
+  const scope = yield* Scope.Scope
+  const startedAt = yield* Clock.currentTimeMillis
+  const state = Domain.seed(options.seed, options.sizes, startedAt)
+  const ids = Prng.fork(options.seed, "ids")
+  const faultDice = Prng.fork(options.seed, "faults")
+  const tokens = new Map<string, IssuedToken>()
+  const rules = Faults.activate(options.faults)
+  const log: Array<RequestLogEntry> = []
+  const outbox: Array<Webhooks.WebhookDelivery> = []
+
+  const issueToken = (subject: string, now: number): string => {
+    const iat = Math.floor(now / 1000)
+    const token = Jwt.encode({
+      iss: "iiko",
+      aud: "clients",
+      sub: subject,
+      iat,
+      nbf: iat,
+      exp: iat + Math.floor(options.timings.tokenLifetime / 1000),
+      jti: ids.uuid()
+    })
+    tokens.set(token, { subject, expiresAt: now + options.timings.tokenLifetime, revoked: false })
+    return token
+  }
+
+  const deliver = (events: ReadonlyArray<PendingEvent>, now: number): Effect.Effect<void> =>
+    Effect.forEach(groupByOrganization(events), ([organizationId, group]) => {
+      const settings = state.webhooks.get(organizationId)
+      const passing = settings === undefined ? [] : group.filter((e) => Webhooks.passes(settings.webHooksFilter, e))
+      if (settings === undefined || passing.length === 0) return Effect.void
+      const delivery: Webhooks.WebhookDelivery = {
+        uri: settings.webHooksUri,
+        organizationId,
+        events: passing.map((e) => ({ ...e, eventTime: Wire.formatDate(now), correlationId: ids.uuid() })),
+        status: undefined,
+        error: undefined
+      }
+      outbox.push(delivery)
+      return Effect.forkIn(Webhooks.send(options.webhookClient, settings, delivery), scope).pipe(Effect.asVoid)
+    }, { discard: true })
+
+  const settleAt = (now: number): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      const events: Array<PendingEvent> = []
+      Lifecycle.settle(state, now, (event) => events.push(event))
+      return deliver(events, now)
+    })
+
+  const settle = Effect.flatMap(Clock.currentTimeMillis, settleAt)
+
+  const schedule = (delay: number): Effect.Effect<void> =>
+    Effect.forkIn(Effect.andThen(Effect.sleep(Duration.millis(delay)), settle), scope).pipe(Effect.asVoid)
+
+  const accepts: Context["accepts"] = (credentials) => {
+    const allowed = options.credentials
+    if ("apiLogin" in credentials) {
+      return allowed?.apiLogins === undefined || allowed.apiLogins.includes(credentials.apiLogin)
+    }
+    return allowed?.applications === undefined || allowed.applications.some((app) =>
+      app.appId === credentials.appId && app.clientSecret === credentials.clientSecret &&
+      app.apiKey === credentials.apiKey
+    )
+  }
+
+  const handle: Engine["handle"] = (route, request, transport) =>
+    Effect.gen(function*() {
+      const arrivedAt = yield* Clock.currentTimeMillis
+      const correlationId = ids.uuid()
+      const path = new URL(request.url, "http://emulator").pathname
+      const outcome = route === undefined
+        ? { reply: notFound(path, correlationId), fault: undefined }
+        : yield* answer(route, request, correlationId)
+      const response = outcome.reply._tag === "Reset" ? yield* transport.reset(request) : toResponse(outcome.reply)
+      const finishedAt = yield* Clock.currentTimeMillis
+      log.push({
+        method: request.method,
+        path,
+        operation: route?.name,
+        status: outcome.reply._tag === "Reset" ? "reset" : outcome.reply.status,
+        fault: outcome.fault,
+        correlationId,
+        startedAt: arrivedAt,
+        durationMillis: finishedAt - arrivedAt
+      })
+      return response
+    })
+
+  const answer = (route: Route, request: HttpServerRequest.HttpServerRequest, correlationId: string) =>
+    Effect.gen(function*() {
+      const decision = Faults.decide(rules, route, faultDice)
+      if (decision.delay !== undefined) yield* Effect.sleep(decision.delay)
+      const now = yield* Clock.currentTimeMillis
+      yield* settleAt(now)
+      const failure = decision.failure
+      const fault = failure?._tag ?? (decision.delay === undefined ? undefined : "Latency")
+      const fail = (status: number, description: string, code?: string, headers?: Record<string, string>) =>
+        Wire.error({ family: route.family, status, correlationId, description, code, headers })
+
+      const authorization = route.authenticated ? authorize(request, now, failure?._tag === "TokenExpired") : undefined
+      if (authorization !== undefined && "rejected" in authorization) {
+        return { reply: fail(401, authorization.rejected), fault }
+      }
+      if (failure?._tag === "RateLimited") {
+        const seconds = Math.max(1, Math.ceil(Duration.toSeconds(Duration.fromInputUnsafe(failure.retryAfter))))
+        return { reply: fail(429, "Too many requests.", "TooManyRequests", { "retry-after": String(seconds) }), fault }
+      }
+      if (failure?._tag === "ServerError" && !failure.applied) {
+        return { reply: fail(failure.status, "Internal server error.", "InternalServerError"), fault }
+      }
+      if (failure?._tag === "TerminalTimeout" && !failure.applied) {
+        return { reply: fail(408, "Timeout expired while waiting for the terminal."), fault }
+      }
+
+      const text = yield* Effect.orElseSucceed(request.text, () => "")
+      const body = parseBody(text)
+      if (body === undefined) return { reply: fail(400, "The request body is not a JSON object."), fault }
+      const issue = route.request === undefined ? undefined : validate(route.request, body)
+      if (issue !== undefined) return { reply: fail(400, issue, "Validation"), fault }
+
+      const events: Array<PendingEvent> = []
+      const wakeups: Array<number> = []
+      const context: Context = {
+        now,
+        body,
+        state,
+        ids,
+        correlationId,
+        login: authorization?.subject ?? "",
+        family: route.family,
+        timings: options.timings,
+        emit: (event) => events.push(event),
+        wakeAt: (at) => wakeups.push(at),
+        issueToken: (subject) => issueToken(subject, now),
+        accepts
+      }
+      const reply = run(route, context, fail)
+      yield* deliver(events, now)
+      yield* Effect.forEach(wakeups, (at) => schedule(at - now), { discard: true })
+      return { reply: afterApplied(reply, failure, fail), fault }
+    })
+
+  const authorize = (
+    request: HttpServerRequest.HttpServerRequest,
+    now: number,
+    expireEarly: boolean
+  ): { readonly subject: string } | { readonly rejected: string } => {
+    const header = request.headers["authorization"]
+    const token = header?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim()
+    if (token === undefined) return { rejected: "Authorization header with a Bearer token is required." }
+    const issued = tokens.get(token)
+    if (issued === undefined) return { rejected: "The access token is not valid." }
+    if (expireEarly) issued.revoked = true
+    if (issued.revoked || now >= issued.expiresAt) return { rejected: "The access token has expired." }
+    return { subject: issued.subject }
+  }
+
+  return { state, timings: options.timings, tokens, rules, log, outbox, handle, settle, issueToken } satisfies Engine
+})
+
+// =============================================================================
+// Helpers
+// =============================================================================
+
+const run = (
+  route: Route,
+  context: Context,
+  fail: (status: number, description: string, code?: string) => Wire.Reply
+): Wire.Reply => {
+  try {
+    if (route.handler !== undefined) return route.handler(context)
+    return Wire.json(
+      route.response === undefined
+        ? { correlationId: context.correlationId }
+        : Synthesize.value(route.response, { correlationId: context.correlationId, seed: route.name })
+    )
+  } catch (error) {
+    if (error instanceof Rejection) return fail(error.status, error.description, error.code)
+    throw error
+  }
+}
+
+const afterApplied = (
+  reply: Wire.Reply,
+  failure: Faults.Decision["failure"],
+  fail: (status: number, description: string, code?: string) => Wire.Reply
+): Wire.Reply => {
+  switch (failure?._tag) {
+    case "ServerError":
+      return fail(failure.status, "Internal server error.", "InternalServerError")
+    case "TerminalTimeout":
+      return fail(408, "Timeout expired while waiting for the terminal.")
+    case "ConnectionReset":
+      return { _tag: "Reset" }
+    case "TruncatedJson":
+      return reply._tag === "Json" ? { _tag: "Raw", status: 200, text: truncate(JSON.stringify(reply.body)) } : reply
+    case "MalformedJson":
+      return { _tag: "Raw", status: 200, text: "{\"correlationId\": <html>502 Bad Gateway</html>" }
+    default:
+      return reply
+  }
+}
+
+const truncate = (text: string): string => text.slice(0, Math.max(1, Math.floor(text.length / 2)))
+
+const parseBody = (text: string): Record<string, unknown> | undefined => {
+  if (text.trim() === "") return {}
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+      ? parsed as Record<string, unknown>
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const validate = (schema: Route["request"] & {}, body: unknown): string | undefined => {
+  const result = Schema.decodeUnknownResult(schema, { onExcessProperty: "error" })(body)
+  return Result.isFailure(result) ? result.failure.message : undefined
+}
+
+const notFound = (path: string, correlationId: string): Wire.Reply =>
+  Wire.error({
+    family: path.startsWith("/api/inventory/") || path.startsWith("/api/finance/") ? "invoiceProcessing" : "transport",
+    status: 404,
+    correlationId,
+    description: `No operation at '${path}'.`
+  })
+
+const toResponse = (reply: Exclude<Wire.Reply, { readonly _tag: "Reset" }>): HttpServerResponse.HttpServerResponse =>
+  reply._tag === "Json"
+    ? HttpServerResponse.jsonUnsafe(reply.body, { status: reply.status, headers: reply.headers ?? {} })
+    : HttpServerResponse.text(reply.text, {
+      status: reply.status,
+      contentType: "application/json; charset=utf-8",
+      headers: reply.headers ?? {}
+    })
+
+const groupByOrganization = (events: ReadonlyArray<PendingEvent>): Map<string, Array<PendingEvent>> => {
+  const groups = new Map<string, Array<PendingEvent>>()
+  for (const event of events) {
+    const group = groups.get(event.organizationId)
+    if (group === undefined) groups.set(event.organizationId, [event])
+    else group.push(event)
+  }
+  return groups
+}

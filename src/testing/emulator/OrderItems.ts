@@ -1,0 +1,111 @@
+/**
+ * Turns the items of a create request (deliveries, table orders, reserves) into response items
+ * priced from the nomenclature, and decides whether creation will succeed: unknown products,
+ * stop-listed products (with `checkStopList`) and dead terminals end in `creationStatus: Error`
+ * just as they do on a real terminal.
+ *
+ * @since 0.1.0
+ */
+import * as Domain from "./Domain.ts"
+import type { Context } from "./Route.ts"
+import { reject } from "./Route.ts"
+
+/**
+ * The response items and totals of an order.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Priced {
+  readonly items: ReadonlyArray<Record<string, unknown>>
+  readonly sum: number
+  readonly outcome: Domain.Outcome
+}
+
+/**
+ * Prices request items against an organization's nomenclature and decides the outcome.
+ *
+ * @since 0.1.0
+ * @category pricing
+ */
+export const price = (
+  context: Context,
+  options: {
+    readonly organizationId: string
+    readonly terminalGroup: Domain.TerminalGroup | undefined
+    readonly items: ReadonlyArray<unknown>
+    readonly checkStopList: boolean
+  }
+): Priced => {
+  const nomenclature = Domain.nomenclatureOf(context.state, options.organizationId)
+  const stopList = options.terminalGroup === undefined ? undefined : context.state.stopLists.get(options.terminalGroup.id)
+  const errors: Array<Domain.ErrorInfo> = []
+  const items = options.items.map((raw, index) => {
+    const item = asItem(raw, index)
+    const product = nomenclature.productsById.get(item.productId)
+    if (product === undefined) {
+      errors.push(error("ProductNotFound", `Product '${item.productId}' is not found in the nomenclature.`))
+    } else if (options.checkStopList && stopList?.has(Domain.stopListKey(product.id, item.productSizeId)) === true) {
+      errors.push(error("Common", `Product '${product.name}' is in the stop list.`))
+    }
+    const unit = item.price ?? product?.price ?? 0
+    return {
+      type: item.type,
+      status: "Added",
+      amount: item.amount,
+      comment: item.comment,
+      product: { id: item.productId, name: product?.name ?? "Unknown product" },
+      size: null,
+      modifiers: [],
+      price: unit,
+      cost: unit * item.amount,
+      resultSum: unit * item.amount,
+      pricePredefined: item.price !== undefined,
+      positionId: item.positionId,
+      deleted: null,
+      whenPrinted: null,
+      comboInformation: null
+    }
+  })
+  if (options.terminalGroup !== undefined && !options.terminalGroup.alive) {
+    errors.unshift(error(
+      "Common",
+      "Creation timeout expired, order automatically transited to error creation status"
+    ))
+  }
+  return {
+    items,
+    sum: items.reduce((total, item) => total + item.cost, 0),
+    outcome: errors[0] === undefined ? { _tag: "Success" } : { _tag: "Error", error: errors[0] }
+  }
+}
+
+const error = (code: string, message: string): Domain.ErrorInfo => ({ code, message, description: message })
+
+interface RequestItem {
+  readonly type: string
+  readonly productId: string
+  readonly productSizeId: string | null
+  readonly amount: number
+  readonly price: number | undefined
+  readonly comment: string | null
+  readonly positionId: string | null
+}
+
+const asItem = (raw: unknown, index: number): RequestItem => {
+  if (typeof raw !== "object" || raw === null) return reject(`Field 'items[${index}]' must be an object.`)
+  const item = raw as Record<string, unknown>
+  const productId = item["productId"]
+  const amount = item["amount"]
+  if (typeof productId !== "string") return reject(`Field 'items[${index}].productId' is required.`)
+  if (typeof amount !== "number" || amount <= 0) return reject(`Field 'items[${index}].amount' must be positive.`)
+  return {
+    type: typeof item["type"] === "string" ? item["type"] : "Product",
+    productId: productId.toLowerCase(),
+    productSizeId: typeof item["productSizeId"] === "string" ? item["productSizeId"] : null,
+    amount,
+    price: typeof item["price"] === "number" ? item["price"] : undefined,
+    comment: typeof item["comment"] === "string" ? item["comment"] : null,
+    positionId: typeof item["positionId"] === "string" ? item["positionId"] : null
+  }
+}

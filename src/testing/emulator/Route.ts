@@ -1,0 +1,280 @@
+/**
+ * What a modelled operation is inside the emulator: a synchronous handler over the mutable
+ * state, plus the small validation helpers handlers share. Handlers run atomically (no effect
+ * boundary inside), so concurrent requests never observe half-applied writes.
+ *
+ * @since 0.1.0
+ */
+import type { Family, SideEffect, WireSchema } from "../../Endpoint.ts"
+import type * as Domain from "./Domain.ts"
+import type { Prng } from "./Prng.ts"
+import type { Reply } from "./Wire.ts"
+
+/**
+ * A webhook event before delivery details (`eventTime`, `correlationId`) are filled in.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PendingEvent {
+  readonly eventType: string
+  readonly organizationId: string
+  readonly eventInfo: unknown
+}
+
+/**
+ * Timings the handlers need, in milliseconds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Timings {
+  readonly creationDelay: number
+  readonly commandDelay: number
+  readonly commandRetention: number
+  readonly tokenLifetime: number
+}
+
+/**
+ * Everything a handler may read or change for one request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Context {
+  /** Current time from Effect's `Clock` (so `TestClock` drives it). */
+  readonly now: number
+  /** The parsed JSON body (`{}` when empty). */
+  readonly body: Record<string, unknown>
+  readonly state: Domain.State
+  /** Deterministic ids for entities and correlation ids. */
+  readonly ids: Prng
+  /** The `correlationId` of this request. */
+  readonly correlationId: string
+  /** Subject of the presented token (the API login); empty for the token endpoints. */
+  readonly login: string
+  readonly family: Family
+  readonly timings: Timings
+  /** Queues a webhook event; it is delivered after the request is answered. */
+  readonly emit: (event: PendingEvent) => void
+  /** Asks to be woken at this time to settle pending creations (and emit their webhooks). */
+  readonly wakeAt: (millis: number) => void
+  /** Issues an access token to a subject (token endpoints only). */
+  readonly issueToken: (subject: string) => string
+  /** Whether the credentials may log in (token endpoints only). */
+  readonly accepts: (credentials: { readonly apiLogin: string } | { readonly appId: string; readonly clientSecret: string; readonly apiKey: string }) => boolean
+}
+
+/**
+ * A modelled operation's behaviour.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Handler = (context: Context) => Reply
+
+/**
+ * A modelled operation: its catalog identity plus a handler.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Modelled {
+  readonly name: string
+  readonly path: string
+  readonly method: "POST" | "GET"
+  readonly sideEffect: SideEffect
+  readonly handler: Handler
+}
+
+/**
+ * One answering operation of the emulator: a modelled handler, a catalog descriptor, or both.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Route {
+  readonly name: string
+  readonly path: string
+  readonly method: "POST" | "GET"
+  readonly family: Family
+  readonly sideEffect: SideEffect
+  readonly authenticated: boolean
+  /** The strict request schema from the generated catalog, when plugged in. */
+  readonly request: WireSchema | undefined
+  /** The response schema from the generated catalog, used to synthesize answers of unmodelled operations. */
+  readonly response: WireSchema | undefined
+  readonly handler: Handler | undefined
+}
+
+/**
+ * Declares a modelled POST operation.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const post = (name: string, path: string, sideEffect: SideEffect, handler: Handler): Modelled => ({
+  name,
+  path,
+  method: "POST",
+  sideEffect,
+  handler
+})
+
+// =============================================================================
+// Validation
+// =============================================================================
+
+/**
+ * Thrown by a handler to answer with an iiko error (400 unless told otherwise). The dispatcher
+ * turns it into the family's envelope with the request's `correlationId`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Rejection {
+  readonly _tag = "Rejection"
+  constructor(readonly description: string, readonly code?: string | undefined, readonly status: number = 400) {}
+}
+
+/**
+ * Stops the handler with an iiko error.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const reject = (description: string, code?: string, status?: number): never => {
+  throw new Rejection(description, code, status)
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * A required string field.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const string = (body: Record<string, unknown>, key: string): string => {
+  const value = body[key]
+  return typeof value === "string" && value.length > 0 ? value : reject(`Field '${key}' is required.`)
+}
+
+/**
+ * An optional string field (`undefined` when absent or null).
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const optionalString = (body: Record<string, unknown>, key: string): string | undefined => {
+  const value = body[key]
+  if (value === undefined || value === null) return undefined
+  return typeof value === "string" ? value : reject(`Field '${key}' must be a string.`)
+}
+
+/**
+ * A required UUID field.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const uuid = (body: Record<string, unknown>, key: string): string => {
+  const value = string(body, key)
+  return UUID.test(value) ? value.toLowerCase() : reject(`Field '${key}' must be a UUID.`)
+}
+
+/**
+ * An optional UUID field.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const optionalUuid = (body: Record<string, unknown>, key: string): string | undefined =>
+  optionalString(body, key) === undefined ? undefined : uuid(body, key)
+
+/**
+ * A required number field.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const number = (body: Record<string, unknown>, key: string): number => {
+  const value = body[key]
+  return typeof value === "number" && Number.isFinite(value) ? value : reject(`Field '${key}' must be a number.`)
+}
+
+/**
+ * An array field; `[]` when absent or null unless `required`.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const array = (body: Record<string, unknown>, key: string, required = false): ReadonlyArray<unknown> => {
+  const value = body[key]
+  if ((value === undefined || value === null) && !required) return []
+  return Array.isArray(value) ? value : reject(`Field '${key}' must be an array.`)
+}
+
+/**
+ * An array of UUIDs.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const uuids = (body: Record<string, unknown>, key: string, required = false): ReadonlyArray<string> =>
+  array(body, key, required).map((value, i) =>
+    typeof value === "string" && UUID.test(value) ? value.toLowerCase() : reject(`Field '${key}[${i}]' must be a UUID.`)
+  )
+
+/**
+ * An object field; `undefined` when absent or null unless `required`.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const object = (body: Record<string, unknown>, key: string, required = false): Record<string, unknown> | undefined => {
+  const value = body[key]
+  if ((value === undefined || value === null) && !required) return undefined
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? value as Record<string, unknown>
+    : reject(`Field '${key}' must be an object.`)
+}
+
+/**
+ * The organization named by a field, which must exist.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const organization = (context: Context, id: string): Domain.Organization =>
+  context.state.organizationsById.get(id) ?? reject(`Organization '${id}' is not available for this API login.`)
+
+/**
+ * Organizations named by an id list; every id must exist.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const organizations = (context: Context, ids: ReadonlyArray<string>): ReadonlyArray<Domain.Organization> =>
+  ids.map((id) => organization(context, id))
+
+/**
+ * The terminal group named by an id, which must belong to the organization.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const terminalGroup = (context: Context, organizationId: string, id: string): Domain.TerminalGroup => {
+  const group = context.state.terminalGroupsById.get(id)
+  return group !== undefined && group.organizationId === organizationId
+    ? group
+    : reject(`Terminal group '${id}' is not found in organization '${organizationId}'.`, "TerminalGroupUnregistered")
+}
+
+/**
+ * The `{correlationId}` answer of commands and other asynchronous operations.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const correlationOnly = (context: Context): Record<string, unknown> => ({ correlationId: context.correlationId })
