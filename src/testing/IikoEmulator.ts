@@ -168,7 +168,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
     faults: options.faults ?? [],
     webhookClient
   })
-  const routeTable = Catalog.routes(Modelled.all, options.catalog ?? [])
+  const routeTable = Catalog.routes(Modelled.all, options.catalog ?? Catalog.generated())
   const routes = (transport: Engine.Transport) => Router.layer(engine, routeTable, transport)
   const app = yield* HttpRouter.toHttpEffect(routes(Router.inMemoryTransport))
   const service: Service = {

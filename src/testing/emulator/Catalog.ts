@@ -7,6 +7,7 @@
  */
 import type { Endpoint } from "../../Endpoint.ts"
 import { familyOf } from "../../Endpoint.ts"
+import * as Iiko from "../../generated/Iiko.ts"
 import type { Modelled, Route } from "./Route.ts"
 
 /**
@@ -50,3 +51,18 @@ export const routes = (modelled: ReadonlyArray<Modelled>, catalog: Iterable<Endp
 }
 
 const key = (method: string, path: string): string => `${method} ${path}`
+
+/**
+ * The generated descriptors of all 225 operations, read from the endpoint functions of
+ * `src/generated/Iiko.ts`.
+ *
+ * @since 0.1.0
+ * @category catalogs
+ */
+export const generated = (): ReadonlyArray<Endpoint> => {
+  const functions = Iiko as unknown as Record<string, { readonly endpoint: Endpoint } | undefined>
+  return Iiko.operations.flatMap((operation) => {
+    const endpoint = functions[operation.name]?.endpoint
+    return endpoint === undefined ? [] : [endpoint]
+  })
+}
