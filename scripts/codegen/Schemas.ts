@@ -347,9 +347,17 @@ export const displayKey = (key: string, config: NamesConfig): string => {
   return generic === null ? strip(key) : `${strip(generic[1] ?? "")}<${strip(generic[2] ?? "")}>`
 }
 
+/** `CancelCauses.CancelCause`: the namespace is named after the type, so it keeps the short name. */
+const ownsName = (segments: ReadonlyArray<string>): boolean => {
+  const name = segments.at(-1)
+  const namespace = segments.at(-2)
+  return name !== undefined && namespace !== undefined && namespace.startsWith(name) && namespace !== name
+}
+
 /**
  * Unique readable names: the last key segment, with earlier segments prepended only for the
- * keys whose last segments collide. Overrides in `codegen/names.json` win.
+ * keys whose last segments collide (a key whose namespace is named after the type keeps the short
+ * name: `OrderTypes.OrderType` is `OrderType`). Overrides in `codegen/names.json` win.
  */
 export const assignNames = (keys: ReadonlyArray<string>, config: NamesConfig): Map<string, string> => {
   const segments = new Map(keys.map((key) => [key, nameSegments(key, config)]))
@@ -362,8 +370,10 @@ export const assignNames = (keys: ReadonlyArray<string>, config: NamesConfig): M
     const clashing = [...groups.values()].filter((group) => group.length > 1)
     if (clashing.length === 0) return new Map(keys.map((key) => [key, candidate(key)]))
     for (const group of clashing) {
+      const owners = group.filter((key) => ownsName(segments.get(key) ?? []))
       const growable = group.filter((key) =>
-        config.overrides[key] === undefined && (depth.get(key) ?? 1) < (segments.get(key)?.length ?? 1)
+        config.overrides[key] === undefined && (depth.get(key) ?? 1) < (segments.get(key)?.length ?? 1) &&
+        !(owners.length === 1 && owners[0] === key)
       )
       if (growable.length === 0) {
         throw new Error(`name clash for ${group.join(", ")}: add an override to codegen/names.json`)

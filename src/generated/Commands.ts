@@ -29,24 +29,6 @@ export const ErrorCommandStatus = /*#__PURE__*/ Schema.Struct({
 export type ErrorCommandStatus = typeof ErrorCommandStatus.Type
 
 /**
- * Spec component `Commands.GetCommandStatusRequest` (request).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const GetCommandStatusRequest = /*#__PURE__*/ Schema.Struct({
-  organizationId: IikoSchema.Uuid,
-  correlationId: IikoSchema.Uuid
-})
-/**
- * The type of {@link GetCommandStatusRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetCommandStatusRequest = typeof GetCommandStatusRequest.Type
-
-/**
  * Spec component `Commands.InProgressCommandStatus` (response).
  *
  * @since 0.1.0
@@ -86,16 +68,16 @@ export type SuccessCommandStatus = typeof SuccessCommandStatus.Type
  * @since 0.1.0
  * @category schemas
  */
-export const UnknownGetCommandStatusResponse = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
+export const UnknownCommandStatus = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
   state: Schema.String
 }))
 /**
- * The type of {@link UnknownGetCommandStatusResponse}.
+ * The type of {@link UnknownCommandStatus}.
  *
  * @since 0.1.0
  * @category models
  */
-export type UnknownGetCommandStatusResponse = typeof UnknownGetCommandStatusResponse.Type
+export type UnknownCommandStatus = typeof UnknownCommandStatus.Type
 
 /**
  * Spec component `Commands.GetCommandStatusResponse` (response).
@@ -103,14 +85,32 @@ export type UnknownGetCommandStatusResponse = typeof UnknownGetCommandStatusResp
  * @since 0.1.0
  * @category schemas
  */
-export const GetCommandStatusResponse = /*#__PURE__*/ Schema.Union([InProgressCommandStatus, SuccessCommandStatus, ErrorCommandStatus, UnknownGetCommandStatusResponse])
+export const CommandStatus = /*#__PURE__*/ Schema.Union([InProgressCommandStatus, SuccessCommandStatus, ErrorCommandStatus, UnknownCommandStatus])
 /**
- * The type of {@link GetCommandStatusResponse}.
+ * The type of {@link CommandStatus}.
  *
  * @since 0.1.0
  * @category models
  */
-export type GetCommandStatusResponse = typeof GetCommandStatusResponse.Type
+export type CommandStatus = typeof CommandStatus.Type
+
+/**
+ * Spec component `Commands.GetCommandStatusRequest` (request).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetCommandStatusRequest = /*#__PURE__*/ Schema.Struct({
+  organizationId: IikoSchema.Uuid,
+  correlationId: IikoSchema.Uuid
+})
+/**
+ * The type of {@link GetCommandStatusRequest}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type GetCommandStatusRequest = typeof GetCommandStatusRequest.Type
 
 /**
  * Descriptor of `POST /api/1/commands/status`.
@@ -122,7 +122,7 @@ export const commandsStatus = /*#__PURE__*/ Endpoint.make({
   name: "commandsStatus",
   path: "/api/1/commands/status",
   request: GetCommandStatusRequest,
-  response: GetCommandStatusResponse,
+  response: CommandStatus,
   sideEffect: "read",
   restrictionGroup: "Commands"
 })

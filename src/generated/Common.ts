@@ -598,21 +598,6 @@ export const CommonOrderServiceType = /*#__PURE__*/ IikoSchema.openEnum(["Common
 export type CommonOrderServiceType = typeof CommonOrderServiceType.Type
 
 /**
- * Spec component `Orders.Common.OrderStatus` (request).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const CommonOrderStatusInput = /*#__PURE__*/ Schema.Literals(["New", "Bill", "Closed", "Deleted"])
-/**
- * The type of {@link CommonOrderStatusInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CommonOrderStatusInput = typeof CommonOrderStatusInput.Type
-
-/**
  * Spec component `Deliveries.Common.PaymentTypeKind` (response).
  *
  * @since 0.1.0
@@ -662,6 +647,267 @@ export const CompoundItemTemplate = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type CompoundItemTemplate = typeof CompoundItemTemplate.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.RemovalType` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrderRemovalType = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String
+})
+/**
+ * The type of {@link OrderRemovalType}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OrderRemovalType = typeof OrderRemovalType.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.DeletionMethod` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeletionMethod = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  removalType: OrderRemovalType
+})
+/**
+ * The type of {@link DeletionMethod}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DeletionMethod = typeof DeletionMethod.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.ItemDeletedInfo` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ItemDeletedInfo = /*#__PURE__*/ Schema.Struct({
+  deletionMethod: DeletionMethod
+})
+/**
+ * The type of {@link ItemDeletedInfo}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ItemDeletedInfo = typeof ItemDeletedInfo.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.IdentifierCode` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IdentifierCode = /*#__PURE__*/ Schema.Struct({
+  value: /*#__PURE__*/ Schema.optionalKey(Schema.String)
+})
+/**
+ * The type of {@link IdentifierCode}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type IdentifierCode = typeof IdentifierCode.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.OrderItemIdentifierCode` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrderItemIdentifierCode = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  code: IdentifierCode,
+  flags: /*#__PURE__*/ Schema.Array(Schema.String)
+})
+/**
+ * The type of {@link OrderItemIdentifierCode}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OrderItemIdentifierCode = typeof OrderItemIdentifierCode.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.Product` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Product = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String
+})
+/**
+ * The type of {@link Product}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Product = typeof Product.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.ProductGroup` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProductGroup = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String
+})
+/**
+ * The type of {@link ProductGroup}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ProductGroup = typeof ProductGroup.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.OrderItemModifier` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrderItemModifier = /*#__PURE__*/ Schema.Struct({
+  product: Product,
+  amount: Schema.Number,
+  amountIndependentOfParentAmount: Schema.Boolean,
+  codes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.Array(OrderItemIdentifierCode)))),
+  productGroup: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ProductGroup)),
+  price: Schema.Number,
+  pricePredefined: Schema.Boolean,
+  resultSum: Schema.Number,
+  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ItemDeletedInfo)),
+  positionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  defaultAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  hideIfDefaultAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  taxPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  freeOfChargeAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
+/**
+ * The type of {@link OrderItemModifier}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OrderItemModifier = typeof OrderItemModifier.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.CompoundOrderItemComponent` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CompoundOrderItemComponent = /*#__PURE__*/ Schema.Struct({
+  product: Product,
+  modifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderItemModifier))),
+  price: Schema.Number,
+  cost: Schema.Number,
+  pricePredefined: Schema.Boolean,
+  positionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  taxPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  resultSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
+})
+/**
+ * The type of {@link CompoundOrderItemComponent}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CompoundOrderItemComponent = typeof CompoundOrderItemComponent.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.ComboItemInformation` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrderComboItemInformation = /*#__PURE__*/ Schema.Struct({
+  comboId: Schema.String,
+  comboSourceId: Schema.String,
+  groupId: Schema.String,
+  groupName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
+/**
+ * The type of {@link OrderComboItemInformation}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OrderComboItemInformation = typeof OrderComboItemInformation.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.OrderItemStatus` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrderItemStatus = /*#__PURE__*/ IikoSchema.openEnum(["Added", "PrintedNotCooking", "CookingStarted", "CookingCompleted", "Served"])
+/**
+ * The type of {@link OrderItemStatus}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OrderItemStatus = typeof OrderItemStatus.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.ProductSize` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProductSize = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String
+})
+/**
+ * The type of {@link ProductSize}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ProductSize = typeof ProductSize.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.CompoundOrderItem` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CompoundOrderItem = /*#__PURE__*/ Schema.Struct({
+  type: /*#__PURE__*/ Schema.Literal("Compound"),
+  status: OrderItemStatus,
+  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ItemDeletedInfo)),
+  amount: Schema.Number,
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  whenPrinted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  size: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ProductSize)),
+  comboInformation: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderComboItemInformation)),
+  primaryComponent: CompoundOrderItemComponent,
+  secondaryComponent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CompoundOrderItemComponent)),
+  commonModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderItemModifier))),
+  template: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CompoundItemTemplate))
+})
+/**
+ * The type of {@link CompoundOrderItem}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CompoundOrderItem = typeof CompoundOrderItem.Type
 
 /**
  * Spec component `Deliveries.Response.Order.Conception` (response).
@@ -1077,43 +1323,6 @@ export const CreationStatus = /*#__PURE__*/ IikoSchema.openEnum(["Success", "InP
  * @category models
  */
 export type CreationStatus = typeof CreationStatus.Type
-
-/**
- * Spec component `Deliveries.Response.Order.RemovalType` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const OrderRemovalType = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
-/**
- * The type of {@link OrderRemovalType}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderRemovalType = typeof OrderRemovalType.Type
-
-/**
- * Spec component `Deliveries.Response.Order.DeletionMethod` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const DeletionMethod = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  removalType: OrderRemovalType
-})
-/**
- * The type of {@link DeletionMethod}.
- *
- * @since 0.1.0
- * @category models
- */
-export type DeletionMethod = typeof DeletionMethod.Type
 
 /**
  * Spec component `Organizations.DeliveryOrderPaymentSettings` (response).
@@ -1586,40 +1795,6 @@ export const GuestsInput = /*#__PURE__*/ Schema.Struct({
 export type GuestsInput = typeof GuestsInput.Type
 
 /**
- * Spec component `Deliveries.Response.Order.IdentifierCode` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const IdentifierCode = /*#__PURE__*/ Schema.Struct({
-  value: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link IdentifierCode}.
- *
- * @since 0.1.0
- * @category models
- */
-export type IdentifierCode = typeof IdentifierCode.Type
-
-/**
- * Spec component `Deliveries.Response.Order.ItemDeletedInfo` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ItemDeletedInfo = /*#__PURE__*/ Schema.Struct({
-  deletionMethod: DeletionMethod
-})
-/**
- * The type of {@link ItemDeletedInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ItemDeletedInfo = typeof ItemDeletedInfo.Type
-
-/**
  * Spec component `ListRequest` (request).
  *
  * @since 0.1.0
@@ -1738,24 +1913,6 @@ export const OrderAnonymousCustomer = /*#__PURE__*/ Schema.Struct({
 export type OrderAnonymousCustomer = typeof OrderAnonymousCustomer.Type
 
 /**
- * Spec component `Deliveries.Response.Order.ProductSize` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ProductSize = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
-/**
- * The type of {@link ProductSize}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ProductSize = typeof ProductSize.Type
-
-/**
  * Spec component `Deliveries.Response.Order.OrderCombo` (response).
  *
  * @since 0.1.0
@@ -1776,178 +1933,6 @@ export const OrderCombo = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type OrderCombo = typeof OrderCombo.Type
-
-/**
- * Spec component `Deliveries.Response.Order.ComboItemInformation` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const OrderComboItemInformation = /*#__PURE__*/ Schema.Struct({
-  comboId: Schema.String,
-  comboSourceId: Schema.String,
-  groupId: Schema.String,
-  groupName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
-/**
- * The type of {@link OrderComboItemInformation}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderComboItemInformation = typeof OrderComboItemInformation.Type
-
-/**
- * Spec component `Deliveries.Response.Order.OrderItemIdentifierCode` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const OrderItemIdentifierCode = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  code: IdentifierCode,
-  flags: /*#__PURE__*/ Schema.Array(Schema.String)
-})
-/**
- * The type of {@link OrderItemIdentifierCode}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderItemIdentifierCode = typeof OrderItemIdentifierCode.Type
-
-/**
- * Spec component `Deliveries.Response.Order.Product` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const Product = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
-/**
- * The type of {@link Product}.
- *
- * @since 0.1.0
- * @category models
- */
-export type Product = typeof Product.Type
-
-/**
- * Spec component `Deliveries.Response.Order.ProductGroup` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ProductGroup = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
-/**
- * The type of {@link ProductGroup}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ProductGroup = typeof ProductGroup.Type
-
-/**
- * Spec component `Deliveries.Response.Order.OrderItemModifier` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const OrderItemModifier = /*#__PURE__*/ Schema.Struct({
-  product: Product,
-  amount: Schema.Number,
-  amountIndependentOfParentAmount: Schema.Boolean,
-  codes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.Array(OrderItemIdentifierCode)))),
-  productGroup: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ProductGroup)),
-  price: Schema.Number,
-  pricePredefined: Schema.Boolean,
-  resultSum: Schema.Number,
-  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ItemDeletedInfo)),
-  positionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  defaultAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  hideIfDefaultAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
-  taxPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  freeOfChargeAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
-})
-/**
- * The type of {@link OrderItemModifier}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderItemModifier = typeof OrderItemModifier.Type
-
-/**
- * Spec component `Deliveries.Response.Order.CompoundOrderItemComponent` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const OrderCompoundOrderItemComponent = /*#__PURE__*/ Schema.Struct({
-  product: Product,
-  modifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderItemModifier))),
-  price: Schema.Number,
-  cost: Schema.Number,
-  pricePredefined: Schema.Boolean,
-  positionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  taxPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  resultSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link OrderCompoundOrderItemComponent}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderCompoundOrderItemComponent = typeof OrderCompoundOrderItemComponent.Type
-
-/**
- * Spec component `Deliveries.Response.Order.OrderItemStatus` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const OrderItemStatus = /*#__PURE__*/ IikoSchema.openEnum(["Added", "PrintedNotCooking", "CookingStarted", "CookingCompleted", "Served"])
-/**
- * The type of {@link OrderItemStatus}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderItemStatus = typeof OrderItemStatus.Type
-
-/**
- * Spec component `Deliveries.Response.Order.CompoundOrderItem` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const OrderCompoundOrderItem = /*#__PURE__*/ Schema.Struct({
-  type: /*#__PURE__*/ Schema.Literal("Compound"),
-  status: OrderItemStatus,
-  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ItemDeletedInfo)),
-  amount: Schema.Number,
-  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  whenPrinted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
-  size: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ProductSize)),
-  comboInformation: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderComboItemInformation)),
-  primaryComponent: OrderCompoundOrderItemComponent,
-  secondaryComponent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderCompoundOrderItemComponent)),
-  commonModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderItemModifier))),
-  template: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CompoundItemTemplate))
-})
-/**
- * The type of {@link OrderCompoundOrderItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderCompoundOrderItem = typeof OrderCompoundOrderItem.Type
 
 /**
  * Spec component `Deliveries.Response.Order.RegularCustomer` (response).
@@ -2027,24 +2012,6 @@ export const OrderDeliveryPoint = /*#__PURE__*/ Schema.Struct({
 export type OrderDeliveryPoint = typeof OrderDeliveryPoint.Type
 
 /**
- * Spec component `Deliveries.Response.Order.DynamicDiscount` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const OrderDynamicDiscount = /*#__PURE__*/ Schema.Struct({
-  manualConditionId: Schema.String,
-  sum: Schema.Number
-})
-/**
- * The type of {@link OrderDynamicDiscount}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderDynamicDiscount = typeof OrderDynamicDiscount.Type
-
-/**
  * Spec component `Deliveries.Response.Order.ExternalData` (response).
  *
  * @since 0.1.0
@@ -2079,6 +2046,122 @@ export const OrderGuestsInfo = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type OrderGuestsInfo = typeof OrderGuestsInfo.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.ProductOrderItem` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProductOrderItem = /*#__PURE__*/ Schema.Struct({
+  type: /*#__PURE__*/ Schema.Literal("Product"),
+  status: OrderItemStatus,
+  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ItemDeletedInfo)),
+  amount: Schema.Number,
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  whenPrinted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  size: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ProductSize)),
+  comboInformation: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderComboItemInformation)),
+  product: Product,
+  modifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderItemModifier))),
+  codes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.Array(OrderItemIdentifierCode)))),
+  price: Schema.Number,
+  cost: Schema.Number,
+  pricePredefined: Schema.Boolean,
+  positionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  taxPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  resultSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
+})
+/**
+ * The type of {@link ProductOrderItem}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ProductOrderItem = typeof ProductOrderItem.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.ServiceOrderItem` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ServiceOrderItem = /*#__PURE__*/ Schema.Struct({
+  type: /*#__PURE__*/ Schema.Literal("Service"),
+  status: OrderItemStatus,
+  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ItemDeletedInfo)),
+  amount: Schema.Number,
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  whenPrinted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  size: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ProductSize)),
+  comboInformation: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderComboItemInformation)),
+  service: Product,
+  cost: Schema.Number
+})
+/**
+ * The type of {@link ServiceOrderItem}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ServiceOrderItem = typeof ServiceOrderItem.Type
+
+/**
+ * A `Deliveries.Response.Order.OrderItem` variant this version does not know: common fields decoded, other keys kept.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const UnknownOrderItem = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
+  type: Schema.String,
+  status: OrderItemStatus,
+  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ItemDeletedInfo)),
+  amount: Schema.Number,
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  whenPrinted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  size: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ProductSize)),
+  comboInformation: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderComboItemInformation))
+}))
+/**
+ * The type of {@link UnknownOrderItem}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type UnknownOrderItem = typeof UnknownOrderItem.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.OrderItem` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrderItem = /*#__PURE__*/ Schema.Union([ProductOrderItem, CompoundOrderItem, ServiceOrderItem, UnknownOrderItem])
+/**
+ * The type of {@link OrderItem}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OrderItem = typeof OrderItem.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.DynamicDiscount` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrderDynamicDiscount = /*#__PURE__*/ Schema.Struct({
+  manualConditionId: Schema.String,
+  sum: Schema.Number
+})
+/**
+ * The type of {@link OrderDynamicDiscount}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OrderDynamicDiscount = typeof OrderDynamicDiscount.Type
 
 /**
  * Spec component `Deliveries.Response.Order.LoyaltyInfo` (response).
@@ -2116,104 +2199,6 @@ export const OrderMarketingSource = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type OrderMarketingSource = typeof OrderMarketingSource.Type
-
-/**
- * Spec component `Deliveries.Response.Order.ProductOrderItem` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const OrderProductOrderItem = /*#__PURE__*/ Schema.Struct({
-  type: /*#__PURE__*/ Schema.Literal("Product"),
-  status: OrderItemStatus,
-  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ItemDeletedInfo)),
-  amount: Schema.Number,
-  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  whenPrinted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
-  size: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ProductSize)),
-  comboInformation: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderComboItemInformation)),
-  product: Product,
-  modifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderItemModifier))),
-  codes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.Array(OrderItemIdentifierCode)))),
-  price: Schema.Number,
-  cost: Schema.Number,
-  pricePredefined: Schema.Boolean,
-  positionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  taxPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  resultSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link OrderProductOrderItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderProductOrderItem = typeof OrderProductOrderItem.Type
-
-/**
- * Spec component `Deliveries.Response.Order.ServiceOrderItem` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ServiceOrderItem = /*#__PURE__*/ Schema.Struct({
-  type: /*#__PURE__*/ Schema.Literal("Service"),
-  status: OrderItemStatus,
-  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ItemDeletedInfo)),
-  amount: Schema.Number,
-  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  whenPrinted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
-  size: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ProductSize)),
-  comboInformation: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderComboItemInformation)),
-  service: Product,
-  cost: Schema.Number
-})
-/**
- * The type of {@link ServiceOrderItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ServiceOrderItem = typeof ServiceOrderItem.Type
-
-/**
- * A `Deliveries.Response.Order.OrderItem` variant this version does not know: common fields decoded, other keys kept.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const UnknownOrderOrderItem = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  type: Schema.String,
-  status: OrderItemStatus,
-  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ItemDeletedInfo)),
-  amount: Schema.Number,
-  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  whenPrinted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
-  size: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ProductSize)),
-  comboInformation: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderComboItemInformation))
-}))
-/**
- * The type of {@link UnknownOrderOrderItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type UnknownOrderOrderItem = typeof UnknownOrderOrderItem.Type
-
-/**
- * Spec component `Deliveries.Response.Order.OrderItem` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const OrderOrderItem = /*#__PURE__*/ Schema.Union([OrderProductOrderItem, OrderCompoundOrderItem, ServiceOrderItem, UnknownOrderOrderItem])
-/**
- * The type of {@link OrderOrderItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderOrderItem = typeof OrderOrderItem.Type
 
 /**
  * Spec component `Deliveries.Response.Order.OrderType` (response).
@@ -2342,7 +2327,7 @@ export type TipsPaymentItem = typeof TipsPaymentItem.Type
  * @since 0.1.0
  * @category schemas
  */
-export const OrderOrder = /*#__PURE__*/ Schema.Struct({
+export const OrderDetails = /*#__PURE__*/ Schema.Struct({
   parentDeliveryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   customer: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderCustomer)),
   phone: Schema.String,
@@ -2390,7 +2375,7 @@ export const OrderOrder = /*#__PURE__*/ Schema.Struct({
   whenClosed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
   conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Conception)),
   guestsInfo: /*#__PURE__*/ Schema.NullOr(OrderGuestsInfo),
-  items: /*#__PURE__*/ Schema.Array(OrderOrderItem),
+  items: /*#__PURE__*/ Schema.Array(OrderItem),
   combos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderCombo))),
   payments: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(PaymentItem))),
   tips: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TipsPaymentItem))),
@@ -2402,12 +2387,12 @@ export const OrderOrder = /*#__PURE__*/ Schema.Struct({
   externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderExternalData)))
 })
 /**
- * The type of {@link OrderOrder}.
+ * The type of {@link OrderDetails}.
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderOrder = typeof OrderOrder.Type
+export type OrderDetails = typeof OrderDetails.Type
 
 /**
  * Spec component `Deliveries.Response.Order.OrderInfo` (response).
@@ -2423,7 +2408,7 @@ export const OrderInfo = /*#__PURE__*/ Schema.Struct({
   timestamp: Schema.Number,
   creationStatus: CreationStatus,
   errorInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ErrorInfo)),
-  order: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderOrder))
+  order: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderDetails))
 })
 /**
  * The type of {@link OrderInfo}.
@@ -2432,21 +2417,6 @@ export const OrderInfo = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type OrderInfo = typeof OrderInfo.Type
-
-/**
- * Spec component `Deliveries.Response.Order.OrderStatus` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const OrderOrderStatus = /*#__PURE__*/ IikoSchema.openEnum(["New", "Bill", "Closed", "Deleted"])
-/**
- * The type of {@link OrderOrderStatus}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderOrderStatus = typeof OrderOrderStatus.Type
 
 /**
  * Spec component `Deliveries.Response.OrderResponse` (response).
@@ -2467,6 +2437,21 @@ export const OrderResponse = /*#__PURE__*/ Schema.Struct({
 export type OrderResponse = typeof OrderResponse.Type
 
 /**
+ * Spec component `Deliveries.Response.Order.OrderStatus` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrderStatus = /*#__PURE__*/ IikoSchema.openEnum(["New", "Bill", "Closed", "Deleted"])
+/**
+ * The type of {@link OrderStatus}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OrderStatus = typeof OrderStatus.Type
+
+/**
  * Spec component `Reserves.ReserveCancelReason` (response).
  *
  * @since 0.1.0
@@ -2482,6 +2467,40 @@ export const ReserveCancelReason = /*#__PURE__*/ IikoSchema.openEnum(["ClientNot
 export type ReserveCancelReason = typeof ReserveCancelReason.Type
 
 /**
+ * Spec component `Reserves.Response.ReserveOrder` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ReserveOrder = /*#__PURE__*/ Schema.Struct({
+  menuId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: Schema.Number,
+  number: Schema.Number,
+  sourceKey: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  whenBillPrinted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  whenClosed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Conception)),
+  guestsInfo: /*#__PURE__*/ Schema.NullOr(OrderGuestsInfo),
+  items: /*#__PURE__*/ Schema.Array(OrderItem),
+  combos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderCombo))),
+  payments: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(PaymentItem))),
+  tips: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TipsPaymentItem))),
+  discounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(DiscountItem))),
+  orderType: /*#__PURE__*/ Schema.NullOr(OrderOrderType),
+  terminalGroupId: Schema.String,
+  processedPaymentsSum: /*#__PURE__*/ Schema.NullOr(Schema.Number),
+  loyaltyInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderLoyaltyInfo)),
+  externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderExternalData)))
+})
+/**
+ * The type of {@link ReserveOrder}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ReserveOrder = typeof ReserveOrder.Type
+
+/**
  * Spec component `Reserves.ReserveStatus` (response).
  *
  * @since 0.1.0
@@ -2495,40 +2514,6 @@ export const ReserveStatus = /*#__PURE__*/ IikoSchema.openEnum(["New", "Started"
  * @category models
  */
 export type ReserveStatus = typeof ReserveStatus.Type
-
-/**
- * Spec component `Reserves.Response.ReserveOrder` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ResponseReserveOrder = /*#__PURE__*/ Schema.Struct({
-  menuId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  sum: Schema.Number,
-  number: Schema.Number,
-  sourceKey: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  whenBillPrinted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
-  whenClosed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
-  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Conception)),
-  guestsInfo: /*#__PURE__*/ Schema.NullOr(OrderGuestsInfo),
-  items: /*#__PURE__*/ Schema.Array(OrderOrderItem),
-  combos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderCombo))),
-  payments: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(PaymentItem))),
-  tips: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TipsPaymentItem))),
-  discounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(DiscountItem))),
-  orderType: /*#__PURE__*/ Schema.NullOr(OrderOrderType),
-  terminalGroupId: Schema.String,
-  processedPaymentsSum: /*#__PURE__*/ Schema.NullOr(Schema.Number),
-  loyaltyInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderLoyaltyInfo)),
-  externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderExternalData)))
-})
-/**
- * The type of {@link ResponseReserveOrder}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ResponseReserveOrder = typeof ResponseReserveOrder.Type
 
 /**
  * Spec component `Reserves.Reserve` (response).
@@ -2549,7 +2534,7 @@ export const Reserve = /*#__PURE__*/ Schema.Struct({
   guestsComingTime: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
   phone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   eventType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  order: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ResponseReserveOrder))
+  order: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ReserveOrder))
 })
 /**
  * The type of {@link Reserve}.
@@ -2582,64 +2567,6 @@ export const ReserveInfo = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type ReserveInfo = typeof ReserveInfo.Type
-
-/**
- * Spec component `TableOrders.Response.SplitOrderBetweenCashRegisters` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const SplitOrderBetweenCashRegisters = /*#__PURE__*/ IikoSchema.openEnum(["Disabled", "Allowed", "Required"])
-/**
- * The type of {@link SplitOrderBetweenCashRegisters}.
- *
- * @since 0.1.0
- * @category models
- */
-export type SplitOrderBetweenCashRegisters = typeof SplitOrderBetweenCashRegisters.Type
-
-/**
- * Spec component `TableOrders.Response.TableOrder` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ResponseTableOrder = /*#__PURE__*/ Schema.Struct({
-  tableIds: /*#__PURE__*/ Schema.Array(Schema.String),
-  customer: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderRegularCustomer)),
-  phone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  status: OrderOrderStatus,
-  whenCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
-  waiter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderEmployee)),
-  tabName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  splitOrderBetweenCashRegisters: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(SplitOrderBetweenCashRegisters)),
-  menuId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  priceCategory: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CommonPriceCategory)),
-  sum: Schema.Number,
-  number: Schema.Number,
-  sourceKey: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  whenBillPrinted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
-  whenClosed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
-  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Conception)),
-  guestsInfo: /*#__PURE__*/ Schema.NullOr(OrderGuestsInfo),
-  items: /*#__PURE__*/ Schema.Array(OrderOrderItem),
-  combos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderCombo))),
-  payments: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(PaymentItem))),
-  tips: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TipsPaymentItem))),
-  discounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(DiscountItem))),
-  orderType: /*#__PURE__*/ Schema.NullOr(OrderOrderType),
-  terminalGroupId: Schema.String,
-  processedPaymentsSum: /*#__PURE__*/ Schema.NullOr(Schema.Number),
-  loyaltyInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderLoyaltyInfo)),
-  externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderExternalData)))
-})
-/**
- * The type of {@link ResponseTableOrder}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ResponseTableOrder = typeof ResponseTableOrder.Type
 
 /**
  * Spec component `Terminals.TerminalGroup` (response).
@@ -2698,6 +2625,64 @@ export const SortDirection = /*#__PURE__*/ Schema.Literals(["Ascending", "Descen
 export type SortDirection = typeof SortDirection.Type
 
 /**
+ * Spec component `TableOrders.Response.SplitOrderBetweenCashRegisters` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SplitOrderBetweenCashRegisters = /*#__PURE__*/ IikoSchema.openEnum(["Disabled", "Allowed", "Required"])
+/**
+ * The type of {@link SplitOrderBetweenCashRegisters}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SplitOrderBetweenCashRegisters = typeof SplitOrderBetweenCashRegisters.Type
+
+/**
+ * Spec component `TableOrders.Response.TableOrder` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TableOrder = /*#__PURE__*/ Schema.Struct({
+  tableIds: /*#__PURE__*/ Schema.Array(Schema.String),
+  customer: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderRegularCustomer)),
+  phone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  status: OrderStatus,
+  whenCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  waiter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderEmployee)),
+  tabName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  splitOrderBetweenCashRegisters: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(SplitOrderBetweenCashRegisters)),
+  menuId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  priceCategory: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CommonPriceCategory)),
+  sum: Schema.Number,
+  number: Schema.Number,
+  sourceKey: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  whenBillPrinted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  whenClosed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Conception)),
+  guestsInfo: /*#__PURE__*/ Schema.NullOr(OrderGuestsInfo),
+  items: /*#__PURE__*/ Schema.Array(OrderItem),
+  combos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderCombo))),
+  payments: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(PaymentItem))),
+  tips: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TipsPaymentItem))),
+  discounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(DiscountItem))),
+  orderType: /*#__PURE__*/ Schema.NullOr(OrderOrderType),
+  terminalGroupId: Schema.String,
+  processedPaymentsSum: /*#__PURE__*/ Schema.NullOr(Schema.Number),
+  loyaltyInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderLoyaltyInfo)),
+  externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderExternalData)))
+})
+/**
+ * The type of {@link TableOrder}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TableOrder = typeof TableOrder.Type
+
+/**
  * Spec component `TableOrders.Response.TableOrderInfo` (response).
  *
  * @since 0.1.0
@@ -2711,7 +2696,7 @@ export const TableOrderInfo = /*#__PURE__*/ Schema.Struct({
   timestamp: Schema.Number,
   creationStatus: CreationStatus,
   errorInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ErrorInfo)),
-  order: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ResponseTableOrder))
+  order: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(TableOrder))
 })
 /**
  * The type of {@link TableOrderInfo}.
@@ -2720,6 +2705,21 @@ export const TableOrderInfo = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type TableOrderInfo = typeof TableOrderInfo.Type
+
+/**
+ * Spec component `Orders.Common.OrderStatus` (request).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TableOrderStatusInput = /*#__PURE__*/ Schema.Literals(["New", "Bill", "Closed", "Deleted"])
+/**
+ * The type of {@link TableOrderStatusInput}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TableOrderStatusInput = typeof TableOrderStatusInput.Type
 
 /**
  * Spec component `Terminals.TerminalGroupsResponse` (response).

@@ -18,18 +18,18 @@ import {
  * @since 0.1.0
  * @category schemas
  */
-export const CancelCausesCancelCause = /*#__PURE__*/ Schema.Struct({
+export const CancelCause = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
 /**
- * The type of {@link CancelCausesCancelCause}.
+ * The type of {@link CancelCause}.
  *
  * @since 0.1.0
  * @category models
  */
-export type CancelCausesCancelCause = typeof CancelCausesCancelCause.Type
+export type CancelCause = typeof CancelCause.Type
 
 /**
  * Spec component `CancelCauses.CancelCausesRequest` (request).
@@ -56,7 +56,7 @@ export type CancelCausesRequest = typeof CancelCausesRequest.Type
  */
 export const CancelCausesResponse = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
-  cancelCauses: /*#__PURE__*/ Schema.Array(CancelCausesCancelCause)
+  cancelCauses: /*#__PURE__*/ Schema.Array(CancelCause)
 })
 /**
  * The type of {@link CancelCausesResponse}.
@@ -190,7 +190,7 @@ export type DiscountsResponse = typeof DiscountsResponse.Type
  * @since 0.1.0
  * @category schemas
  */
-export const MarketingSourcesMarketingSource = /*#__PURE__*/ Schema.Struct({
+export const MarketingSource = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   organizationId: Schema.String,
   name: Schema.String,
@@ -199,12 +199,12 @@ export const MarketingSourcesMarketingSource = /*#__PURE__*/ Schema.Struct({
   attachedSources: /*#__PURE__*/ Schema.Array(Schema.String)
 })
 /**
- * The type of {@link MarketingSourcesMarketingSource}.
+ * The type of {@link MarketingSource}.
  *
  * @since 0.1.0
  * @category models
  */
-export type MarketingSourcesMarketingSource = typeof MarketingSourcesMarketingSource.Type
+export type MarketingSource = typeof MarketingSource.Type
 
 /**
  * Spec component `MarketingSources.MarketingSourcesRequest` (request).
@@ -231,7 +231,7 @@ export type MarketingSourcesRequest = typeof MarketingSourcesRequest.Type
  */
 export const MarketingSourcesResponse = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
-  marketingSources: /*#__PURE__*/ Schema.Array(MarketingSourcesMarketingSource)
+  marketingSources: /*#__PURE__*/ Schema.Array(MarketingSource)
 })
 /**
  * The type of {@link MarketingSourcesResponse}.
@@ -262,7 +262,7 @@ export type OrderTypesOrderServiceType = typeof OrderTypesOrderServiceType.Type
  * @since 0.1.0
  * @category schemas
  */
-export const OrderTypesOrderType = /*#__PURE__*/ Schema.Struct({
+export const OrderType = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   orderServiceType: OrderTypesOrderServiceType,
@@ -271,12 +271,12 @@ export const OrderTypesOrderType = /*#__PURE__*/ Schema.Struct({
   isDefault: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
 /**
- * The type of {@link OrderTypesOrderType}.
+ * The type of {@link OrderType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderTypesOrderType = typeof OrderTypesOrderType.Type
+export type OrderType = typeof OrderType.Type
 
 /**
  * Spec component `OrderTypes.OrderTypesRequest` (request).
@@ -303,7 +303,7 @@ export type OrderTypesRequest = typeof OrderTypesRequest.Type
  */
 export const RmsOrderTypeItemsResponse = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
-  items: /*#__PURE__*/ Schema.Array(OrderTypesOrderType)
+  items: /*#__PURE__*/ Schema.Array(OrderType)
 })
 /**
  * The type of {@link RmsOrderTypeItemsResponse}.
@@ -367,7 +367,7 @@ export type PaymentTypesPaymentTypeKind = typeof PaymentTypesPaymentTypeKind.Typ
  * @since 0.1.0
  * @category schemas
  */
-export const PaymentTypesPaymentType = /*#__PURE__*/ Schema.Struct({
+export const PaymentType = /*#__PURE__*/ Schema.Struct({
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -382,12 +382,12 @@ export const PaymentTypesPaymentType = /*#__PURE__*/ Schema.Struct({
   terminalGroups: /*#__PURE__*/ Schema.Array(TerminalGroup)
 })
 /**
- * The type of {@link PaymentTypesPaymentType}.
+ * The type of {@link PaymentType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type PaymentTypesPaymentType = typeof PaymentTypesPaymentType.Type
+export type PaymentType = typeof PaymentType.Type
 
 /**
  * Spec component `PaymentTypes.PaymentTypesRequest` (request).
@@ -414,7 +414,7 @@ export type PaymentTypesRequest = typeof PaymentTypesRequest.Type
  */
 export const PaymentTypesResponse = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
-  paymentTypes: /*#__PURE__*/ Schema.Array(PaymentTypesPaymentType)
+  paymentTypes: /*#__PURE__*/ Schema.Array(PaymentType)
 })
 /**
  * The type of {@link PaymentTypesResponse}.
@@ -430,7 +430,7 @@ export type PaymentTypesResponse = typeof PaymentTypesResponse.Type
  * @since 0.1.0
  * @category schemas
  */
-export const RemovalTypesRemovalType = /*#__PURE__*/ Schema.Struct({
+export const RemovalType = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -442,12 +442,12 @@ export const RemovalTypesRemovalType = /*#__PURE__*/ Schema.Struct({
   isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
 /**
- * The type of {@link RemovalTypesRemovalType}.
+ * The type of {@link RemovalType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type RemovalTypesRemovalType = typeof RemovalTypesRemovalType.Type
+export type RemovalType = typeof RemovalType.Type
 
 /**
  * Spec component `RemovalTypes.RemovalTypesRequest` (request).
@@ -474,7 +474,7 @@ export type RemovalTypesRequest = typeof RemovalTypesRequest.Type
  */
 export const RemovalTypesResponse = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
-  removalTypes: /*#__PURE__*/ Schema.Array(RemovalTypesRemovalType)
+  removalTypes: /*#__PURE__*/ Schema.Array(RemovalType)
 })
 /**
  * The type of {@link RemovalTypesResponse}.
@@ -490,7 +490,7 @@ export type RemovalTypesResponse = typeof RemovalTypesResponse.Type
  * @since 0.1.0
  * @category schemas
  */
-export const TipsTypesTipsType = /*#__PURE__*/ Schema.Struct({
+export const TipsType = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   organizationIds: /*#__PURE__*/ Schema.Array(Schema.String),
@@ -498,12 +498,12 @@ export const TipsTypesTipsType = /*#__PURE__*/ Schema.Struct({
   paymentTypesIds: /*#__PURE__*/ Schema.Array(Schema.String)
 })
 /**
- * The type of {@link TipsTypesTipsType}.
+ * The type of {@link TipsType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type TipsTypesTipsType = typeof TipsTypesTipsType.Type
+export type TipsType = typeof TipsType.Type
 
 /**
  * Spec component `TipsTypes.TipsTypesResponse` (response).
@@ -513,7 +513,7 @@ export type TipsTypesTipsType = typeof TipsTypesTipsType.Type
  */
 export const TipsTypesResponse = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
-  tipsTypes: /*#__PURE__*/ Schema.Array(TipsTypesTipsType)
+  tipsTypes: /*#__PURE__*/ Schema.Array(TipsType)
 })
 /**
  * The type of {@link TipsTypesResponse}.

@@ -248,6 +248,29 @@ export const CouriersRequest = /*#__PURE__*/ Schema.Struct({
 export type CouriersRequest = typeof CouriersRequest.Type
 
 /**
+ * Spec component `Employees.Employee` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Employee = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  firstName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  middleName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  lastName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  displayName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+})
+/**
+ * The type of {@link Employee}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Employee = typeof Employee.Type
+
+/**
  * Spec component `Employees.EmployeeInfo` (response).
  *
  * @since 0.1.0
@@ -350,29 +373,6 @@ export const EmployeeWithCheckedRole = /*#__PURE__*/ Schema.Struct({
 export type EmployeeWithCheckedRole = typeof EmployeeWithCheckedRole.Type
 
 /**
- * Spec component `Employees.Employee` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const EmployeesEmployee = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  firstName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  middleName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  lastName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  displayName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link EmployeesEmployee}.
- *
- * @since 0.1.0
- * @category models
- */
-export type EmployeesEmployee = typeof EmployeesEmployee.Type
-
-/**
  * Spec component `Common.RmsItemsResponseWrapper<Employees.Employee>` (response).
  *
  * @since 0.1.0
@@ -380,7 +380,7 @@ export type EmployeesEmployee = typeof EmployeesEmployee.Type
  */
 export const RmsEmployeeItemsResponse = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
-  items: /*#__PURE__*/ Schema.Array(EmployeesEmployee)
+  items: /*#__PURE__*/ Schema.Array(Employee)
 })
 /**
  * The type of {@link RmsEmployeeItemsResponse}.

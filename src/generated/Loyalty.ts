@@ -178,7 +178,7 @@ export type AvailablePayment = typeof AvailablePayment.Type
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderOrder = /*#__PURE__*/ Schema.Struct({
+export const LoyaltyCalculationOrder = /*#__PURE__*/ Schema.Struct({
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   externalNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(50)))),
   completeBefore: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime)),
@@ -206,12 +206,12 @@ export const CreateOrderOrder = /*#__PURE__*/ Schema.Struct({
   externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderExternalData)))
 })
 /**
- * The type of {@link CreateOrderOrder}.
+ * The type of {@link LoyaltyCalculationOrder}.
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderOrder = typeof CreateOrderOrder.Type
+export type LoyaltyCalculationOrder = typeof LoyaltyCalculationOrder.Type
 
 /**
  * Spec component `LoyaltyResult.DynamicDiscount` (request).
@@ -238,7 +238,7 @@ export type LoyaltyResultDynamicDiscount = typeof LoyaltyResultDynamicDiscount.T
  * @category schemas
  */
 export const CalculateCheckinRequest = /*#__PURE__*/ Schema.Struct({
-  order: CreateOrderOrder,
+  order: LoyaltyCalculationOrder,
   coupon: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   referrerId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   terminalGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),

@@ -15,7 +15,6 @@ import {
   ChangePaymentsRequest,
   ChequeAdditionalInfoInput,
   ComboInput,
-  CommonOrderStatusInput,
   CorrelationIdResponse,
   CreateOrderExternalData,
   CreateOrderLoyaltyInfoInput,
@@ -25,6 +24,7 @@ import {
   GenderInput,
   PaymentInput,
   TableOrderInfo,
+  TableOrderStatusInput,
   TipsPaymentInput
 } from "./Common.ts"
 
@@ -151,25 +151,6 @@ export const CloseTableOrderRequest = /*#__PURE__*/ Schema.Struct({
 export type CloseTableOrderRequest = typeof CloseTableOrderRequest.Type
 
 /**
- * Spec component `TableOrders.Request.CreateTableOrderSettings` (request).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const CreateTableOrderSettings = /*#__PURE__*/ Schema.Struct({
-  servicePrint: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
-  transportToFrontTimeout: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),
-  checkStopList: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link CreateTableOrderSettings}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateTableOrderSettings = typeof CreateTableOrderSettings.Type
-
-/**
  * Spec component `TableOrders.Request.GuestsInfo` (request).
  *
  * @since 0.1.0
@@ -192,7 +173,7 @@ export type RequestGuestsInfo = typeof RequestGuestsInfo.Type
  * @since 0.1.0
  * @category schemas
  */
-export const RequestTableOrder = /*#__PURE__*/ Schema.Struct({
+export const CreateTableOrder = /*#__PURE__*/ Schema.Struct({
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   externalNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(50)))),
   tableIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid))),
@@ -215,12 +196,31 @@ export const RequestTableOrder = /*#__PURE__*/ Schema.Struct({
   externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderExternalData)))
 })
 /**
- * The type of {@link RequestTableOrder}.
+ * The type of {@link CreateTableOrder}.
  *
  * @since 0.1.0
  * @category models
  */
-export type RequestTableOrder = typeof RequestTableOrder.Type
+export type CreateTableOrder = typeof CreateTableOrder.Type
+
+/**
+ * Spec component `TableOrders.Request.CreateTableOrderSettings` (request).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CreateTableOrderSettings = /*#__PURE__*/ Schema.Struct({
+  servicePrint: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  transportToFrontTimeout: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),
+  checkStopList: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+})
+/**
+ * The type of {@link CreateTableOrderSettings}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CreateTableOrderSettings = typeof CreateTableOrderSettings.Type
 
 /**
  * Spec component `TableOrders.Request.CreateTableOrderRequest` (request).
@@ -231,7 +231,7 @@ export type RequestTableOrder = typeof RequestTableOrder.Type
 export const CreateTableOrderRequest = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   terminalGroupId: IikoSchema.Uuid,
-  order: /*#__PURE__*/ Schema.optionalKey(RequestTableOrder),
+  order: /*#__PURE__*/ Schema.optionalKey(CreateTableOrder),
   createOrderSettings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateTableOrderSettings))
 })
 /**
@@ -273,7 +273,7 @@ export const GetTableOrdersByTableRequest = /*#__PURE__*/ Schema.Struct({
   sourceKeys: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   tableIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
-  statuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CommonOrderStatusInput))),
+  statuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TableOrderStatusInput))),
   dateFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime)),
   dateTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime))
 })

@@ -201,7 +201,7 @@ export type CreateOrderSettingsBase = typeof CreateOrderSettingsBase.Type
  * @since 0.1.0
  * @category schemas
  */
-export const RequestReserveOrder = /*#__PURE__*/ Schema.Struct({
+export const CreateReserveOrder = /*#__PURE__*/ Schema.Struct({
   menuId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   items: /*#__PURE__*/ Schema.Array(CreateOrderOrderItemInput),
   combos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboInput))),
@@ -215,12 +215,12 @@ export const RequestReserveOrder = /*#__PURE__*/ Schema.Struct({
   externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderExternalData)))
 })
 /**
- * The type of {@link RequestReserveOrder}.
+ * The type of {@link CreateReserveOrder}.
  *
  * @since 0.1.0
  * @category models
  */
-export type RequestReserveOrder = typeof RequestReserveOrder.Type
+export type CreateReserveOrder = typeof CreateReserveOrder.Type
 
 /**
  * Spec component `Reserves.GuestsInfo` (request).
@@ -250,7 +250,7 @@ export const CreateReserveRequest = /*#__PURE__*/ Schema.Struct({
   terminalGroupId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   externalNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(50)))),
-  order: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(RequestReserveOrder)),
+  order: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateReserveOrder)),
   customer: CreateOrderRegularCustomerInput,
   phone: Schema.String,
   guestsCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),

@@ -10,14 +10,14 @@ import * as IikoDate from "../IikoDate.ts"
 import * as IikoSchema from "../IikoSchema.ts"
 import * as Schema from "effect/Schema"
 import {
-  CommonOrderStatusInput,
   CorrelationIdResponse,
   DeliveryStatus,
   DeliveryStatusInput,
   OrderInfo,
   OrderItemStatus,
   ReserveInfo,
-  TableOrderInfo
+  TableOrderInfo,
+  TableOrderStatusInput
 } from "./Common.ts"
 
 /**
@@ -40,21 +40,6 @@ export const BusinessHoursAndMappingUpdateWebHookEventInfo = /*#__PURE__*/ Schem
  * @category models
  */
 export type BusinessHoursAndMappingUpdateWebHookEventInfo = typeof BusinessHoursAndMappingUpdateWebHookEventInfo.Type
-
-/**
- * Spec component `Orders.Common.OrderStatus` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const CommonOrderStatus = /*#__PURE__*/ IikoSchema.openEnum(["New", "Bill", "Closed", "Deleted"])
-/**
- * The type of {@link CommonOrderStatus}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CommonOrderStatus = typeof CommonOrderStatus.Type
 
 /**
  * Spec component `WebHooks.DeliveryOrderErrorWebHookEventInfo` (response).
@@ -189,13 +174,28 @@ export const ReserveWebHookFilter = /*#__PURE__*/ Schema.Struct({
 export type ReserveWebHookFilter = typeof ReserveWebHookFilter.Type
 
 /**
+ * Spec component `Orders.Common.OrderStatus` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TableOrderStatus = /*#__PURE__*/ IikoSchema.openEnum(["New", "Bill", "Closed", "Deleted"])
+/**
+ * The type of {@link TableOrderStatus}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TableOrderStatus = typeof TableOrderStatus.Type
+
+/**
  * Spec component `Integration.WebHooksFilters.TableOrderWebHookFilter` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
 export const TableOrderWebHookFilter = /*#__PURE__*/ Schema.Struct({
-  orderStatuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CommonOrderStatus))),
+  orderStatuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TableOrderStatus))),
   itemStatuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderItemStatus))),
   errors: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
@@ -498,7 +498,7 @@ export type TableOrderUpdateWebHookEventInfo = typeof TableOrderUpdateWebHookEve
  * @category schemas
  */
 export const TableOrderWebHookFilterInput = /*#__PURE__*/ Schema.Struct({
-  orderStatuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CommonOrderStatusInput))),
+  orderStatuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TableOrderStatusInput))),
   itemStatuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderItemStatusInput))),
   errors: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
