@@ -62,6 +62,15 @@ export const openIntEnum = <const L extends ReadonlyArray<number>>(literals: L):
   })
 
 /**
+ * A request body with no fields: only `{}` encodes (an empty `Schema.Struct` would accept any
+ * object, even with `onExcessProperty: "error"`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NoFields = /*#__PURE__*/ Schema.Record(Schema.String, Schema.Never)
+
+/**
  * The extra keys of an unknown union variant, kept as they came.
  *
  * @since 0.1.0

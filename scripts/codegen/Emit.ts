@@ -15,6 +15,7 @@ import {
   reach,
   type Sink
 } from "./Schemas.ts"
+import { operationSamples } from "./Samples.ts"
 import { type CatalogRow, compareStrings, type JsonSchema, type Operation, operations, refKey, type Spec } from "./Spec.ts"
 
 /** `codegen/areas.json`. */
@@ -113,6 +114,7 @@ export const generate = (spec: Spec, inputs: Inputs): Output => {
   }
   files.set("src/generated/Iiko.ts", renderIiko(ops, modules))
   files.set("docs/api.md", renderApiDoc(ops))
+  files.set("test/fixtures/contract-samples.json", `${JSON.stringify(operationSamples(model, ops), null, 1)}\n`)
   return {
     files,
     stats: {
@@ -129,7 +131,11 @@ type Render = (build: (sink: Sink) => string) => Pick<Declaration, "code" | "dep
 const endpointDeclarations = (op: AreaOperation, model: Model, render: Render): ReadonlyArray<Declaration> => {
   const result: Array<Declaration> = []
   const body = (node: JsonSchema | undefined, mode: Mode, sink: Sink): string => {
-    if (node === undefined) return mode === "request" ? pure("Schema.Struct", "{}") : "Schema.Unknown"
+    if (node === undefined) {
+      if (mode === "response") return "Schema.Unknown"
+      sink.helpers.add("IikoSchema")
+      return "IikoSchema.NoFields"
+    }
     if (node.$ref !== undefined || node.type === "array") return model.expr(node, mode, sink)
     const name = `${pascal(op.name)}${mode === "request" ? "Request" : "Response"}`
     result.push({

@@ -266,7 +266,11 @@ export class Model {
 
   /** A `Schema.Struct` over a shape; the union tag, when given, becomes a required literal. */
   structExpr(shape: Shape, mode: Mode, sink: Sink, tag: Tag | undefined): string {
-    if (shape.props.length === 0) return pure("Schema.Struct", "{}")
+    if (shape.props.length === 0) {
+      if (mode === "response") return pure("Schema.Struct", "{}")
+      sink.helpers.add("IikoSchema")
+      return "IikoSchema.NoFields"
+    }
     const fields = shape.props.map(([name, prop]) => {
       if (tag !== undefined && name === tag.prop) return `${propertyKey(name)}: ${literals(tag.values)}`
       const value = this.expr(prop, mode, sink)

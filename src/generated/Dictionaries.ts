@@ -622,7 +622,7 @@ export const removalTypes = /*#__PURE__*/ Endpoint.make({
 export const tipsTypes = /*#__PURE__*/ Endpoint.make({
   name: "tipsTypes",
   path: "/api/1/tips_types",
-  request: /*#__PURE__*/ Schema.Struct({}),
+  request: IikoSchema.NoFields,
   response: TipsTypesResponse,
   sideEffect: "read",
   restrictionGroup: "Data: dictionaries"

@@ -3192,7 +3192,7 @@ export const menuByIdV2 = /*#__PURE__*/ Endpoint.make({
 export const menuV2 = /*#__PURE__*/ Endpoint.make({
   name: "menuV2",
   path: "/api/2/menu",
-  request: /*#__PURE__*/ Schema.Struct({}),
+  request: IikoSchema.NoFields,
   response: MenusDataResponse,
   sideEffect: "read",
   restrictionGroup: "Data: menu"

@@ -157,7 +157,7 @@ export const organizationsGet = /*#__PURE__*/ Endpoint.make({
   name: "organizationsGet",
   method: "GET",
   path: "/api/1/organizations",
-  request: /*#__PURE__*/ Schema.Struct({}),
+  request: IikoSchema.NoFields,
   response: GetSimpleOrganizationsResponse,
   sideEffect: "read",
   restrictionGroup: "Data: dictionaries"

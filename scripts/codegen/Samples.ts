@@ -1,0 +1,112 @@
+/**
+ * A deterministic synthesizer of example bodies from the patched spec, written to
+ * `test/fixtures/contract-samples.json` for the contract tests. Because it reads the spec (not
+ * the generated schemas), the tests check the schemas against the spec independently.
+ *
+ * Per operation: a request with every property set (valid for the strict request schema), a
+ * response with every property set, and a "tolerant" response variant where every object gains
+ * an undeclared key (objects without declared properties excepted: they are open) and every enum value outside a union tag is replaced by an unknown value.
+ */
+import type { Model } from "./Schemas.ts"
+import { type JsonSchema, type Operation, refKey } from "./Spec.ts"
+
+/** The extra key added to every object of the tolerant variant. */
+export const EXTRA_KEY = "fieldFromTheFuture"
+/** The value that replaces every enum value in the tolerant variant. */
+export const UNKNOWN_ENUM = "ValueFromTheFuture"
+
+const UUID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+const DATE = "2024-05-06 07:08:09.123"
+const MAX_DEPTH = 14
+
+interface Options {
+  readonly tolerant: boolean
+}
+
+/** One operation's samples; `enumCount` is how many enum values the tolerant variant replaced. */
+export interface OperationSamples {
+  readonly request: unknown
+  readonly response: unknown
+  readonly tolerantResponse: unknown
+  readonly enumCount: number
+}
+
+/** Builds sample values for schema nodes. */
+class Synthesizer {
+  enumCount = 0
+  constructor(private readonly model: Model, private readonly options: Options) {}
+
+  value(node: JsonSchema, depth: number): unknown {
+    if (depth > MAX_DEPTH) return null
+    if (node.$ref !== undefined) return this.component(refKey(node.$ref), depth)
+    if (node.allOf?.[0] !== undefined) return this.value(node.allOf[0], depth)
+    if (node.oneOf?.[0] !== undefined) return this.value(node.oneOf[0], depth)
+    if (node.enum?.[0] !== undefined) return this.enumValue(node.enum[0])
+    switch (node.type) {
+      case "string":
+        return node.format === "uuid" ? UUID : node.format === "yyyy-MM-dd HH:mm:ss.fff" ? DATE : "s".repeat(Math.max(1, node.minLength ?? 1))
+      case "integer":
+        return Math.max(node.minimum ?? 1, Math.min(node.maximum ?? 1, 1))
+      case "number":
+        return Math.max(node.minimum ?? 1.5, Math.min(node.maximum ?? 1.5, 1.5))
+      case "boolean":
+        return true
+      case "array":
+        return node.items === undefined ? [] : [this.value(node.items, depth + 1)]
+      case "object":
+        if (typeof node.additionalProperties === "object") return { [UUID]: this.value(node.additionalProperties, depth + 1) }
+        return this.object(Object.entries(node.properties ?? {}), undefined, depth)
+      default:
+        return { any: "value" }
+    }
+  }
+
+  private enumValue(value: string | number): unknown {
+    if (!this.options.tolerant) return value
+    this.enumCount++
+    return UNKNOWN_ENUM
+  }
+
+  private component(key: string, depth: number): unknown {
+    const union = this.model.unionBases.get(key)
+    const target = union?.targets[0]
+    if (target !== undefined) return this.component(target, depth)
+    const schema = this.model.component(key)
+    if (schema.type === "object" || schema.properties !== undefined || schema.allOf !== undefined) {
+      const tag = this.model.tagOf(key)
+      return this.object(this.model.shape(key).props, tag === undefined ? undefined : [tag.prop, tag.values[0]], depth)
+    }
+    return this.value(schema, depth)
+  }
+
+  private object(
+    props: ReadonlyArray<readonly [string, JsonSchema]>,
+    tag: readonly [string, unknown] | undefined,
+    depth: number
+  ): Record<string, unknown> {
+    const result: Record<string, unknown> = {}
+    for (const [name, prop] of props) result[name] = tag?.[0] === name ? tag[1] : this.value(prop, depth + 1)
+    if (this.options.tolerant && props.length > 0) result[EXTRA_KEY] = true
+    return result
+  }
+}
+
+/** Samples for every operation, keyed by operation name. */
+export const operationSamples = (
+  model: Model,
+  ops: ReadonlyArray<Operation>
+): Record<string, OperationSamples> => {
+  const result: Record<string, OperationSamples> = {}
+  for (const op of ops) {
+    const strict = new Synthesizer(model, { tolerant: false })
+    const tolerant = new Synthesizer(model, { tolerant: true })
+    const tolerantResponse = op.response === undefined ? null : tolerant.value(op.response, 0)
+    result[op.name] = {
+      request: op.request === undefined ? {} : strict.value(op.request, 0),
+      response: op.response === undefined ? null : strict.value(op.response, 0),
+      tolerantResponse,
+      enumCount: tolerant.enumCount
+    }
+  }
+  return result
+}
