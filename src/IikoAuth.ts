@@ -10,7 +10,7 @@ import { HttpClient } from "effect/http"
 import type { Endpoint } from "./Endpoint.ts"
 import { IikoConfig, type Resolved } from "./IikoConfig.ts"
 import type { IikoError } from "./IikoError.ts"
-import { accessToken, accessTokenV2 } from "./internal/bootstrap.ts"
+import { accessToken, accessTokenV2 } from "./generated/Authorization.ts"
 import { decodeResponse, encodeRequest, send, withRetries } from "./internal/pipeline.ts"
 
 /**
@@ -107,7 +107,9 @@ const login = (http: HttpClient.HttpClient, config: Resolved, endpoint: Endpoint
     const { token } = yield* decodeResponse(endpoint, response)
     const now = yield* Clock.currentTimeMillis
     return { token: Redacted.make(token), keepFor: keepFor(config, token, now) } satisfies Issued
-  }).pipe(Effect.withSpan(`iiko.${endpoint.name}`, { attributes: { "iiko.operation": endpoint.name } }))
+  }).pipe(Effect.withSpan(`iiko.${endpoint.name}`, {
+    attributes: { "iiko.operation": endpoint.name, "iiko.side_effect": endpoint.sideEffect }
+  }, { captureStackTrace: false }))
 
 /**
  * Builds the service from `IikoConfig` and an `HttpClient`.

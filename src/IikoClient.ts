@@ -119,7 +119,7 @@ export const make: Effect.Effect<Service, never, IikoConfig.IikoConfig | IikoAut
             "iiko.side_effect": endpoint.sideEffect,
             ...organizationAttributes(body)
           }
-        })
+        }, { captureStackTrace: false })
       )
 
     const execute = <Request extends Endpoint["request"], Response extends Endpoint["response"]>(

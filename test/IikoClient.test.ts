@@ -6,6 +6,10 @@ import { MockHttpClient } from "../src/testing/index.ts"
 import { Schema } from "effect"
 import {
   clientLayer,
+  CREATE,
+  createBody,
+  createdOk,
+  createThing,
   CORRELATION,
   loginOk,
   ORG,
@@ -17,7 +21,6 @@ import {
 
 const V2 = "/api/v2/access_token"
 const ORGS = "/api/1/organizations"
-const CREATE = "/api/1/deliveries/create"
 
 const withLogin = (replies: Record<string, ReadonlyArray<MockHttpClient.Reply> | MockHttpClient.Reply>) =>
   MockHttpClient.script({ [V2]: [loginOk(tokenFor(1)), loginOk(tokenFor(2)), loginOk(tokenFor(3))], ...replies })
@@ -27,7 +30,6 @@ const rateLimited = (seconds: number): MockHttpClient.Reply => ({
   headers: { "retry-after": String(seconds) }
 })
 
-const createBody = { organizationId: ORG, order: { id: "0b5c8a4e-3f0e-4a40-9d57-0d7b1c1f2a11" } }
 
 /** An invoice-processing operation, to check the second family's headers and error envelope. */
 const invoiceList = IikoClient.operation(Endpoint.make({
@@ -42,7 +44,7 @@ describe("IikoClient: request", () => {
   it.effect("POSTs JSON with Bearer token and the Timeout header, decodes tolerantly", () =>
     Effect.gen(function*() {
       const result = yield* Iiko.organizations({ organizationIds: [ORG], returnAdditionalInfo: true })
-      assert.deepStrictEqual(result.organizations, [{ id: ORG, name: "Pizzeria" }])
+      assert.deepStrictEqual(result.organizations, [{ id: ORG, name: "Pizzeria", responseType: "Simple" }])
       const [call] = yield* requestsTo(ORGS)
       assert.strictEqual(call?.method, "POST")
       assert.strictEqual(call?.url, `http://127.0.0.1:9${ORGS}`)
@@ -128,7 +130,7 @@ describe("IikoClient: error envelopes", () => {
 
   it.effect("a non-JSON error body keeps its text as the description", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(Iiko.deliveriesCreate(createBody))
+      const error = yield* Effect.flip(createThing(createBody))
       assert.strictEqual(error.reason._tag, "ServerError")
       assert.strictEqual(error.status, 502)
       assert.include(error.description ?? "", "Bad Gateway")
@@ -150,7 +152,7 @@ describe("IikoClient: error envelopes", () => {
       ]
       for (const [status, reason] of expected) {
         const error = yield* Effect.flip(
-          Iiko.deliveriesCreate(createBody).pipe(
+          createThing(createBody).pipe(
             Effect.provide(clientLayer(withLogin({ [CREATE]: transportError(status, "x") })))
           )
         )
@@ -182,10 +184,10 @@ describe("IikoClient: 401", () => {
 
   it.effect("a write is replayed after 401 too (iiko acted on nothing)", () =>
     Effect.gen(function*() {
-      yield* Iiko.deliveriesCreate(createBody)
+      yield* createThing(createBody)
       assert.strictEqual((yield* requestsTo(CREATE)).length, 2)
     }).pipe(Effect.provide(clientLayer(withLogin({
-      [CREATE]: [transportError(401, "Token expired"), { body: { correlationId: CORRELATION } }]
+      [CREATE]: [transportError(401, "Token expired"), createdOk]
     })))))
 
   it.effect("a burst of 401s on one token causes one new login", () => {
@@ -275,9 +277,9 @@ describe("IikoClient: retries by side effect", () => {
         { transportError: "connection reset" }
       ]
       for (const reply of replies) {
-        const layer = clientLayer(withLogin({ [CREATE]: [reply, { body: { correlationId: CORRELATION } }] }))
+        const layer = clientLayer(withLogin({ [CREATE]: [reply, createdOk] }))
         const count = yield* Effect.gen(function*() {
-          const fiber = yield* Effect.forkChild(Effect.flip(Iiko.deliveriesCreate(createBody)))
+          const fiber = yield* Effect.forkChild(Effect.flip(createThing(createBody)))
           yield* TestClock.adjust("1 minute")
           const error = yield* Fiber.join(fiber)
           assert.isTrue(error.isRetryable) // transient in general, yet not repeated for a write
@@ -287,9 +289,16 @@ describe("IikoClient: retries by side effect", () => {
       }
     }))
 
+  it("the generated catalog marks creates and commands as writes", () => {
+    for (const fn of [Iiko.deliveriesCreate, Iiko.orderCreate, Iiko.reserveCreate, Iiko.deliveriesClose]) {
+      assert.notInclude(["read", "auth"], fn.endpoint.sideEffect, fn.endpoint.name)
+    }
+    assert.strictEqual(Iiko.organizations.endpoint.sideEffect, "read")
+  })
+
   it.effect("the HTTP timeout is the server Timeout plus the margin", () =>
     Effect.gen(function*() {
-      const fiber = yield* Effect.forkChild(Effect.flip(Iiko.deliveriesCreate(createBody, { timeout: "10 seconds" })))
+      const fiber = yield* Effect.forkChild(Effect.flip(createThing(createBody, { timeout: "10 seconds" })))
       yield* TestClock.adjust("14 seconds")
       assert.isUndefined(fiber.pollUnsafe())
       yield* TestClock.adjust("2 seconds")
@@ -299,6 +308,6 @@ describe("IikoClient: retries by side effect", () => {
     }).pipe(Effect.provide(clientLayer((request) =>
       request.path === V2
         ? loginOk(tokenFor(1))
-        : Effect.sleep("1 hour").pipe(Effect.as({ body: { correlationId: CORRELATION } }))
+        : Effect.sleep("1 hour").pipe(Effect.as(createdOk))
     ))))
 })

@@ -5,6 +5,9 @@ import { Iiko, IikoConfig } from "../src/index.ts"
 import { MockHttpClient } from "../src/testing/index.ts"
 import {
   clientLayer,
+  CREATE,
+  createBody,
+  createThing,
   CORRELATION,
   loginOk,
   makeCapture,
@@ -18,7 +21,6 @@ import {
 const V2 = "/api/v2/access_token"
 const V1 = "/api/1/access_token"
 const ORGS = "/api/1/organizations"
-const CREATE = "/api/1/deliveries/create"
 const issuedTokens = [tokenFor(1), tokenFor(2), tokenFor(3)]
 const forbidden = [...Object.values(secrets), ...issuedTokens, "ready-token-SECRET-5"]
 
@@ -71,7 +73,7 @@ const scenarios: ReadonlyArray<{ readonly name: string; readonly run: Effect.Eff
   },
   {
     name: "a write failing with 500",
-    run: Iiko.deliveriesCreate({ organizationId: ORG, order: {} }).pipe(Effect.provide(clientLayer(MockHttpClient.script({
+    run: createThing(createBody).pipe(Effect.provide(clientLayer(MockHttpClient.script({
       [V2]: loginOk(issuedTokens[0]!),
       [CREATE]: transportError(500, "boom")
     }))))

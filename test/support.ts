@@ -2,8 +2,8 @@
  * Shared fixtures for the core suites: a client wired to the mock HttpClient, canned iiko
  * replies, and capture of logs and spans for the secret-leak checks.
  */
-import { Effect, Layer, Logger, References, Tracer } from "effect"
-import { IikoClient, IikoConfig } from "../src/index.ts"
+import { Effect, Layer, Logger, References, Schema, Tracer } from "effect"
+import { Endpoint, IikoClient, IikoConfig } from "../src/index.ts"
 import { MockHttpClient } from "../src/testing/index.ts"
 
 export const secrets = {
@@ -23,7 +23,7 @@ export const tokenFor = (n: number, nowSeconds = 0, lifetimeSeconds = 3600) =>
 export const loginOk = (token: string): MockHttpClient.Reply => ({ body: { correlationId: CORRELATION, token } })
 
 export const organizationsOk: MockHttpClient.Reply = {
-  body: { correlationId: CORRELATION, organizations: [{ id: ORG, name: "Pizzeria", somethingNew: 1 }] }
+  body: { correlationId: CORRELATION, organizations: [{ id: ORG, name: "Pizzeria", responseType: "Simple", somethingNew: 1 }] }
 }
 
 export const transportError = (status: number, errorDescription: string, error?: string): MockHttpClient.Reply => ({
@@ -35,6 +35,20 @@ export const baseOptions: IikoConfig.Options = {
   baseUrl: "http://127.0.0.1:9",
   credentials: IikoConfig.v2(secrets)
 }
+
+/** A test-local write operation, so the retry rules are checked apart from the generated catalog. */
+export const createThing = IikoClient.operation(Endpoint.make({
+  name: "thingCreate",
+  path: "/api/1/thing/create",
+  request: Schema.Struct({ organizationId: Schema.String }),
+  response: Schema.Struct({ correlationId: Schema.String }),
+  sideEffect: "create",
+  asyncKind: "command"
+}))
+
+export const CREATE = "/api/1/thing/create"
+export const createBody = { organizationId: ORG }
+export const createdOk: MockHttpClient.Reply = { body: { correlationId: CORRELATION } }
 
 /** The real client stack over the mock transport. */
 export const clientLayer = (handler: MockHttpClient.Handler, options: Partial<IikoConfig.Options> = {}) =>

@@ -1,0 +1,146 @@
+/**
+ * Client overhead benchmark: the same `organizations` call through `IikoClient` (encode, token,
+ * classify, decode, span) and as a bare `HttpClient` POST, against a local 127.0.0.1 server.
+ * 2,000 sequential calls and 2,000 calls at concurrency 32, per transport. Writes
+ * `bench/results/client.md`. Run with `npm run bench:client`.
+ */
+import { NodeHttpClient } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { writeFileSync } from "node:fs"
+import { spawn } from "node:child_process"
+import { Iiko, IikoClient, IikoConfig } from "../src/index.ts"
+
+const CALLS = 2_000
+const CONCURRENCY = 32
+const ROUNDS = 5
+const ORG = "7bc05553-4b68-44e8-b7bc-37be63c6d9e9"
+
+const organizationsBody = JSON.stringify({
+  correlationId: "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+  organizations: Array.from({ length: 5 }, (_, i) => ({
+    id: ORG,
+    name: `Organization ${i}`,
+    code: null,
+    responseType: "Simple"
+  }))
+})
+
+const tokenBody = JSON.stringify({ correlationId: "3fa85f64-5717-4562-b3fc-2c963f66afa6", token: "bench-token" })
+
+/** The server runs in its own process so that its work does not share the client's thread. */
+const serverSource = `
+const { createServer } = require("node:http")
+const token = ${JSON.stringify(tokenBody)}
+const organizations = ${JSON.stringify(organizationsBody)}
+const server = createServer((request, response) => {
+  request.resume()
+  request.on("end", () => {
+    response.writeHead(200, { "content-type": "application/json" })
+    response.end(request.url.endsWith("access_token") ? token : organizations)
+  })
+})
+server.keepAliveTimeout = 60000
+server.listen(0, "127.0.0.1", () => process.stdout.write(String(server.address().port) + "\\n"))
+`
+
+const startServer = () =>
+  new Promise<{ readonly url: string; readonly close: () => void }>((resolve, reject) => {
+    const child = spawn(process.execPath, ["-e", serverSource], { stdio: ["ignore", "pipe", "inherit"] })
+    child.once("error", reject)
+    child.stdout.once("data", (chunk: Buffer) =>
+      resolve({ url: `http://127.0.0.1:${chunk.toString().trim()}`, close: () => child.kill() }))
+  })
+
+const median = (values: ReadonlyArray<number>) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? 0
+}
+
+const percentile = (values: ReadonlyArray<number>, p: number) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
+}
+
+/** The run with the median per-call median, out of the interleaved rounds. */
+const medianRun = (runs: ReadonlyArray<Run>): Run =>
+  [...runs].sort((a, b) => a.medianMs - b.medianMs)[Math.floor(runs.length / 2)]!
+
+interface Run {
+  readonly medianMs: number
+  readonly p95Ms: number
+  readonly totalMs: number
+}
+
+/** Times each call; returns per-call median and p95 and the wall time of the whole run. */
+const measure = <R>(call: Effect.Effect<unknown, unknown, R>, concurrency: number) =>
+  Effect.gen(function*() {
+    const durations: Array<number> = []
+    const timed = Effect.suspend(() => {
+      const start = performance.now()
+      return call.pipe(Effect.tap(() => Effect.sync(() => durations.push(performance.now() - start))))
+    })
+    yield* Effect.forEach(Array.from({ length: 200 }), () => timed, { concurrency }) // warm-up
+    durations.length = 0
+    const start = performance.now()
+    yield* Effect.forEach(Array.from({ length: CALLS }), () => timed, { concurrency, discard: true })
+    return { medianMs: median(durations), p95Ms: percentile(durations, 0.95), totalMs: performance.now() - start }
+  })
+
+const scenario = (url: string) =>
+  Effect.gen(function*() {
+    const http = yield* HttpClient.HttpClient
+    const bare = http.execute(
+      HttpClientRequest.post(`${url}/api/1/organizations`).pipe(
+        HttpClientRequest.setHeaders({ Authorization: "Bearer bench-token", Timeout: "15" }),
+        HttpClientRequest.bodyJsonUnsafe({ organizationIds: [ORG] })
+      )
+    ).pipe(Effect.flatMap((response) => response.json))
+    const client = Iiko.organizations({ organizationIds: [ORG] })
+    const results: Record<string, Array<Run>> = {}
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const concurrency of [1, CONCURRENCY]) {
+        ;(results[`bare/${concurrency}`] ??= []).push(yield* measure(bare, concurrency))
+        ;(results[`client/${concurrency}`] ??= []).push(yield* measure(client, concurrency))
+      }
+    }
+    return results
+  }).pipe(Effect.provide(IikoClient.layer({ baseUrl: url, credentials: IikoConfig.v1("bench") })))
+
+const transports = {
+  "node:http": NodeHttpClient.layerNodeHttp,
+  fetch: FetchHttpClient.layer
+} as const satisfies Record<string, Layer.Layer<HttpClient.HttpClient>>
+
+const main = async () => {
+  const server = await startServer()
+  const rows: Array<string> = []
+  for (const [name, transport] of Object.entries(transports)) {
+    const results = await Effect.runPromise(scenario(server.url).pipe(Effect.provide(transport)))
+    for (const concurrency of [1, CONCURRENCY]) {
+      const bare = medianRun(results[`bare/${concurrency}`]!)
+      const client = medianRun(results[`client/${concurrency}`]!)
+      const overhead = ((client.medianMs - bare.medianMs) / bare.medianMs) * 100
+      rows.push(
+        `| ${name} | ${concurrency} | ${bare.medianMs.toFixed(3)} | ${client.medianMs.toFixed(3)} | ` +
+          `${overhead.toFixed(1)} % | ${bare.p95Ms.toFixed(3)} | ${client.p95Ms.toFixed(3)} | ` +
+          `${Math.round(CALLS / (bare.totalMs / 1000))} | ${Math.round(CALLS / (client.totalMs / 1000))} |`
+      )
+    }
+  }
+  server.close()
+  const report = [
+    `# Client overhead (${CALLS} organizations calls per run, ${ROUNDS} interleaved rounds, 127.0.0.1)`,
+    "",
+    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, server in a separate process. Each cell is the round with the median per-request median; latency in ms, throughput in requests/s. Overhead = (client median − bare median) / bare median.`,
+    "",
+    "| transport | concurrency | bare median | client median | overhead (median) | bare p95 | client p95 | bare req/s | client req/s |",
+    "|---|---|---|---|---|---|---|---|---|",
+    ...rows,
+    ""
+  ].join("\n")
+  writeFileSync(new URL("results/client.md", import.meta.url), report)
+  process.stdout.write(report)
+}
+
+main()
