@@ -46,7 +46,7 @@ export interface FaultRule {
   readonly operations?: ReadonlyArray<string> | undefined
   /** Chance that a matching request is hit, drawn from the seeded generator; 1 when omitted. */
   readonly probability?: number | undefined
-  /** Let this many matching requests through before the rule starts hitting. */
+  /** Let this many matching requests (hit by other rules or not) through before the rule starts hitting. */
   readonly skip?: number | undefined
   /** Stop after hitting this many requests; unlimited when omitted. */
   readonly times?: number | undefined
@@ -172,10 +172,10 @@ export const decide = (
   let failure: Decision["failure"]
   for (const active of rules) {
     const { rule } = active
-    if (rule.fault._tag !== "Latency" && failure !== undefined) continue
     if (!matches(rule, operation)) continue
     active.matched++
     if (active.matched <= (rule.skip ?? 0)) continue
+    if (rule.fault._tag !== "Latency" && failure !== undefined) continue
     if (rule.times !== undefined && active.hits >= rule.times) continue
     if (rule.probability !== undefined && prng.next() >= rule.probability) continue
     active.hits++

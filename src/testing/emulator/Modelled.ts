@@ -7,7 +7,11 @@ import * as Auth from "./handlers/Auth.ts"
 import * as Commands from "./handlers/Commands.ts"
 import * as Deliveries from "./handlers/Deliveries.ts"
 import * as Dictionaries from "./handlers/Dictionaries.ts"
+import * as Loyalty from "./handlers/Loyalty.ts"
+import * as Menu from "./handlers/Menu.ts"
+import * as Orders from "./handlers/Orders.ts"
 import * as Organizations from "./handlers/Organizations.ts"
+import * as StopLists from "./handlers/StopLists.ts"
 import * as Webhooks from "./handlers/Webhooks.ts"
 import type { Modelled } from "./Route.ts"
 
@@ -22,6 +26,10 @@ export const all: ReadonlyArray<Modelled> = [
   ...Organizations.routes,
   ...Dictionaries.routes,
   ...Commands.routes,
+  ...Menu.routes,
+  ...StopLists.routes,
   ...Deliveries.routes,
+  ...Orders.routes,
+  ...Loyalty.routes,
   ...Webhooks.routes
 ]
