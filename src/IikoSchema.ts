@@ -78,6 +78,27 @@ export const NoFields = /*#__PURE__*/ Schema.Record(Schema.String, Schema.Never)
  */
 export const Rest = /*#__PURE__*/ Schema.Record(Schema.String, Schema.Unknown)
 
+const notOneOf = <A extends string | number>(known: ReadonlyArray<A>) =>
+  Schema.makeFilter<A>((value) => !known.includes(value), { expected: `a tag other than ${known.join(", ")}` })
+
+/**
+ * The tag of an unknown variant: any string except the known tags, so a known variant with a
+ * malformed body is reported instead of silently becoming "unknown".
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unknownTag = (known: ReadonlyArray<string>): Schema.Codec<string> => Schema.String.check(notOneOf(known))
+
+/**
+ * {@link unknownTag} for numeric tags (the external menu's `formatVersion`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unknownNumberTag = (known: ReadonlyArray<number>): Schema.Codec<number> =>
+  Schema.Number.check(notOneOf(known))
+
 /**
  * The last member of a response union: a variant this version does not know (e.g. a new payment
  * kind). It decodes the known common fields and keeps every other key instead of failing.

@@ -13,7 +13,8 @@ import {
   type NamesConfig,
   pure,
   reach,
-  type Sink
+  type Sink,
+  unknownTagExpr
 } from "./Schemas.ts"
 import { operationSamples } from "./Samples.ts"
 import { type CatalogRow, compareStrings, type JsonSchema, type Operation, operations, refKey, type Spec } from "./Spec.ts"
@@ -229,7 +230,14 @@ const webhookDeclarations = (
     ),
     declare("UnknownWebHookEvent", "An event type this version does not know: envelope decoded, other keys kept.", (sink) => {
       sink.helpers.add("IikoSchema")
-      return pure("IikoSchema.unknownVariant", model.structExpr(eventShape({ type: "string" }), "response", sink, undefined))
+      return pure(
+        "IikoSchema.unknownVariant",
+        model.structExpr(eventShape({ type: "string" }), "response", sink, {
+          prop: "eventType",
+          values: [],
+          expr: unknownTagExpr(allTypes, false)
+        })
+      )
     })
   ]
   const members = [

@@ -38,6 +38,8 @@ export interface Declaration {
 export interface Tag {
   readonly prop: string
   readonly values: ReadonlyArray<string | number>
+  /** Overrides the literal(s): the fallback member's "any other tag" schema. */
+  readonly expr?: string
 }
 
 export interface Shape {
@@ -61,6 +63,10 @@ const literalList = (values: ReadonlyArray<string | number>): string => `[${valu
 
 const literals = (values: ReadonlyArray<string | number>): string =>
   values.length === 1 ? pure("Schema.Literal", JSON.stringify(values[0])) : pure("Schema.Literals", literalList(values))
+
+/** The tag schema of a fallback member: any value except the known tags. */
+export const unknownTagExpr = (known: ReadonlyArray<string | number>, numeric: boolean): string =>
+  pure(numeric ? "IikoSchema.unknownNumberTag" : "IikoSchema.unknownTag", literalList(known))
 
 const propertyKey = (name: string): string => (IDENTIFIER.test(name) ? name : JSON.stringify(name))
 
@@ -257,9 +263,10 @@ export class Model {
       return typeof this.tagOf(refKey(m.$ref))?.values[0] === "number"
     })
     sink.helpers.add("IikoSchema")
+    const known = members.flatMap((m) => (m.$ref === undefined ? [] : this.tagOf(refKey(m.$ref))?.values ?? []))
     const fallback = pure(
       "IikoSchema.unknownVariant",
-      pure("Schema.Struct", `{ ${propertyKey(discriminator.propertyName)}: ${numeric ? "Schema.Number" : "Schema.String"} }`)
+      pure("Schema.Struct", `{ ${propertyKey(discriminator.propertyName)}: ${unknownTagExpr(known, numeric)} }`)
     )
     return pure("Schema.Union", `[\n  ${[...refs, fallback].join(",\n  ")}\n]`)
   }
@@ -272,7 +279,7 @@ export class Model {
       return "IikoSchema.NoFields"
     }
     const fields = shape.props.map(([name, prop]) => {
-      if (tag !== undefined && name === tag.prop) return `${propertyKey(name)}: ${literals(tag.values)}`
+      if (tag !== undefined && name === tag.prop) return `${propertyKey(name)}: ${tag.expr ?? literals(tag.values)}`
       const value = this.expr(prop, mode, sink)
       return `${propertyKey(name)}: ${shape.required.has(name) ? value : pure("Schema.optionalKey", value)}`
     })
@@ -299,11 +306,12 @@ export class Model {
     const union = this.unionBases.get(key)
     if (union === undefined) throw new Error(`${key} is not a union base`)
     const shape = this.shape(key)
+    const known = union.targets.flatMap((target) => this.tagOf(target)?.values ?? [])
     const struct = this.structExpr(
       { props: shape.props, required: new Set([...shape.required, union.prop]) },
       "response",
       sink,
-      undefined
+      { prop: union.prop, values: [], expr: unknownTagExpr(known, false) }
     )
     sink.helpers.add("IikoSchema")
     return pure("IikoSchema.unknownVariant", struct)

@@ -69,7 +69,7 @@ export type SuccessCommandStatus = typeof SuccessCommandStatus.Type
  * @category schemas
  */
 export const UnknownCommandStatus = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  state: Schema.String
+  state: /*#__PURE__*/ IikoSchema.unknownTag(["InProgress", "Success", "Error"])
 }))
 /**
  * The type of {@link UnknownCommandStatus}.

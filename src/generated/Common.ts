@@ -1729,7 +1729,7 @@ export type SimpleOrganizationInfo = typeof SimpleOrganizationInfo.Type
  * @category schemas
  */
 export const UnknownOrganizationInfo = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  responseType: Schema.String,
+  responseType: /*#__PURE__*/ IikoSchema.unknownTag(["Simple", "Extended"]),
   id: Schema.String,
   name: /*#__PURE__*/ Schema.NullOr(Schema.String),
   code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -1966,7 +1966,7 @@ export type OrderRegularCustomer = typeof OrderRegularCustomer.Type
  * @category schemas
  */
 export const UnknownOrderCustomer = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  type: Schema.String
+  type: /*#__PURE__*/ IikoSchema.unknownTag(["regular", "one-time"])
 }))
 /**
  * The type of {@link UnknownOrderCustomer}.
@@ -2113,7 +2113,7 @@ export type ServiceOrderItem = typeof ServiceOrderItem.Type
  * @category schemas
  */
 export const UnknownOrderItem = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  type: Schema.String,
+  type: /*#__PURE__*/ IikoSchema.unknownTag(["Product", "Compound", "Service"]),
   status: OrderItemStatus,
   deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ItemDeletedInfo)),
   amount: Schema.Number,

@@ -121,7 +121,7 @@ export type LoyaltyCardPaymentAdditionalData = typeof LoyaltyCardPaymentAddition
  * @category schemas
  */
 export const UnknownPaymentAdditionalData = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  type: Schema.String
+  type: /*#__PURE__*/ IikoSchema.unknownTag(["LoyaltyCard", "Card", "External"])
 }))
 /**
  * The type of {@link UnknownPaymentAdditionalData}.
@@ -416,7 +416,7 @@ export type CreateOrderAddressCity = typeof CreateOrderAddressCity.Type
  * @category schemas
  */
 export const UnknownCreateOrderAddress = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  type: Schema.String
+  type: /*#__PURE__*/ IikoSchema.unknownTag(["legacy", "city"])
 }))
 /**
  * The type of {@link UnknownCreateOrderAddress}.
@@ -559,7 +559,7 @@ export type CreateOrderRegularCustomer = typeof CreateOrderRegularCustomer.Type
  * @category schemas
  */
 export const UnknownCreateOrderCustomer = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  type: Schema.String
+  type: /*#__PURE__*/ IikoSchema.unknownTag(["regular", "one-time"])
 }))
 /**
  * The type of {@link UnknownCreateOrderCustomer}.
@@ -673,7 +673,7 @@ export type CreateOrderProductOrderItem = typeof CreateOrderProductOrderItem.Typ
  * @category schemas
  */
 export const UnknownCreateOrderOrderItem = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  type: Schema.String,
+  type: /*#__PURE__*/ IikoSchema.unknownTag(["Product", "Compound"]),
   amount: Schema.Number,
   productSizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   comboInformation: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateOrderComboItemInformation)),
@@ -801,7 +801,7 @@ export type RmsDiscount = typeof RmsDiscount.Type
  * @category schemas
  */
 export const UnknownDiscount = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  type: Schema.String
+  type: /*#__PURE__*/ IikoSchema.unknownTag(["RMS", "iikoCard"])
 }))
 /**
  * The type of {@link UnknownDiscount}.
@@ -916,7 +916,7 @@ export type LoyaltyCardPayment = typeof LoyaltyCardPayment.Type
  * @category schemas
  */
 export const UnknownPayment = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  paymentTypeKind: Schema.String,
+  paymentTypeKind: /*#__PURE__*/ IikoSchema.unknownTag(["Cash", "Card", "LoyaltyCard", "External"]),
   sum: Schema.Number,
   paymentTypeId: Schema.String,
   isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -978,7 +978,7 @@ export type ExternalTipsPayment = typeof ExternalTipsPayment.Type
  * @category schemas
  */
 export const UnknownTipsPayment = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  paymentTypeKind: Schema.String,
+  paymentTypeKind: /*#__PURE__*/ IikoSchema.unknownTag(["Cash", "Card", "External"]),
   tipsTypeId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   sum: Schema.Number,
   paymentTypeId: Schema.String,

@@ -2351,7 +2351,7 @@ export const ExternalMenuCategory3 = /*#__PURE__*/ Schema.Struct({
   items: /*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.Union([
     ExternalMenuItem3,
     ExternalMenuComboItem,
-    /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({ type: Schema.String }))
+    /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({ type: /*#__PURE__*/ IikoSchema.unknownTag(["DISH", "SERVICE", "COMBO"]) }))
   ])),
   labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
   tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
@@ -2714,7 +2714,7 @@ export const MenuByIdV2Response = /*#__PURE__*/ Schema.Union([
   ExternalMenuV2,
   ExternalMenuV3,
   ExternalMenuV4,
-  /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({ formatVersion: Schema.Number }))
+  /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({ formatVersion: /*#__PURE__*/ IikoSchema.unknownNumberTag([2, 3, 4]) }))
 ])
 /**
  * The type of {@link MenuByIdV2Response}.

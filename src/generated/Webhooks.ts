@@ -517,7 +517,7 @@ export type TableOrderWebHookFilterInput = typeof TableOrderWebHookFilterInput.T
  * @category schemas
  */
 export const UnknownWebHookEvent = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  eventType: Schema.String,
+  eventType: /*#__PURE__*/ IikoSchema.unknownTag(["DeliveryOrderUpdate", "DeliveryOrderError", "ReserveUpdate", "ReserveError", "TableOrderUpdate", "TableOrderError", "StopListUpdate", "PersonalShift", "KitchenOrderUpdate", "NomenclatureUpdate", "BusinessHoursAndMappingUpdate"]),
   eventTime: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
   organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   correlationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),

@@ -1,0 +1,159 @@
+/**
+ * Hand-written fixtures for the shapes the spec gets wrong or leaves open (external menu
+ * versions, polymorphic items and payments, command states, webhook batches), plus the
+ * generator's own guards: the patch list and the naming rule.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Schema } from "effect"
+import { readFileSync } from "node:fs"
+import { applyPatches, type Patch } from "../scripts/codegen/Patch.ts"
+import { operationName, parseCatalog } from "../scripts/codegen/Spec.ts"
+import { CommandStatus } from "../src/generated/Commands.ts"
+import { OrderItem, PaymentInput, ProductOrderItem, ServiceOrderItem } from "../src/generated/Common.ts"
+import { ExternalMenuComboItem, ExternalMenuV2, ExternalMenuV3, ExternalMenuV4, MenuByIdV2Response } from "../src/generated/Menu.ts"
+import * as WebhookEvent from "../src/WebhookEvent.ts"
+
+const fixtures = JSON.parse(readFileSync(new URL("./fixtures/tricky-shapes.json", import.meta.url), "utf8"))
+const samples = JSON.parse(readFileSync(new URL("./fixtures/contract-samples.json", import.meta.url), "utf8"))
+
+const decodeMenu = Schema.decodeUnknownEffect(MenuByIdV2Response)
+
+describe("external menu (api/2/menu/by_id)", () => {
+  it.effect("V2: SERVICE items, object taxCategory and nutrition, null prices and sizeId", () =>
+    Effect.gen(function*() {
+      const menu = yield* decodeMenu(fixtures.externalMenuV2)
+      assert.strictEqual(menu.formatVersion, 2)
+      assert.isFalse("newTopLevelField" in menu)
+      if (!Schema.is(ExternalMenuV2)(menu)) return assert.fail("expected V2")
+      const item = menu.itemCategories[0]?.items[0]
+      assert.strictEqual(item?.type, "SERVICE")
+      assert.deepStrictEqual(item?.taxCategory, { id: "tax-1", name: "VAT 20", percentage: 20 })
+      assert.strictEqual(item?.itemSizes[0]?.sizeId, null)
+      assert.deepStrictEqual(item?.itemSizes[0]?.prices, [{ organizations: ["org-1"], organizationId: "org-1", price: null }])
+    }))
+
+  it.effect("V3: overrideTaxCategories is a map, modifier restrictions are objects", () =>
+    Effect.gen(function*() {
+      const menu = yield* decodeMenu(fixtures.externalMenuV3)
+      if (!Schema.is(ExternalMenuV3)(menu)) return assert.fail("expected V3")
+      assert.deepStrictEqual(Object.keys(menu.overrideTaxCategories ?? {}), ["5b8e2c4a-1111-4222-8333-444455556666"])
+      const modifier = menu.itemGroups[0]?.items[0]?.itemSizes[0]?.itemModifierGroups[0]?.items?.[0]
+      assert.deepStrictEqual(modifier?.restrictions, { minQuantity: 0, maxQuantity: 2, defaultQuantity: 0 })
+    }))
+
+  it.effect("V4: DISH and SERVICE are items, COMBO is a combo, an unknown type is kept whole", () =>
+    Effect.gen(function*() {
+      const menu = yield* decodeMenu(fixtures.externalMenuV4)
+      if (!Schema.is(ExternalMenuV4)(menu)) return assert.fail("expected V4")
+      const items = menu.itemGroups[0]?.items ?? []
+      assert.deepStrictEqual(items.map((i): string => i.type), ["DISH", "SERVICE", "COMBO", "BUNDLE"])
+      assert.deepStrictEqual(Schema.is(ExternalMenuComboItem)(items[2]) ? items[2].sizes : undefined, [{ name: "Regular", sizeId: "size-1" }])
+      assert.deepStrictEqual(items[3], { id: "future-1", type: "BUNDLE", bundleOf: ["item-2", "item-3"] })
+    }))
+
+  it.effect("an unknown formatVersion is kept rather than failing", () =>
+    Effect.gen(function*() {
+      const menu = yield* decodeMenu(fixtures.externalMenuV5)
+      assert.deepStrictEqual(menu, fixtures.externalMenuV5)
+    }))
+
+  it.effect("a V3 body labelled formatVersion 2 fails: the union keys on formatVersion", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(decodeMenu({ ...fixtures.externalMenuV3, formatVersion: 2 }))
+      assert.isTrue(Exit.isFailure(exit))
+    }))
+})
+
+describe("polymorphic shapes", () => {
+  it.effect("command status: each documented state and an unknown one", () =>
+    Effect.gen(function*() {
+      const states = yield* Schema.decodeUnknownEffect(Schema.Array(CommandStatus))(fixtures.commandStatuses)
+      assert.deepStrictEqual(states.map((s): string => s.state), ["InProgress", "Success", "Error", "Paused"])
+      const error = states[2]
+      assert.deepStrictEqual(error, fixtures.commandStatuses[2])
+      assert.deepStrictEqual(states[3], { state: "Paused", resumeAt: "2024-05-06 07:08:09.123" })
+    }))
+
+  it.effect("order items: Product and Service decode to their variants, an unknown type is kept", () =>
+    Effect.gen(function*() {
+      const items = yield* Schema.decodeUnknownEffect(Schema.Array(OrderItem))(fixtures.orderItems)
+      const [product, service, gift] = items
+      assert.strictEqual(Schema.is(ProductOrderItem)(product) ? product.product.name : undefined, "Pizza")
+      assert.strictEqual(Schema.is(ServiceOrderItem)(service) ? service.service.name : undefined, "Delivery")
+      assert.deepStrictEqual(gift, fixtures.orderItems[2])
+    }))
+
+  it.effect("a known variant with a malformed body fails instead of becoming unknown", () =>
+    Effect.gen(function*() {
+      const { product: _, ...withoutProduct } = fixtures.orderItems[0]
+      const exit = yield* Effect.exit(Schema.decodeUnknownEffect(OrderItem)(withoutProduct))
+      assert.isTrue(Exit.isFailure(exit))
+    }))
+
+  it("payments in requests: each kind encodes; an unknown kind or a stray field is rejected", () => {
+    const encode = Schema.encodeUnknownExit(Schema.Array(PaymentInput), { onExcessProperty: "error" })
+    assert.isTrue(Exit.isSuccess(encode(fixtures.paymentsInput)))
+    assert.isTrue(Exit.isFailure(encode([{ ...fixtures.paymentsInput[0], paymentTypeKind: "Crypto" }])))
+    assert.isTrue(Exit.isFailure(encode([{ ...fixtures.paymentsInput[1], cardNumber: "4111" }])))
+    assert.isTrue(Exit.isFailure(encode([{ ...fixtures.paymentsInput[0], paymentTypeId: "not-a-guid" }])))
+  })
+})
+
+describe("webhook body", () => {
+  it.effect("decodes documented, schema-less and unknown event types in one batch", () =>
+    Effect.gen(function*() {
+      const order = samples.deliveriesById.response.orders[0]
+      const body = [
+        { eventType: "DeliveryOrderUpdate", eventTime: "2024-05-06 07:08:09.123", organizationId: "org", correlationId: "c", eventInfo: order },
+        ...fixtures.webhookBody
+      ]
+      const events = yield* WebhookEvent.decodeJson(JSON.stringify(body))
+      assert.deepStrictEqual(events.map((e) => e.eventType), [
+        "DeliveryOrderUpdate",
+        "StopListUpdate",
+        "PersonalShift",
+        "NomenclatureUpdate",
+        "MenuPublished"
+      ])
+      assert.deepStrictEqual(events[0]?.eventInfo, order)
+      assert.deepStrictEqual(events[4], fixtures.webhookBody[3])
+    }))
+
+  it.effect("rejects a body that is not an array", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(WebhookEvent.decode({ eventType: "StopListUpdate" }))
+      assert.isTrue(Exit.isFailure(exit))
+    }))
+})
+
+describe("codegen guards", () => {
+  const spec = () => ({ components: { schemas: { A: { properties: { flag: { type: "bool" } as Record<string, unknown> } } } } })
+  const patch = (overrides: Partial<Patch>): Patch => ({
+    reason: "test",
+    op: "replace",
+    path: "/components/schemas/A/properties/flag/type",
+    expect: "bool",
+    value: "boolean",
+    ...overrides
+  })
+
+  it("applies a patch whose guard holds", () => {
+    const doc = spec()
+    applyPatches(doc, [patch({}), patch({ op: "add", path: "/components/schemas/A/properties/flag/nullable", value: true })])
+    assert.deepStrictEqual(doc.components.schemas.A.properties.flag, { type: "boolean", nullable: true })
+  })
+
+  it("fails loudly when the target changed, is missing, or already exists", () => {
+    assert.throws(() => applyPatches(spec(), [patch({ expect: "float" })]), /no longer looks as expected/)
+    assert.throws(() => applyPatches(spec(), [patch({ path: "/components/schemas/B/properties/flag/type" })]), /missing/)
+    assert.throws(() => applyPatches(spec(), [patch({ op: "add" })]), /already exists/)
+    assert.throws(() => applyPatches(spec(), [patch({ reason: "" })]), /missing reason/)
+  })
+
+  it("the naming rule reproduces every name of the catalog", () => {
+    const rows = parseCatalog(readFileSync(new URL("../codegen/operations.tsv", import.meta.url), "utf8"))
+    const posts = new Set(rows.filter((r) => r.method === "POST").map((r) => r.path))
+    assert.strictEqual(rows.length, 225)
+    for (const row of rows) assert.strictEqual(operationName(row.method, row.path, posts.has(row.path)), row.name)
+  })
+})
