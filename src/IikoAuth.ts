@@ -125,15 +125,12 @@ export const make: Effect.Effect<Service, never, IikoConfig | HttpClient.HttpCli
     const fixed = config.credentials._tag === "Token" ? config.credentials.token : Redacted.make("")
     return { token: Effect.succeed(fixed), invalidate: () => Effect.void, canRefresh: false }
   }
+  const current = yield* Ref.make<Redacted.Redacted<string> | undefined>(undefined)
   const [cached, forget] = yield* Effect.cachedInvalidateWithTTL(
-    login(http, config, request.endpoint, request.body),
+    login(http, config, request.endpoint, request.body).pipe(Effect.tap((issued) => Ref.set(current, issued.token))),
     (exit: Exit.Exit<Issued, IikoError>) => Exit.isSuccess(exit) ? exit.value.keepFor : Duration.zero
   )
-  const current = yield* Ref.make<Redacted.Redacted<string> | undefined>(undefined)
-  const token = cached.pipe(
-    Effect.tap((issued) => Ref.set(current, issued.token)),
-    Effect.map((issued) => issued.token)
-  )
+  const token = Effect.map(cached, (issued) => issued.token)
   const invalidate = (rejected: Redacted.Redacted<string>) =>
     Ref.get(current).pipe(Effect.flatMap((latest) =>
       latest !== undefined && Redacted.value(latest) === Redacted.value(rejected)

@@ -4,14 +4,14 @@
  *
  * @internal
  */
-import { Clock, Duration, Effect, Random, Redacted, Schema, SchemaIssue } from "effect"
+import { Clock, Duration, Effect, Random, Redacted, Result, type Schema, SchemaIssue, SchemaParser } from "effect"
 import {
   HttpClient,
   type HttpClientError,
   HttpClientRequest,
   type HttpClientResponse
 } from "effect/http"
-import type { Endpoint } from "../Endpoint.ts"
+import type { Endpoint, WireSchema } from "../Endpoint.ts"
 import { isIdempotent } from "../Endpoint.ts"
 import type { Resolved } from "../IikoConfig.ts"
 import {
@@ -43,6 +43,27 @@ interface ErrorDetails {
   readonly code: string
 }
 
+type Parse = (input: unknown) => Result.Result<unknown, SchemaIssue.Issue>
+
+/** One parser per schema, built on first use: the hot path does no schema setup. */
+const memoize = (make: (schema: WireSchema) => Parse) => {
+  const cache = new WeakMap<WireSchema, Parse>()
+  return (schema: WireSchema): Parse => {
+    let parse = cache.get(schema)
+    if (parse === undefined) {
+      parse = make(schema)
+      cache.set(schema, parse)
+    }
+    return parse
+  }
+}
+
+const requestEncoder = memoize((schema) =>
+  SchemaParser.encodeUnknownResult(schema, { onExcessProperty: "error", errors: "all" })
+)
+
+const responseDecoder = memoize((schema) => SchemaParser.decodeUnknownResult(schema))
+
 /**
  * Validates and encodes a request body. Unknown keys are an error: a typo must not be dropped
  * silently and sent as a different request.
@@ -50,10 +71,12 @@ interface ErrorDetails {
  * @internal
  */
 export const encodeRequest = (endpoint: Endpoint, body: unknown): Effect.Effect<unknown, IikoError> =>
-  Schema.encodeUnknownEffect(endpoint.request)(body ?? {}, { onExcessProperty: "error", errors: "all" }).pipe(
-    Effect.catchTag("SchemaError", (error) =>
-      fail(endpoint, new InvalidRequest({ issue: formatIssue(error.issue) })))
-  )
+  Effect.suspend(() => {
+    const result = requestEncoder(endpoint.request)(body ?? {})
+    return Result.isSuccess(result)
+      ? Effect.succeed(result.success)
+      : fail(endpoint, new InvalidRequest({ issue: formatIssue(result.failure) }))
+  })
 
 /**
  * Decodes a success body. Unknown keys are dropped, never an error.
@@ -64,10 +87,12 @@ export const decodeResponse = <A>(
   endpoint: Endpoint<any, Schema.Codec<A, any>>,
   json: unknown
 ): Effect.Effect<A, IikoError> =>
-  Schema.decodeUnknownEffect(endpoint.response)(json).pipe(
-    Effect.catchTag("SchemaError", (error) =>
-      fail(endpoint, new InvalidResponse({ issue: formatIssue(error.issue) }), correlationOf(json)))
-  )
+  Effect.suspend(() => {
+    const result = responseDecoder(endpoint.response)(json)
+    return Result.isSuccess(result)
+      ? Effect.succeed(result.success as A)
+      : fail(endpoint, new InvalidResponse({ issue: formatIssue(result.failure) }), correlationOf(json))
+  })
 
 const correlationOf = (json: unknown): Partial<ErrorDetails> => {
   const id = isRecord(json) ? json["correlationId"] : undefined
@@ -161,29 +186,28 @@ const classify = (
   endpoint: Endpoint,
   response: HttpClientResponse.HttpClientResponse,
   secrets: ReadonlyArray<string>
-) =>
-  Effect.gen(function*() {
-    const text = yield* response.text.pipe(Effect.catchTag("HttpClientError", (error) =>
-      transportFailure(endpoint, error)))
-    if (response.status >= 200 && response.status < 300) {
-      const json = parseJson(text)
-      if (json === ParseFailure) {
-        return yield* fail(endpoint, new InvalidResponse({ issue: "the body is not valid JSON" }), {
-          status: response.status
-        })
+): Effect.Effect<unknown, IikoError> =>
+  response.text.pipe(
+    Effect.catchTag("HttpClientError", (error) => transportFailure(endpoint, error)),
+    Effect.flatMap((text) => {
+      if (response.status >= 200 && response.status < 300) {
+        const json = parseJson(text)
+        return json === ParseFailure
+          ? fail(endpoint, new InvalidResponse({ issue: "the body is not valid JSON" }), { status: response.status })
+          : Effect.succeed(json)
       }
-      return json
-    }
-    const now = yield* Clock.currentTimeMillis
-    const retryAfter = parseRetryAfter(response.headers["retry-after"], now)
-    const clean = scrub(text, secrets)
-    const json = parseJson(clean)
-    return yield* fail(
-      endpoint,
-      reasonForStatus(response.status, retryAfter),
-      errorDetails(response.status, json === ParseFailure ? undefined : json, clean)
-    )
-  })
+      return Clock.currentTimeMillis.pipe(Effect.flatMap((now) => {
+        const retryAfter = parseRetryAfter(response.headers["retry-after"], now)
+        const clean = scrub(text, secrets)
+        const json = parseJson(clean)
+        return fail(
+          endpoint,
+          reasonForStatus(response.status, retryAfter),
+          errorDetails(response.status, json === ParseFailure ? undefined : json, clean)
+        )
+      }))
+    })
+  )
 
 /**
  * Sends one request and returns the parsed success body, or fails with a classified `IikoError`.
@@ -201,7 +225,6 @@ export const send = (
   return http.execute(buildRequest(config, attempt)).pipe(
     Effect.catchTag("HttpClientError", (error) => transportFailure(endpoint, error)),
     Effect.flatMap((response) => classify(endpoint, response, secretValues(config, attempt.token))),
-    Effect.scoped,
     Effect.timeoutOrElse({
       duration: httpTimeout,
       orElse: () => fail(endpoint, new Transport({ detail: `no response within ${Duration.format(httpTimeout)}` }))
@@ -252,6 +275,7 @@ export const withRetries = <A>(
   maxRetries: number,
   effect: Effect.Effect<A, IikoError>
 ): Effect.Effect<A, IikoError> => {
+  if (maxRetries <= 0 || !isIdempotent(endpoint)) return effect
   const loop = (retry: number): Effect.Effect<A, IikoError> =>
     effect.pipe(Effect.catch((error) => {
       if (retry >= maxRetries || !shouldRetry(endpoint, error)) return Effect.fail(error)
