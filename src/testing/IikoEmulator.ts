@@ -234,13 +234,16 @@ export const layerServer = (
 ): Layer.Layer<IikoEmulator | HttpServer.HttpServer, HttpServerError.ServeError> =>
   Layer.unwrap(Effect.gen(function*() {
     const { routes, service } = yield* make(options)
+    const node = createServer()
     const server = HttpRouter.serve(routes(nodeTransport), { disableLogger: true, disableListenLog: true }).pipe(
-      Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port ?? 0, host: options.host ?? "127.0.0.1" }))
+      Layer.provideMerge(NodeHttpServer.layer(() => node, { port: options.port ?? 0, host: options.host ?? "127.0.0.1" }))
     )
     const emulator = Layer.effect(
       IikoEmulator,
       Effect.gen(function*() {
         const http = yield* HttpServer.HttpServer
+        // Keep-alive connections of clients would otherwise hold the shutdown open.
+        yield* Effect.addFinalizer(() => Effect.sync(() => node.closeAllConnections()))
         return { ...service, baseUrl: HttpServer.formatAddress(http.address) }
       })
     )

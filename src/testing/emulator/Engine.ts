@@ -223,6 +223,7 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
 
   const answer = (route: Route, request: HttpServerRequest.HttpServerRequest, correlationId: string) =>
     Effect.gen(function*() {
+      const text = yield* Effect.orElseSucceed(request.text, () => "")
       const decision = Faults.decide(rules, route, faultDice)
       if (decision.delay !== undefined) yield* Effect.sleep(decision.delay)
       const now = yield* Clock.currentTimeMillis
@@ -247,7 +248,6 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
         return { reply: fail(408, "Timeout expired while waiting for the terminal."), fault }
       }
 
-      const text = yield* Effect.orElseSucceed(request.text, () => "")
       const body = parseBody(text)
       if (body === undefined) return { reply: fail(400, "The request body is not a JSON object."), fault }
       const issue = route.request === undefined ? undefined : validate(route.request, body)

@@ -19,6 +19,7 @@ import type { Route } from "./Route.ts"
 
 /**
  * Registers every route (and a catch-all that answers 404 in iiko's envelope) on the router.
+ * Routes are uninterruptible: a write whose client gave up (HTTP timeout) is still applied.
  *
  * @since 0.1.0
  * @category layers
@@ -31,7 +32,13 @@ export const layer = (
   Layer.mergeAll(
     HttpRouter.add("*", "*", (request) => engine.handle(undefined, request, transport)),
     ...routes.map((route) =>
-      HttpRouter.add(route.method, route.path as HttpRouter.PathInput, (request) => engine.handle(route, request, transport))
+      HttpRouter.add(
+        route.method,
+        route.path as HttpRouter.PathInput,
+        (request) => engine.handle(route, request, transport),
+        // Like a real server, a request that started is finished even if the client hangs up.
+        { uninterruptible: true }
+      )
     )
   )
 
