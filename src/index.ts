@@ -7,6 +7,9 @@
 /** Operation descriptors. @since 0.1.0 */
 export * as Endpoint from "./Endpoint.ts"
 
+/** Following asynchronous commands to their end. @since 0.1.0 */
+export * as IikoCommand from "./IikoCommand.ts"
+
 /** The endpoint functions, one per operation. @since 0.1.0 */
 export * as Iiko from "./Iiko.ts"
 

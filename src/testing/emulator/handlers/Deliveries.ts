@@ -276,8 +276,10 @@ const orderTypeOf = (context: R.Context, organizationId: string, order: Record<s
   const types = context.state.dictionaries.get(organizationId)?.orderTypes ?? []
   const id = R.optionalUuid(order, "orderTypeId")
   const serviceType = R.optionalString(order, "orderServiceType") ?? "DeliveryByCourier"
+  // A create request says `DeliveryByClient` for pickup; the order types dictionary calls it `DeliveryPickUp`.
+  const dictionaryServiceType = serviceType === "DeliveryByClient" ? "DeliveryPickUp" : serviceType
   const type = id === undefined
-    ? types.find((t) => t.orderServiceType === serviceType)
+    ? types.find((t) => t.orderServiceType === dictionaryServiceType)
     : types.find((t) => t.id === id)
   return type ?? R.reject(`Order type '${id ?? serviceType}' is not found.`, "OrderTypeNotFound")
 }
