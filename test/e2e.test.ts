@@ -7,7 +7,8 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Fiber, Layer } from "effect"
+import { TestClock } from "effect/testing"
 import { createServer, type Server } from "node:http"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { Iiko, IikoClient, IikoConfig } from "../src/index.ts"
@@ -230,3 +231,50 @@ for (const [name, transport] of transports) {
       }).pipe(Effect.provide(stack(transport))))
   })
 }
+
+// =============================================================================
+// The real client on the in-memory emulator, with TestClock
+// =============================================================================
+
+const inMemory = (options: IikoEmulator.Options = {}) =>
+  IikoClient.layer({
+    credentials: IikoConfig.v1("in-memory-login"),
+    baseUrl: "http://iiko.emulator",
+    retryBaseDelay: "100 millis"
+  }).pipe(Layer.provideMerge(IikoEmulator.layer(options)))
+
+describe("IikoClient on the in-memory emulator (TestClock)", () => {
+  it.effect("refreshes ahead of token expiry and follows the creation lifecycle on virtual time", () =>
+    Effect.gen(function*() {
+      const w = yield* world
+      const created = yield* Iiko.deliveriesCreate(deliveryRequest(w))
+      assert.strictEqual(created.orderInfo.creationStatus, "InProgress")
+      yield* TestClock.adjust("2 seconds")
+      const { orders } = yield* Iiko.deliveriesById({ organizationId: w.organizationId, orderIds: [ORDER_ID] })
+      assert.strictEqual(orders[0]?.creationStatus, "Success")
+      yield* TestClock.adjust("59 minutes")
+      yield* Iiko.organizations({})
+      assert.lengthOf(yield* calls(w.emulator, "accessToken"), 2)
+    }).pipe(Effect.provide(inMemory())))
+
+  it.effect("retries a read after 429 only once Retry-After has passed", () =>
+    Effect.gen(function*() {
+      const w = yield* world
+      yield* w.emulator.injectFault({ fault: IikoEmulator.Fault.rateLimited("30 seconds"), operations: ["organizations"], times: 1 })
+      const fiber = yield* Effect.forkChild(Iiko.organizations({}))
+      yield* TestClock.adjust("29 seconds")
+      assert.lengthOf(yield* calls(w.emulator, "organizations"), 1)
+      yield* TestClock.adjust("2 seconds")
+      assert.lengthOf((yield* Fiber.join(fiber)).organizations, 2)
+      assert.lengthOf(yield* calls(w.emulator, "organizations"), 2)
+    }).pipe(Effect.provide(inMemory())))
+
+  it.effect("an in-memory connection reset on a write is a Transport error and no duplicate", () =>
+    Effect.gen(function*() {
+      const w = yield* world
+      yield* w.emulator.injectFault({ fault: IikoEmulator.Fault.connectionReset, operations: ["deliveriesCreate"], times: 1 })
+      assert.strictEqual(yield* reasonOf(Iiko.deliveriesCreate(deliveryRequest(w))), "Transport")
+      assert.lengthOf(yield* calls(w.emulator, "deliveriesCreate"), 1)
+      assert.strictEqual((yield* w.emulator.state).deliveries.size, 1)
+    }).pipe(Effect.provide(inMemory())))
+})

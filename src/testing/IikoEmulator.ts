@@ -13,21 +13,21 @@
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
- * import { Iiko, IikoClient } from "effect-iiko"
+ * import { Effect, Layer } from "effect"
+ * import { Iiko, IikoClient, IikoConfig } from "effect-iiko"
  * import { IikoEmulator } from "effect-iiko/testing"
  *
  * const program = Effect.gen(function*() {
  *   const { organizations } = yield* Iiko.organizations({})
  *   const emulator = yield* IikoEmulator.IikoEmulator
  *   const log = yield* emulator.requests
- *   return [organizations.length, log.length]
+ *   return [organizations.length, log.length] // => [2, 2] (login + organizations)
  * })
  *
- * program.pipe(
- *   Effect.provide(IikoClient.layer({ baseUrl: "https://iiko.emulator", apiLogin: "any" })),
- *   Effect.provide(IikoEmulator.layer({ seed: 1 }))
+ * const TestIiko = IikoClient.layer({ credentials: IikoConfig.v1("any-login"), baseUrl: "http://iiko.emulator" }).pipe(
+ *   Layer.provideMerge(IikoEmulator.layer({ seed: 1 }))
  * )
+ * program.pipe(Effect.provide(TestIiko))
  * ```
  *
  * @since 0.1.0
