@@ -33,7 +33,7 @@
  * @since 0.1.0
  */
 import { NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
-import { Context, Duration, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Layer, type Scope } from "effect"
 import {
   FetchHttpClient,
   HttpClient,
@@ -147,13 +147,17 @@ const fetchClient = Effect.gen(function*() {
 })
 
 /**
- * Builds an emulator in the current scope. Prefer {@link layer} or {@link layerServer}; use this
- * to mount `routes` in your own server.
+ * Builds an emulator in the current scope and returns its service; its `client` reaches it in
+ * memory. {@link layer} and {@link layerServer} are the usual entry points.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = Effect.fnUntraced(function*(options: Options = {}) {
+export const make = (options: Options = {}): Effect.Effect<Service, never, Scope.Scope> =>
+  Effect.map(build(options), ({ service }) => service)
+
+/** The service plus the router application for a given transport (the server needs its own). */
+const build = Effect.fnUntraced(function*(options: Options) {
   const webhookClient = options.webhookClient ?? (yield* Effect.provide(fetchClient, FetchHttpClient.layer))
   const engine = yield* Engine.make({
     seed: options.seed ?? 1,
@@ -217,7 +221,7 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
  */
 export const layer = (options: Options = {}): Layer.Layer<IikoEmulator | HttpClient.HttpClient> =>
   Layer.effectContext(
-    Effect.map(make(options), ({ service }) =>
+    Effect.map(make(options), (service) =>
       Context.make(IikoEmulator, service).pipe(Context.add(HttpClient.HttpClient, service.client)))
   )
 
@@ -233,7 +237,7 @@ export const layerServer = (
   options: Options & { readonly port?: number | undefined; readonly host?: string | undefined } = {}
 ): Layer.Layer<IikoEmulator | HttpServer.HttpServer, HttpServerError.ServeError> =>
   Layer.unwrap(Effect.gen(function*() {
-    const { routes, service } = yield* make(options)
+    const { routes, service } = yield* build(options)
     const node = createServer()
     const server = HttpRouter.serve(routes(nodeTransport), { disableLogger: true, disableListenLog: true }).pipe(
       Layer.provideMerge(NodeHttpServer.layer(() => node, { port: options.port ?? 0, host: options.host ?? "127.0.0.1" }))

@@ -9,6 +9,7 @@
 import { Clock, Duration, Effect, Result, Schema, Scope } from "effect"
 import type { HttpClient } from "effect/http"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import type { WireSchema } from "../../Endpoint.ts"
 import * as Domain from "./Domain.ts"
 import * as Faults from "./Faults.ts"
 import * as Jwt from "./Jwt.ts"
@@ -237,16 +238,8 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
       if (authorization !== undefined && "rejected" in authorization) {
         return { reply: fail(401, authorization.rejected), fault }
       }
-      if (failure?._tag === "RateLimited") {
-        const seconds = Math.max(1, Math.ceil(Duration.toSeconds(Duration.fromInputUnsafe(failure.retryAfter))))
-        return { reply: fail(429, "Too many requests.", "TooManyRequests", { "retry-after": String(seconds) }), fault }
-      }
-      if (failure?._tag === "ServerError" && !failure.applied) {
-        return { reply: fail(failure.status, "Internal server error.", "InternalServerError"), fault }
-      }
-      if (failure?._tag === "TerminalTimeout" && !failure.applied) {
-        return { reply: fail(408, "Timeout expired while waiting for the terminal."), fault }
-      }
+      const refused = beforeApplying(failure, fail)
+      if (refused !== undefined) return { reply: refused, fault }
 
       const body = parseBody(text)
       if (body === undefined) return { reply: fail(400, "The request body is not a JSON object."), fault }
@@ -315,6 +308,26 @@ const run = (
   }
 }
 
+/** The faults that answer before the request is applied: 429, and 5xx/408 not marked `applied`. */
+const beforeApplying = (
+  failure: Faults.Decision["failure"],
+  fail: (status: number, description: string, code?: string, headers?: Record<string, string>) => Wire.Reply
+): Wire.Reply | undefined => {
+  switch (failure?._tag) {
+    case "RateLimited": {
+      const seconds = Math.max(1, Math.ceil(Duration.toSeconds(Duration.fromInputUnsafe(failure.retryAfter))))
+      return fail(429, "Too many requests.", "TooManyRequests", { "retry-after": String(seconds) })
+    }
+    case "ServerError":
+      return failure.applied ? undefined : fail(failure.status, "Internal server error.", "InternalServerError")
+    case "TerminalTimeout":
+      return failure.applied ? undefined : fail(408, "Timeout expired while waiting for the terminal.")
+    default:
+      return undefined
+  }
+}
+
+/** The faults that strike after the request was applied: the write happened, the answer is lost or broken. */
 const afterApplied = (
   reply: Wire.Reply,
   failure: Faults.Decision["failure"],
@@ -350,9 +363,22 @@ const parseBody = (text: string): Record<string, unknown> | undefined => {
   }
 }
 
-const validate = (schema: Route["request"] & {}, body: unknown): string | undefined => {
-  const result = Schema.decodeUnknownResult(schema, { onExcessProperty: "error" })(body)
-  return Result.isFailure(result) ? result.failure.message : undefined
+type Validator = (body: unknown) => string | undefined
+
+const validators = new WeakMap<WireSchema, Validator>()
+
+/** Strict validation of a request body; one decoder per schema, built on first use. */
+const validate = (schema: WireSchema, body: unknown): string | undefined => {
+  let validator = validators.get(schema)
+  if (validator === undefined) {
+    const decode = Schema.decodeUnknownResult(schema, { onExcessProperty: "error" })
+    validator = (input) => {
+      const result = decode(input)
+      return Result.isFailure(result) ? result.failure.message : undefined
+    }
+    validators.set(schema, validator)
+  }
+  return validator(body)
 }
 
 const notFound = (path: string, correlationId: string): Wire.Reply =>
