@@ -12,7 +12,7 @@ import { TestClock } from "effect/testing"
 import { createServer, type Server } from "node:http"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { Iiko, IikoClient, IikoConfig } from "../src/index.ts"
-import * as IikoEmulator from "../src/testing/IikoEmulator.ts"
+import { IikoEmulator } from "../src/testing/index.ts"
 
 const ORDER_ID = "5d3c6a1e-2b7f-4c1d-9e8a-0f1b2c3d4e5f"
 

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Result, Schema } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { TestClock } from "effect/testing"
-import * as IikoEmulator from "../src/testing/IikoEmulator.ts"
+import { IikoEmulator } from "../src/testing/index.ts"
 import * as Catalog from "../src/testing/emulator/Catalog.ts"
 import * as Synthesize from "../src/testing/emulator/Synthesize.ts"
 
