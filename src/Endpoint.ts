@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { Schema } from "effect"
+import type * as Schema from "effect/Schema"
 
 /**
  * What calling an operation does on iiko's side, from the reviewed safety catalog.

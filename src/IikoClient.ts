@@ -6,8 +6,13 @@
  *
  * @since 0.1.0
  */
-import { type Config, Context, Duration, Effect, Layer, type Redacted } from "effect"
-import { HttpClient } from "effect/http"
+import type * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
+import * as HttpClient from "effect/http/HttpClient"
 import type { Endpoint } from "./Endpoint.ts"
 import * as IikoAuth from "./IikoAuth.ts"
 import * as IikoConfig from "./IikoConfig.ts"

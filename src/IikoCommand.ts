@@ -5,7 +5,9 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import type * as Commands from "./generated/Commands.ts"
 import { commandsStatus } from "./generated/Iiko.ts"
 import type { IikoClient } from "./IikoClient.ts"

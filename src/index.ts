@@ -1,16 +1,16 @@
 /**
  * effect-iiko: an Effect 4 client for the iiko Cloud API.
  *
+ * For the smallest bundles import modules by path (`effect-iiko/Iiko`, `effect-iiko/IikoClient`):
+ * bundlers cannot drop unused members of a namespace re-exported from this barrel.
+ *
  * @since 0.1.0
  */
 
 /** Operation descriptors. @since 0.1.0 */
 export * as Endpoint from "./Endpoint.ts"
 
-/** Following asynchronous commands to their end. @since 0.1.0 */
-export * as IikoCommand from "./IikoCommand.ts"
-
-/** The endpoint functions, one per operation. @since 0.1.0 */
+/** The endpoint functions, one per operation, the runtime catalog and the schemas per area. @since 0.1.0 */
 export * as Iiko from "./Iiko.ts"
 
 /** The access token service. @since 0.1.0 */
@@ -19,8 +19,20 @@ export * as IikoAuth from "./IikoAuth.ts"
 /** The request pipeline service and its layers. @since 0.1.0 */
 export * as IikoClient from "./IikoClient.ts"
 
+/** Following asynchronous commands to their end. @since 0.1.0 */
+export * as IikoCommand from "./IikoCommand.ts"
+
 /** Configuration: base URL, credentials, timeouts, retry limits. @since 0.1.0 */
 export * as IikoConfig from "./IikoConfig.ts"
 
+/** iiko's zone-less local date-times and their conversion with an explicit time zone. @since 0.1.0 */
+export * as IikoDate from "./IikoDate.ts"
+
 /** The error type and its reasons. @since 0.1.0 */
 export * as IikoError from "./IikoError.ts"
+
+/** Schema building blocks shared by the generated code (GUIDs, open enums, unknown variants). @since 0.1.0 */
+export * as IikoSchema from "./IikoSchema.ts"
+
+/** Decoding the event arrays iiko posts to webhook receivers. @since 0.1.0 */
+export * as WebhookEvent from "./WebhookEvent.ts"
