@@ -22,6 +22,9 @@ export * as IikoClient from "./IikoClient.ts"
 /** Following asynchronous commands to their end. @since 0.1.0 */
 export * as IikoCommand from "./IikoCommand.ts"
 
+/** Creating deliveries, table orders and reserves exactly once, and following their creation. @since 0.1.0 */
+export * as IikoCreation from "./IikoCreation.ts"
+
 /** Configuration: base URL, credentials, timeouts, retry limits. @since 0.1.0 */
 export * as IikoConfig from "./IikoConfig.ts"
 
