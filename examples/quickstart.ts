@@ -12,7 +12,7 @@
 import { Effect, Layer } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { randomUUID } from "node:crypto"
-import { Iiko, IikoAuth, IikoClient, IikoCommand, IikoConfig } from "../src/index.ts"
+import { Iiko, IikoAuth, IikoClient, IikoCommand, IikoConfig, IikoCreation } from "../src/index.ts"
 import { IikoEmulator } from "../src/testing/index.ts"
 
 const program = Effect.gen(function*() {
@@ -33,10 +33,10 @@ const program = Effect.gen(function*() {
   if (dish === undefined || price === undefined) return yield* Effect.fail("the menu has no priced product")
   yield* Effect.log(`menu revision ${menu.revision}: ${menu.products.length} products in ${menu.groups.length} groups`)
 
-  // The order id is ours: should the create call fail ambiguously, we read the order back by this id
-  // instead of creating it twice.
+  // The order id is chosen here: should the create call fail ambiguously (connection reset, timeout,
+  // 5xx), IikoCreation reads the order back by this id instead of creating it twice.
   const orderId = randomUUID()
-  const created = yield* Iiko.deliveriesCreate({
+  const created = yield* IikoCreation.createDelivery({
     organizationId: organization.id,
     ...(terminals[0] === undefined ? {} : { terminalGroupId: terminals[0].id }),
     order: {
@@ -47,20 +47,21 @@ const program = Effect.gen(function*() {
       items: [{ type: "Product", productId: dish.id, amount: 2, price }]
     }
   })
-  yield* Effect.log(`delivery ${orderId} accepted (${created.orderInfo.creationStatus}), following it`)
+  yield* Effect.log(`delivery ${orderId} accepted (${created.info.creationStatus}), following it`)
 
-  const command = yield* IikoCommand.wait({ organizationId: organization.id, correlationId: created.correlationId })
-  const { orders } = yield* Iiko.deliveriesById({ organizationId: organization.id, orderIds: [orderId] })
-  const order = orders[0]
+  const command = created.correlationId === undefined
+    ? undefined
+    : yield* IikoCommand.wait({ organizationId: organization.id, correlationId: created.correlationId })
+  const settled = yield* IikoCreation.settleDelivery(created.info, { interval: "1 second" })
   return {
     organization: organization.name,
     terminalGroups: terminals.length,
     menuProducts: menu.products.length,
     orderId,
-    command: command.state,
-    creationStatus: order?.creationStatus ?? "unknown",
-    number: order?.order?.number,
-    sum: order?.order?.sum
+    command: command?.state ?? "not needed (recovered by id)",
+    creationStatus: settled.creationStatus,
+    number: settled.order?.number,
+    sum: settled.order?.sum
   }
 })
 
