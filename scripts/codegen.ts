@@ -41,7 +41,7 @@ const main = (): number => {
   const extra = existsSync(dir)
     ? readdirSync(dir).map((f) => `${GENERATED}/${f}`).filter((path) => !files.has(path))
     : []
-  const summary = `${stats.operations} operations, ${stats.schemas} schemas, ${stats.modules} modules`
+  const summary = `${stats.operations} operations, ${stats.schemas} schemas (${stats.aliases} aliases), ${stats.modules} modules`
   if (check) {
     if (stale.length + extra.length === 0) return console.log(`codegen: up to date (${summary})`), 0
     console.error(`codegen: committed output is stale:\n  ${[...stale, ...extra.map((p) => `${p} (not generated)`)].join("\n  ")}`)

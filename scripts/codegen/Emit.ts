@@ -35,7 +35,13 @@ export interface Inputs {
 /** Generated files by path relative to the repository root, plus counts for the log. */
 export interface Output {
   readonly files: Map<string, string>
-  readonly stats: { readonly operations: number; readonly schemas: number; readonly modules: number }
+  readonly stats: {
+    readonly operations: number
+    readonly schemas: number
+    /** Schemas emitted as an alias of a structurally identical one. */
+    readonly aliases: number
+    readonly modules: number
+  }
 }
 
 type AreaOperation = Operation & { readonly area: string }
@@ -97,6 +103,7 @@ export const generate = (spec: Spec, inputs: Inputs): Output => {
         name,
         module: moduleOf(key, mode),
         kind: "schema",
+        variant: variant(key, mode),
         doc: fallback
           ? `A \`${displayKey(specKey, inputs.names)}\` variant this version does not know: common fields decoded, other keys kept.`
           : `Spec component \`${displayKey(specKey, inputs.names)}\` (${side}).`,
@@ -107,6 +114,7 @@ export const generate = (spec: Spec, inputs: Inputs): Output => {
   for (const op of ops) declarations.push(...endpointDeclarations(op, model, render))
   declarations.push(...webhookDeclarations(model, events, render))
   assertUniqueNames(declarations)
+  const aliases = deduplicate(declarations, inputs.areas.shared)
 
   const files = new Map<string, string>()
   const modules = [...new Set(declarations.map((d) => d.module))].sort(compareStrings)
@@ -121,6 +129,7 @@ export const generate = (spec: Spec, inputs: Inputs): Output => {
     stats: {
       operations: ops.length,
       schemas: declarations.filter((d) => d.kind === "schema").length,
+      aliases,
       modules: modules.length
     }
   }
@@ -143,6 +152,7 @@ const endpointDeclarations = (op: AreaOperation, model: Model, render: Render): 
       name,
       module: op.area,
       kind: "schema",
+      variant: mode,
       doc: `The ${mode} body of \`${op.name}\`.`,
       ...render((inner) => model.expr(node, mode, inner))
     })
@@ -266,6 +276,76 @@ const assertUniqueNames = (declarations: ReadonlyArray<Declaration>): void => {
   }
 }
 
+const TOKEN = /"(?:[^"\\]|\\.)*"|[A-Za-z_$][A-Za-z0-9_$]*/g
+
+/** `X2` before `X10`: names compared by their stem, then by their trailing number. */
+const compareNames = (a: string, b: string): number => {
+  const split = (name: string) => {
+    const [, stem = name, digits = ""] = /^(.*?)(\d*)$/.exec(name) ?? []
+    return { stem, number: digits === "" ? -1 : Number(digits) }
+  }
+  const x = split(a)
+  const y = split(b)
+  return compareStrings(x.stem, y.stem) || x.number - y.number || compareStrings(a, b)
+}
+
+/**
+ * Structural deduplication: schema declarations of the same variant whose code is identical once
+ * every referenced declaration is replaced by its structural class are the same shape. Within a
+ * class, the first name (natural order, `X6` before `X7`) keeps the code and every later one becomes
+ * `export const X7 = X6`. An alias may point into its own module or into the shared module (which
+ * every area module already imports), never across areas, so module imports stay acyclic.
+ * Replaces the affected declarations in place and returns how many became aliases.
+ */
+const deduplicate = (declarations: Array<Declaration>, shared: string): number => {
+  const byName = new Map(declarations.map((d) => [d.name, d]))
+  const classOf = new Map<string, string>()
+  const classIds = new Map<string, string>()
+  const structuralClass = (d: Declaration): string => {
+    const known = classOf.get(d.name)
+    if (known !== undefined) return known
+    let id = `@${d.name}` // not comparable: only equal to itself
+    if (d.kind === "schema" && d.variant !== undefined) {
+      const code = d.code.replace(TOKEN, (token) => {
+        const dep = d.deps.has(token) ? byName.get(token) : undefined
+        return dep === undefined ? token : `#${structuralClass(dep)}`
+      })
+      const key = `${d.variant}\u0000${code}`
+      id = classIds.get(key) ?? `${classIds.size}`
+      classIds.set(key, id)
+    }
+    classOf.set(d.name, id)
+    return id
+  }
+  const classes = new Map<string, Array<Declaration>>()
+  for (const d of [...declarations].sort((a, b) => compareNames(a.name, b.name))) {
+    const id = structuralClass(d)
+    if (!id.startsWith("@")) classes.set(id, [...(classes.get(id) ?? []), d])
+  }
+  let aliases = 0
+  for (const members of classes.values()) {
+    if (members.length < 2) continue
+    const common = members.find((d) => d.module === shared)
+    const firstIn = new Map<string, Declaration>()
+    for (const d of members) if (!firstIn.has(d.module)) firstIn.set(d.module, d)
+    for (const d of members) {
+      const target = common ?? firstIn.get(d.module)
+      if (target === undefined || target === d) continue
+      const index = declarations.indexOf(d)
+      declarations[index] = {
+        ...d,
+        code: target.name,
+        deps: new Set([target.name]),
+        helpers: new Set(),
+        aliasOf: target.name,
+        doc: `${d.doc.replace(/\.$/, "")}: the same shape as {@link ${target.name}}.`
+      }
+      aliases++
+    }
+  }
+  return aliases
+}
+
 /** Dependencies first, otherwise alphabetical: a stable order that never uses a const before it exists. */
 const ordered = (declarations: ReadonlyArray<Declaration>): ReadonlyArray<Declaration> => {
   const byName = new Map(declarations.map((d) => [d.name, d]))
@@ -323,7 +403,11 @@ const renderModule = (module: string, all: ReadonlyArray<Declaration>, areas: Ar
   const endpoints = own.filter((d) => d.kind === "endpoint").sort((a, b) => compareStrings(a.name, b.name))
   for (const d of [...schemas, ...endpoints]) {
     lines.push(`${docComment([d.doc, "", "@since 0.1.0", `@category ${d.kind === "endpoint" ? "endpoints" : "schemas"}`])}export const ${d.name} = ${d.code}`)
-    if (d.kind === "schema") lines.push(`${docComment([`The type of {@link ${d.name}}.`, "", "@since 0.1.0", "@category models"])}export type ${d.name} = typeof ${d.name}.Type`)
+    if (d.kind === "schema") {
+      const type = d.aliasOf === undefined ? `typeof ${d.name}.Type` : d.aliasOf
+      const doc = d.aliasOf === undefined ? `The type of {@link ${d.name}}.` : `The type of {@link ${d.name}} (the same as {@link ${d.aliasOf}}).`
+      lines.push(`${docComment([doc, "", "@since 0.1.0", "@category models"])}export type ${d.name} = ${type}`)
+    }
     lines.push("")
   }
   return lines.join("\n")

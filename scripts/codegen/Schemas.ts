@@ -33,6 +33,13 @@ export interface Declaration {
   /** Helper modules the code uses (`IikoSchema`, `IikoDate`). */
   readonly helpers: ReadonlySet<string>
   readonly kind: "schema" | "endpoint"
+  /**
+   * Which rendering a schema is (`request`, `response` or `shared`): only declarations of the same
+   * variant are compared for structural duplicates. Absent: never deduplicated.
+   */
+  readonly variant?: Mode | "shared"
+  /** Set by deduplication: the declaration is `export const <name> = <aliasOf>`. */
+  readonly aliasOf?: string
 }
 
 export interface Tag {

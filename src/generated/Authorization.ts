@@ -63,22 +63,19 @@ export const GetAccessTokenV2Request = /*#__PURE__*/ Schema.Struct({
 export type GetAccessTokenV2Request = typeof GetAccessTokenV2Request.Type
 
 /**
- * Spec component `Auth.GetAccessTokenV2Response` (response).
+ * Spec component `Auth.GetAccessTokenV2Response` (response): the same shape as {@link GetAccessTokenResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetAccessTokenV2Response = /*#__PURE__*/ Schema.Struct({
-  correlationId: Schema.String,
-  token: Schema.String
-})
+export const GetAccessTokenV2Response = GetAccessTokenResponse
 /**
- * The type of {@link GetAccessTokenV2Response}.
+ * The type of {@link GetAccessTokenV2Response} (the same as {@link GetAccessTokenResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetAccessTokenV2Response = typeof GetAccessTokenV2Response.Type
+export type GetAccessTokenV2Response = GetAccessTokenResponse
 
 /**
  * Descriptor of `POST /api/1/access_token`.

@@ -389,22 +389,37 @@ export const AddressLegacyInput = /*#__PURE__*/ Schema.Struct({
 export type AddressLegacyInput = typeof AddressLegacyInput.Type
 
 /**
- * Spec component `Deliveries.Response.Order.CancelCause` (response).
+ * Spec component `Deliveries.Response.Order.CompoundItemTemplate` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderCancelCause = /*#__PURE__*/ Schema.Struct({
+export const CompoundItemTemplate = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String
 })
 /**
- * The type of {@link OrderCancelCause}.
+ * The type of {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderCancelCause = typeof OrderCancelCause.Type
+export type CompoundItemTemplate = typeof CompoundItemTemplate.Type
+
+/**
+ * Spec component `Deliveries.Response.Order.CancelCause` (response): the same shape as {@link CompoundItemTemplate}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrderCancelCause = CompoundItemTemplate
+/**
+ * The type of {@link OrderCancelCause} (the same as {@link CompoundItemTemplate}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OrderCancelCause = CompoundItemTemplate
 
 /**
  * Spec component `Deliveries.Response.Order.CancelInfo` (response).
@@ -631,40 +646,19 @@ export const CommonPriceCategory = /*#__PURE__*/ Schema.Struct({
 export type CommonPriceCategory = typeof CommonPriceCategory.Type
 
 /**
- * Spec component `Deliveries.Response.Order.CompoundItemTemplate` (response).
+ * Spec component `Deliveries.Response.Order.RemovalType` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CompoundItemTemplate = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
+export const OrderRemovalType = CompoundItemTemplate
 /**
- * The type of {@link CompoundItemTemplate}.
+ * The type of {@link OrderRemovalType} (the same as {@link CompoundItemTemplate}).
  *
  * @since 0.1.0
  * @category models
  */
-export type CompoundItemTemplate = typeof CompoundItemTemplate.Type
-
-/**
- * Spec component `Deliveries.Response.Order.RemovalType` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const OrderRemovalType = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
-/**
- * The type of {@link OrderRemovalType}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderRemovalType = typeof OrderRemovalType.Type
+export type OrderRemovalType = CompoundItemTemplate
 
 /**
  * Spec component `Deliveries.Response.Order.DeletionMethod` (response).
@@ -739,40 +733,34 @@ export const OrderItemIdentifierCode = /*#__PURE__*/ Schema.Struct({
 export type OrderItemIdentifierCode = typeof OrderItemIdentifierCode.Type
 
 /**
- * Spec component `Deliveries.Response.Order.Product` (response).
+ * Spec component `Deliveries.Response.Order.Product` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Product = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
+export const Product = CompoundItemTemplate
 /**
- * The type of {@link Product}.
+ * The type of {@link Product} (the same as {@link CompoundItemTemplate}).
  *
  * @since 0.1.0
  * @category models
  */
-export type Product = typeof Product.Type
+export type Product = CompoundItemTemplate
 
 /**
- * Spec component `Deliveries.Response.Order.ProductGroup` (response).
+ * Spec component `Deliveries.Response.Order.ProductGroup` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ProductGroup = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
+export const ProductGroup = CompoundItemTemplate
 /**
- * The type of {@link ProductGroup}.
+ * The type of {@link ProductGroup} (the same as {@link CompoundItemTemplate}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ProductGroup = typeof ProductGroup.Type
+export type ProductGroup = CompoundItemTemplate
 
 /**
  * Spec component `Deliveries.Response.Order.OrderItemModifier` (response).
@@ -864,22 +852,19 @@ export const OrderItemStatus = /*#__PURE__*/ IikoSchema.openEnum(["Added", "Prin
 export type OrderItemStatus = typeof OrderItemStatus.Type
 
 /**
- * Spec component `Deliveries.Response.Order.ProductSize` (response).
+ * Spec component `Deliveries.Response.Order.ProductSize` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ProductSize = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
+export const ProductSize = CompoundItemTemplate
 /**
- * The type of {@link ProductSize}.
+ * The type of {@link ProductSize} (the same as {@link CompoundItemTemplate}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ProductSize = typeof ProductSize.Type
+export type ProductSize = CompoundItemTemplate
 
 /**
  * Spec component `Deliveries.Response.Order.CompoundOrderItem` (response).
@@ -1476,22 +1461,19 @@ export const DiscountInput = /*#__PURE__*/ Schema.Union([RmsDiscountInput, IikoC
 export type DiscountInput = typeof DiscountInput.Type
 
 /**
- * Spec component `Deliveries.Response.Order.DiscountType` (response).
+ * Spec component `Deliveries.Response.Order.DiscountType` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DiscountType = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
+export const DiscountType = CompoundItemTemplate
 /**
- * The type of {@link DiscountType}.
+ * The type of {@link DiscountType} (the same as {@link CompoundItemTemplate}).
  *
  * @since 0.1.0
  * @category models
  */
-export type DiscountType = typeof DiscountType.Type
+export type DiscountType = CompoundItemTemplate
 
 /**
  * Spec component `Deliveries.Response.Order.PositionWithSum` (response).
@@ -1631,22 +1613,19 @@ export const ExtendedOrganizationInfo = /*#__PURE__*/ Schema.Struct({
 export type ExtendedOrganizationInfo = typeof ExtendedOrganizationInfo.Type
 
 /**
- * Spec component `Deliveries.Response.Order.ExternalCourierService` (response).
+ * Spec component `Deliveries.Response.Order.ExternalCourierService` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ExternalCourierService = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
+export const ExternalCourierService = CompoundItemTemplate
 /**
- * The type of {@link ExternalCourierService}.
+ * The type of {@link ExternalCourierService} (the same as {@link CompoundItemTemplate}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ExternalCourierService = typeof ExternalCourierService.Type
+export type ExternalCourierService = CompoundItemTemplate
 
 /**
  * Spec component `Deliveries.Common.Gender` (response).
@@ -1814,40 +1793,34 @@ export const ListRequest = /*#__PURE__*/ Schema.Struct({
 export type ListRequest = typeof ListRequest.Type
 
 /**
- * Spec component `Deliveries.Response.Order.Region` (response).
+ * Spec component `Deliveries.Response.Order.Region` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderRegion = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
+export const OrderRegion = CompoundItemTemplate
 /**
- * The type of {@link OrderRegion}.
+ * The type of {@link OrderRegion} (the same as {@link CompoundItemTemplate}).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderRegion = typeof OrderRegion.Type
+export type OrderRegion = CompoundItemTemplate
 
 /**
- * Spec component `Deliveries.Response.Order.City` (response).
+ * Spec component `Deliveries.Response.Order.City` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderCity = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
+export const OrderCity = CompoundItemTemplate
 /**
- * The type of {@link OrderCity}.
+ * The type of {@link OrderCity} (the same as {@link CompoundItemTemplate}).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderCity = typeof OrderCity.Type
+export type OrderCity = CompoundItemTemplate
 
 /**
  * Spec component `Deliveries.Response.Order.Street` (response).
@@ -1895,22 +1868,19 @@ export const OrderAddress = /*#__PURE__*/ Schema.Struct({
 export type OrderAddress = typeof OrderAddress.Type
 
 /**
- * Spec component `Deliveries.Response.Order.AnonymousCustomer` (response).
+ * Spec component `Deliveries.Response.Order.AnonymousCustomer` (response): the same shape as {@link CreateOrderAnonymousCustomer}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderAnonymousCustomer = /*#__PURE__*/ Schema.Struct({
-  type: /*#__PURE__*/ Schema.Literal("one-time"),
-  name: Schema.String
-})
+export const OrderAnonymousCustomer = CreateOrderAnonymousCustomer
 /**
- * The type of {@link OrderAnonymousCustomer}.
+ * The type of {@link OrderAnonymousCustomer} (the same as {@link CreateOrderAnonymousCustomer}).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderAnonymousCustomer = typeof OrderAnonymousCustomer.Type
+export type OrderAnonymousCustomer = CreateOrderAnonymousCustomer
 
 /**
  * Spec component `Deliveries.Response.Order.OrderCombo` (response).
@@ -2012,22 +1982,19 @@ export const OrderDeliveryPoint = /*#__PURE__*/ Schema.Struct({
 export type OrderDeliveryPoint = typeof OrderDeliveryPoint.Type
 
 /**
- * Spec component `Deliveries.Response.Order.ExternalData` (response).
+ * Spec component `Deliveries.Response.Order.ExternalData` (response): the same shape as {@link CommonExternalData}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderExternalData = /*#__PURE__*/ Schema.Struct({
-  key: Schema.String,
-  value: Schema.String
-})
+export const OrderExternalData = CommonExternalData
 /**
- * The type of {@link OrderExternalData}.
+ * The type of {@link OrderExternalData} (the same as {@link CommonExternalData}).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderExternalData = typeof OrderExternalData.Type
+export type OrderExternalData = CommonExternalData
 
 /**
  * Spec component `Deliveries.Response.Order.GuestsInfo` (response).
@@ -2183,22 +2150,19 @@ export const OrderLoyaltyInfo = /*#__PURE__*/ Schema.Struct({
 export type OrderLoyaltyInfo = typeof OrderLoyaltyInfo.Type
 
 /**
- * Spec component `Deliveries.Response.Order.MarketingSource` (response).
+ * Spec component `Deliveries.Response.Order.MarketingSource` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderMarketingSource = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
+export const OrderMarketingSource = CompoundItemTemplate
 /**
- * The type of {@link OrderMarketingSource}.
+ * The type of {@link OrderMarketingSource} (the same as {@link CompoundItemTemplate}).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderMarketingSource = typeof OrderMarketingSource.Type
+export type OrderMarketingSource = CompoundItemTemplate
 
 /**
  * Spec component `Deliveries.Response.Order.OrderType` (response).
@@ -2280,22 +2244,19 @@ export const Problem = /*#__PURE__*/ Schema.Struct({
 export type Problem = typeof Problem.Type
 
 /**
- * Spec component `Deliveries.Response.Order.TipsType` (response).
+ * Spec component `Deliveries.Response.Order.TipsType` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderTipsType = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
+export const OrderTipsType = CompoundItemTemplate
 /**
- * The type of {@link OrderTipsType}.
+ * The type of {@link OrderTipsType} (the same as {@link CompoundItemTemplate}).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderTipsType = typeof OrderTipsType.Type
+export type OrderTipsType = CompoundItemTemplate
 
 /**
  * Spec component `Deliveries.Response.Order.TipsPaymentItem` (response).

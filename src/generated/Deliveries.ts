@@ -265,22 +265,19 @@ export const CloseDeliveryOrderRequest = /*#__PURE__*/ Schema.Struct({
 export type CloseDeliveryOrderRequest = typeof CloseDeliveryOrderRequest.Type
 
 /**
- * Spec component `Deliveries.Request.UpdateOrder.ConfirmDeliveryRequest` (request).
+ * Spec component `Deliveries.Request.UpdateOrder.ConfirmDeliveryRequest` (request): the same shape as {@link CancelDeliveryConfirmationRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ConfirmDeliveryRequest = /*#__PURE__*/ Schema.Struct({
-  organizationId: IikoSchema.Uuid,
-  orderId: IikoSchema.Uuid
-})
+export const ConfirmDeliveryRequest = CancelDeliveryConfirmationRequest
 /**
- * The type of {@link ConfirmDeliveryRequest}.
+ * The type of {@link ConfirmDeliveryRequest} (the same as {@link CancelDeliveryConfirmationRequest}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ConfirmDeliveryRequest = typeof ConfirmDeliveryRequest.Type
+export type ConfirmDeliveryRequest = CancelDeliveryConfirmationRequest
 
 /**
  * Spec component `Deliveries.Request.CreateOrder.DeliveryOrder` (request).
@@ -590,40 +587,34 @@ export const OrdersWithRevisionResponse = /*#__PURE__*/ Schema.Struct({
 export type OrdersWithRevisionResponse = typeof OrdersWithRevisionResponse.Type
 
 /**
- * Spec component `Deliveries.Request.PrintBillRequest` (request).
+ * Spec component `Deliveries.Request.PrintBillRequest` (request): the same shape as {@link CancelDeliveryConfirmationRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const PrintBillRequest = /*#__PURE__*/ Schema.Struct({
-  organizationId: IikoSchema.Uuid,
-  orderId: IikoSchema.Uuid
-})
+export const PrintBillRequest = CancelDeliveryConfirmationRequest
 /**
- * The type of {@link PrintBillRequest}.
+ * The type of {@link PrintBillRequest} (the same as {@link CancelDeliveryConfirmationRequest}).
  *
  * @since 0.1.0
  * @category models
  */
-export type PrintBillRequest = typeof PrintBillRequest.Type
+export type PrintBillRequest = CancelDeliveryConfirmationRequest
 
 /**
- * Spec component `Deliveries.Request.PrintDeliveryBillRequest` (request).
+ * Spec component `Deliveries.Request.PrintDeliveryBillRequest` (request): the same shape as {@link CancelDeliveryConfirmationRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const PrintDeliveryBillRequest = /*#__PURE__*/ Schema.Struct({
-  organizationId: IikoSchema.Uuid,
-  orderId: IikoSchema.Uuid
-})
+export const PrintDeliveryBillRequest = CancelDeliveryConfirmationRequest
 /**
- * The type of {@link PrintDeliveryBillRequest}.
+ * The type of {@link PrintDeliveryBillRequest} (the same as {@link CancelDeliveryConfirmationRequest}).
  *
  * @since 0.1.0
  * @category models
  */
-export type PrintDeliveryBillRequest = typeof PrintDeliveryBillRequest.Type
+export type PrintDeliveryBillRequest = CancelDeliveryConfirmationRequest
 
 /**
  * Spec component `Deliveries.Request.UpdateDeliveryStatusRequest` (request).

@@ -9,6 +9,10 @@ import * as Endpoint from "../Endpoint.ts"
 import * as IikoDate from "../IikoDate.ts"
 import * as IikoSchema from "../IikoSchema.ts"
 import * as Schema from "effect/Schema"
+import {
+  CommonCoordinates,
+  CommonCoordinatesInput
+} from "./Common.ts"
 
 /**
  * Spec component `DeliveryRestrictions.ActionOnValidationRejection` (response).
@@ -118,22 +122,19 @@ export const DeliveryRestrictionsMode = /*#__PURE__*/ IikoSchema.openIntEnum([0,
 export type DeliveryRestrictionsMode = typeof DeliveryRestrictionsMode.Type
 
 /**
- * Spec component `DeliveryRestrictions.Coordinates` (response).
+ * Spec component `DeliveryRestrictions.Coordinates` (response): the same shape as {@link CommonCoordinates}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DeliveryRestrictionsCoordinates = /*#__PURE__*/ Schema.Struct({
-  latitude: Schema.Number,
-  longitude: Schema.Number
-})
+export const DeliveryRestrictionsCoordinates = CommonCoordinates
 /**
- * The type of {@link DeliveryRestrictionsCoordinates}.
+ * The type of {@link DeliveryRestrictionsCoordinates} (the same as {@link CommonCoordinates}).
  *
  * @since 0.1.0
  * @category models
  */
-export type DeliveryRestrictionsCoordinates = typeof DeliveryRestrictionsCoordinates.Type
+export type DeliveryRestrictionsCoordinates = CommonCoordinates
 
 /**
  * Spec component `DeliveryRestrictions.HousesRangeType` (response).
@@ -251,22 +252,19 @@ export const DeliveryRestrictions = /*#__PURE__*/ Schema.Struct({
 export type DeliveryRestrictions = typeof DeliveryRestrictions.Type
 
 /**
- * Spec component `DeliveryRestrictions.AllowedRestrictions.OrderLocation` (request).
+ * Spec component `DeliveryRestrictions.AllowedRestrictions.OrderLocation` (request): the same shape as {@link CommonCoordinatesInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderLocationInput = /*#__PURE__*/ Schema.Struct({
-  latitude: Schema.Finite,
-  longitude: Schema.Finite
-})
+export const OrderLocationInput = CommonCoordinatesInput
 /**
- * The type of {@link OrderLocationInput}.
+ * The type of {@link OrderLocationInput} (the same as {@link CommonCoordinatesInput}).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderLocationInput = typeof OrderLocationInput.Type
+export type OrderLocationInput = CommonCoordinatesInput
 
 /**
  * Spec component `DeliveryRestrictions.AllowedRestrictions.RestrictionsAddress` (request).
@@ -357,22 +355,19 @@ export const GetAllowedRestrictionsRequest = /*#__PURE__*/ Schema.Struct({
 export type GetAllowedRestrictionsRequest = typeof GetAllowedRestrictionsRequest.Type
 
 /**
- * Spec component `DeliveryRestrictions.AllowedRestrictions.OrderLocation` (response).
+ * Spec component `DeliveryRestrictions.AllowedRestrictions.OrderLocation` (response): the same shape as {@link CommonCoordinates}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderLocation = /*#__PURE__*/ Schema.Struct({
-  latitude: Schema.Number,
-  longitude: Schema.Number
-})
+export const OrderLocation = CommonCoordinates
 /**
- * The type of {@link OrderLocation}.
+ * The type of {@link OrderLocation} (the same as {@link CommonCoordinates}).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderLocation = typeof OrderLocation.Type
+export type OrderLocation = CommonCoordinates
 
 /**
  * Spec component `DeliveryRestrictions.AllowedRestrictions.RejectItemData` (response).

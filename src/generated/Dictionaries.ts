@@ -132,21 +132,19 @@ export const DiscountCardTypeInfo = /*#__PURE__*/ Schema.Struct({
 export type DiscountCardTypeInfo = typeof DiscountCardTypeInfo.Type
 
 /**
- * Spec component `Discounts.DiscountsRequest` (request).
+ * Spec component `Discounts.DiscountsRequest` (request): the same shape as {@link CancelCausesRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DiscountsRequest = /*#__PURE__*/ Schema.Struct({
-  organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
-})
+export const DiscountsRequest = CancelCausesRequest
 /**
- * The type of {@link DiscountsRequest}.
+ * The type of {@link DiscountsRequest} (the same as {@link CancelCausesRequest}).
  *
  * @since 0.1.0
  * @category models
  */
-export type DiscountsRequest = typeof DiscountsRequest.Type
+export type DiscountsRequest = CancelCausesRequest
 
 /**
  * Spec component `Common.RmsItemsResponseWrapper<Discounts.DiscountCardTypeInfo>` (response).
@@ -207,21 +205,19 @@ export const MarketingSource = /*#__PURE__*/ Schema.Struct({
 export type MarketingSource = typeof MarketingSource.Type
 
 /**
- * Spec component `MarketingSources.MarketingSourcesRequest` (request).
+ * Spec component `MarketingSources.MarketingSourcesRequest` (request): the same shape as {@link CancelCausesRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const MarketingSourcesRequest = /*#__PURE__*/ Schema.Struct({
-  organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
-})
+export const MarketingSourcesRequest = CancelCausesRequest
 /**
- * The type of {@link MarketingSourcesRequest}.
+ * The type of {@link MarketingSourcesRequest} (the same as {@link CancelCausesRequest}).
  *
  * @since 0.1.0
  * @category models
  */
-export type MarketingSourcesRequest = typeof MarketingSourcesRequest.Type
+export type MarketingSourcesRequest = CancelCausesRequest
 
 /**
  * Spec component `MarketingSources.MarketingSourcesResponse` (response).
@@ -279,21 +275,19 @@ export const OrderType = /*#__PURE__*/ Schema.Struct({
 export type OrderType = typeof OrderType.Type
 
 /**
- * Spec component `OrderTypes.OrderTypesRequest` (request).
+ * Spec component `OrderTypes.OrderTypesRequest` (request): the same shape as {@link CancelCausesRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderTypesRequest = /*#__PURE__*/ Schema.Struct({
-  organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
-})
+export const OrderTypesRequest = CancelCausesRequest
 /**
- * The type of {@link OrderTypesRequest}.
+ * The type of {@link OrderTypesRequest} (the same as {@link CancelCausesRequest}).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderTypesRequest = typeof OrderTypesRequest.Type
+export type OrderTypesRequest = CancelCausesRequest
 
 /**
  * Spec component `Common.RmsItemsResponseWrapper<OrderTypes.OrderType>` (response).
@@ -390,21 +384,19 @@ export const PaymentType = /*#__PURE__*/ Schema.Struct({
 export type PaymentType = typeof PaymentType.Type
 
 /**
- * Spec component `PaymentTypes.PaymentTypesRequest` (request).
+ * Spec component `PaymentTypes.PaymentTypesRequest` (request): the same shape as {@link CancelCausesRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const PaymentTypesRequest = /*#__PURE__*/ Schema.Struct({
-  organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
-})
+export const PaymentTypesRequest = CancelCausesRequest
 /**
- * The type of {@link PaymentTypesRequest}.
+ * The type of {@link PaymentTypesRequest} (the same as {@link CancelCausesRequest}).
  *
  * @since 0.1.0
  * @category models
  */
-export type PaymentTypesRequest = typeof PaymentTypesRequest.Type
+export type PaymentTypesRequest = CancelCausesRequest
 
 /**
  * Spec component `PaymentTypes.PaymentTypesResponse` (response).
@@ -450,21 +442,19 @@ export const RemovalType = /*#__PURE__*/ Schema.Struct({
 export type RemovalType = typeof RemovalType.Type
 
 /**
- * Spec component `RemovalTypes.RemovalTypesRequest` (request).
+ * Spec component `RemovalTypes.RemovalTypesRequest` (request): the same shape as {@link CancelCausesRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RemovalTypesRequest = /*#__PURE__*/ Schema.Struct({
-  organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
-})
+export const RemovalTypesRequest = CancelCausesRequest
 /**
- * The type of {@link RemovalTypesRequest}.
+ * The type of {@link RemovalTypesRequest} (the same as {@link CancelCausesRequest}).
  *
  * @since 0.1.0
  * @category models
  */
-export type RemovalTypesRequest = typeof RemovalTypesRequest.Type
+export type RemovalTypesRequest = CancelCausesRequest
 
 /**
  * Spec component `RemovalTypes.RemovalTypesResponse` (response).

@@ -28,10 +28,12 @@ import {
   ExternalPaymentAdditionalData,
   Gender,
   GuestsInput,
+  OrderDynamicDiscount,
   OrderResponse,
   PaymentInput,
   SortDirection,
-  TipsPaymentInput
+  TipsPaymentInput,
+  UnknownOrderCustomer
 } from "./Common.ts"
 
 /**
@@ -553,21 +555,19 @@ export const CreateOrderRegularCustomer = /*#__PURE__*/ Schema.Struct({
 export type CreateOrderRegularCustomer = typeof CreateOrderRegularCustomer.Type
 
 /**
- * A `Deliveries.Request.CreateOrder.Customer` variant this version does not know: common fields decoded, other keys kept.
+ * A `Deliveries.Request.CreateOrder.Customer` variant this version does not know: common fields decoded, other keys kept: the same shape as {@link UnknownOrderCustomer}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const UnknownCreateOrderCustomer = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  type: /*#__PURE__*/ IikoSchema.unknownTag(["regular", "one-time"])
-}))
+export const UnknownCreateOrderCustomer = UnknownOrderCustomer
 /**
- * The type of {@link UnknownCreateOrderCustomer}.
+ * The type of {@link UnknownCreateOrderCustomer} (the same as {@link UnknownOrderCustomer}).
  *
  * @since 0.1.0
  * @category models
  */
-export type UnknownCreateOrderCustomer = typeof UnknownCreateOrderCustomer.Type
+export type UnknownCreateOrderCustomer = UnknownOrderCustomer
 
 /**
  * Spec component `Deliveries.Request.CreateOrder.Customer` (response).
@@ -605,22 +605,19 @@ export const CreateOrderDeliveryPoint = /*#__PURE__*/ Schema.Struct({
 export type CreateOrderDeliveryPoint = typeof CreateOrderDeliveryPoint.Type
 
 /**
- * Spec component `Deliveries.Request.CreateOrder.DynamicDiscount` (response).
+ * Spec component `Deliveries.Request.CreateOrder.DynamicDiscount` (response): the same shape as {@link OrderDynamicDiscount}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderDynamicDiscount = /*#__PURE__*/ Schema.Struct({
-  manualConditionId: Schema.String,
-  sum: Schema.Number
-})
+export const CreateOrderDynamicDiscount = OrderDynamicDiscount
 /**
- * The type of {@link CreateOrderDynamicDiscount}.
+ * The type of {@link CreateOrderDynamicDiscount} (the same as {@link OrderDynamicDiscount}).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderDynamicDiscount = typeof CreateOrderDynamicDiscount.Type
+export type CreateOrderDynamicDiscount = OrderDynamicDiscount
 
 /**
  * Spec component `Deliveries.Request.CreateOrder.LoyaltyInfo` (response).
@@ -1138,22 +1135,19 @@ export const FilterDraftsResponse = /*#__PURE__*/ Schema.Struct({
 export type FilterDraftsResponse = typeof FilterDraftsResponse.Type
 
 /**
- * Spec component `Deliveries.Drafts.GetDraftRequest` (request).
+ * Spec component `Deliveries.Drafts.GetDraftRequest` (request): the same shape as {@link DeleteDraftRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetDraftRequest = /*#__PURE__*/ Schema.Struct({
-  organizationId: IikoSchema.Uuid,
-  orderId: IikoSchema.Uuid
-})
+export const GetDraftRequest = DeleteDraftRequest
 /**
- * The type of {@link GetDraftRequest}.
+ * The type of {@link GetDraftRequest} (the same as {@link DeleteDraftRequest}).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetDraftRequest = typeof GetDraftRequest.Type
+export type GetDraftRequest = DeleteDraftRequest
 
 /**
  * Spec component `Deliveries.Drafts.GetDraftResponse` (response).

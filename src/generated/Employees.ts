@@ -445,23 +445,19 @@ export const EmployeesWithRoleSignResponse = /*#__PURE__*/ Schema.Struct({
 export type EmployeesWithRoleSignResponse = typeof EmployeesWithRoleSignResponse.Type
 
 /**
- * Spec component `Employees.GetPersonalSessionInfoRequest` (request).
+ * Spec component `Employees.GetPersonalSessionInfoRequest` (request): the same shape as {@link ClosePersonalSessionRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetPersonalSessionInfoRequest = /*#__PURE__*/ Schema.Struct({
-  organizationId: IikoSchema.Uuid,
-  terminalGroupId: IikoSchema.Uuid,
-  employeeId: IikoSchema.Uuid
-})
+export const GetPersonalSessionInfoRequest = ClosePersonalSessionRequest
 /**
- * The type of {@link GetPersonalSessionInfoRequest}.
+ * The type of {@link GetPersonalSessionInfoRequest} (the same as {@link ClosePersonalSessionRequest}).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetPersonalSessionInfoRequest = typeof GetPersonalSessionInfoRequest.Type
+export type GetPersonalSessionInfoRequest = ClosePersonalSessionRequest
 
 /**
  * Spec component `Employees.GetPersonalSessionInfoResponse` (response).

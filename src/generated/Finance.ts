@@ -144,22 +144,19 @@ export const DocumentTransactionItem = /*#__PURE__*/ Schema.Struct({
 export type DocumentTransactionItem = typeof DocumentTransactionItem.Type
 
 /**
- * Spec component `DocumentTransactionsListRequest` (request).
+ * Spec component `DocumentTransactionsListRequest` (request): the same shape as {@link GetByIDRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DocumentTransactionsListRequest = /*#__PURE__*/ Schema.Struct({
-  documentId: Schema.String,
-  organizationId: Schema.String
-})
+export const DocumentTransactionsListRequest = GetByIDRequest
 /**
- * The type of {@link DocumentTransactionsListRequest}.
+ * The type of {@link DocumentTransactionsListRequest} (the same as {@link GetByIDRequest}).
  *
  * @since 0.1.0
  * @category models
  */
-export type DocumentTransactionsListRequest = typeof DocumentTransactionsListRequest.Type
+export type DocumentTransactionsListRequest = GetByIDRequest
 
 /**
  * Spec component `IncomingServiceCreateItem` (request).
@@ -492,56 +489,34 @@ export const OutgoingServiceGetResponse = /*#__PURE__*/ Schema.Struct({
 export type OutgoingServiceGetResponse = typeof OutgoingServiceGetResponse.Type
 
 /**
- * Spec component `OutgoingServiceListItem` (response).
+ * Spec component `OutgoingServiceListItem` (response): the same shape as {@link IncomingServiceListItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OutgoingServiceListItem = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dueDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  processed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const OutgoingServiceListItem = IncomingServiceListItem
 /**
- * The type of {@link OutgoingServiceListItem}.
+ * The type of {@link OutgoingServiceListItem} (the same as {@link IncomingServiceListItem}).
  *
  * @since 0.1.0
  * @category models
  */
-export type OutgoingServiceListItem = typeof OutgoingServiceListItem.Type
+export type OutgoingServiceListItem = IncomingServiceListItem
 
 /**
- * Spec component `OutgoingServiceSaveResponse` (response).
+ * Spec component `OutgoingServiceSaveResponse` (response): the same shape as {@link IncomingServiceSaveResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OutgoingServiceSaveResponse = /*#__PURE__*/ Schema.Struct({
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const OutgoingServiceSaveResponse = IncomingServiceSaveResponse
 /**
- * The type of {@link OutgoingServiceSaveResponse}.
+ * The type of {@link OutgoingServiceSaveResponse} (the same as {@link IncomingServiceSaveResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type OutgoingServiceSaveResponse = typeof OutgoingServiceSaveResponse.Type
+export type OutgoingServiceSaveResponse = IncomingServiceSaveResponse
 
 /**
  * Spec component `OutgoingServiceUpdateRequest` (request).

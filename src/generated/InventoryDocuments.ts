@@ -294,55 +294,34 @@ export const InternalTransferGetResponse = /*#__PURE__*/ Schema.Struct({
 export type InternalTransferGetResponse = typeof InternalTransferGetResponse.Type
 
 /**
- * Spec component `InternalTransferListItem` (response).
+ * Spec component `InternalTransferListItem` (response): the same shape as {@link DisassembleDocumentListItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const InternalTransferListItem = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  processed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  storeFrom: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeTo: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const InternalTransferListItem = DisassembleDocumentListItem
 /**
- * The type of {@link InternalTransferListItem}.
+ * The type of {@link InternalTransferListItem} (the same as {@link DisassembleDocumentListItem}).
  *
  * @since 0.1.0
  * @category models
  */
-export type InternalTransferListItem = typeof InternalTransferListItem.Type
+export type InternalTransferListItem = DisassembleDocumentListItem
 
 /**
- * Spec component `InternalTransferSaveResponse` (response).
+ * Spec component `InternalTransferSaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const InternalTransferSaveResponse = /*#__PURE__*/ Schema.Struct({
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const InternalTransferSaveResponse = DisassembleDocumentSaveResponse
 /**
- * The type of {@link InternalTransferSaveResponse}.
+ * The type of {@link InternalTransferSaveResponse} (the same as {@link DisassembleDocumentSaveResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type InternalTransferSaveResponse = typeof InternalTransferSaveResponse.Type
+export type InternalTransferSaveResponse = DisassembleDocumentSaveResponse
 
 /**
  * Spec component `InternalTransferUpdateRequest` (request).
@@ -475,55 +454,34 @@ export const ProductionDocumentGetResponse = /*#__PURE__*/ Schema.Struct({
 export type ProductionDocumentGetResponse = typeof ProductionDocumentGetResponse.Type
 
 /**
- * Spec component `ProductionDocumentListItem` (response).
+ * Spec component `ProductionDocumentListItem` (response): the same shape as {@link DisassembleDocumentListItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ProductionDocumentListItem = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  processed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  storeFrom: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeTo: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const ProductionDocumentListItem = DisassembleDocumentListItem
 /**
- * The type of {@link ProductionDocumentListItem}.
+ * The type of {@link ProductionDocumentListItem} (the same as {@link DisassembleDocumentListItem}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ProductionDocumentListItem = typeof ProductionDocumentListItem.Type
+export type ProductionDocumentListItem = DisassembleDocumentListItem
 
 /**
- * Spec component `ProductionDocumentSaveResponse` (response).
+ * Spec component `ProductionDocumentSaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ProductionDocumentSaveResponse = /*#__PURE__*/ Schema.Struct({
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const ProductionDocumentSaveResponse = DisassembleDocumentSaveResponse
 /**
- * The type of {@link ProductionDocumentSaveResponse}.
+ * The type of {@link ProductionDocumentSaveResponse} (the same as {@link DisassembleDocumentSaveResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ProductionDocumentSaveResponse = typeof ProductionDocumentSaveResponse.Type
+export type ProductionDocumentSaveResponse = DisassembleDocumentSaveResponse
 
 /**
  * Spec component `ProductionDocumentUpdateRequest` (request).
@@ -706,23 +664,19 @@ export const SalesDocumentListItem = /*#__PURE__*/ Schema.Struct({
 export type SalesDocumentListItem = typeof SalesDocumentListItem.Type
 
 /**
- * Spec component `SalesDocumentSaveResponse` (response).
+ * Spec component `SalesDocumentSaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SalesDocumentSaveResponse = /*#__PURE__*/ Schema.Struct({
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const SalesDocumentSaveResponse = DisassembleDocumentSaveResponse
 /**
- * The type of {@link SalesDocumentSaveResponse}.
+ * The type of {@link SalesDocumentSaveResponse} (the same as {@link DisassembleDocumentSaveResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type SalesDocumentSaveResponse = typeof SalesDocumentSaveResponse.Type
+export type SalesDocumentSaveResponse = DisassembleDocumentSaveResponse
 
 /**
  * Spec component `SalesDocumentUpdateRequest` (request).
@@ -863,55 +817,34 @@ export const TransformationDocumentGetResponse = /*#__PURE__*/ Schema.Struct({
 export type TransformationDocumentGetResponse = typeof TransformationDocumentGetResponse.Type
 
 /**
- * Spec component `TransformationDocumentListItem` (response).
+ * Spec component `TransformationDocumentListItem` (response): the same shape as {@link DisassembleDocumentListItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TransformationDocumentListItem = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  processed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  storeFrom: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeTo: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const TransformationDocumentListItem = DisassembleDocumentListItem
 /**
- * The type of {@link TransformationDocumentListItem}.
+ * The type of {@link TransformationDocumentListItem} (the same as {@link DisassembleDocumentListItem}).
  *
  * @since 0.1.0
  * @category models
  */
-export type TransformationDocumentListItem = typeof TransformationDocumentListItem.Type
+export type TransformationDocumentListItem = DisassembleDocumentListItem
 
 /**
- * Spec component `TransformationDocumentSaveResponse` (response).
+ * Spec component `TransformationDocumentSaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TransformationDocumentSaveResponse = /*#__PURE__*/ Schema.Struct({
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const TransformationDocumentSaveResponse = DisassembleDocumentSaveResponse
 /**
- * The type of {@link TransformationDocumentSaveResponse}.
+ * The type of {@link TransformationDocumentSaveResponse} (the same as {@link DisassembleDocumentSaveResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type TransformationDocumentSaveResponse = typeof TransformationDocumentSaveResponse.Type
+export type TransformationDocumentSaveResponse = DisassembleDocumentSaveResponse
 
 /**
  * Spec component `TransformationDocumentUpdateRequest` (request).
@@ -945,26 +878,19 @@ export const TransformationDocumentUpdateRequest = /*#__PURE__*/ Schema.Struct({
 export type TransformationDocumentUpdateRequest = typeof TransformationDocumentUpdateRequest.Type
 
 /**
- * Spec component `WriteoffDocumentCreateItem` (request).
+ * Spec component `WriteoffDocumentCreateItem` (request): the same shape as {@link ProductionDocumentCreateItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const WriteoffDocumentCreateItem = /*#__PURE__*/ Schema.Struct({
-  amount: Schema.Finite,
-  amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  num: Schema.Int,
-  product: Schema.String,
-  productSize: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const WriteoffDocumentCreateItem = ProductionDocumentCreateItem
 /**
- * The type of {@link WriteoffDocumentCreateItem}.
+ * The type of {@link WriteoffDocumentCreateItem} (the same as {@link ProductionDocumentCreateItem}).
  *
  * @since 0.1.0
  * @category models
  */
-export type WriteoffDocumentCreateItem = typeof WriteoffDocumentCreateItem.Type
+export type WriteoffDocumentCreateItem = ProductionDocumentCreateItem
 
 /**
  * Spec component `WriteoffDocumentCreateRequest` (request).
@@ -994,27 +920,19 @@ export const WriteoffDocumentCreateRequest = /*#__PURE__*/ Schema.Struct({
 export type WriteoffDocumentCreateRequest = typeof WriteoffDocumentCreateRequest.Type
 
 /**
- * Spec component `WriteoffDocumentGetItem` (response).
+ * Spec component `WriteoffDocumentGetItem` (response): the same shape as {@link ProductionDocumentGetItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const WriteoffDocumentGetItem = /*#__PURE__*/ Schema.Struct({
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountFactor: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  num: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productSize: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const WriteoffDocumentGetItem = ProductionDocumentGetItem
 /**
- * The type of {@link WriteoffDocumentGetItem}.
+ * The type of {@link WriteoffDocumentGetItem} (the same as {@link ProductionDocumentGetItem}).
  *
  * @since 0.1.0
  * @category models
  */
-export type WriteoffDocumentGetItem = typeof WriteoffDocumentGetItem.Type
+export type WriteoffDocumentGetItem = ProductionDocumentGetItem
 
 /**
  * Spec component `WriteoffDocumentGetResponse` (response).
@@ -1080,23 +998,19 @@ export const WriteoffDocumentListItem = /*#__PURE__*/ Schema.Struct({
 export type WriteoffDocumentListItem = typeof WriteoffDocumentListItem.Type
 
 /**
- * Spec component `WriteoffDocumentSaveResponse` (response).
+ * Spec component `WriteoffDocumentSaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const WriteoffDocumentSaveResponse = /*#__PURE__*/ Schema.Struct({
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const WriteoffDocumentSaveResponse = DisassembleDocumentSaveResponse
 /**
- * The type of {@link WriteoffDocumentSaveResponse}.
+ * The type of {@link WriteoffDocumentSaveResponse} (the same as {@link DisassembleDocumentSaveResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type WriteoffDocumentSaveResponse = typeof WriteoffDocumentSaveResponse.Type
+export type WriteoffDocumentSaveResponse = DisassembleDocumentSaveResponse
 
 /**
  * Spec component `WriteoffDocumentUpdateRequest` (request).

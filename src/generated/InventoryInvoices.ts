@@ -454,23 +454,19 @@ export const IncomingReturnedInvoiceListItem = /*#__PURE__*/ Schema.Struct({
 export type IncomingReturnedInvoiceListItem = typeof IncomingReturnedInvoiceListItem.Type
 
 /**
- * Spec component `IncomingReturnedInvoiceSaveResponse` (response).
+ * Spec component `IncomingReturnedInvoiceSaveResponse` (response): the same shape as {@link IncomingInvoiceSaveResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const IncomingReturnedInvoiceSaveResponse = /*#__PURE__*/ Schema.Struct({
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const IncomingReturnedInvoiceSaveResponse = IncomingInvoiceSaveResponse
 /**
- * The type of {@link IncomingReturnedInvoiceSaveResponse}.
+ * The type of {@link IncomingReturnedInvoiceSaveResponse} (the same as {@link IncomingInvoiceSaveResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type IncomingReturnedInvoiceSaveResponse = typeof IncomingReturnedInvoiceSaveResponse.Type
+export type IncomingReturnedInvoiceSaveResponse = IncomingInvoiceSaveResponse
 
 /**
  * Spec component `IncomingReturnedInvoiceUpdateRequest` (request).
@@ -629,23 +625,19 @@ export const OutgoingInvoiceRequest = /*#__PURE__*/ Schema.Struct({
 export type OutgoingInvoiceRequest = typeof OutgoingInvoiceRequest.Type
 
 /**
- * Spec component `OutgoingInvoiceSaveResponse` (response).
+ * Spec component `OutgoingInvoiceSaveResponse` (response): the same shape as {@link IncomingInvoiceSaveResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OutgoingInvoiceSaveResponse = /*#__PURE__*/ Schema.Struct({
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const OutgoingInvoiceSaveResponse = IncomingInvoiceSaveResponse
 /**
- * The type of {@link OutgoingInvoiceSaveResponse}.
+ * The type of {@link OutgoingInvoiceSaveResponse} (the same as {@link IncomingInvoiceSaveResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type OutgoingInvoiceSaveResponse = typeof OutgoingInvoiceSaveResponse.Type
+export type OutgoingInvoiceSaveResponse = IncomingInvoiceSaveResponse
 
 /**
  * Spec component `PayOutgoingInvoiceRequest` (request).
@@ -844,23 +836,19 @@ export const ReturnedInvoiceListItem = /*#__PURE__*/ Schema.Struct({
 export type ReturnedInvoiceListItem = typeof ReturnedInvoiceListItem.Type
 
 /**
- * Spec component `ReturnedInvoiceSaveResponse` (response).
+ * Spec component `ReturnedInvoiceSaveResponse` (response): the same shape as {@link IncomingInvoiceSaveResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ReturnedInvoiceSaveResponse = /*#__PURE__*/ Schema.Struct({
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const ReturnedInvoiceSaveResponse = IncomingInvoiceSaveResponse
 /**
- * The type of {@link ReturnedInvoiceSaveResponse}.
+ * The type of {@link ReturnedInvoiceSaveResponse} (the same as {@link IncomingInvoiceSaveResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ReturnedInvoiceSaveResponse = typeof ReturnedInvoiceSaveResponse.Type
+export type ReturnedInvoiceSaveResponse = IncomingInvoiceSaveResponse
 
 /**
  * Spec component `ReturnedInvoiceUpdateRequest` (request).
@@ -926,40 +914,34 @@ export const SetPaymentDateOutgoingResponse = /*#__PURE__*/ Schema.Struct({
 export type SetPaymentDateOutgoingResponse = typeof SetPaymentDateOutgoingResponse.Type
 
 /**
- * Spec component `SetPaymentDateRequest` (request).
+ * Spec component `SetPaymentDateRequest` (request): the same shape as {@link SetPaymentDateOutgoingRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SetPaymentDateRequest = /*#__PURE__*/ Schema.Struct({
-  documentId: Schema.String,
-  organizationId: Schema.String,
-  paymentDate: Schema.String
-})
+export const SetPaymentDateRequest = SetPaymentDateOutgoingRequest
 /**
- * The type of {@link SetPaymentDateRequest}.
+ * The type of {@link SetPaymentDateRequest} (the same as {@link SetPaymentDateOutgoingRequest}).
  *
  * @since 0.1.0
  * @category models
  */
-export type SetPaymentDateRequest = typeof SetPaymentDateRequest.Type
+export type SetPaymentDateRequest = SetPaymentDateOutgoingRequest
 
 /**
- * Spec component `SetPaymentDateResponse` (response).
+ * Spec component `SetPaymentDateResponse` (response): the same shape as {@link SetPaymentDateOutgoingResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SetPaymentDateResponse = /*#__PURE__*/ Schema.Struct({
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const SetPaymentDateResponse = SetPaymentDateOutgoingResponse
 /**
- * The type of {@link SetPaymentDateResponse}.
+ * The type of {@link SetPaymentDateResponse} (the same as {@link SetPaymentDateOutgoingResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type SetPaymentDateResponse = typeof SetPaymentDateResponse.Type
+export type SetPaymentDateResponse = SetPaymentDateOutgoingResponse
 
 /**
  * Descriptor of `POST /api/inventory/v1/costings/calculate`.

@@ -257,19 +257,34 @@ export const CalculateCheckinRequest = /*#__PURE__*/ Schema.Struct({
 export type CalculateCheckinRequest = typeof CalculateCheckinRequest.Type
 
 /**
- * Spec component `LoyaltyResult.OperationCode` (response).
+ * Spec component `Notification.NotificationSendingCapabilityCheckStatus` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OperationCode = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3])
+export const NotificationSendingCapabilityCheckStatus = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3])
 /**
- * The type of {@link OperationCode}.
+ * The type of {@link NotificationSendingCapabilityCheckStatus}.
  *
  * @since 0.1.0
  * @category models
  */
-export type OperationCode = typeof OperationCode.Type
+export type NotificationSendingCapabilityCheckStatus = typeof NotificationSendingCapabilityCheckStatus.Type
+
+/**
+ * Spec component `LoyaltyResult.OperationCode` (response): the same shape as {@link NotificationSendingCapabilityCheckStatus}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OperationCode = NotificationSendingCapabilityCheckStatus
+/**
+ * The type of {@link OperationCode} (the same as {@link NotificationSendingCapabilityCheckStatus}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OperationCode = NotificationSendingCapabilityCheckStatus
 
 /**
  * Spec component `LoyaltyResult.DiscountOperation` (response).
@@ -453,19 +468,19 @@ export const CancelHoldMoneyRequest = /*#__PURE__*/ Schema.Struct({
 export type CancelHoldMoneyRequest = typeof CancelHoldMoneyRequest.Type
 
 /**
- * Spec component `Customer.CancelHoldMoneyResponse` (response).
+ * Spec component `Customer.CancelHoldMoneyResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CancelHoldMoneyResponse = /*#__PURE__*/ Schema.Struct({})
+export const CancelHoldMoneyResponse = AddMagnetCardResponse
 /**
- * The type of {@link CancelHoldMoneyResponse}.
+ * The type of {@link CancelHoldMoneyResponse} (the same as {@link AddMagnetCardResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type CancelHoldMoneyResponse = typeof CancelHoldMoneyResponse.Type
+export type CancelHoldMoneyResponse = AddMagnetCardResponse
 
 /**
  * Spec component `Report.CertificateCounteragentType` (response).
@@ -502,19 +517,19 @@ export const ChangeCategoryForCustomerRequest = /*#__PURE__*/ Schema.Struct({
 export type ChangeCategoryForCustomerRequest = typeof ChangeCategoryForCustomerRequest.Type
 
 /**
- * Spec component `Customer.ChangeCategoryForCustomerResponse` (response).
+ * Spec component `Customer.ChangeCategoryForCustomerResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChangeCategoryForCustomerResponse = /*#__PURE__*/ Schema.Struct({})
+export const ChangeCategoryForCustomerResponse = AddMagnetCardResponse
 /**
- * The type of {@link ChangeCategoryForCustomerResponse}.
+ * The type of {@link ChangeCategoryForCustomerResponse} (the same as {@link AddMagnetCardResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChangeCategoryForCustomerResponse = typeof ChangeCategoryForCustomerResponse.Type
+export type ChangeCategoryForCustomerResponse = AddMagnetCardResponse
 
 /**
  * Spec component `Customer.ChangeUserBalanceRequest` (request).
@@ -556,19 +571,19 @@ export const CheckSmsStatusRequest = /*#__PURE__*/ Schema.Struct({
 export type CheckSmsStatusRequest = typeof CheckSmsStatusRequest.Type
 
 /**
- * Spec component `Notification.SmsSendingStatus` (response).
+ * Spec component `Notification.SmsSendingStatus` (response): the same shape as {@link NotificationSendingCapabilityCheckStatus}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SmsSendingStatus = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3])
+export const SmsSendingStatus = NotificationSendingCapabilityCheckStatus
 /**
- * The type of {@link SmsSendingStatus}.
+ * The type of {@link SmsSendingStatus} (the same as {@link NotificationSendingCapabilityCheckStatus}).
  *
  * @since 0.1.0
  * @category models
  */
-export type SmsSendingStatus = typeof SmsSendingStatus.Type
+export type SmsSendingStatus = NotificationSendingCapabilityCheckStatus
 
 /**
  * Spec component `Notification.SmsSendingStatusInfo` (response).
@@ -740,19 +755,19 @@ export const IikoNetUserSexInput = /*#__PURE__*/ Schema.Literals([0, 1, 2])
 export type IikoNetUserSexInput = typeof IikoNetUserSexInput.Type
 
 /**
- * Spec component `Customer.PersonalDataConsentStatus` (request).
+ * Spec component `Customer.PersonalDataConsentStatus` (request): the same shape as {@link IikoNetUserSexInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const PersonalDataConsentStatusInput = /*#__PURE__*/ Schema.Literals([0, 1, 2])
+export const PersonalDataConsentStatusInput = IikoNetUserSexInput
 /**
- * The type of {@link PersonalDataConsentStatusInput}.
+ * The type of {@link PersonalDataConsentStatusInput} (the same as {@link IikoNetUserSexInput}).
  *
  * @since 0.1.0
  * @category models
  */
-export type PersonalDataConsentStatusInput = typeof PersonalDataConsentStatusInput.Type
+export type PersonalDataConsentStatusInput = IikoNetUserSexInput
 
 /**
  * Spec component `Customer.CreateOrUpdateCustomerRequest` (request).
@@ -864,19 +879,19 @@ export const DeleteMagnetCardRequest = /*#__PURE__*/ Schema.Struct({
 export type DeleteMagnetCardRequest = typeof DeleteMagnetCardRequest.Type
 
 /**
- * Spec component `Customer.DeleteMagnetCardResponse` (response).
+ * Spec component `Customer.DeleteMagnetCardResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DeleteMagnetCardResponse = /*#__PURE__*/ Schema.Struct({})
+export const DeleteMagnetCardResponse = AddMagnetCardResponse
 /**
- * The type of {@link DeleteMagnetCardResponse}.
+ * The type of {@link DeleteMagnetCardResponse} (the same as {@link AddMagnetCardResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type DeleteMagnetCardResponse = typeof DeleteMagnetCardResponse.Type
+export type DeleteMagnetCardResponse = AddMagnetCardResponse
 
 /**
  * Spec component `Common.GetByOrganizationIdRequest` (request).
@@ -1172,34 +1187,34 @@ export const GuestCardInfo = /*#__PURE__*/ Schema.Struct({
 export type GuestCardInfo = typeof GuestCardInfo.Type
 
 /**
- * Spec component `Customer.IikoNetUserSex` (response).
+ * Spec component `Customer.IikoNetUserSex` (response): the same shape as {@link CertificateCounteragentType}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const IikoNetUserSex = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2])
+export const IikoNetUserSex = CertificateCounteragentType
 /**
- * The type of {@link IikoNetUserSex}.
+ * The type of {@link IikoNetUserSex} (the same as {@link CertificateCounteragentType}).
  *
  * @since 0.1.0
  * @category models
  */
-export type IikoNetUserSex = typeof IikoNetUserSex.Type
+export type IikoNetUserSex = CertificateCounteragentType
 
 /**
- * Spec component `Customer.PersonalDataConsentStatus` (response).
+ * Spec component `Customer.PersonalDataConsentStatus` (response): the same shape as {@link CertificateCounteragentType}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const PersonalDataConsentStatus = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2])
+export const PersonalDataConsentStatus = CertificateCounteragentType
 /**
- * The type of {@link PersonalDataConsentStatus}.
+ * The type of {@link PersonalDataConsentStatus} (the same as {@link CertificateCounteragentType}).
  *
  * @since 0.1.0
  * @category models
  */
-export type PersonalDataConsentStatus = typeof PersonalDataConsentStatus.Type
+export type PersonalDataConsentStatus = CertificateCounteragentType
 
 /**
  * Spec component `Customer.GetCustomerInfoResponse` (response).
@@ -1370,19 +1385,19 @@ export const MarketingCampaignInfo = /*#__PURE__*/ Schema.Struct({
 export type MarketingCampaignInfo = typeof MarketingCampaignInfo.Type
 
 /**
- * Spec component `Common.Enums.RefillType` (response).
+ * Spec component `Common.Enums.RefillType` (response): the same shape as {@link NotificationSendingCapabilityCheckStatus}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RefillType = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3])
+export const RefillType = NotificationSendingCapabilityCheckStatus
 /**
- * The type of {@link RefillType}.
+ * The type of {@link RefillType} (the same as {@link NotificationSendingCapabilityCheckStatus}).
  *
  * @since 0.1.0
  * @category models
  */
-export type RefillType = typeof RefillType.Type
+export type RefillType = NotificationSendingCapabilityCheckStatus
 
 /**
  * Spec component `Common.Enums.TemplateType` (response).
@@ -1725,52 +1740,34 @@ export const NotActivatedCouponResponse = /*#__PURE__*/ Schema.Struct({
 export type NotActivatedCouponResponse = typeof NotActivatedCouponResponse.Type
 
 /**
- * Spec component `Notification.NotificationSendingCapabilityCheckStatus` (response).
+ * Spec component `Organization.RefillUserBalanceResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const NotificationSendingCapabilityCheckStatus = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3])
+export const RefillUserBalanceResponse = AddMagnetCardResponse
 /**
- * The type of {@link NotificationSendingCapabilityCheckStatus}.
+ * The type of {@link RefillUserBalanceResponse} (the same as {@link AddMagnetCardResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type NotificationSendingCapabilityCheckStatus = typeof NotificationSendingCapabilityCheckStatus.Type
+export type RefillUserBalanceResponse = AddMagnetCardResponse
 
 /**
- * Spec component `Organization.RefillUserBalanceResponse` (response).
+ * Spec component `Customer.RestoreCustomersRequest` (request): the same shape as {@link DeleteCustomersRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RefillUserBalanceResponse = /*#__PURE__*/ Schema.Struct({})
+export const RestoreCustomersRequest = DeleteCustomersRequest
 /**
- * The type of {@link RefillUserBalanceResponse}.
+ * The type of {@link RestoreCustomersRequest} (the same as {@link DeleteCustomersRequest}).
  *
  * @since 0.1.0
  * @category models
  */
-export type RefillUserBalanceResponse = typeof RefillUserBalanceResponse.Type
-
-/**
- * Spec component `Customer.RestoreCustomersRequest` (request).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const RestoreCustomersRequest = /*#__PURE__*/ Schema.Struct({
-  customerIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
-  organizationId: IikoSchema.Uuid
-})
-/**
- * The type of {@link RestoreCustomersRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type RestoreCustomersRequest = typeof RestoreCustomersRequest.Type
+export type RestoreCustomersRequest = DeleteCustomersRequest
 
 /**
  * Spec component `Customer.RestoreCustomersResponse` (response).
@@ -1812,19 +1809,19 @@ export const SendEmailRequest = /*#__PURE__*/ Schema.Struct({
 export type SendEmailRequest = typeof SendEmailRequest.Type
 
 /**
- * Spec component `Notification.SendEmailResponse` (response).
+ * Spec component `Notification.SendEmailResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SendEmailResponse = /*#__PURE__*/ Schema.Struct({})
+export const SendEmailResponse = AddMagnetCardResponse
 /**
- * The type of {@link SendEmailResponse}.
+ * The type of {@link SendEmailResponse} (the same as {@link AddMagnetCardResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type SendEmailResponse = typeof SendEmailResponse.Type
+export type SendEmailResponse = AddMagnetCardResponse
 
 /**
  * Spec component `Notification.SendSmsRequest` (request).
@@ -1881,21 +1878,19 @@ export const SeriesWithNotActivatedCoupons = /*#__PURE__*/ Schema.Struct({
 export type SeriesWithNotActivatedCoupons = typeof SeriesWithNotActivatedCoupons.Type
 
 /**
- * Spec component `LoyaltyResult.SeriesWithNotActivatedCouponsRequest` (request).
+ * Spec component `LoyaltyResult.SeriesWithNotActivatedCouponsRequest` (request): the same shape as {@link GetCategoriesRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SeriesWithNotActivatedCouponsRequest = /*#__PURE__*/ Schema.Struct({
-  organizationId: IikoSchema.Uuid
-})
+export const SeriesWithNotActivatedCouponsRequest = GetCategoriesRequest
 /**
- * The type of {@link SeriesWithNotActivatedCouponsRequest}.
+ * The type of {@link SeriesWithNotActivatedCouponsRequest} (the same as {@link GetCategoriesRequest}).
  *
  * @since 0.1.0
  * @category models
  */
-export type SeriesWithNotActivatedCouponsRequest = typeof SeriesWithNotActivatedCouponsRequest.Type
+export type SeriesWithNotActivatedCouponsRequest = GetCategoriesRequest
 
 /**
  * Spec component `LoyaltyResult.SeriesWithNotActivatedCouponsResponse` (response).
@@ -1915,21 +1910,19 @@ export const SeriesWithNotActivatedCouponsResponse = /*#__PURE__*/ Schema.Struct
 export type SeriesWithNotActivatedCouponsResponse = typeof SeriesWithNotActivatedCouponsResponse.Type
 
 /**
- * Spec component `Notification.SmsSendingPossibilityRequest` (request).
+ * Spec component `Notification.SmsSendingPossibilityRequest` (request): the same shape as {@link GetCategoriesRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SmsSendingPossibilityRequest = /*#__PURE__*/ Schema.Struct({
-  organizationId: IikoSchema.Uuid
-})
+export const SmsSendingPossibilityRequest = GetCategoriesRequest
 /**
- * The type of {@link SmsSendingPossibilityRequest}.
+ * The type of {@link SmsSendingPossibilityRequest} (the same as {@link GetCategoriesRequest}).
  *
  * @since 0.1.0
  * @category models
  */
-export type SmsSendingPossibilityRequest = typeof SmsSendingPossibilityRequest.Type
+export type SmsSendingPossibilityRequest = GetCategoriesRequest
 
 /**
  * Spec component `Notification.SmsSendingPossibilityResponse` (response).
@@ -1950,19 +1943,19 @@ export const SmsSendingPossibilityResponse = /*#__PURE__*/ Schema.Struct({
 export type SmsSendingPossibilityResponse = typeof SmsSendingPossibilityResponse.Type
 
 /**
- * Spec component `Organization.WithdrawUserBalanceResponse` (response).
+ * Spec component `Organization.WithdrawUserBalanceResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const WithdrawUserBalanceResponse = /*#__PURE__*/ Schema.Struct({})
+export const WithdrawUserBalanceResponse = AddMagnetCardResponse
 /**
- * The type of {@link WithdrawUserBalanceResponse}.
+ * The type of {@link WithdrawUserBalanceResponse} (the same as {@link AddMagnetCardResponse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type WithdrawUserBalanceResponse = typeof WithdrawUserBalanceResponse.Type
+export type WithdrawUserBalanceResponse = AddMagnetCardResponse
 
 /**
  * Descriptor of `POST /api/1/loyalty/iiko/calculate`.

@@ -74,64 +74,49 @@ export const AllergenGroupDto = /*#__PURE__*/ Schema.Struct({
 export type AllergenGroupDto = typeof AllergenGroupDto.Type
 
 /**
- * Spec component `AllergenGroupDto2` (response).
+ * Spec component `AllergenGroupDto2` (response): the same shape as {@link AllergenGroupDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AllergenGroupDto2 = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
+export const AllergenGroupDto2 = AllergenGroupDto
 /**
- * The type of {@link AllergenGroupDto2}.
+ * The type of {@link AllergenGroupDto2} (the same as {@link AllergenGroupDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type AllergenGroupDto2 = typeof AllergenGroupDto2.Type
+export type AllergenGroupDto2 = AllergenGroupDto
 
 /**
- * Spec component `AllergenGroupDto3` (response).
+ * Spec component `AllergenGroupDto3` (response): the same shape as {@link AllergenGroupDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AllergenGroupDto3 = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
+export const AllergenGroupDto3 = AllergenGroupDto
 /**
- * The type of {@link AllergenGroupDto3}.
+ * The type of {@link AllergenGroupDto3} (the same as {@link AllergenGroupDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type AllergenGroupDto3 = typeof AllergenGroupDto3.Type
+export type AllergenGroupDto3 = AllergenGroupDto
 
 /**
- * Spec component `AllergenGroupDto4` (response).
+ * Spec component `AllergenGroupDto4` (response): the same shape as {@link AllergenGroupDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AllergenGroupDto4 = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
+export const AllergenGroupDto4 = AllergenGroupDto
 /**
- * The type of {@link AllergenGroupDto4}.
+ * The type of {@link AllergenGroupDto4} (the same as {@link AllergenGroupDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type AllergenGroupDto4 = typeof AllergenGroupDto4.Type
+export type AllergenGroupDto4 = AllergenGroupDto
 
 /**
  * Spec component `BarcodeDto` (response).
@@ -152,112 +137,94 @@ export const BarcodeDto = /*#__PURE__*/ Schema.Struct({
 export type BarcodeDto = typeof BarcodeDto.Type
 
 /**
- * Spec component `BarcodeDto2` (response).
+ * Spec component `BarcodeDto2` (response): the same shape as {@link BarcodeDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const BarcodeDto2 = /*#__PURE__*/ Schema.Struct({
-  barcode: Schema.String,
-  container: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
+export const BarcodeDto2 = BarcodeDto
 /**
- * The type of {@link BarcodeDto2}.
+ * The type of {@link BarcodeDto2} (the same as {@link BarcodeDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type BarcodeDto2 = typeof BarcodeDto2.Type
+export type BarcodeDto2 = BarcodeDto
 
 /**
- * Spec component `BarcodeDto3` (response).
+ * Spec component `BarcodeDto3` (response): the same shape as {@link BarcodeDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const BarcodeDto3 = /*#__PURE__*/ Schema.Struct({
-  barcode: Schema.String,
-  container: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
+export const BarcodeDto3 = BarcodeDto
 /**
- * The type of {@link BarcodeDto3}.
+ * The type of {@link BarcodeDto3} (the same as {@link BarcodeDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type BarcodeDto3 = typeof BarcodeDto3.Type
+export type BarcodeDto3 = BarcodeDto
 
 /**
- * Spec component `BarcodeDto4` (response).
+ * Spec component `BarcodeDto4` (response): the same shape as {@link BarcodeDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const BarcodeDto4 = /*#__PURE__*/ Schema.Struct({
-  barcode: Schema.String,
-  container: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
+export const BarcodeDto4 = BarcodeDto
 /**
- * The type of {@link BarcodeDto4}.
+ * The type of {@link BarcodeDto4} (the same as {@link BarcodeDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type BarcodeDto4 = typeof BarcodeDto4.Type
+export type BarcodeDto4 = BarcodeDto
 
 /**
- * Spec component `BarcodeDto5` (response).
+ * Spec component `BarcodeDto5` (response): the same shape as {@link BarcodeDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const BarcodeDto5 = /*#__PURE__*/ Schema.Struct({
-  barcode: Schema.String,
-  container: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
+export const BarcodeDto5 = BarcodeDto
 /**
- * The type of {@link BarcodeDto5}.
+ * The type of {@link BarcodeDto5} (the same as {@link BarcodeDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type BarcodeDto5 = typeof BarcodeDto5.Type
+export type BarcodeDto5 = BarcodeDto
 
 /**
- * Spec component `BarcodeDto6` (response).
+ * Spec component `BarcodeDto6` (response): the same shape as {@link BarcodeDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const BarcodeDto6 = /*#__PURE__*/ Schema.Struct({
-  barcode: Schema.String,
-  container: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
+export const BarcodeDto6 = BarcodeDto
 /**
- * The type of {@link BarcodeDto6}.
+ * The type of {@link BarcodeDto6} (the same as {@link BarcodeDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type BarcodeDto6 = typeof BarcodeDto6.Type
+export type BarcodeDto6 = BarcodeDto
 
 /**
- * Spec component `BarcodeDto7` (response).
+ * Spec component `BarcodeDto7` (response): the same shape as {@link BarcodeDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const BarcodeDto7 = /*#__PURE__*/ Schema.Struct({
-  barcode: Schema.String,
-  container: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
+export const BarcodeDto7 = BarcodeDto
 /**
- * The type of {@link BarcodeDto7}.
+ * The type of {@link BarcodeDto7} (the same as {@link BarcodeDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type BarcodeDto7 = typeof BarcodeDto7.Type
+export type BarcodeDto7 = BarcodeDto
 
 /**
  * Spec component `ButtonImageDto` (response).
@@ -278,40 +245,34 @@ export const ButtonImageDto = /*#__PURE__*/ Schema.Struct({
 export type ButtonImageDto = typeof ButtonImageDto.Type
 
 /**
- * Spec component `ButtonImageDto2` (response).
+ * Spec component `ButtonImageDto2` (response): the same shape as {@link ButtonImageDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ButtonImageDto2 = /*#__PURE__*/ Schema.Struct({
-  url: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  hash: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
+export const ButtonImageDto2 = ButtonImageDto
 /**
- * The type of {@link ButtonImageDto2}.
+ * The type of {@link ButtonImageDto2} (the same as {@link ButtonImageDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ButtonImageDto2 = typeof ButtonImageDto2.Type
+export type ButtonImageDto2 = ButtonImageDto
 
 /**
- * Spec component `ButtonImageDto3` (response).
+ * Spec component `ButtonImageDto3` (response): the same shape as {@link ButtonImageDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ButtonImageDto3 = /*#__PURE__*/ Schema.Struct({
-  url: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  hash: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
+export const ButtonImageDto3 = ButtonImageDto
 /**
- * The type of {@link ButtonImageDto3}.
+ * The type of {@link ButtonImageDto3} (the same as {@link ButtonImageDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ButtonImageDto3 = typeof ButtonImageDto3.Type
+export type ButtonImageDto3 = ButtonImageDto
 
 /**
  * Spec component `LoyaltyResult.CalculateComboPriceRequest` (request).
@@ -468,23 +429,38 @@ export const ComboCategory = /*#__PURE__*/ Schema.Struct({
 export type ComboCategory = typeof ComboCategory.Type
 
 /**
- * Spec component `ExternalMenuPriceByDepartmentsDto5` (response).
+ * Spec component `ExternalMenuPriceByDepartmentsDto2` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenuPriceByDepartmentsDto5 = /*#__PURE__*/ Schema.Struct({
+export const ExternalMenuPriceByDepartmentsDto2 = /*#__PURE__*/ Schema.Struct({
   organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
   price: /*#__PURE__*/ Schema.NullOr(Schema.Number),
   taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
 /**
- * The type of {@link ExternalMenuPriceByDepartmentsDto5}.
+ * The type of {@link ExternalMenuPriceByDepartmentsDto2}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ExternalMenuPriceByDepartmentsDto5 = typeof ExternalMenuPriceByDepartmentsDto5.Type
+export type ExternalMenuPriceByDepartmentsDto2 = typeof ExternalMenuPriceByDepartmentsDto2.Type
+
+/**
+ * Spec component `ExternalMenuPriceByDepartmentsDto5` (response): the same shape as {@link ExternalMenuPriceByDepartmentsDto2}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExternalMenuPriceByDepartmentsDto5 = ExternalMenuPriceByDepartmentsDto2
+/**
+ * The type of {@link ExternalMenuPriceByDepartmentsDto5} (the same as {@link ExternalMenuPriceByDepartmentsDto2}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ExternalMenuPriceByDepartmentsDto5 = ExternalMenuPriceByDepartmentsDto2
 
 /**
  * Spec component `ComboGroupItemSizeDto` (response).
@@ -615,298 +591,64 @@ export const ComboCategoryDto = /*#__PURE__*/ Schema.Struct({
 export type ComboCategoryDto = typeof ComboCategoryDto.Type
 
 /**
- * Spec component `ExternalMenuPriceByDepartmentsDto6` (response).
+ * Spec component `ComboCategoryDto2` (response): the same shape as {@link ComboCategoryDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenuPriceByDepartmentsDto6 = /*#__PURE__*/ Schema.Struct({
-  organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  price: /*#__PURE__*/ Schema.NullOr(Schema.Number),
-  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
+export const ComboCategoryDto2 = ComboCategoryDto
 /**
- * The type of {@link ExternalMenuPriceByDepartmentsDto6}.
+ * The type of {@link ComboCategoryDto2} (the same as {@link ComboCategoryDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ExternalMenuPriceByDepartmentsDto6 = typeof ExternalMenuPriceByDepartmentsDto6.Type
+export type ComboCategoryDto2 = ComboCategoryDto
 
 /**
- * Spec component `ComboGroupItemSizeDto2` (response).
+ * Spec component `ComboCategoryDto3` (response): the same shape as {@link ComboCategoryDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ComboGroupItemSizeDto2 = /*#__PURE__*/ Schema.Struct({
-  comboSizeId: Schema.String,
-  sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  shortName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto6))
-})
+export const ComboCategoryDto3 = ComboCategoryDto
 /**
- * The type of {@link ComboGroupItemSizeDto2}.
+ * The type of {@link ComboCategoryDto3} (the same as {@link ComboCategoryDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ComboGroupItemSizeDto2 = typeof ComboGroupItemSizeDto2.Type
+export type ComboCategoryDto3 = ComboCategoryDto
 
 /**
- * Spec component `ComboGroupItemDto2` (response).
+ * Spec component `ComboDto2` (response): the same shape as {@link ComboDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ComboGroupItemDto2 = /*#__PURE__*/ Schema.Struct({
-  itemId: Schema.String,
-  forbiddenModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.Unknown)),
-  sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  priceModificationAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  sizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroupItemSizeDto2))
-})
+export const ComboDto2 = ComboDto
 /**
- * The type of {@link ComboGroupItemDto2}.
+ * The type of {@link ComboDto2} (the same as {@link ComboDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ComboGroupItemDto2 = typeof ComboGroupItemDto2.Type
+export type ComboDto2 = ComboDto
 
 /**
- * Spec component `ComboGroupDto2` (response).
+ * Spec component `ComboDto3` (response): the same shape as {@link ComboDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ComboGroupDto2 = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  isMainGroup: Schema.Boolean,
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroupItemDto2)),
-  skipStep: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
+export const ComboDto3 = ComboDto
 /**
- * The type of {@link ComboGroupDto2}.
+ * The type of {@link ComboDto3} (the same as {@link ComboDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ComboGroupDto2 = typeof ComboGroupDto2.Type
-
-/**
- * Spec component `ComboSizeDto2` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboSizeDto2 = /*#__PURE__*/ Schema.Struct({
-  name: Schema.String,
-  id: Schema.String,
-  buttonImage: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ButtonImageDto2)),
-  shortName: Schema.String
-})
-/**
- * The type of {@link ComboSizeDto2}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboSizeDto2 = typeof ComboSizeDto2.Type
-
-/**
- * Spec component `ComboDto2` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboDto2 = /*#__PURE__*/ Schema.Struct({
-  name: Schema.String,
-  price: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  groups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroupDto2)),
-  image: /*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.NullOr(ButtonImageDto2)),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboSizeDto2)),
-  priceStrategy: Schema.String,
-  startDate: Schema.String,
-  expirationDate: Schema.String,
-  id: Schema.String
-})
-/**
- * The type of {@link ComboDto2}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboDto2 = typeof ComboDto2.Type
-
-/**
- * Spec component `ComboCategoryDto2` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboCategoryDto2 = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  combos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboDto2))
-})
-/**
- * The type of {@link ComboCategoryDto2}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboCategoryDto2 = typeof ComboCategoryDto2.Type
-
-/**
- * Spec component `ExternalMenuPriceByDepartmentsDto7` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ExternalMenuPriceByDepartmentsDto7 = /*#__PURE__*/ Schema.Struct({
-  organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  price: /*#__PURE__*/ Schema.NullOr(Schema.Number),
-  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
-/**
- * The type of {@link ExternalMenuPriceByDepartmentsDto7}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuPriceByDepartmentsDto7 = typeof ExternalMenuPriceByDepartmentsDto7.Type
-
-/**
- * Spec component `ComboGroupItemSizeDto3` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboGroupItemSizeDto3 = /*#__PURE__*/ Schema.Struct({
-  comboSizeId: Schema.String,
-  sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  shortName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto7))
-})
-/**
- * The type of {@link ComboGroupItemSizeDto3}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboGroupItemSizeDto3 = typeof ComboGroupItemSizeDto3.Type
-
-/**
- * Spec component `ComboGroupItemDto3` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboGroupItemDto3 = /*#__PURE__*/ Schema.Struct({
-  itemId: Schema.String,
-  forbiddenModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.Unknown)),
-  sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  priceModificationAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  sizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroupItemSizeDto3))
-})
-/**
- * The type of {@link ComboGroupItemDto3}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboGroupItemDto3 = typeof ComboGroupItemDto3.Type
-
-/**
- * Spec component `ComboGroupDto3` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboGroupDto3 = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  isMainGroup: Schema.Boolean,
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroupItemDto3)),
-  skipStep: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link ComboGroupDto3}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboGroupDto3 = typeof ComboGroupDto3.Type
-
-/**
- * Spec component `ComboSizeDto3` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboSizeDto3 = /*#__PURE__*/ Schema.Struct({
-  name: Schema.String,
-  id: Schema.String,
-  buttonImage: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ButtonImageDto3)),
-  shortName: Schema.String
-})
-/**
- * The type of {@link ComboSizeDto3}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboSizeDto3 = typeof ComboSizeDto3.Type
-
-/**
- * Spec component `ComboDto3` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboDto3 = /*#__PURE__*/ Schema.Struct({
-  name: Schema.String,
-  price: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  groups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroupDto3)),
-  image: /*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.NullOr(ButtonImageDto3)),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboSizeDto3)),
-  priceStrategy: Schema.String,
-  startDate: Schema.String,
-  expirationDate: Schema.String,
-  id: Schema.String
-})
-/**
- * The type of {@link ComboDto3}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboDto3 = typeof ComboDto3.Type
-
-/**
- * Spec component `ComboCategoryDto3` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboCategoryDto3 = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  combos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboDto3))
-})
-/**
- * The type of {@link ComboCategoryDto3}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboCategoryDto3 = typeof ComboCategoryDto3.Type
+export type ComboDto3 = ComboDto
 
 /**
  * Spec component `LoyaltyResult.ComboProduct` (response).
@@ -952,86 +694,139 @@ export const ComboGroup = /*#__PURE__*/ Schema.Struct({
 export type ComboGroup = typeof ComboGroup.Type
 
 /**
- * Spec component `ExternalMenuPriceByDepartmentsDto8` (response).
+ * Spec component `ComboGroupDto2` (response): the same shape as {@link ComboGroupDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenuPriceByDepartmentsDto8 = /*#__PURE__*/ Schema.Struct({
-  organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  price: /*#__PURE__*/ Schema.NullOr(Schema.Number),
-  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
+export const ComboGroupDto2 = ComboGroupDto
 /**
- * The type of {@link ExternalMenuPriceByDepartmentsDto8}.
+ * The type of {@link ComboGroupDto2} (the same as {@link ComboGroupDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ExternalMenuPriceByDepartmentsDto8 = typeof ExternalMenuPriceByDepartmentsDto8.Type
+export type ComboGroupDto2 = ComboGroupDto
 
 /**
- * Spec component `ComboGroupItemSizeDto4` (response).
+ * Spec component `ComboGroupDto3` (response): the same shape as {@link ComboGroupDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ComboGroupItemSizeDto4 = /*#__PURE__*/ Schema.Struct({
-  comboSizeId: Schema.String,
-  sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  shortName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto8))
-})
+export const ComboGroupDto3 = ComboGroupDto
 /**
- * The type of {@link ComboGroupItemSizeDto4}.
+ * The type of {@link ComboGroupDto3} (the same as {@link ComboGroupDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ComboGroupItemSizeDto4 = typeof ComboGroupItemSizeDto4.Type
+export type ComboGroupDto3 = ComboGroupDto
 
 /**
- * Spec component `ComboGroupItemDto4` (response).
+ * Spec component `ComboGroupDto4` (response): the same shape as {@link ComboGroupDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ComboGroupItemDto4 = /*#__PURE__*/ Schema.Struct({
-  itemId: Schema.String,
-  forbiddenModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.Unknown)),
-  sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  priceModificationAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  sizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroupItemSizeDto4))
-})
+export const ComboGroupDto4 = ComboGroupDto
 /**
- * The type of {@link ComboGroupItemDto4}.
+ * The type of {@link ComboGroupDto4} (the same as {@link ComboGroupDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ComboGroupItemDto4 = typeof ComboGroupItemDto4.Type
+export type ComboGroupDto4 = ComboGroupDto
 
 /**
- * Spec component `ComboGroupDto4` (response).
+ * Spec component `ComboGroupItemDto2` (response): the same shape as {@link ComboGroupItemDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ComboGroupDto4 = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  isMainGroup: Schema.Boolean,
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroupItemDto4)),
-  skipStep: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
+export const ComboGroupItemDto2 = ComboGroupItemDto
 /**
- * The type of {@link ComboGroupDto4}.
+ * The type of {@link ComboGroupItemDto2} (the same as {@link ComboGroupItemDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ComboGroupDto4 = typeof ComboGroupDto4.Type
+export type ComboGroupItemDto2 = ComboGroupItemDto
+
+/**
+ * Spec component `ComboGroupItemDto3` (response): the same shape as {@link ComboGroupItemDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ComboGroupItemDto3 = ComboGroupItemDto
+/**
+ * The type of {@link ComboGroupItemDto3} (the same as {@link ComboGroupItemDto}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ComboGroupItemDto3 = ComboGroupItemDto
+
+/**
+ * Spec component `ComboGroupItemDto4` (response): the same shape as {@link ComboGroupItemDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ComboGroupItemDto4 = ComboGroupItemDto
+/**
+ * The type of {@link ComboGroupItemDto4} (the same as {@link ComboGroupItemDto}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ComboGroupItemDto4 = ComboGroupItemDto
+
+/**
+ * Spec component `ComboGroupItemSizeDto2` (response): the same shape as {@link ComboGroupItemSizeDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ComboGroupItemSizeDto2 = ComboGroupItemSizeDto
+/**
+ * The type of {@link ComboGroupItemSizeDto2} (the same as {@link ComboGroupItemSizeDto}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ComboGroupItemSizeDto2 = ComboGroupItemSizeDto
+
+/**
+ * Spec component `ComboGroupItemSizeDto3` (response): the same shape as {@link ComboGroupItemSizeDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ComboGroupItemSizeDto3 = ComboGroupItemSizeDto
+/**
+ * The type of {@link ComboGroupItemSizeDto3} (the same as {@link ComboGroupItemSizeDto}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ComboGroupItemSizeDto3 = ComboGroupItemSizeDto
+
+/**
+ * Spec component `ComboGroupItemSizeDto4` (response): the same shape as {@link ComboGroupItemSizeDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ComboGroupItemSizeDto4 = ComboGroupItemSizeDto
+/**
+ * The type of {@link ComboGroupItemSizeDto4} (the same as {@link ComboGroupItemSizeDto}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ComboGroupItemSizeDto4 = ComboGroupItemSizeDto
 
 /**
  * Spec component `LoyaltyResult.ComboPriceModificationType` (response).
@@ -1047,6 +842,36 @@ export const ComboPriceModificationType = /*#__PURE__*/ IikoSchema.openIntEnum([
  * @category models
  */
 export type ComboPriceModificationType = typeof ComboPriceModificationType.Type
+
+/**
+ * Spec component `ComboSizeDto2` (response): the same shape as {@link ComboSizeDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ComboSizeDto2 = ComboSizeDto
+/**
+ * The type of {@link ComboSizeDto2} (the same as {@link ComboSizeDto}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ComboSizeDto2 = ComboSizeDto
+
+/**
+ * Spec component `ComboSizeDto3` (response): the same shape as {@link ComboSizeDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ComboSizeDto3 = ComboSizeDto
+/**
+ * The type of {@link ComboSizeDto3} (the same as {@link ComboSizeDto}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ComboSizeDto3 = ComboSizeDto
 
 /**
  * Spec component `LoyaltyResult.ComboSpecification` (response).
@@ -1115,98 +940,79 @@ export const CustomerTagGroup = /*#__PURE__*/ Schema.Struct({
 export type CustomerTagGroup = typeof CustomerTagGroup.Type
 
 /**
- * Spec component `CustomerTagItem2` (response).
+ * Spec component `CustomerTagGroup2` (response): the same shape as {@link CustomerTagGroup}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CustomerTagItem2 = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
+export const CustomerTagGroup2 = CustomerTagGroup
 /**
- * The type of {@link CustomerTagItem2}.
+ * The type of {@link CustomerTagGroup2} (the same as {@link CustomerTagGroup}).
  *
  * @since 0.1.0
  * @category models
  */
-export type CustomerTagItem2 = typeof CustomerTagItem2.Type
+export type CustomerTagGroup2 = CustomerTagGroup
 
 /**
- * Spec component `CustomerTagGroup2` (response).
+ * Spec component `CustomerTagGroup3` (response): the same shape as {@link CustomerTagGroup}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CustomerTagGroup2 = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  selectSeveralTags: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(CustomerTagItem2))
-})
+export const CustomerTagGroup3 = CustomerTagGroup
 /**
- * The type of {@link CustomerTagGroup2}.
+ * The type of {@link CustomerTagGroup3} (the same as {@link CustomerTagGroup}).
  *
  * @since 0.1.0
  * @category models
  */
-export type CustomerTagGroup2 = typeof CustomerTagGroup2.Type
+export type CustomerTagGroup3 = CustomerTagGroup
 
 /**
- * Spec component `CustomerTagItem3` (response).
+ * Spec component `CustomerTagItem2` (response): the same shape as {@link CustomerTagItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CustomerTagItem3 = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
+export const CustomerTagItem2 = CustomerTagItem
 /**
- * The type of {@link CustomerTagItem3}.
+ * The type of {@link CustomerTagItem2} (the same as {@link CustomerTagItem}).
  *
  * @since 0.1.0
  * @category models
  */
-export type CustomerTagItem3 = typeof CustomerTagItem3.Type
+export type CustomerTagItem2 = CustomerTagItem
 
 /**
- * Spec component `CustomerTagGroup3` (response).
+ * Spec component `CustomerTagItem3` (response): the same shape as {@link CustomerTagItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CustomerTagGroup3 = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  selectSeveralTags: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(CustomerTagItem3))
-})
+export const CustomerTagItem3 = CustomerTagItem
 /**
- * The type of {@link CustomerTagGroup3}.
+ * The type of {@link CustomerTagItem3} (the same as {@link CustomerTagItem}).
  *
  * @since 0.1.0
  * @category models
  */
-export type CustomerTagGroup3 = typeof CustomerTagGroup3.Type
+export type CustomerTagItem3 = CustomerTagItem
 
 /**
- * Spec component `Nomenclature.ExternalMenu` (response).
+ * Spec component `Nomenclature.ExternalMenu` (response): the same shape as {@link CustomerTagItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenu = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
+export const ExternalMenu = CustomerTagItem
 /**
- * The type of {@link ExternalMenu}.
+ * The type of {@link ExternalMenu} (the same as {@link CustomerTagItem}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ExternalMenu = typeof ExternalMenu.Type
+export type ExternalMenu = CustomerTagItem
 
 /**
  * Spec component `ExternalMenuPriceByDepartmentsDto` (response).
@@ -1229,30 +1035,45 @@ export const ExternalMenuPriceByDepartmentsDto = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuPriceByDepartmentsDto = typeof ExternalMenuPriceByDepartmentsDto.Type
 
 /**
- * Spec component `LabelDto3` (response).
+ * Spec component `LabelDto` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const LabelDto3 = /*#__PURE__*/ Schema.Struct({
+export const LabelDto = /*#__PURE__*/ Schema.Struct({
   code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
 /**
- * The type of {@link LabelDto3}.
+ * The type of {@link LabelDto}.
  *
  * @since 0.1.0
  * @category models
  */
-export type LabelDto3 = typeof LabelDto3.Type
+export type LabelDto = typeof LabelDto.Type
 
 /**
- * Spec component `ModifierRestrictionsDto5` (response).
+ * Spec component `LabelDto3` (response): the same shape as {@link LabelDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ModifierRestrictionsDto5 = /*#__PURE__*/ Schema.Struct({
+export const LabelDto3 = LabelDto
+/**
+ * The type of {@link LabelDto3} (the same as {@link LabelDto}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LabelDto3 = LabelDto
+
+/**
+ * Spec component `ModifierRestrictionsDto` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ModifierRestrictionsDto = /*#__PURE__*/ Schema.Struct({
   minQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
   maxQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
   freeQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
@@ -1260,20 +1081,35 @@ export const ModifierRestrictionsDto5 = /*#__PURE__*/ Schema.Struct({
   hideIfDefaultQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
 /**
- * The type of {@link ModifierRestrictionsDto5}.
+ * The type of {@link ModifierRestrictionsDto}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ModifierRestrictionsDto5 = typeof ModifierRestrictionsDto5.Type
+export type ModifierRestrictionsDto = typeof ModifierRestrictionsDto.Type
 
 /**
- * Spec component `NutritionInfoDto5` (response).
+ * Spec component `ModifierRestrictionsDto5` (response): the same shape as {@link ModifierRestrictionsDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const NutritionInfoDto5 = /*#__PURE__*/ Schema.Struct({
+export const ModifierRestrictionsDto5 = ModifierRestrictionsDto
+/**
+ * The type of {@link ModifierRestrictionsDto5} (the same as {@link ModifierRestrictionsDto}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ModifierRestrictionsDto5 = ModifierRestrictionsDto
+
+/**
+ * Spec component `NutritionInfoDto` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NutritionInfoDto = /*#__PURE__*/ Schema.Struct({
   fats: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
   proteins: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
   carbs: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
@@ -1284,48 +1120,93 @@ export const NutritionInfoDto5 = /*#__PURE__*/ Schema.Struct({
   sugar: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
 })
 /**
- * The type of {@link NutritionInfoDto5}.
+ * The type of {@link NutritionInfoDto}.
  *
  * @since 0.1.0
  * @category models
  */
-export type NutritionInfoDto5 = typeof NutritionInfoDto5.Type
+export type NutritionInfoDto = typeof NutritionInfoDto.Type
 
 /**
- * Spec component `SelectedCustomerTag5` (response).
+ * Spec component `NutritionInfoDto5` (response): the same shape as {@link NutritionInfoDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SelectedCustomerTag5 = /*#__PURE__*/ Schema.Struct({
+export const NutritionInfoDto5 = NutritionInfoDto
+/**
+ * The type of {@link NutritionInfoDto5} (the same as {@link NutritionInfoDto}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type NutritionInfoDto5 = NutritionInfoDto
+
+/**
+ * Spec component `SelectedCustomerTag` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SelectedCustomerTag = /*#__PURE__*/ Schema.Struct({
   customerTagGroupId: Schema.String,
   selectedTagIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.Unknown))
 })
 /**
- * The type of {@link SelectedCustomerTag5}.
+ * The type of {@link SelectedCustomerTag}.
  *
  * @since 0.1.0
  * @category models
  */
-export type SelectedCustomerTag5 = typeof SelectedCustomerTag5.Type
+export type SelectedCustomerTag = typeof SelectedCustomerTag.Type
 
 /**
- * Spec component `TagDto3` (response).
+ * Spec component `SelectedCustomerTag5` (response): the same shape as {@link SelectedCustomerTag}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TagDto3 = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const SelectedCustomerTag5 = SelectedCustomerTag
 /**
- * The type of {@link TagDto3}.
+ * The type of {@link SelectedCustomerTag5} (the same as {@link SelectedCustomerTag}).
  *
  * @since 0.1.0
  * @category models
  */
-export type TagDto3 = typeof TagDto3.Type
+export type SelectedCustomerTag5 = SelectedCustomerTag
+
+/**
+ * Spec component `TagDto` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TagDto = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
+})
+/**
+ * The type of {@link TagDto}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TagDto = typeof TagDto.Type
+
+/**
+ * Spec component `TagDto3` (response): the same shape as {@link TagDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TagDto3 = TagDto
+/**
+ * The type of {@link TagDto3} (the same as {@link TagDto}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TagDto3 = TagDto
 
 /**
  * Spec component `ExternalMenuModifierItem` (response).
@@ -1367,27 +1248,6 @@ export const ExternalMenuModifierItem = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuModifierItem = typeof ExternalMenuModifierItem.Type
 
 /**
- * Spec component `ModifierRestrictionsDto` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ModifierRestrictionsDto = /*#__PURE__*/ Schema.Struct({
-  minQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  maxQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  freeQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  byDefault: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  hideIfDefaultQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link ModifierRestrictionsDto}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ModifierRestrictionsDto = typeof ModifierRestrictionsDto.Type
-
-/**
  * Spec component `ExternalMenuModifierGroup` (response).
  *
  * @since 0.1.0
@@ -1411,30 +1271,6 @@ export const ExternalMenuModifierGroup = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type ExternalMenuModifierGroup = typeof ExternalMenuModifierGroup.Type
-
-/**
- * Spec component `NutritionInfoDto` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const NutritionInfoDto = /*#__PURE__*/ Schema.Struct({
-  fats: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  proteins: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  carbs: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  energy: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  saturatedFattyAcid: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  salt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  sugar: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
-})
-/**
- * The type of {@link NutritionInfoDto}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NutritionInfoDto = typeof NutritionInfoDto.Type
 
 /**
  * Spec component `ExternalMenuItemSize` (response).
@@ -1466,77 +1302,68 @@ export const ExternalMenuItemSize = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuItemSize = typeof ExternalMenuItemSize.Type
 
 /**
- * Spec component `LabelDto2` (response).
+ * Spec component `LabelDto2` (response): the same shape as {@link LabelDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const LabelDto2 = /*#__PURE__*/ Schema.Struct({
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const LabelDto2 = LabelDto
 /**
- * The type of {@link LabelDto2}.
+ * The type of {@link LabelDto2} (the same as {@link LabelDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type LabelDto2 = typeof LabelDto2.Type
+export type LabelDto2 = LabelDto
 
 /**
- * Spec component `SelectedCustomerTag` (response).
+ * Spec component `TagDto2` (response): the same shape as {@link TagDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SelectedCustomerTag = /*#__PURE__*/ Schema.Struct({
-  customerTagGroupId: Schema.String,
-  selectedTagIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.Unknown))
-})
+export const TagDto2 = TagDto
 /**
- * The type of {@link SelectedCustomerTag}.
+ * The type of {@link TagDto2} (the same as {@link TagDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type SelectedCustomerTag = typeof SelectedCustomerTag.Type
+export type TagDto2 = TagDto
 
 /**
- * Spec component `TagDto2` (response).
+ * Spec component `TaxCategoryDto` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TagDto2 = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link TagDto2}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TagDto2 = typeof TagDto2.Type
-
-/**
- * Spec component `TaxCategoryDto3` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const TaxCategoryDto3 = /*#__PURE__*/ Schema.Struct({
+export const TaxCategoryDto = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   percentage: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
 })
 /**
- * The type of {@link TaxCategoryDto3}.
+ * The type of {@link TaxCategoryDto}.
  *
  * @since 0.1.0
  * @category models
  */
-export type TaxCategoryDto3 = typeof TaxCategoryDto3.Type
+export type TaxCategoryDto = typeof TaxCategoryDto.Type
+
+/**
+ * Spec component `TaxCategoryDto3` (response): the same shape as {@link TaxCategoryDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TaxCategoryDto3 = TaxCategoryDto
+/**
+ * The type of {@link TaxCategoryDto3} (the same as {@link TaxCategoryDto}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TaxCategoryDto3 = TaxCategoryDto
 
 /**
  * Spec component `ExternalMenuItem` (response).
@@ -1580,24 +1407,6 @@ export const ExternalMenuItem = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuItem = typeof ExternalMenuItem.Type
 
 /**
- * Spec component `LabelDto` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const LabelDto = /*#__PURE__*/ Schema.Struct({
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link LabelDto}.
- *
- * @since 0.1.0
- * @category models
- */
-export type LabelDto = typeof LabelDto.Type
-
-/**
  * Spec component `PeriodScheduleDto` (response).
  *
  * @since 0.1.0
@@ -1615,24 +1424,6 @@ export const PeriodScheduleDto = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type PeriodScheduleDto = typeof PeriodScheduleDto.Type
-
-/**
- * Spec component `TagDto` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const TagDto = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link TagDto}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TagDto = typeof TagDto.Type
 
 /**
  * Spec component `ExternalMenuCategory` (response).
@@ -1664,31 +1455,12 @@ export const ExternalMenuCategory = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuCategory = typeof ExternalMenuCategory.Type
 
 /**
- * Spec component `ExternalMenuPriceByDepartmentsDto2` (response).
+ * Spec component `ModifierRestrictionsDto2` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenuPriceByDepartmentsDto2 = /*#__PURE__*/ Schema.Struct({
-  organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  price: /*#__PURE__*/ Schema.NullOr(Schema.Number),
-  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
-/**
- * The type of {@link ExternalMenuPriceByDepartmentsDto2}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuPriceByDepartmentsDto2 = typeof ExternalMenuPriceByDepartmentsDto2.Type
-
-/**
- * Spec component `ModifierRestrictionsDto6` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ModifierRestrictionsDto6 = /*#__PURE__*/ Schema.Struct({
+export const ModifierRestrictionsDto2 = /*#__PURE__*/ Schema.Struct({
   minQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
   maxQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
   freeQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
@@ -1696,54 +1468,57 @@ export const ModifierRestrictionsDto6 = /*#__PURE__*/ Schema.Struct({
   defaultQuantity: Schema.Number
 })
 /**
- * The type of {@link ModifierRestrictionsDto6}.
+ * The type of {@link ModifierRestrictionsDto2}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ModifierRestrictionsDto6 = typeof ModifierRestrictionsDto6.Type
+export type ModifierRestrictionsDto2 = typeof ModifierRestrictionsDto2.Type
 
 /**
- * Spec component `NutritionInfoDto6` (response).
+ * Spec component `ModifierRestrictionsDto6` (response): the same shape as {@link ModifierRestrictionsDto2}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const NutritionInfoDto6 = /*#__PURE__*/ Schema.Struct({
-  fats: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  proteins: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  carbs: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  energy: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  saturatedFattyAcid: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  salt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  sugar: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
-})
+export const ModifierRestrictionsDto6 = ModifierRestrictionsDto2
 /**
- * The type of {@link NutritionInfoDto6}.
+ * The type of {@link ModifierRestrictionsDto6} (the same as {@link ModifierRestrictionsDto2}).
  *
  * @since 0.1.0
  * @category models
  */
-export type NutritionInfoDto6 = typeof NutritionInfoDto6.Type
+export type ModifierRestrictionsDto6 = ModifierRestrictionsDto2
 
 /**
- * Spec component `SelectedCustomerTag6` (response).
+ * Spec component `NutritionInfoDto6` (response): the same shape as {@link NutritionInfoDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SelectedCustomerTag6 = /*#__PURE__*/ Schema.Struct({
-  customerTagGroupId: Schema.String,
-  selectedTagIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.Unknown))
-})
+export const NutritionInfoDto6 = NutritionInfoDto
 /**
- * The type of {@link SelectedCustomerTag6}.
+ * The type of {@link NutritionInfoDto6} (the same as {@link NutritionInfoDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type SelectedCustomerTag6 = typeof SelectedCustomerTag6.Type
+export type NutritionInfoDto6 = NutritionInfoDto
+
+/**
+ * Spec component `SelectedCustomerTag6` (response): the same shape as {@link SelectedCustomerTag}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SelectedCustomerTag6 = SelectedCustomerTag
+/**
+ * The type of {@link SelectedCustomerTag6} (the same as {@link SelectedCustomerTag}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SelectedCustomerTag6 = SelectedCustomerTag
 
 /**
  * Spec component `ExternalMenuModifierItem2` (response).
@@ -1785,27 +1560,6 @@ export const ExternalMenuModifierItem2 = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuModifierItem2 = typeof ExternalMenuModifierItem2.Type
 
 /**
- * Spec component `ModifierRestrictionsDto2` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ModifierRestrictionsDto2 = /*#__PURE__*/ Schema.Struct({
-  minQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  maxQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  freeQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  hideIfDefaultQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  defaultQuantity: Schema.Number
-})
-/**
- * The type of {@link ModifierRestrictionsDto2}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ModifierRestrictionsDto2 = typeof ModifierRestrictionsDto2.Type
-
-/**
  * Spec component `ExternalMenuModifierGroup2` (response).
  *
  * @since 0.1.0
@@ -1831,28 +1585,19 @@ export const ExternalMenuModifierGroup2 = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuModifierGroup2 = typeof ExternalMenuModifierGroup2.Type
 
 /**
- * Spec component `NutritionInfoDto2` (response).
+ * Spec component `NutritionInfoDto2` (response): the same shape as {@link NutritionInfoDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const NutritionInfoDto2 = /*#__PURE__*/ Schema.Struct({
-  fats: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  proteins: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  carbs: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  energy: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  saturatedFattyAcid: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  salt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  sugar: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
-})
+export const NutritionInfoDto2 = NutritionInfoDto
 /**
- * The type of {@link NutritionInfoDto2}.
+ * The type of {@link NutritionInfoDto2} (the same as {@link NutritionInfoDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type NutritionInfoDto2 = typeof NutritionInfoDto2.Type
+export type NutritionInfoDto2 = NutritionInfoDto
 
 /**
  * Spec component `ExternalMenuItemSize2` (response).
@@ -1883,22 +1628,19 @@ export const ExternalMenuItemSize2 = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuItemSize2 = typeof ExternalMenuItemSize2.Type
 
 /**
- * Spec component `SelectedCustomerTag2` (response).
+ * Spec component `SelectedCustomerTag2` (response): the same shape as {@link SelectedCustomerTag}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SelectedCustomerTag2 = /*#__PURE__*/ Schema.Struct({
-  customerTagGroupId: Schema.String,
-  selectedTagIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.Unknown))
-})
+export const SelectedCustomerTag2 = SelectedCustomerTag
 /**
- * The type of {@link SelectedCustomerTag2}.
+ * The type of {@link SelectedCustomerTag2} (the same as {@link SelectedCustomerTag}).
  *
  * @since 0.1.0
  * @category models
  */
-export type SelectedCustomerTag2 = typeof SelectedCustomerTag2.Type
+export type SelectedCustomerTag2 = SelectedCustomerTag
 
 /**
  * Spec component `ExternalMenuItem2` (response).
@@ -1942,23 +1684,19 @@ export const ExternalMenuItem2 = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuItem2 = typeof ExternalMenuItem2.Type
 
 /**
- * Spec component `PeriodScheduleDto2` (response).
+ * Spec component `PeriodScheduleDto2` (response): the same shape as {@link PeriodScheduleDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const PeriodScheduleDto2 = /*#__PURE__*/ Schema.Struct({
-  begin: Schema.String,
-  end: Schema.String,
-  daysOfWeek: /*#__PURE__*/ Schema.Array(/*#__PURE__*/ IikoSchema.openEnum(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]))
-})
+export const PeriodScheduleDto2 = PeriodScheduleDto
 /**
- * The type of {@link PeriodScheduleDto2}.
+ * The type of {@link PeriodScheduleDto2} (the same as {@link PeriodScheduleDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type PeriodScheduleDto2 = typeof PeriodScheduleDto2.Type
+export type PeriodScheduleDto2 = PeriodScheduleDto
 
 /**
  * Spec component `ExternalMenuCategory2` (response).
@@ -2036,241 +1774,34 @@ export const ExternalMenuComboItem = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuComboItem = typeof ExternalMenuComboItem.Type
 
 /**
- * Spec component `ExternalMenuPriceByDepartmentsDto3` (response).
+ * Spec component `ExternalMenuItemSize3` (response): the same shape as {@link ExternalMenuItemSize2}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenuPriceByDepartmentsDto3 = /*#__PURE__*/ Schema.Struct({
-  organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  price: /*#__PURE__*/ Schema.NullOr(Schema.Number),
-  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
+export const ExternalMenuItemSize3 = ExternalMenuItemSize2
 /**
- * The type of {@link ExternalMenuPriceByDepartmentsDto3}.
+ * The type of {@link ExternalMenuItemSize3} (the same as {@link ExternalMenuItemSize2}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ExternalMenuPriceByDepartmentsDto3 = typeof ExternalMenuPriceByDepartmentsDto3.Type
+export type ExternalMenuItemSize3 = ExternalMenuItemSize2
 
 /**
- * Spec component `ModifierRestrictionsDto7` (response).
+ * Spec component `SelectedCustomerTag3` (response): the same shape as {@link SelectedCustomerTag}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ModifierRestrictionsDto7 = /*#__PURE__*/ Schema.Struct({
-  minQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  maxQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  freeQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  hideIfDefaultQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  defaultQuantity: Schema.Number
-})
+export const SelectedCustomerTag3 = SelectedCustomerTag
 /**
- * The type of {@link ModifierRestrictionsDto7}.
+ * The type of {@link SelectedCustomerTag3} (the same as {@link SelectedCustomerTag}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ModifierRestrictionsDto7 = typeof ModifierRestrictionsDto7.Type
-
-/**
- * Spec component `NutritionInfoDto7` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const NutritionInfoDto7 = /*#__PURE__*/ Schema.Struct({
-  fats: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  proteins: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  carbs: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  energy: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  saturatedFattyAcid: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  salt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  sugar: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
-})
-/**
- * The type of {@link NutritionInfoDto7}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NutritionInfoDto7 = typeof NutritionInfoDto7.Type
-
-/**
- * Spec component `SelectedCustomerTag7` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const SelectedCustomerTag7 = /*#__PURE__*/ Schema.Struct({
-  customerTagGroupId: Schema.String,
-  selectedTagIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.Unknown))
-})
-/**
- * The type of {@link SelectedCustomerTag7}.
- *
- * @since 0.1.0
- * @category models
- */
-export type SelectedCustomerTag7 = typeof SelectedCustomerTag7.Type
-
-/**
- * Spec component `ExternalMenuModifierItem3` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ExternalMenuModifierItem3 = /*#__PURE__*/ Schema.Struct({
-  sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ModifierRestrictionsDto7)),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto3)),
-  nutritions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NutritionInfoDto7)),
-  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  independentQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  productCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(SelectedCustomerTag7)),
-  paymentSubject: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  outerEanCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isMarked: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  measureUnitType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  paymentSubjectCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeDto7))),
-  buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  allergenGroupIds: /*#__PURE__*/ Schema.Array(Schema.Unknown),
-  labels: /*#__PURE__*/ Schema.Array(Schema.Unknown),
-  tags: /*#__PURE__*/ Schema.Array(Schema.Unknown),
-  id: Schema.String,
-  weight: Schema.Number
-})
-/**
- * The type of {@link ExternalMenuModifierItem3}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuModifierItem3 = typeof ExternalMenuModifierItem3.Type
-
-/**
- * Spec component `ModifierRestrictionsDto3` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ModifierRestrictionsDto3 = /*#__PURE__*/ Schema.Struct({
-  minQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  maxQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  freeQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  hideIfDefaultQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  defaultQuantity: Schema.Number
-})
-/**
- * The type of {@link ModifierRestrictionsDto3}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ModifierRestrictionsDto3 = typeof ModifierRestrictionsDto3.Type
-
-/**
- * Spec component `ExternalMenuModifierGroup3` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ExternalMenuModifierGroup3 = /*#__PURE__*/ Schema.Struct({
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ModifierRestrictionsDto3)),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuModifierItem3)),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  childModifiersHaveMinMaxRestrictions: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  splittable: Schema.Boolean,
-  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
-/**
- * The type of {@link ExternalMenuModifierGroup3}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuModifierGroup3 = typeof ExternalMenuModifierGroup3.Type
-
-/**
- * Spec component `NutritionInfoDto3` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const NutritionInfoDto3 = /*#__PURE__*/ Schema.Struct({
-  fats: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  proteins: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  carbs: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  energy: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  saturatedFattyAcid: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  salt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  sugar: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
-})
-/**
- * The type of {@link NutritionInfoDto3}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NutritionInfoDto3 = typeof NutritionInfoDto3.Type
-
-/**
- * Spec component `ExternalMenuItemSize3` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ExternalMenuItemSize3 = /*#__PURE__*/ Schema.Struct({
-  sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sizeCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  sizeName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isDefault: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  itemModifierGroups: /*#__PURE__*/ Schema.Array(ExternalMenuModifierGroup3),
-  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto3)),
-  nutritions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NutritionInfoDto3)),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  measureUnitType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  weight: Schema.Number,
-  id: /*#__PURE__*/ Schema.NullOr(Schema.String)
-})
-/**
- * The type of {@link ExternalMenuItemSize3}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuItemSize3 = typeof ExternalMenuItemSize3.Type
-
-/**
- * Spec component `SelectedCustomerTag3` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const SelectedCustomerTag3 = /*#__PURE__*/ Schema.Struct({
-  customerTagGroupId: Schema.String,
-  selectedTagIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.Unknown))
-})
-/**
- * The type of {@link SelectedCustomerTag3}.
- *
- * @since 0.1.0
- * @category models
- */
-export type SelectedCustomerTag3 = typeof SelectedCustomerTag3.Type
+export type SelectedCustomerTag3 = SelectedCustomerTag
 
 /**
  * Spec component `ExternalMenuItem3` (response).
@@ -2314,23 +1845,19 @@ export const ExternalMenuItem3 = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuItem3 = typeof ExternalMenuItem3.Type
 
 /**
- * Spec component `PeriodScheduleDto3` (response).
+ * Spec component `PeriodScheduleDto3` (response): the same shape as {@link PeriodScheduleDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const PeriodScheduleDto3 = /*#__PURE__*/ Schema.Struct({
-  begin: Schema.String,
-  end: Schema.String,
-  daysOfWeek: /*#__PURE__*/ Schema.Array(/*#__PURE__*/ IikoSchema.openEnum(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]))
-})
+export const PeriodScheduleDto3 = PeriodScheduleDto
 /**
- * The type of {@link PeriodScheduleDto3}.
+ * The type of {@link PeriodScheduleDto3} (the same as {@link PeriodScheduleDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type PeriodScheduleDto3 = typeof PeriodScheduleDto3.Type
+export type PeriodScheduleDto3 = PeriodScheduleDto
 
 /**
  * Spec component `ExternalMenuCategory3` (response).
@@ -2363,6 +1890,96 @@ export const ExternalMenuCategory3 = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type ExternalMenuCategory3 = typeof ExternalMenuCategory3.Type
+
+/**
+ * Spec component `ExternalMenuModifierGroup3` (response): the same shape as {@link ExternalMenuModifierGroup2}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExternalMenuModifierGroup3 = ExternalMenuModifierGroup2
+/**
+ * The type of {@link ExternalMenuModifierGroup3} (the same as {@link ExternalMenuModifierGroup2}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ExternalMenuModifierGroup3 = ExternalMenuModifierGroup2
+
+/**
+ * Spec component `ExternalMenuModifierItem3` (response): the same shape as {@link ExternalMenuModifierItem2}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExternalMenuModifierItem3 = ExternalMenuModifierItem2
+/**
+ * The type of {@link ExternalMenuModifierItem3} (the same as {@link ExternalMenuModifierItem2}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ExternalMenuModifierItem3 = ExternalMenuModifierItem2
+
+/**
+ * Spec component `ExternalMenuPriceByDepartmentsDto3` (response): the same shape as {@link ExternalMenuPriceByDepartmentsDto2}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExternalMenuPriceByDepartmentsDto3 = ExternalMenuPriceByDepartmentsDto2
+/**
+ * The type of {@link ExternalMenuPriceByDepartmentsDto3} (the same as {@link ExternalMenuPriceByDepartmentsDto2}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ExternalMenuPriceByDepartmentsDto3 = ExternalMenuPriceByDepartmentsDto2
+
+/**
+ * Spec component `ExternalMenuPriceByDepartmentsDto6` (response): the same shape as {@link ExternalMenuPriceByDepartmentsDto2}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExternalMenuPriceByDepartmentsDto6 = ExternalMenuPriceByDepartmentsDto2
+/**
+ * The type of {@link ExternalMenuPriceByDepartmentsDto6} (the same as {@link ExternalMenuPriceByDepartmentsDto2}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ExternalMenuPriceByDepartmentsDto6 = ExternalMenuPriceByDepartmentsDto2
+
+/**
+ * Spec component `ExternalMenuPriceByDepartmentsDto7` (response): the same shape as {@link ExternalMenuPriceByDepartmentsDto2}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExternalMenuPriceByDepartmentsDto7 = ExternalMenuPriceByDepartmentsDto2
+/**
+ * The type of {@link ExternalMenuPriceByDepartmentsDto7} (the same as {@link ExternalMenuPriceByDepartmentsDto2}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ExternalMenuPriceByDepartmentsDto7 = ExternalMenuPriceByDepartmentsDto2
+
+/**
+ * Spec component `ExternalMenuPriceByDepartmentsDto8` (response): the same shape as {@link ExternalMenuPriceByDepartmentsDto2}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExternalMenuPriceByDepartmentsDto8 = ExternalMenuPriceByDepartmentsDto2
+/**
+ * The type of {@link ExternalMenuPriceByDepartmentsDto8} (the same as {@link ExternalMenuPriceByDepartmentsDto2}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ExternalMenuPriceByDepartmentsDto8 = ExternalMenuPriceByDepartmentsDto2
 
 /**
  * Spec component `IntervalDto` (response).
@@ -2430,23 +2047,19 @@ export const ExternalMenuV2 = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuV2 = typeof ExternalMenuV2.Type
 
 /**
- * Spec component `IntervalDto2` (response).
+ * Spec component `IntervalDto2` (response): the same shape as {@link IntervalDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const IntervalDto2 = /*#__PURE__*/ Schema.Struct({
-  organizationId: Schema.String,
-  fromTime: Schema.String,
-  toTime: Schema.String
-})
+export const IntervalDto2 = IntervalDto
 /**
- * The type of {@link IntervalDto2}.
+ * The type of {@link IntervalDto2} (the same as {@link IntervalDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type IntervalDto2 = typeof IntervalDto2.Type
+export type IntervalDto2 = IntervalDto
 
 /**
  * Spec component `OverrideTaxesDto` (response).
@@ -2468,42 +2081,19 @@ export const OverrideTaxesDto = /*#__PURE__*/ Schema.Struct({
 export type OverrideTaxesDto = typeof OverrideTaxesDto.Type
 
 /**
- * Spec component `ProductCategoryDto2` (response).
+ * Spec component `ProductCategoryDto2` (response): the same shape as {@link ProductCategoryDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ProductCategoryDto2 = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
+export const ProductCategoryDto2 = ProductCategoryDto
 /**
- * The type of {@link ProductCategoryDto2}.
+ * The type of {@link ProductCategoryDto2} (the same as {@link ProductCategoryDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ProductCategoryDto2 = typeof ProductCategoryDto2.Type
-
-/**
- * Spec component `TaxCategoryDto` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const TaxCategoryDto = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  percentage: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link TaxCategoryDto}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TaxCategoryDto = typeof TaxCategoryDto.Type
+export type ProductCategoryDto2 = ProductCategoryDto
 
 /**
  * Spec component `ExternalMenuV3` (response).
@@ -2536,80 +2126,64 @@ export const ExternalMenuV3 = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuV3 = typeof ExternalMenuV3.Type
 
 /**
- * Spec component `IntervalDto3` (response).
+ * Spec component `IntervalDto3` (response): the same shape as {@link IntervalDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const IntervalDto3 = /*#__PURE__*/ Schema.Struct({
-  organizationId: Schema.String,
-  fromTime: Schema.String,
-  toTime: Schema.String
-})
+export const IntervalDto3 = IntervalDto
 /**
- * The type of {@link IntervalDto3}.
+ * The type of {@link IntervalDto3} (the same as {@link IntervalDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type IntervalDto3 = typeof IntervalDto3.Type
+export type IntervalDto3 = IntervalDto
 
 /**
- * Spec component `OverrideTaxesDto2` (response).
+ * Spec component `OverrideTaxesDto2` (response): the same shape as {@link OverrideTaxesDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OverrideTaxesDto2 = /*#__PURE__*/ Schema.Struct({
-  orderType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  baseTaxCategory: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  newTaxCategory: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const OverrideTaxesDto2 = OverrideTaxesDto
 /**
- * The type of {@link OverrideTaxesDto2}.
+ * The type of {@link OverrideTaxesDto2} (the same as {@link OverrideTaxesDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type OverrideTaxesDto2 = typeof OverrideTaxesDto2.Type
+export type OverrideTaxesDto2 = OverrideTaxesDto
 
 /**
- * Spec component `ProductCategoryDto3` (response).
+ * Spec component `ProductCategoryDto3` (response): the same shape as {@link ProductCategoryDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ProductCategoryDto3 = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
+export const ProductCategoryDto3 = ProductCategoryDto
 /**
- * The type of {@link ProductCategoryDto3}.
+ * The type of {@link ProductCategoryDto3} (the same as {@link ProductCategoryDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ProductCategoryDto3 = typeof ProductCategoryDto3.Type
+export type ProductCategoryDto3 = ProductCategoryDto
 
 /**
- * Spec component `TaxCategoryDto2` (response).
+ * Spec component `TaxCategoryDto2` (response): the same shape as {@link TaxCategoryDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TaxCategoryDto2 = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  percentage: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
+export const TaxCategoryDto2 = TaxCategoryDto
 /**
- * The type of {@link TaxCategoryDto2}.
+ * The type of {@link TaxCategoryDto2} (the same as {@link TaxCategoryDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type TaxCategoryDto2 = typeof TaxCategoryDto2.Type
+export type TaxCategoryDto2 = TaxCategoryDto
 
 /**
  * Spec component `ExternalMenuV4` (response).
@@ -2748,22 +2322,19 @@ export const MenuRequest = /*#__PURE__*/ Schema.Struct({
 export type MenuRequest = typeof MenuRequest.Type
 
 /**
- * Spec component `Nomenclature.PriceCategory` (response).
+ * Spec component `Nomenclature.PriceCategory` (response): the same shape as {@link CustomerTagItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const NomenclaturePriceCategory = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String
-})
+export const NomenclaturePriceCategory = CustomerTagItem
 /**
- * The type of {@link NomenclaturePriceCategory}.
+ * The type of {@link NomenclaturePriceCategory} (the same as {@link CustomerTagItem}).
  *
  * @since 0.1.0
  * @category models
  */
-export type NomenclaturePriceCategory = typeof NomenclaturePriceCategory.Type
+export type NomenclaturePriceCategory = CustomerTagItem
 
 /**
  * Spec component `Nomenclature.MenusDataResponse` (response).
@@ -2783,6 +2354,36 @@ export const MenusDataResponse = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type MenusDataResponse = typeof MenusDataResponse.Type
+
+/**
+ * Spec component `ModifierRestrictionsDto3` (response): the same shape as {@link ModifierRestrictionsDto2}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ModifierRestrictionsDto3 = ModifierRestrictionsDto2
+/**
+ * The type of {@link ModifierRestrictionsDto3} (the same as {@link ModifierRestrictionsDto2}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ModifierRestrictionsDto3 = ModifierRestrictionsDto2
+
+/**
+ * Spec component `ModifierRestrictionsDto7` (response): the same shape as {@link ModifierRestrictionsDto2}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ModifierRestrictionsDto7 = ModifierRestrictionsDto2
+/**
+ * The type of {@link ModifierRestrictionsDto7} (the same as {@link ModifierRestrictionsDto2}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ModifierRestrictionsDto7 = ModifierRestrictionsDto2
 
 /**
  * Spec component `Nomenclature.NomenclatureRequest` (request).
@@ -2837,28 +2438,19 @@ export const OrderItemType = /*#__PURE__*/ IikoSchema.openEnum(["Product", "Comp
 export type OrderItemType = typeof OrderItemType.Type
 
 /**
- * Spec component `Nomenclature.SimpleModifierInfo` (response).
+ * Spec component `Nomenclature.SimpleModifierInfo` (response): the same shape as {@link ChildModifierInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SimpleModifierInfo = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  defaultAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  minAmount: Schema.Number,
-  maxAmount: Schema.Number,
-  required: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
-  hideIfDefaultAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
-  splittable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
-  freeOfChargeAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
-})
+export const SimpleModifierInfo = ChildModifierInfo
 /**
- * The type of {@link SimpleModifierInfo}.
+ * The type of {@link SimpleModifierInfo} (the same as {@link ChildModifierInfo}).
  *
  * @since 0.1.0
  * @category models
  */
-export type SimpleModifierInfo = typeof SimpleModifierInfo.Type
+export type SimpleModifierInfo = ChildModifierInfo
 
 /**
  * Spec component `Nomenclature.Price` (response).
@@ -3029,6 +2621,36 @@ export const NomenclatureResponse = /*#__PURE__*/ Schema.Struct({
 export type NomenclatureResponse = typeof NomenclatureResponse.Type
 
 /**
+ * Spec component `NutritionInfoDto3` (response): the same shape as {@link NutritionInfoDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NutritionInfoDto3 = NutritionInfoDto
+/**
+ * The type of {@link NutritionInfoDto3} (the same as {@link NutritionInfoDto}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type NutritionInfoDto3 = NutritionInfoDto
+
+/**
+ * Spec component `NutritionInfoDto7` (response): the same shape as {@link NutritionInfoDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NutritionInfoDto7 = NutritionInfoDto
+/**
+ * The type of {@link NutritionInfoDto7} (the same as {@link NutritionInfoDto}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type NutritionInfoDto7 = NutritionInfoDto
+
+/**
  * Spec component `StopLists.RemoveProductsFromStopListItem` (request).
  *
  * @since 0.1.0
@@ -3100,6 +2722,21 @@ export const RmsTerminalGroupStopListItemsResponse = /*#__PURE__*/ Schema.Struct
  * @category models
  */
 export type RmsTerminalGroupStopListItemsResponse = typeof RmsTerminalGroupStopListItemsResponse.Type
+
+/**
+ * Spec component `SelectedCustomerTag7` (response): the same shape as {@link SelectedCustomerTag}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SelectedCustomerTag7 = SelectedCustomerTag
+/**
+ * The type of {@link SelectedCustomerTag7} (the same as {@link SelectedCustomerTag}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SelectedCustomerTag7 = SelectedCustomerTag
 
 /**
  * Spec component `StopLists.StopListsRequest` (request).

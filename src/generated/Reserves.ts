@@ -17,6 +17,7 @@ import {
   CreateOrderLoyaltyInfoInput,
   CreateOrderOrderItemInput,
   CreateOrderRegularCustomerInput,
+  CreateOrderSettings,
   DiscountsInfoInput,
   GetOrganizationsRequest,
   GetOrganizationsResponse,
@@ -178,22 +179,19 @@ export const Color = /*#__PURE__*/ Schema.Struct({
 export type Color = typeof Color.Type
 
 /**
- * Spec component `Orders.Common.CreateOrderSettingsBase` (request).
+ * Spec component `Orders.Common.CreateOrderSettingsBase` (request): the same shape as {@link CreateOrderSettings}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderSettingsBase = /*#__PURE__*/ Schema.Struct({
-  transportToFrontTimeout: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),
-  checkStopList: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
+export const CreateOrderSettingsBase = CreateOrderSettings
 /**
- * The type of {@link CreateOrderSettingsBase}.
+ * The type of {@link CreateOrderSettingsBase} (the same as {@link CreateOrderSettings}).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderSettingsBase = typeof CreateOrderSettingsBase.Type
+export type CreateOrderSettingsBase = CreateOrderSettings
 
 /**
  * Spec component `Reserves.Request.ReserveOrder` (request).
@@ -374,27 +372,19 @@ export const RestaurantSectionMark = /*#__PURE__*/ Schema.Struct({
 export type RestaurantSectionMark = typeof RestaurantSectionMark.Type
 
 /**
- * Spec component `Reserves.RestaurantSectionRectangle` (response).
+ * Spec component `Reserves.RestaurantSectionRectangle` (response): the same shape as {@link RestaurantSectionEllipse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RestaurantSectionRectangle = /*#__PURE__*/ Schema.Struct({
-  color: Color,
-  x: Schema.Number,
-  y: Schema.Number,
-  z: Schema.Number,
-  angle: Schema.Number,
-  width: Schema.Number,
-  height: Schema.Number
-})
+export const RestaurantSectionRectangle = RestaurantSectionEllipse
 /**
- * The type of {@link RestaurantSectionRectangle}.
+ * The type of {@link RestaurantSectionRectangle} (the same as {@link RestaurantSectionEllipse}).
  *
  * @since 0.1.0
  * @category models
  */
-export type RestaurantSectionRectangle = typeof RestaurantSectionRectangle.Type
+export type RestaurantSectionRectangle = RestaurantSectionEllipse
 
 /**
  * Spec component `Reserves.RestaurantSectionTable` (response).

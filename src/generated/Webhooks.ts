@@ -15,6 +15,7 @@ import {
   DeliveryStatusInput,
   OrderInfo,
   OrderItemStatus,
+  OrderStatus,
   ReserveInfo,
   TableOrderInfo,
   TableOrderStatusInput
@@ -174,19 +175,19 @@ export const ReserveWebHookFilter = /*#__PURE__*/ Schema.Struct({
 export type ReserveWebHookFilter = typeof ReserveWebHookFilter.Type
 
 /**
- * Spec component `Orders.Common.OrderStatus` (response).
+ * Spec component `Orders.Common.OrderStatus` (response): the same shape as {@link OrderStatus}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TableOrderStatus = /*#__PURE__*/ IikoSchema.openEnum(["New", "Bill", "Closed", "Deleted"])
+export const TableOrderStatus = OrderStatus
 /**
- * The type of {@link TableOrderStatus}.
+ * The type of {@link TableOrderStatus} (the same as {@link OrderStatus}).
  *
  * @since 0.1.0
  * @category models
  */
-export type TableOrderStatus = typeof TableOrderStatus.Type
+export type TableOrderStatus = OrderStatus
 
 /**
  * Spec component `Integration.WebHooksFilters.TableOrderWebHookFilter` (response).
