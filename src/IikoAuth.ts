@@ -51,7 +51,7 @@ const DEFAULT_LIFETIME = Duration.hours(1)
  * `undefined` when the token is not a JWT or has no numeric `exp`.
  *
  * @since 0.1.0
- * @category utils
+ * @category parsing
  */
 export const jwtExpiry = (token: string): Date | undefined => {
   const payload = token.split(".")[1]
