@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
 // vitest 5's reporters call `Map.groupBy` (Node 21+) when printing a failure; on Node 20 the report
@@ -21,6 +22,14 @@ if (typeof (Map as { groupBy?: unknown }).groupBy !== "function") {
 }
 
 export default defineConfig({
+  // README snippets (examples/) import the package by name, as users do.
+  resolve: {
+    alias: [
+      { find: /^effect-iiko$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+      { find: /^effect-iiko\/testing$/, replacement: fileURLToPath(new URL("./src/testing/index.ts", import.meta.url)) },
+      { find: /^effect-iiko\/(.*)$/, replacement: fileURLToPath(new URL("./src/$1.ts", import.meta.url)) }
+    ]
+  },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000
