@@ -28,6 +28,8 @@ import { decodeResponse, encodeRequest, send, withRetries } from "./internal/pip
 export interface CallOptions {
   /** The server-side `Timeout` for this call (the HTTP timeout follows it). */
   readonly timeout?: Duration.Input | undefined
+  /** How long to wait for the response in this call; by default `timeout` plus `httpTimeoutMargin`. */
+  readonly httpTimeout?: Duration.Input | undefined
   /** Retries after transient failures for this call; only reads are ever retried. */
   readonly maxRetries?: number | undefined
 }
@@ -92,10 +94,11 @@ export const make: Effect.Effect<Service, never, IikoConfig.IikoConfig | IikoAut
 
     const attempt = (endpoint: Endpoint, json: unknown, options: CallOptions | undefined) => {
       const timeout = options?.timeout === undefined ? config.timeout : Duration.fromInputUnsafe(options.timeout)
+      const httpTimeout = options?.httpTimeout === undefined ? undefined : Duration.fromInputUnsafe(options.httpTimeout)
       const maxRetries = options?.maxRetries ?? config.maxRetries
       const once = (token: Effect.Effect<Redacted.Redacted<string> | undefined, IikoError>) =>
         token.pipe(Effect.flatMap((value) =>
-          withRetries(config, endpoint, maxRetries, send(http, config, { endpoint, json, token: value, timeout }))
+          withRetries(config, endpoint, maxRetries, send(http, config, { endpoint, json, token: value, timeout, httpTimeout }))
         ))
       if (!endpoint.authenticated) return once(Effect.succeed(undefined))
       return auth.token.pipe(Effect.flatMap((token) =>

@@ -296,6 +296,22 @@ describe("IikoClient: retries by side effect", () => {
     assert.strictEqual(Iiko.organizations.endpoint.sideEffect, "read")
   })
 
+  it.effect("a per-call httpTimeout replaces the computed one", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(Effect.flip(createThing(createBody, { httpTimeout: "3 seconds" })))
+      yield* TestClock.adjust("2999 millis")
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust("1 milli")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error.reason._tag, "Transport")
+      const [call] = yield* requestsTo(CREATE)
+      assert.strictEqual(call?.headers["timeout"], "15")
+    }).pipe(Effect.provide(clientLayer((request) =>
+      request.path === V2
+        ? loginOk(tokenFor(1))
+        : Effect.sleep("1 hour").pipe(Effect.as(createdOk))
+    ))))
+
   it.effect("the HTTP timeout is the server Timeout plus the margin", () =>
     Effect.gen(function*() {
       const fiber = yield* Effect.forkChild(Effect.flip(createThing(createBody, { timeout: "10 seconds" })))

@@ -34,7 +34,10 @@ export interface Attempt {
   readonly endpoint: Endpoint
   readonly json: unknown
   readonly token: Redacted.Redacted<string> | undefined
+  /** The server-side `Timeout` header. */
   readonly timeout: Duration.Duration
+  /** How long to wait for the response; defaults to `timeout` plus the configured margin. */
+  readonly httpTimeout?: Duration.Duration | undefined
 }
 
 const formatIssue = SchemaIssue.makeFormatterDefault()
@@ -217,7 +220,7 @@ const classify = (
 
 /**
  * Sends one request and returns the parsed success body, or fails with a classified `IikoError`.
- * The HTTP timeout is the server `Timeout` plus the configured margin.
+ * The HTTP timeout is the server `Timeout` plus the configured margin unless the attempt sets it.
  *
  * @internal
  */
@@ -227,7 +230,7 @@ export const send = (
   attempt: Attempt
 ): Effect.Effect<unknown, IikoError> => {
   const { endpoint } = attempt
-  const httpTimeout = Duration.sum(attempt.timeout, config.httpTimeoutMargin)
+  const httpTimeout = attempt.httpTimeout ?? Duration.sum(attempt.timeout, config.httpTimeoutMargin)
   return http.execute(buildRequest(config, attempt)).pipe(
     Effect.catchTag("HttpClientError", (error) => transportFailure(endpoint, error)),
     Effect.flatMap((response) => classify(endpoint, response, secretValues(config, attempt.token))),
