@@ -14,6 +14,23 @@ import { json, parseDate } from "../Wire.ts"
 /** iiko's limit on how far back `deliveries/by_revision` may start. */
 const MAX_REVISION_OFFSET = 3 * 60 * 60 * 1000
 
+/** The `OrdersWithRevisionResponse` body: each organization's deliveries that pass `keep`. */
+const ordersByOrganizations = (
+  context: R.Context,
+  organizations: ReadonlyArray<{ readonly id: string }>,
+  keep: (delivery: Domain.Creation) => boolean
+) =>
+  json({
+    correlationId: context.correlationId,
+    maxRevision: context.state.revision,
+    ordersByOrganizations: organizations.map((organization) => ({
+      organizationId: organization.id,
+      orders: [...context.state.deliveries.values()]
+        .filter((d) => d.organizationId === organization.id && keep(d))
+        .map(Lifecycle.info)
+    }))
+  })
+
 const create = R.post("deliveriesCreate", "/api/1/deliveries/create", "create", (context) => {
   const { body, state } = context
   const organizationId = R.uuid(body, "organizationId")
@@ -96,26 +113,15 @@ const byId = R.post("deliveriesById", "/api/1/deliveries/by_id", "read", (contex
 })
 
 const byRevision = R.post("deliveriesByRevision", "/api/1/deliveries/by_revision", "read", (context) => {
-  const { body, state } = context
+  const { body } = context
   const startRevision = R.number(body, "startRevision")
   const organizations = R.organizations(context, R.uuids(body, "organizationIds", true))
   if (startRevision < context.now - MAX_REVISION_OFFSET) {
     R.reject("Maximum revision offset to request is 3 hours. Load older orders by delivery date.")
   }
   const sourceKeys = R.array(body, "sourceKeys")
-  return json({
-    correlationId: context.correlationId,
-    maxRevision: state.revision,
-    ordersByOrganizations: organizations.map((organization) => ({
-      organizationId: organization.id,
-      orders: [...state.deliveries.values()]
-        .filter((d) =>
-          d.organizationId === organization.id && d.revision > startRevision &&
-          (sourceKeys.length === 0 || sourceKeys.includes(d.sourceKey))
-        )
-        .map(Lifecycle.info)
-    }))
-  })
+  return ordersByOrganizations(context, organizations, (d) =>
+    d.revision > startRevision && (sourceKeys.length === 0 || sourceKeys.includes(d.sourceKey)))
 })
 
 const byDeliveryDateAndStatus = R.post(
@@ -123,7 +129,7 @@ const byDeliveryDateAndStatus = R.post(
   "/api/1/deliveries/by_delivery_date_and_status",
   "read",
   (context) => {
-    const { body, state } = context
+    const { body } = context
     const organizations = R.organizations(context, R.uuids(body, "organizationIds", true))
     const from = parseDate(R.string(body, "deliveryDateFrom")) ?? R.reject("Field 'deliveryDateFrom' must be a date.")
     const toText = R.optionalString(body, "deliveryDateTo")
@@ -133,16 +139,7 @@ const byDeliveryDateAndStatus = R.post(
       const when = parseDate(String(d.view["completeBefore"])) ?? 0
       return when >= from && when <= to && (statuses.length === 0 || statuses.includes(d.view["status"]))
     }
-    return json({
-      correlationId: context.correlationId,
-      maxRevision: state.revision,
-      ordersByOrganizations: organizations.map((organization) => ({
-        organizationId: organization.id,
-        orders: [...state.deliveries.values()]
-          .filter((d) => d.organizationId === organization.id && inWindow(d))
-          .map(Lifecycle.info)
-      }))
-    })
+    return ordersByOrganizations(context, organizations, inWindow)
   }
 )
 

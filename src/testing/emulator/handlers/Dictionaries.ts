@@ -7,36 +7,30 @@ import type * as Domain from "../Domain.ts"
 import * as R from "../Route.ts"
 import { json } from "../Wire.ts"
 
-const perOrganization = <A>(
-  name: string,
-  path: string,
-  field: string,
-  items: (dictionaries: Domain.Dictionaries, context: R.Context, organizationId: string) => ReadonlyArray<A>
-) =>
+type Items<A> = (dictionaries: Domain.Dictionaries, context: R.Context, organizationId: string) => ReadonlyArray<A>
+
+/**
+ * A dictionary read over `organizationIds`: `grouped` answers `[{ organizationId, items }]` per
+ * organization (order types, couriers), otherwise one flat list (payment types, cancel causes).
+ */
+const dictionary = <A>(name: string, path: string, field: string, grouped: boolean, items: Items<A>) =>
   R.post(name, path, "read", (context) => {
     const organizations = R.organizations(context, R.uuids(context.body, "organizationIds", true))
+    const itemsOf = (organizationId: string) =>
+      items(context.state.dictionaries.get(organizationId)!, context, organizationId)
     return json({
       correlationId: context.correlationId,
-      [field]: organizations.map((o) => ({
-        organizationId: o.id,
-        items: items(context.state.dictionaries.get(o.id)!, context, o.id)
-      }))
+      [field]: grouped
+        ? organizations.map((o) => ({ organizationId: o.id, items: itemsOf(o.id) }))
+        : organizations.flatMap((o) => itemsOf(o.id))
     })
   })
 
-const flat = <A>(
-  name: string,
-  path: string,
-  field: string,
-  items: (dictionaries: Domain.Dictionaries, context: R.Context, organizationId: string) => ReadonlyArray<A>
-) =>
-  R.post(name, path, "read", (context) => {
-    const organizations = R.organizations(context, R.uuids(context.body, "organizationIds", true))
-    return json({
-      correlationId: context.correlationId,
-      [field]: organizations.flatMap((o) => items(context.state.dictionaries.get(o.id)!, context, o.id))
-    })
-  })
+const perOrganization = <A>(name: string, path: string, field: string, items: Items<A>) =>
+  dictionary(name, path, field, true, items)
+
+const flat = <A>(name: string, path: string, field: string, items: Items<A>) =>
+  dictionary(name, path, field, false, items)
 
 /**
  * The modelled dictionary operations.
