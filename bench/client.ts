@@ -1,12 +1,13 @@
 /**
  * Client overhead benchmark: the same `organizations` call through `IikoClient` (encode, token,
  * classify, decode, span) and as a bare `HttpClient` POST, against a local 127.0.0.1 server.
- * 2,000 sequential calls and 2,000 calls at concurrency 32, per transport. Writes
+ * 2,000 sequential calls and 2,000 calls at concurrency 32, per transport, plus the same against an
+ * in-process transport without sockets (the client's own CPU cost). Writes
  * `bench/results/client.md`. Run with `npm run bench:client`.
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { writeFileSync } from "node:fs"
 import { spawn } from "node:child_process"
 import { Iiko, IikoClient, IikoConfig } from "../src/index.ts"
@@ -97,19 +98,38 @@ const scenario = (url: string) =>
       )
     ).pipe(Effect.flatMap((response) => response.json))
     const client = Iiko.organizations({ organizationIds: [ORG] })
+    const raw = Iiko.organizations({ organizationIds: [ORG] }, { raw: true })
     const results: Record<string, Array<Run>> = {}
     for (let round = 0; round < ROUNDS; round++) {
       for (const concurrency of [1, CONCURRENCY]) {
         ;(results[`bare/${concurrency}`] ??= []).push(yield* measure(bare, concurrency))
         ;(results[`client/${concurrency}`] ??= []).push(yield* measure(client, concurrency))
+        ;(results[`raw/${concurrency}`] ??= []).push(yield* measure(raw, concurrency))
       }
     }
     return results
   }).pipe(Effect.provide(IikoClient.layer({ baseUrl: url, credentials: IikoConfig.v1("bench") })))
 
+/**
+ * No socket at all: every request is answered at once from memory, so the difference between the
+ * bare and client rows is the client's own CPU cost per call, free of network noise.
+ */
+const inProcess = Layer.succeed(
+  HttpClient.HttpClient,
+  HttpClient.make((request) =>
+    Effect.succeed(HttpClientResponse.fromWeb(
+      request,
+      new Response(request.url.endsWith("access_token") ? tokenBody : organizationsBody, {
+        headers: { "content-type": "application/json" }
+      })
+    ))
+  )
+)
+
 const transports = {
   "node:http": NodeHttpClient.layerNodeHttp,
-  fetch: FetchHttpClient.layer
+  fetch: FetchHttpClient.layer,
+  "in-process (no socket)": inProcess
 } as const satisfies Record<string, Layer.Layer<HttpClient.HttpClient>>
 
 const main = async () => {
@@ -120,10 +140,11 @@ const main = async () => {
     for (const concurrency of [1, CONCURRENCY]) {
       const bare = medianRun(results[`bare/${concurrency}`]!)
       const client = medianRun(results[`client/${concurrency}`]!)
+      const raw = medianRun(results[`raw/${concurrency}`]!)
       const overhead = ((client.medianMs - bare.medianMs) / bare.medianMs) * 100
       rows.push(
         `| ${name} | ${concurrency} | ${bare.medianMs.toFixed(3)} | ${client.medianMs.toFixed(3)} | ` +
-          `${overhead.toFixed(1)} % | ${bare.p95Ms.toFixed(3)} | ${client.p95Ms.toFixed(3)} | ` +
+          `${raw.medianMs.toFixed(3)} | ${overhead.toFixed(1)} % | ${bare.p95Ms.toFixed(3)} | ${client.p95Ms.toFixed(3)} | ` +
           `${Math.round(CALLS / (bare.totalMs / 1000))} | ${Math.round(CALLS / (client.totalMs / 1000))} |`
       )
     }
@@ -132,10 +153,10 @@ const main = async () => {
   const report = [
     `# Client overhead (${CALLS} organizations calls per run, ${ROUNDS} interleaved rounds, 127.0.0.1)`,
     "",
-    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, server in a separate process. Each cell is the round with the median per-request median; latency in ms, throughput in requests/s. Overhead = (client median − bare median) / bare median.`,
+    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, server in a separate process. Each cell is the round with the median per-request median; latency in ms, throughput in requests/s. Overhead = (client median − bare median) / bare median. "client raw" skips response decoding (\`{ raw: true }\`). The in-process rows answer from memory without a socket: their difference is the client's own CPU cost per call.`,
     "",
-    "| transport | concurrency | bare median | client median | overhead (median) | bare p95 | client p95 | bare req/s | client req/s |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| transport | concurrency | bare median | client median | client raw median | overhead (median) | bare p95 | client p95 | bare req/s | client req/s |",
+    "|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     ""
   ].join("\n")
