@@ -194,7 +194,7 @@ const scrub = (text: string, secrets: ReadonlyArray<string>): string =>
 const classify = (
   endpoint: Endpoint,
   response: HttpClientResponse.HttpClientResponse,
-  secrets: ReadonlyArray<string>
+  secrets: () => ReadonlyArray<string>
 ): Effect.Effect<unknown, IikoError> =>
   response.text.pipe(
     Effect.catchTag("HttpClientError", (error) => transportFailure(endpoint, error)),
@@ -207,7 +207,7 @@ const classify = (
       }
       return Clock.currentTimeMillis.pipe(Effect.flatMap((now) => {
         const retryAfter = parseRetryAfter(response.headers["retry-after"], now)
-        const clean = scrub(text, secrets)
+        const clean = scrub(text, secrets())
         const json = parseJson(clean)
         return fail(
           endpoint,
@@ -233,7 +233,7 @@ export const send = (
   const httpTimeout = attempt.httpTimeout ?? Duration.sum(attempt.timeout, config.httpTimeoutMargin)
   return http.execute(buildRequest(config, attempt)).pipe(
     Effect.catchTag("HttpClientError", (error) => transportFailure(endpoint, error)),
-    Effect.flatMap((response) => classify(endpoint, response, secretValues(config, attempt.token))),
+    Effect.flatMap((response) => classify(endpoint, response, () => secretValues(config, attempt.token))),
     Effect.timeoutOrElse({
       duration: httpTimeout,
       orElse: () => fail(endpoint, new Transport({ detail: `no response within ${Duration.format(httpTimeout)}` }))
