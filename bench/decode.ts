@@ -272,7 +272,7 @@ const main = async () => {
     "",
     "Importing the module (`effect-iiko/Iiko`-style) keeps only the endpoint's schemas. esbuild cannot shake a",
     "namespace re-exported with `export * as Iiko` from a barrel when it is imported by name, so the barrel import keeps",
-    "every schema; the core modules' `from \"effect\"` barrel imports likewise pull most of effect.",
+    "every schema. The core modules import effect by subpath (`effect/Effect`, …) for the same reason.",
     ""
   ]
   writeFileSync(join(root, "bench/results/decode.md"), lines.join("\n"))
