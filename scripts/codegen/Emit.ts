@@ -413,7 +413,15 @@ const renderModule = (module: string, all: ReadonlyArray<Declaration>, areas: Ar
   return lines.join("\n")
 }
 
+/** Creates that `IikoCreation` wraps with a client-chosen id and read-back; their docs point there. */
+const safeCreates: Readonly<Record<string, string>> = {
+  deliveriesCreate: "createDelivery",
+  orderCreate: "createTableOrder",
+  reserveCreate: "createReserve"
+}
+
 const operationDoc = (op: AreaOperation): string => {
+  const safe = safeCreates[op.name]
   const facts = [
     `\`${op.method} ${op.path}\``,
     "",
@@ -421,6 +429,9 @@ const operationDoc = (op: AreaOperation): string => {
     ...(op.asyncKind !== undefined ? [`- Asynchronous: \`${op.asyncKind}\` (outcome via \`commandsStatus\` with the returned \`correlationId\`)`] : []),
     `- Restriction group: ${op.restrictionGroup !== undefined ? `\`${op.restrictionGroup}\`` : "none documented"}`,
     ...(op.minPosVersion !== undefined ? [`- Minimum POS version: \`${op.minPosVersion}\``] : []),
+    ...(safe !== undefined
+      ? ["", `Prefer \`IikoCreation.${safe}\`: it sends a client-chosen id once and reads the entity back after an ambiguous failure.`]
+      : []),
     "",
     `@see {@link ${op.documentation} | iiko documentation}`,
     ...(op.deprecated ? ["@deprecated iiko marks this operation as deprecated."] : []),

@@ -377,6 +377,8 @@ export const deliveriesConfirm = /*#__PURE__*/ IikoClient.operation(Deliveries.d
  * - Asynchronous: `command` (outcome via `commandsStatus` with the returned `correlationId`)
  * - Restriction group: `Orders: creating`
  *
+ * Prefer `IikoCreation.createDelivery`: it sends a client-chosen id once and reads the entity back after an ambiguous failure.
+ *
  * @see {@link https://api-ru.iiko.services/docs#tag/Deliveries%3A%20Create%20and%20update/paths/~1api~11~1deliveries~1create/post | iiko documentation}
  * @since 0.1.0
  * @category Deliveries
@@ -2380,6 +2382,8 @@ export const orderClose = /*#__PURE__*/ IikoClient.operation(Orders.orderClose)
  * - Restriction group: `Orders: creating`
  * - Minimum POS version: `7.4.6`
  *
+ * Prefer `IikoCreation.createTableOrder`: it sends a client-chosen id once and reads the entity back after an ambiguous failure.
+ *
  * @see {@link https://api-ru.iiko.services/docs#tag/Orders/paths/~1api~11~1order~1create/post | iiko documentation}
  * @since 0.1.0
  * @category Orders
@@ -2631,6 +2635,8 @@ export const reserveChangeTables = /*#__PURE__*/ IikoClient.operation(Reserves.r
  * - Asynchronous: `command` (outcome via `commandsStatus` with the returned `correlationId`)
  * - Restriction group: `Orders: creating`
  * - Minimum POS version: `7.1.5`
+ *
+ * Prefer `IikoCreation.createReserve`: it sends a client-chosen id once and reads the entity back after an ambiguous failure.
  *
  * @see {@link https://api-ru.iiko.services/docs#tag/Banquets%2Freserves/paths/~1api~11~1reserve~1create/post | iiko documentation}
  * @since 0.1.0
