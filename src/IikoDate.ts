@@ -6,6 +6,10 @@
  * helpers here convert them to and from `DateTime` with a time zone the caller names explicitly,
  * because the string itself never says which zone it is in.
  *
+ * The inventory and finance operations (`/api/inventory/v1`, `/api/finance/v1`) use ISO 8601
+ * instead: date-times with an offset (`2025-12-26T12:40:26.801+03:00`, {@link IsoDateTime}) and
+ * plain dates (`2025-12-26`, {@link IsoDate}); {@link toIsoDateTime} writes them.
+ *
  * @since 0.1.0
  */
 import * as DateTime from "effect/DateTime"
@@ -35,6 +39,32 @@ export const LocalDateTime = /*#__PURE__*/ Schema.String.check(
  */
 export const LocalDateTimeLoose = /*#__PURE__*/ Schema.String.check(
   /*#__PURE__*/ Schema.isPattern(LOOSE, { expected: "a date-time starting with yyyy-MM-dd" })
+)
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})$/
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
+
+/**
+ * An ISO 8601 date-time with its offset, as the inventory and finance operations expect it in
+ * requests: `YYYY-MM-DDThh:mm[:ss[.sss]]±hh:mm` (or `Z`). A value without an offset is rejected,
+ * since the server would have to guess the zone.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IsoDateTime = /*#__PURE__*/ Schema.String.check(
+  /*#__PURE__*/ Schema.isPattern(ISO_DATE_TIME, { expected: "an ISO 8601 date-time with offset, e.g. 2025-12-26T12:40:26.801+03:00" })
+)
+
+/**
+ * An ISO 8601 calendar date, `YYYY-MM-DD`, as the inventory and finance operations expect it in
+ * requests (payment and period dates).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IsoDate = /*#__PURE__*/ Schema.String.check(
+  /*#__PURE__*/ Schema.isPattern(ISO_DATE, { expected: "a date YYYY-MM-DD" })
 )
 
 const pad = (n: number, width: number): string => String(n).padStart(width, "0")
@@ -96,3 +126,26 @@ const format = (p: DateTime.DateTime.Parts): string =>
   `${pad(p.year, 4)}-${pad(p.month, 2)}-${pad(p.day, 2)} ${pad(p.hour, 2)}:${pad(p.minute, 2)}:${pad(p.second, 2)}.${
     pad(p.millisecond, 3)
   }`
+
+/**
+ * Writes an instant as ISO 8601 with the offset of the given IANA time zone, the form the
+ * inventory and finance operations take (`2025-12-26T12:40:26.801+03:00`). `None` when the zone is
+ * unknown.
+ *
+ * @example
+ * ```ts
+ * import { DateTime } from "effect"
+ * import { IikoDate } from "effect-iiko"
+ * IikoDate.toIsoDateTime(DateTime.makeUnsafe("2025-12-26T09:40:26.801Z"), "Europe/Moscow") // Some("2025-12-26T12:40:26.801+03:00")
+ * ```
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const toIsoDateTime = (instant: DateTime.DateTime, timeZone: string): Option.Option<string> =>
+  Option.map(DateTime.setZoneNamed(instant, timeZone), (zoned) => {
+    const p = DateTime.toParts(zoned)
+    return `${pad(p.year, 4)}-${pad(p.month, 2)}-${pad(p.day, 2)}T${pad(p.hour, 2)}:${pad(p.minute, 2)}:${
+      pad(p.second, 2)
+    }.${pad(p.millisecond, 3)}${DateTime.zonedOffsetIso(zoned)}`
+  })

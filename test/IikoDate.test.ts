@@ -34,4 +34,23 @@ describe("IikoDate", () => {
     assert.isTrue(Schema.is(IikoDate.LocalDateTimeLoose)("2024-03-01T12:30:00Z"))
     assert.isFalse(Schema.is(IikoDate.LocalDateTimeLoose)("01.03.2024"))
   })
+
+  it("ISO 8601 for inventory and finance: an offset is required, dates are plain", () => {
+    assert.isTrue(Schema.is(IikoDate.IsoDateTime)("2025-12-26T12:40:26.801+03:00"))
+    assert.isTrue(Schema.is(IikoDate.IsoDateTime)("2025-12-26T12:40:26Z"))
+    assert.isFalse(Schema.is(IikoDate.IsoDateTime)("2025-12-26T12:40:26.801"))
+    assert.isFalse(Schema.is(IikoDate.IsoDateTime)("2025-12-26 12:40:26.801"))
+    assert.isTrue(Schema.is(IikoDate.IsoDate)("2025-12-26"))
+    assert.isFalse(Schema.is(IikoDate.IsoDate)("2025-12-26T00:00:00Z"))
+  })
+
+  it("writes ISO 8601 with the zone's offset, and the result reads back as the same instant", () => {
+    const instant = DateTime.makeUnsafe("2025-12-26T09:40:26.801Z")
+    assert.deepStrictEqual(IikoDate.toIsoDateTime(instant, "Europe/Moscow"), Option.some("2025-12-26T12:40:26.801+03:00"))
+    assert.deepStrictEqual(IikoDate.toIsoDateTime(instant, "America/New_York"), Option.some("2025-12-26T04:40:26.801-05:00"))
+    assert.deepStrictEqual(IikoDate.toIsoDateTime(instant, "Asia/Kolkata"), Option.some("2025-12-26T15:10:26.801+05:30"))
+    const written = Option.getOrThrow(IikoDate.toIsoDateTime(instant, "Asia/Kolkata"))
+    assert.strictEqual(DateTime.formatIso(DateTime.makeUnsafe(written)), "2025-12-26T09:40:26.801Z")
+    assert.isTrue(Option.isNone(IikoDate.toIsoDateTime(instant, "Nowhere/Zone")))
+  })
 })

@@ -10,6 +10,7 @@ import { applyPatches, type Patch } from "../scripts/codegen/Patch.ts"
 import { operationName, parseCatalog } from "../scripts/codegen/Spec.ts"
 import { CommandStatus } from "../src/generated/Commands.ts"
 import { OrderItem, PaymentInput, ProductOrderItem, ServiceOrderItem } from "../src/generated/Common.ts"
+import { DisassembleDocumentCreateRequest } from "../src/generated/InventoryDocuments.ts"
 import { ExternalMenuComboItem, ExternalMenuV2, ExternalMenuV3, ExternalMenuV4, MenuByIdV2Response } from "../src/generated/Menu.ts"
 import * as WebhookEvent from "../src/WebhookEvent.ts"
 
@@ -155,5 +156,14 @@ describe("codegen guards", () => {
     const posts = new Set(rows.filter((r) => r.method === "POST").map((r) => r.path))
     assert.strictEqual(rows.length, 225)
     for (const row of rows) assert.strictEqual(operationName(row.method, row.path, posts.has(row.path)), row.name)
+  })
+
+  it("inventory and finance dates stated in prose become validated ISO 8601 request strings", () => {
+    const request = samples["inventoryDisassembleDocumentCreate"].request
+    const valid = Schema.is(DisassembleDocumentCreateRequest)
+    assert.isTrue(valid(request))
+    assert.isTrue(valid({ ...request, date: "2025-12-26T12:40:26.801+03:00" }))
+    assert.isFalse(valid({ ...request, date: "2025-12-26 12:40:26.801" }))
+    assert.isFalse(valid({ ...request, date: "2025-12-26T12:40:26" }))
   })
 })

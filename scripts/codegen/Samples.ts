@@ -7,7 +7,7 @@
  * response with every property set, and a "tolerant" response variant where every object gains
  * an undeclared key (objects without declared properties excepted: they are open) and every enum value outside a union tag is replaced by an unknown value.
  */
-import type { Model } from "./Schemas.ts"
+import { isoDateKind, type Model } from "./Schemas.ts"
 import { type JsonSchema, type Operation, refKey } from "./Spec.ts"
 
 /** The extra key added to every object of the tolerant variant. */
@@ -17,7 +17,15 @@ export const UNKNOWN_ENUM = "ValueFromTheFuture"
 
 const UUID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 const DATE = "2024-05-06 07:08:09.123"
+const ISO_SAMPLES = { IsoDateTime: "2024-05-06T07:08:09.123+03:00", IsoDate: "2024-05-06" } as const
 const MAX_DEPTH = 14
+
+const stringSample = (node: JsonSchema): string => {
+  if (node.format === "uuid") return UUID
+  if (node.format === "yyyy-MM-dd HH:mm:ss.fff") return DATE
+  const iso = isoDateKind(node.description)
+  return iso === undefined ? "s".repeat(Math.max(1, node.minLength ?? 1)) : ISO_SAMPLES[iso]
+}
 
 interface Options {
   readonly tolerant: boolean
@@ -44,7 +52,7 @@ class Synthesizer {
     if (node.enum?.[0] !== undefined) return this.enumValue(node.enum[0])
     switch (node.type) {
       case "string":
-        return node.format === "uuid" ? UUID : node.format === "yyyy-MM-dd HH:mm:ss.fff" ? DATE : "s".repeat(Math.max(1, node.minLength ?? 1))
+        return stringSample(node)
       case "integer":
         return Math.max(node.minimum ?? 1, Math.min(node.maximum ?? 1, 1))
       case "number":

@@ -61,6 +61,18 @@ export interface Sink {
 }
 
 const DATE_FORMAT = "yyyy-MM-dd HH:mm:ss.fff"
+
+/**
+ * Inventory and finance fields state their date format only in prose: "(ISO 8601
+ * YYYY-MM-DDThh:mm:ss.sss±hh:mm)", "ISO8601 format", "(YYYY-MM-DD)". Those become validated
+ * request strings; everything else stays a plain string.
+ */
+export const isoDateKind = (description: string | undefined): "IsoDateTime" | "IsoDate" | undefined => {
+  if (description === undefined) return undefined
+  if (/ISO ?8601/.test(description)) return "IsoDateTime"
+  if (/\(YYYY-MM-DD( format)?\)/.test(description)) return "IsoDate"
+  return undefined
+}
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 
 /** `/*#__PURE__*\/ fn(args)`: every call is annotated so bundlers drop unused declarations. */
@@ -233,6 +245,11 @@ export class Model {
     if (node.format === DATE_FORMAT) {
       sink.helpers.add("IikoDate")
       return mode === "request" ? "IikoDate.LocalDateTime" : "IikoDate.LocalDateTimeLoose"
+    }
+    const isoKind = isoDateKind(node.description)
+    if (isoKind !== undefined) {
+      sink.helpers.add("IikoDate")
+      return mode === "request" ? `IikoDate.${isoKind}` : "IikoDate.LocalDateTimeLoose"
     }
     if (mode === "response") return "Schema.String"
     const checks = [

@@ -1780,9 +1780,9 @@ export type GuestsInput = typeof GuestsInput.Type
  * @category schemas
  */
 export const ListRequest = /*#__PURE__*/ Schema.Struct({
-  from: Schema.String,
+  from: IikoDate.IsoDate,
   organizationId: Schema.String,
-  to: Schema.String
+  to: IikoDate.IsoDate
 })
 /**
  * The type of {@link ListRequest}.

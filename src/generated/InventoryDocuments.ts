@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as Endpoint from "../Endpoint.ts"
+import * as IikoDate from "../IikoDate.ts"
 import * as Schema from "effect/Schema"
 import {
   GetByIDRequest,
@@ -44,7 +45,7 @@ export const DisassembleDocumentCreateRequest = /*#__PURE__*/ Schema.Struct({
   amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   items: /*#__PURE__*/ Schema.Array(DisassembleDocumentCreateItem),
   number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -93,9 +94,9 @@ export const DisassembleDocumentGetResponse = /*#__PURE__*/ Schema.Struct({
   amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(DisassembleDocumentGetItem)),
   number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -176,7 +177,7 @@ export const DisassembleDocumentUpdateRequest = /*#__PURE__*/ Schema.Struct({
   amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   documentId: Schema.String,
   items: /*#__PURE__*/ Schema.Array(DisassembleDocumentCreateItem),
   number: Schema.String,
@@ -223,7 +224,7 @@ export type InternalTransferCreateItem = typeof InternalTransferCreateItem.Type
 export const InternalTransferCreateRequest = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -271,9 +272,9 @@ export type InternalTransferGetItem = typeof InternalTransferGetItem.Type
 export const InternalTransferGetResponse = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -294,19 +295,36 @@ export const InternalTransferGetResponse = /*#__PURE__*/ Schema.Struct({
 export type InternalTransferGetResponse = typeof InternalTransferGetResponse.Type
 
 /**
- * Spec component `InternalTransferListItem` (response): the same shape as {@link DisassembleDocumentListItem}.
+ * Spec component `InternalTransferListItem` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const InternalTransferListItem = DisassembleDocumentListItem
+export const InternalTransferListItem = /*#__PURE__*/ Schema.Struct({
+  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  processed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  storeFrom: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  storeTo: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
+})
 /**
- * The type of {@link InternalTransferListItem} (the same as {@link DisassembleDocumentListItem}).
+ * The type of {@link InternalTransferListItem}.
  *
  * @since 0.1.0
  * @category models
  */
-export type InternalTransferListItem = DisassembleDocumentListItem
+export type InternalTransferListItem = typeof InternalTransferListItem.Type
 
 /**
  * Spec component `InternalTransferSaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
@@ -332,7 +350,7 @@ export type InternalTransferSaveResponse = DisassembleDocumentSaveResponse
 export const InternalTransferUpdateRequest = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   documentId: Schema.String,
   isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -381,7 +399,7 @@ export type ProductionDocumentCreateItem = typeof ProductionDocumentCreateItem.T
 export const ProductionDocumentCreateRequest = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -431,9 +449,9 @@ export type ProductionDocumentGetItem = typeof ProductionDocumentGetItem.Type
 export const ProductionDocumentGetResponse = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -454,19 +472,19 @@ export const ProductionDocumentGetResponse = /*#__PURE__*/ Schema.Struct({
 export type ProductionDocumentGetResponse = typeof ProductionDocumentGetResponse.Type
 
 /**
- * Spec component `ProductionDocumentListItem` (response): the same shape as {@link DisassembleDocumentListItem}.
+ * Spec component `ProductionDocumentListItem` (response): the same shape as {@link InternalTransferListItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ProductionDocumentListItem = DisassembleDocumentListItem
+export const ProductionDocumentListItem = InternalTransferListItem
 /**
- * The type of {@link ProductionDocumentListItem} (the same as {@link DisassembleDocumentListItem}).
+ * The type of {@link ProductionDocumentListItem} (the same as {@link InternalTransferListItem}).
  *
  * @since 0.1.0
  * @category models
  */
-export type ProductionDocumentListItem = DisassembleDocumentListItem
+export type ProductionDocumentListItem = InternalTransferListItem
 
 /**
  * Spec component `ProductionDocumentSaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
@@ -492,7 +510,7 @@ export type ProductionDocumentSaveResponse = DisassembleDocumentSaveResponse
 export const ProductionDocumentUpdateRequest = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   documentId: Schema.String,
   isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -547,7 +565,7 @@ export const SalesDocumentCreateRequest = /*#__PURE__*/ Schema.Struct({
   banquet: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -688,7 +706,7 @@ export const SalesDocumentUpdateRequest = /*#__PURE__*/ Schema.Struct({
   banquet: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   documentId: Schema.String,
   expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -740,7 +758,7 @@ export const TransformationDocumentCreateRequest = /*#__PURE__*/ Schema.Struct({
   assemblyChartWriteoff: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -793,9 +811,9 @@ export const TransformationDocumentGetResponse = /*#__PURE__*/ Schema.Struct({
   assemblyChartWriteoff: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -858,7 +876,7 @@ export const TransformationDocumentUpdateRequest = /*#__PURE__*/ Schema.Struct({
   assemblyChartWriteoff: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   documentId: Schema.String,
   isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -901,7 +919,7 @@ export type WriteoffDocumentCreateItem = ProductionDocumentCreateItem
 export const WriteoffDocumentCreateRequest = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   expenseAccount: Schema.String,
   isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -943,9 +961,9 @@ export type WriteoffDocumentGetItem = ProductionDocumentGetItem
 export const WriteoffDocumentGetResponse = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -1021,7 +1039,7 @@ export type WriteoffDocumentSaveResponse = DisassembleDocumentSaveResponse
 export const WriteoffDocumentUpdateRequest = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   documentId: Schema.String,
   expenseAccount: Schema.String,
   isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),

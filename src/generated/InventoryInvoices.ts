@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as Endpoint from "../Endpoint.ts"
+import * as IikoDate from "../IikoDate.ts"
 import * as Schema from "effect/Schema"
 import {
   GetByIDRequest,
@@ -79,7 +80,7 @@ export type PriceItemInput = typeof PriceItemInput.Type
  * @category schemas
  */
 export const GetCostPricesRequest = /*#__PURE__*/ Schema.Struct({
-  dateIncoming: Schema.String,
+  dateIncoming: IikoDate.IsoDateTime,
   items: /*#__PURE__*/ Schema.Array(PriceItemInput),
   organizationId: Schema.String
 })
@@ -171,15 +172,15 @@ export const IncomingInvoice = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
   defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   deliveryOnTime: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   dueDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   employeePassToAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  incomingDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  incomingDate: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
   incomingDocumentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   internalOutgoingInvoiceId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   invoice: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -188,7 +189,7 @@ export const IncomingInvoice = /*#__PURE__*/ Schema.Struct({
   items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IncomingInvoiceItem)),
   matchesToTheOrder: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  paymentDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  paymentDate: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
   status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   transportInvoiceNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -241,13 +242,13 @@ export const IncomingInvoiceRequest = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: Schema.String,
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   deliveryOnTime: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   dueDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   employeePassToAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  incomingDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  incomingDate: /*#__PURE__*/ Schema.optionalKey(IikoDate.IsoDate),
   incomingDocumentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   internalOutgoingInvoiceId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   invoice: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -327,7 +328,7 @@ export const IncomingReturnedInvoiceCreateRequest = /*#__PURE__*/ Schema.Struct(
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: Schema.String,
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -394,9 +395,9 @@ export const IncomingReturnedInvoiceGetResponse = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
   defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -430,9 +431,9 @@ export const IncomingReturnedInvoiceListItem = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
   deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -478,7 +479,7 @@ export const IncomingReturnedInvoiceUpdateRequest = /*#__PURE__*/ Schema.Struct(
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: Schema.String,
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   documentId: Schema.String,
   expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -540,9 +541,9 @@ export const OutgoingInvoice = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
   defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   dueDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -552,7 +553,7 @@ export const OutgoingInvoice = /*#__PURE__*/ Schema.Struct({
   isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(OutgoingInvoiceItem)),
   number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  paymentDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  paymentDate: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
   revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -603,7 +604,7 @@ export const OutgoingInvoiceRequest = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: Schema.String,
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   dueDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -651,7 +652,7 @@ export const PayOutgoingInvoiceRequest = /*#__PURE__*/ Schema.Struct({
   cfoItemId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   documentId: Schema.String,
   organizationId: Schema.String,
-  paymentDate: Schema.String
+  paymentDate: IikoDate.IsoDate
 })
 /**
  * The type of {@link PayOutgoingInvoiceRequest}.
@@ -670,7 +671,7 @@ export type PayOutgoingInvoiceRequest = typeof PayOutgoingInvoiceRequest.Type
 export const PayRequest = /*#__PURE__*/ Schema.Struct({
   accountFrom: Schema.String,
   accountTo: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: Schema.String,
+  date: IikoDate.IsoDate,
   documentId: Schema.String,
   organizationId: Schema.String,
   sum: Schema.Finite
@@ -721,7 +722,7 @@ export const ReturnedInvoiceCreateRequest = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: Schema.String,
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -781,9 +782,9 @@ export const ReturnedInvoiceGetResponse = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
   defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -813,9 +814,9 @@ export const ReturnedInvoiceListItem = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
   deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -860,7 +861,7 @@ export const ReturnedInvoiceUpdateRequest = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: Schema.String,
-  date: Schema.String,
+  date: IikoDate.IsoDateTime,
   defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   documentId: Schema.String,
   expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -886,7 +887,7 @@ export type ReturnedInvoiceUpdateRequest = typeof ReturnedInvoiceUpdateRequest.T
 export const SetPaymentDateOutgoingRequest = /*#__PURE__*/ Schema.Struct({
   documentId: Schema.String,
   organizationId: Schema.String,
-  paymentDate: Schema.String
+  paymentDate: IikoDate.IsoDate
 })
 /**
  * The type of {@link SetPaymentDateOutgoingRequest}.
