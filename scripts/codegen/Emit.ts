@@ -481,7 +481,7 @@ const renderIiko = (ops: ReadonlyArray<AreaOperation>, modules: ReadonlyArray<st
       ].join("\n")
   )
   const entry = (op: AreaOperation) =>
-    `  {\n    ${[
+    `  { ${[
       `name: ${JSON.stringify(op.name)}`,
       `method: ${JSON.stringify(op.method)}`,
       `path: ${JSON.stringify(op.path)}`,
@@ -492,7 +492,7 @@ const renderIiko = (ops: ReadonlyArray<AreaOperation>, modules: ReadonlyArray<st
       `minPosVersion: ${op.minPosVersion === undefined ? "undefined" : JSON.stringify(op.minPosVersion)}`,
       `deprecated: ${op.deprecated}`,
       `documentation: ${JSON.stringify(op.documentation)}`
-    ].join(",\n    ")}\n  }`
+    ].join(", ")} }`
   lines.push(
     docComment([`All ${ops.length} operations, sorted by name.`, "", "@since 0.1.0", "@category catalog"]) +
       `export const operations: ReadonlyArray<OperationInfo> = [\n${ops.map(entry).join(",\n")}\n]`,
