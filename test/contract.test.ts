@@ -12,7 +12,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { readFileSync } from "node:fs"
-import { Iiko, IikoClient, IikoConfig } from "../src/index.ts"
+import { type Endpoint, Iiko, IikoClient, IikoConfig } from "../src/index.ts"
 import { MockHttpClient } from "../src/testing/index.ts"
 
 interface Samples {
@@ -31,7 +31,9 @@ const UNKNOWN_ENUM = "ValueFromTheFuture"
 const LOGIN = "/api/v2/access_token"
 const CORRELATION = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 
-type AnyOperation = (body: unknown) => Effect.Effect<unknown, import("../src/IikoError.ts").IikoError, IikoClient.IikoClient>
+type AnyOperation = ((body: unknown) => Effect.Effect<unknown, import("../src/IikoError.ts").IikoError, IikoClient.IikoClient>) & {
+  readonly endpoint: Endpoint.Endpoint
+}
 
 const functionOf = (name: string): AnyOperation => (Iiko as unknown as Record<string, AnyOperation>)[name]!
 
@@ -59,8 +61,12 @@ describe("contract: all operations", () => {
     assert.strictEqual(Iiko.operations.length, 225)
     assert.strictEqual(Object.keys(samples).length, 225)
     for (const info of Iiko.operations) {
-      assert.isFunction(functionOf(info.name), info.name)
-      assert.strictEqual(functionOf(info.name).length >= 0, true)
+      const endpoint = functionOf(info.name).endpoint
+      assert.deepStrictEqual(
+        [endpoint.name, endpoint.method, endpoint.path, endpoint.sideEffect, endpoint.asyncKind, endpoint.restrictionGroup],
+        [info.name, info.method, info.path, info.sideEffect, info.asyncKind, info.restrictionGroup],
+        `catalog and descriptor agree on ${info.name}`
+      )
     }
   })
 
