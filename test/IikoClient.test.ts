@@ -220,6 +220,22 @@ describe("IikoClient: retries by side effect", () => {
       assert.strictEqual((yield* requestsTo(ORGS)).length, 2)
     }).pipe(Effect.provide(clientLayer(withLogin({ [ORGS]: [rateLimited(30), organizationsOk] })))))
 
+  it.effect("Retry-After as an HTTP date is honoured too", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(Iiko.organizations({}))
+      yield* TestClock.adjust("19 seconds")
+      assert.strictEqual((yield* requestsTo(ORGS)).length, 1)
+      yield* TestClock.adjust("2 seconds")
+      yield* Fiber.join(fiber)
+      assert.strictEqual((yield* requestsTo(ORGS)).length, 2)
+    }).pipe(Effect.provide(clientLayer(withLogin({
+      // TestClock starts at the epoch, so this date is 20 seconds ahead.
+      [ORGS]: [
+        { ...transportError(429, "Too many requests"), headers: { "retry-after": "Thu, 01 Jan 1970 00:00:20 GMT" } },
+        organizationsOk
+      ]
+    })))))
+
   it.effect("429 gives up after the retry bound with a RateLimited reason", () =>
     Effect.gen(function*() {
       const fiber = yield* Effect.forkChild(Effect.flip(Iiko.organizations({})))
