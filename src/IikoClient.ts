@@ -111,10 +111,15 @@ export const make: Effect.Effect<Service, never, IikoConfig.IikoConfig | IikoAut
       ))
     }
 
-    const executeRaw = (endpoint: Endpoint, body: unknown, options?: CallOptions) =>
+    const call = (endpoint: Endpoint, body: unknown, options: CallOptions | undefined) =>
       encodeRequest(endpoint, body).pipe(
         Effect.flatMap((json) => attempt(endpoint, json, options)),
-        Effect.tap(annotateCorrelation),
+        Effect.tap(annotateCorrelation)
+      )
+
+    /** One span per call, decoding included, so an `InvalidResponse` is recorded on it too. */
+    const traced = <A>(endpoint: Endpoint, body: unknown, effect: Effect.Effect<A, IikoError>) =>
+      effect.pipe(
         Effect.tapError((error) =>
           error.correlationId === undefined
             ? Effect.void
@@ -130,12 +135,19 @@ export const make: Effect.Effect<Service, never, IikoConfig.IikoConfig | IikoAut
         }, { captureStackTrace: false })
       )
 
+    const executeRaw = (endpoint: Endpoint, body: unknown, options?: CallOptions) =>
+      traced(endpoint, body, call(endpoint, body, options))
+
     const execute = <Request extends Endpoint["request"], Response extends Endpoint["response"]>(
       endpoint: Endpoint<Request, Response>,
       body: Request["Type"],
       options?: CallOptions
     ): Effect.Effect<Response["Type"], IikoError> =>
-      executeRaw(endpoint, body, options).pipe(Effect.flatMap((json) => decodeResponse(endpoint, json)))
+      traced(
+        endpoint,
+        body,
+        call(endpoint, body, options).pipe(Effect.flatMap((json) => decodeResponse(endpoint, json)))
+      )
 
     return IikoClient.of({ execute, executeRaw })
   })

@@ -109,6 +109,22 @@ describe("secrets", () => {
       assert.include(capture.spanText(), issuedTokens[0]!)
     }))
 
+  it.effect("an undecodable response is recorded on the operation's span, with its correlationId", () =>
+    Effect.gen(function*() {
+      const capture = makeCapture()
+      yield* Effect.flip(capture.provide(Iiko.organizations({}))).pipe(
+        Effect.provide(clientLayer(MockHttpClient.script({
+          [V2]: loginOk(issuedTokens[0]!),
+          [ORGS]: { body: { correlationId: CORRELATION, organizations: "not a list" } }
+        })))
+      )
+      const span = capture.spans.find((span) => span.name === "iiko.organizations")
+      assert.strictEqual(span?.attributes.get("iiko.correlation_id"), CORRELATION)
+      assert.strictEqual(span?.status._tag, "Ended")
+      const exit = span?.status._tag === "Ended" ? span.status.exit : undefined
+      assert.isTrue(exit !== undefined && Exit.isFailure(exit))
+    }))
+
   it.effect("spans name the operation, organization and correlationId", () =>
     Effect.gen(function*() {
       const capture = makeCapture()
