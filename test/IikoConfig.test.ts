@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Redacted } from "effect"
-import { IikoConfig } from "../src/index.ts"
+import { ConfigProvider, Duration, Effect, Layer, Redacted } from "effect"
+import { Iiko, IikoClient, IikoConfig } from "../src/index.ts"
+import { MockHttpClient } from "../src/testing/index.ts"
+import { loginOk, organizationsOk, tokenFor } from "./support.ts"
 
 const load = (env: Record<string, string>) =>
   Effect.gen(function*() {
@@ -74,4 +76,23 @@ describe("IikoConfig", () => {
     assert.isFalse(IikoConfig.hasCredentials({ IIKO_API_LOGIN: "" }))
     assert.isTrue(IikoConfig.hasCredentials({ IIKO_API_KEY: "k" }))
   })
+
+  it.effect("IikoClient.layerConfig builds the whole client from the environment", () =>
+    Effect.gen(function*() {
+      const { organizations } = yield* Iiko.organizations({})
+      assert.strictEqual(organizations.length, 1)
+      const [login] = yield* MockHttpClient.MockHttpClient.use((mock) => mock.requestsTo("/api/1/access_token"))
+      assert.deepStrictEqual(login?.body, { apiLogin: "from-env" })
+      assert.strictEqual(login?.url, "http://127.0.0.1:9/api/1/access_token")
+      const [call] = yield* MockHttpClient.MockHttpClient.use((mock) => mock.requestsTo("/api/1/organizations"))
+      assert.strictEqual(call?.headers["timeout"], "42")
+    }).pipe(
+      Effect.provide(IikoClient.layerConfig().pipe(Layer.provideMerge(MockHttpClient.layer(MockHttpClient.script({
+        "/api/1/access_token": loginOk(tokenFor(1)),
+        "/api/1/organizations": organizationsOk
+      }))))),
+      Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({
+        env: { IIKO_API_LOGIN: "from-env", IIKO_BASE_URL: "http://127.0.0.1:9", IIKO_TIMEOUT_SECONDS: "42" }
+      })))
+    ))
 })
