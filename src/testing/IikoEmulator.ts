@@ -32,17 +32,8 @@
  *
  * @since 0.1.0
  */
-import { NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
 import { Context, Duration, Effect, Layer, type Scope } from "effect"
-import {
-  FetchHttpClient,
-  HttpClient,
-  HttpRouter,
-  HttpServer,
-  type HttpServerError,
-  HttpServerResponse
-} from "effect/http"
-import { createServer } from "node:http"
+import { FetchHttpClient, HttpClient, HttpRouter, HttpServer, type HttpServerError } from "effect/http"
 import type { Endpoint } from "../Endpoint.ts"
 import * as Catalog from "./emulator/Catalog.ts"
 import * as Domain from "./emulator/Domain.ts"
@@ -228,7 +219,8 @@ export const layer = (options: Options = {}): Layer.Layer<IikoEmulator | HttpCli
 /**
  * The emulator as a real HTTP server on 127.0.0.1 (a free port unless `port` is given).
  * Provides `IikoEmulator`, whose `baseUrl` is the server's address, and `HttpServer`. The
- * connection-reset fault destroys the socket after the write was applied.
+ * connection-reset fault destroys the socket after the write was applied. Needs
+ * `@effect/platform-node`, which is loaded only here.
  *
  * @since 0.1.0
  * @category layers
@@ -238,30 +230,16 @@ export const layerServer = (
 ): Layer.Layer<IikoEmulator | HttpServer.HttpServer, HttpServerError.ServeError> =>
   Layer.unwrap(Effect.gen(function*() {
     const { routes, service } = yield* build(options)
-    const node = createServer()
-    const server = HttpRouter.serve(routes(nodeTransport), { disableLogger: true, disableListenLog: true }).pipe(
-      Layer.provideMerge(NodeHttpServer.layer(() => node, { port: options.port ?? 0, host: options.host ?? "127.0.0.1" }))
-    )
+    const Server = yield* Effect.promise(() => import("./emulator/Server.ts"))
     const emulator = Layer.effect(
       IikoEmulator,
       Effect.gen(function*() {
         const http = yield* HttpServer.HttpServer
-        // Keep-alive connections of clients would otherwise hold the shutdown open.
-        yield* Effect.addFinalizer(() => Effect.sync(() => node.closeAllConnections()))
         return { ...service, baseUrl: HttpServer.formatAddress(http.address) }
       })
     )
-    return emulator.pipe(Layer.provideMerge(server))
+    return emulator.pipe(Layer.provideMerge(Server.layer(routes, options)))
   }))
-
-/** Drops the socket under a request: the client sees the connection reset with no response. */
-const nodeTransport: Engine.Transport = {
-  reset: (request) =>
-    Effect.sync(() => {
-      NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
-      return HttpServerResponse.empty({ status: 500 })
-    })
-}
 
 const millis = (input: Duration.Input | undefined, fallback: Duration.Input): number =>
   Duration.toMillis(Duration.fromInputUnsafe(input ?? fallback))
