@@ -13,6 +13,7 @@ import * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import * as SchemaParser from "effect/SchemaParser"
+import * as HttpBody from "effect/http/HttpBody"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
@@ -111,16 +112,17 @@ const correlationOf = (json: unknown): Partial<ErrorDetails> => {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
+/** The request in one construction: headers and body at once, no intermediate copies. */
 const buildRequest = (config: Resolved, attempt: Attempt): HttpClientRequest.HttpClientRequest => {
   const { endpoint, json, token, timeout } = attempt
-  let request = HttpClientRequest.make(endpoint.method)(config.baseUrl + endpoint.path).pipe(
-    HttpClientRequest.acceptJson
-  )
-  if (endpoint.family === "transport") {
-    request = HttpClientRequest.setHeader(request, "Timeout", String(Math.ceil(Duration.toSeconds(timeout))))
-  }
-  if (token !== undefined) request = HttpClientRequest.bearerToken(request, token)
-  return endpoint.method === "GET" ? request : HttpClientRequest.bodyJsonUnsafe(request, json)
+  const headers: Record<string, string> = {}
+  if (endpoint.family === "transport") headers["timeout"] = String(Math.ceil(Duration.toSeconds(timeout)))
+  if (token !== undefined) headers["authorization"] = `Bearer ${Redacted.value(token)}`
+  return HttpClientRequest.make(endpoint.method)(config.baseUrl + endpoint.path, {
+    acceptJson: true,
+    headers,
+    ...(endpoint.method === "GET" ? {} : { body: HttpBody.jsonUnsafe(json) })
+  })
 }
 
 const parseJson = (text: string): unknown => {
