@@ -15,7 +15,7 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as HttpClient from "effect/http/HttpClient"
 import type { Endpoint } from "./Endpoint.ts"
-import { IikoConfig, type Resolved } from "./IikoConfig.ts"
+import { type Credentials, IikoConfig, type Resolved } from "./IikoConfig.ts"
 import type { IikoError } from "./IikoError.ts"
 import { accessToken, accessTokenV2 } from "./generated/Authorization.ts"
 import { decodeResponse, encodeRequest, send, withRetries } from "./internal/pipeline.ts"
@@ -83,24 +83,19 @@ const keepFor = (config: Resolved, token: string, now: number): Duration.Duratio
   return Duration.millis(Math.max(lifetime / 2, lifetime - ahead, 0))
 }
 
-const loginRequest = (config: Resolved): { endpoint: Endpoint; body: unknown } | undefined => {
-  const credentials = config.credentials
-  switch (credentials._tag) {
-    case "V2":
-      return {
-        endpoint: accessTokenV2,
-        body: {
-          appId: Redacted.value(credentials.appId),
-          clientSecret: Redacted.value(credentials.clientSecret),
-          apiKey: Redacted.value(credentials.apiKey)
-        }
+type Login = Exclude<Credentials, { readonly _tag: "Token" }>
+
+const loginRequest = (credentials: Login): { endpoint: Endpoint; body: unknown } =>
+  credentials._tag === "V2"
+    ? {
+      endpoint: accessTokenV2,
+      body: {
+        appId: Redacted.value(credentials.appId),
+        clientSecret: Redacted.value(credentials.clientSecret),
+        apiKey: Redacted.value(credentials.apiKey)
       }
-    case "V1":
-      return { endpoint: accessToken, body: { apiLogin: Redacted.value(credentials.apiLogin) } }
-    case "Token":
-      return undefined
-  }
-}
+    }
+    : { endpoint: accessToken, body: { apiLogin: Redacted.value(credentials.apiLogin) } }
 
 const login = (http: HttpClient.HttpClient, config: Resolved, endpoint: Endpoint, body: unknown) =>
   Effect.gen(function*() {
@@ -127,11 +122,10 @@ const login = (http: HttpClient.HttpClient, config: Resolved, endpoint: Endpoint
 export const make: Effect.Effect<Service, never, IikoConfig | HttpClient.HttpClient> = Effect.gen(function*() {
   const config = yield* IikoConfig
   const http = yield* HttpClient.HttpClient
-  const request = loginRequest(config)
-  if (request === undefined) {
-    const fixed = config.credentials._tag === "Token" ? config.credentials.token : Redacted.make("")
-    return { token: Effect.succeed(fixed), invalidate: () => Effect.void, canRefresh: false }
+  if (config.credentials._tag === "Token") {
+    return { token: Effect.succeed(config.credentials.token), invalidate: () => Effect.void, canRefresh: false }
   }
+  const request = loginRequest(config.credentials)
   const current = yield* Ref.make<Redacted.Redacted<string> | undefined>(undefined)
   const [cached, forget] = yield* Effect.cachedInvalidateWithTTL(
     login(http, config, request.endpoint, request.body).pipe(Effect.tap((issued) => Ref.set(current, issued.token))),

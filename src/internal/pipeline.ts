@@ -245,15 +245,6 @@ export const send = (
 }
 
 /**
- * Whether a failure may be retried for this operation. Only operations without side effects are
- * ever repeated: for a write, a timeout, reset or 5xx may come after iiko applied it.
- *
- * @internal
- */
-export const shouldRetry = (endpoint: Endpoint, error: IikoError): boolean =>
-  isIdempotent(endpoint) && error.isRetryable
-
-/**
  * The delay before retry number `retry` (0-based): jittered exponential backoff, never shorter
  * than `Retry-After`. `undefined` means do not retry (a `Retry-After` beyond the cap).
  *
@@ -275,8 +266,9 @@ export const retryDelay = (
   })
 
 /**
- * Runs `effect` and repeats it after transient failures, as far as the operation's side effect
- * allows and at most `maxRetries` times.
+ * Runs `effect` and repeats it after transient failures, at most `maxRetries` times. Only
+ * operations without side effects are ever repeated: for a write, a timeout, reset or 5xx may
+ * come after iiko applied it, so a write runs exactly once.
  *
  * @internal
  */
@@ -289,7 +281,7 @@ export const withRetries = <A>(
   if (maxRetries <= 0 || !isIdempotent(endpoint)) return effect
   const loop = (retry: number): Effect.Effect<A, IikoError> =>
     effect.pipe(Effect.catch((error) => {
-      if (retry >= maxRetries || !shouldRetry(endpoint, error)) return Effect.fail(error)
+      if (retry >= maxRetries || !error.isRetryable) return Effect.fail(error)
       return retryDelay(config, error, retry).pipe(Effect.flatMap((delay) =>
         delay === undefined
           ? Effect.fail(error)
