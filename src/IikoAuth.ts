@@ -14,11 +14,10 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as HttpClient from "effect/http/HttpClient"
-import type { Endpoint } from "./Endpoint.ts"
 import { type Credentials, IikoConfig, type Resolved } from "./IikoConfig.ts"
 import type { IikoError } from "./IikoError.ts"
 import { accessToken, accessTokenV2 } from "./generated/Authorization.ts"
-import { decodeResponse, encodeRequest, send, withRetries } from "./internal/pipeline.ts"
+import * as Pipeline from "./internal/pipeline.ts"
 
 /**
  * The token service used by `IikoClient`.
@@ -85,7 +84,7 @@ const keepFor = (config: Resolved, token: string, now: number): Duration.Duratio
 
 type Login = Exclude<Credentials, { readonly _tag: "Token" }>
 
-const loginRequest = (credentials: Login): { endpoint: Endpoint; body: unknown } =>
+const loginRequest = (credentials: Login) =>
   credentials._tag === "V2"
     ? {
       endpoint: accessTokenV2,
@@ -97,21 +96,18 @@ const loginRequest = (credentials: Login): { endpoint: Endpoint; body: unknown }
     }
     : { endpoint: accessToken, body: { apiLogin: Redacted.value(credentials.apiLogin) } }
 
-const login = (http: HttpClient.HttpClient, config: Resolved, endpoint: Endpoint, body: unknown) =>
-  Effect.gen(function*() {
-    const json = yield* encodeRequest(endpoint, body)
-    const response = yield* withRetries(
-      config,
-      endpoint,
-      config.maxRetries,
-      send(http, config, { endpoint, json, token: undefined, timeout: config.timeout })
+/** The token call, through the same request path as every operation (span, retries, decoding). */
+const login = (pipeline: Pipeline.Pipeline, config: Resolved, credentials: Login) => {
+  const request = loginRequest(credentials)
+  return pipeline.execute(request.endpoint, request.body, undefined).pipe(
+    Effect.flatMap(({ token }) =>
+      Effect.map(Clock.currentTimeMillis, (now): Issued => ({
+        token: Redacted.make(token),
+        keepFor: keepFor(config, token, now)
+      }))
     )
-    const { token } = yield* decodeResponse(endpoint, response)
-    const now = yield* Clock.currentTimeMillis
-    return { token: Redacted.make(token), keepFor: keepFor(config, token, now) } satisfies Issued
-  }).pipe(Effect.withSpan(`iiko.${endpoint.name}`, {
-    attributes: { "iiko.operation": endpoint.name, "iiko.side_effect": endpoint.sideEffect }
-  }, { captureStackTrace: false }))
+  )
+}
 
 /**
  * Builds the service from `IikoConfig` and an `HttpClient`.
@@ -125,10 +121,10 @@ export const make: Effect.Effect<Service, never, IikoConfig | HttpClient.HttpCli
   if (config.credentials._tag === "Token") {
     return { token: Effect.succeed(config.credentials.token), invalidate: () => Effect.void, canRefresh: false }
   }
-  const request = loginRequest(config.credentials)
+  const pipeline = Pipeline.make(http, config, undefined)
   const current = yield* Ref.make<Redacted.Redacted<string> | undefined>(undefined)
   const [cached, forget] = yield* Effect.cachedInvalidateWithTTL(
-    login(http, config, request.endpoint, request.body).pipe(Effect.tap((issued) => Ref.set(current, issued.token))),
+    login(pipeline, config, config.credentials).pipe(Effect.tap((issued) => Ref.set(current, issued.token))),
     (exit: Exit.Exit<Issued, IikoError>) => Exit.isSuccess(exit) ? exit.value.keepFor : Duration.zero
   )
   const token = Effect.map(cached, (issued) => issued.token)

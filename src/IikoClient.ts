@@ -8,16 +8,16 @@
  */
 import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type * as Redacted from "effect/Redacted"
+import type * as Schedule from "effect/Schedule"
 import * as HttpClient from "effect/http/HttpClient"
 import type { Endpoint } from "./Endpoint.ts"
 import * as IikoAuth from "./IikoAuth.ts"
 import * as IikoConfig from "./IikoConfig.ts"
 import type { IikoError } from "./IikoError.ts"
-import { decodeResponse, encodeRequest, send, withRetries } from "./internal/pipeline.ts"
+import * as Pipeline from "./internal/pipeline.ts"
 
 /**
  * Per-call overrides.
@@ -32,6 +32,8 @@ export interface CallOptions {
   readonly httpTimeout?: Duration.Input | undefined
   /** Retries after transient failures for this call; only reads are ever retried. */
   readonly maxRetries?: number | undefined
+  /** The pauses between retries for this call (see `IikoConfig.Options.retrySchedule`). */
+  readonly retrySchedule?: Schedule.Schedule<unknown, IikoError> | undefined
 }
 
 /**
@@ -66,20 +68,6 @@ export interface Service {
  */
 export class IikoClient extends Context.Service<IikoClient, Service>()("effect-iiko/IikoClient") {}
 
-/** Span attributes naming the organization(s) a call is about; never a credential. */
-const organizationAttributes = (body: unknown): Record<string, string> => {
-  if (typeof body !== "object" || body === null) return {}
-  const { organizationId, organizationIds } = body as { organizationId?: unknown; organizationIds?: unknown }
-  if (typeof organizationId === "string") return { "iiko.organization_id": organizationId }
-  if (Array.isArray(organizationIds)) return { "iiko.organization_id": organizationIds.join(",") }
-  return {}
-}
-
-const annotateCorrelation = (json: unknown) =>
-  typeof json === "object" && json !== null && typeof (json as { correlationId?: unknown }).correlationId === "string"
-    ? Effect.annotateCurrentSpan("iiko.correlation_id", (json as { correlationId: string }).correlationId)
-    : Effect.void
-
 /**
  * Builds the service from `IikoConfig`, `IikoAuth` and an `HttpClient`.
  *
@@ -88,68 +76,12 @@ const annotateCorrelation = (json: unknown) =>
  */
 export const make: Effect.Effect<Service, never, IikoConfig.IikoConfig | IikoAuth.IikoAuth | HttpClient.HttpClient> =
   Effect.gen(function*() {
-    const config = yield* IikoConfig.IikoConfig
-    const auth = yield* IikoAuth.IikoAuth
-    const http = yield* HttpClient.HttpClient
-
-    const attempt = (endpoint: Endpoint, json: unknown, options: CallOptions | undefined) => {
-      const timeout = options?.timeout === undefined ? config.timeout : Duration.fromInputUnsafe(options.timeout)
-      const httpTimeout = options?.httpTimeout === undefined ? undefined : Duration.fromInputUnsafe(options.httpTimeout)
-      const maxRetries = options?.maxRetries ?? config.maxRetries
-      const once = (token: Effect.Effect<Redacted.Redacted<string> | undefined, IikoError>) =>
-        token.pipe(Effect.flatMap((value) =>
-          withRetries(config, endpoint, maxRetries, send(http, config, { endpoint, json, token: value, timeout, httpTimeout }))
-        ))
-      if (!endpoint.authenticated) return once(Effect.succeed(undefined))
-      return auth.token.pipe(Effect.flatMap((token) =>
-        once(Effect.succeed(token)).pipe(
-          Effect.catchReason("IikoError", "Unauthorized", (_, error) =>
-            auth.canRefresh
-              ? auth.invalidate(token).pipe(Effect.andThen(once(auth.token)))
-              : Effect.fail(error))
-        )
-      ))
-    }
-
-    const call = (endpoint: Endpoint, body: unknown, options: CallOptions | undefined) =>
-      encodeRequest(endpoint, body).pipe(
-        Effect.flatMap((json) => attempt(endpoint, json, options)),
-        Effect.tap(annotateCorrelation)
-      )
-
-    /** One span per call, decoding included, so an `InvalidResponse` is recorded on it too. */
-    const traced = <A>(endpoint: Endpoint, body: unknown, effect: Effect.Effect<A, IikoError>) =>
-      effect.pipe(
-        Effect.tapError((error) =>
-          error.correlationId === undefined
-            ? Effect.void
-            : Effect.annotateCurrentSpan("iiko.correlation_id", error.correlationId)
-        ),
-        Effect.withSpan(`iiko.${endpoint.name}`, {
-          kind: "client",
-          attributes: {
-            "iiko.operation": endpoint.name,
-            "iiko.side_effect": endpoint.sideEffect,
-            ...organizationAttributes(body)
-          }
-        }, { captureStackTrace: false })
-      )
-
-    const executeRaw = (endpoint: Endpoint, body: unknown, options?: CallOptions) =>
-      traced(endpoint, body, call(endpoint, body, options))
-
-    const execute = <Request extends Endpoint["request"], Response extends Endpoint["response"]>(
-      endpoint: Endpoint<Request, Response>,
-      body: Request["Type"],
-      options?: CallOptions
-    ): Effect.Effect<Response["Type"], IikoError> =>
-      traced(
-        endpoint,
-        body,
-        call(endpoint, body, options).pipe(Effect.flatMap((json) => decodeResponse(endpoint, json)))
-      )
-
-    return IikoClient.of({ execute, executeRaw })
+    const pipeline = Pipeline.make(
+      yield* HttpClient.HttpClient,
+      yield* IikoConfig.IikoConfig,
+      yield* IikoAuth.IikoAuth
+    )
+    return IikoClient.of({ execute: pipeline.execute, executeRaw: pipeline.executeRaw })
   })
 
 /**
@@ -171,7 +103,7 @@ export const layerWithoutDependencies: Layer.Layer<
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Effect, Layer } from "effect"
  * import { FetchHttpClient } from "effect/http"
  * import { Iiko, IikoClient, IikoConfig } from "effect-iiko"
  *

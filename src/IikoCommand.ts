@@ -8,6 +8,7 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import type * as Commands from "./generated/Commands.ts"
 import { commandsStatus } from "./generated/Iiko.ts"
 import type { IikoClient } from "./IikoClient.ts"
@@ -53,22 +54,32 @@ export interface WaitOptions {
  * @since 0.1.0
  * @category polling
  */
-export const wait = (
+export const wait: (
   command: { readonly organizationId: string; readonly correlationId: string },
-  options: WaitOptions = {}
-): Effect.Effect<Commands.CommandStatus, IikoError, IikoClient> =>
-  Effect.gen(function*() {
-    const first = Duration.toMillis(Duration.fromInputUnsafe(options.interval ?? "1 second"))
-    const longest = Duration.toMillis(Duration.fromInputUnsafe(options.maxInterval ?? "5 seconds"))
-    const factor = options.factor ?? 1.5
-    const deadline = (yield* Clock.currentTimeMillis) +
-      Duration.toMillis(Duration.fromInputUnsafe(options.deadline ?? "60 seconds"))
-    let pause = first
-    while (true) {
-      const status = yield* commandsStatus(command)
-      const now = yield* Clock.currentTimeMillis
-      if (status.state !== "InProgress" || now >= deadline) return status
-      yield* Effect.sleep(Duration.millis(Math.min(pause, deadline - now)))
-      pause = Math.min(pause * factor, longest)
-    }
-  })
+  options?: WaitOptions
+) => Effect.Effect<Commands.CommandStatus, IikoError, IikoClient> = Effect.fn("IikoCommand.wait")(
+  function*(command: { readonly organizationId: string; readonly correlationId: string }, options: WaitOptions = {}) {
+    const deadline = (yield* Clock.currentTimeMillis) + millis(options.deadline, "60 seconds")
+    return yield* commandsStatus(command).pipe(Effect.repeat(pollSchedule(options, deadline)))
+  }
+)
+
+const millis = (input: Duration.Input | undefined, fallback: Duration.Input) =>
+  Duration.toMillis(Duration.fromInputUnsafe(input ?? fallback))
+
+/**
+ * Growing pauses (`interval` × `factor`, at most `maxInterval`, the last one cut at the
+ * deadline) while the command is `InProgress` and the deadline has not passed; the output is
+ * the last status.
+ */
+const pollSchedule = (options: WaitOptions, deadline: number) => {
+  const longest = millis(options.maxInterval, "5 seconds")
+  return Schedule.exponential(options.interval ?? "1 second", options.factor ?? 1.5).pipe(
+    Schedule.setInputType<Commands.CommandStatus>(),
+    Schedule.while(({ input, now }) => input.state === "InProgress" && now < deadline),
+    Schedule.modifyDelay(({ duration, now }) =>
+      Effect.succeed(Duration.millis(Math.min(Duration.toMillis(duration), longest, deadline - now)))
+    ),
+    Schedule.passthrough
+  )
+}

@@ -12,6 +12,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import type { IikoError } from "./IikoError.ts"
 
 /**
  * The Russian iiko Cloud, the default.
@@ -111,6 +113,25 @@ export interface Options {
   readonly retryBaseDelay?: Duration.Input | undefined
   /** The longest backoff delay. Default 10 seconds. */
   readonly retryMaxDelay?: Duration.Input | undefined
+  /**
+   * The pauses between retries of a read, replacing the default backoff (exponential from
+   * `retryBaseDelay`, doubling, jittered, capped at `retryMaxDelay`). Whatever the schedule, a
+   * write is never retried, retries stop after `maxRetries` or when the schedule stops, and a
+   * `Retry-After` from iiko is the shortest pause.
+   *
+   * @example
+   * ```ts
+   * import { Schedule } from "effect"
+   * import { IikoConfig } from "effect-iiko"
+   *
+   * const ConfigLive = IikoConfig.layer({
+   *   credentials: IikoConfig.v1("my-api-login"),
+   *   retrySchedule: Schedule.spaced("2 seconds"),
+   *   maxRetries: 5
+   * })
+   * ```
+   */
+  readonly retrySchedule?: Schedule.Schedule<unknown, IikoError> | undefined
   /** A `Retry-After` longer than this is not waited for: the call fails instead. Default 60 seconds. */
   readonly maxRetryAfter?: Duration.Input | undefined
   /** Log in again this long before the token's `exp`. Default 60 seconds. */
@@ -131,6 +152,7 @@ export interface Resolved {
   readonly maxRetries: number
   readonly retryBaseDelay: Duration.Duration
   readonly retryMaxDelay: Duration.Duration
+  readonly retrySchedule: Schedule.Schedule<unknown, IikoError>
   readonly maxRetryAfter: Duration.Duration
   readonly refreshAhead: Duration.Duration
 }
@@ -146,23 +168,35 @@ export class IikoConfig extends Context.Service<IikoConfig, Resolved>()("effect-
 const duration = (input: Duration.Input | undefined, fallback: Duration.Input): Duration.Duration =>
   Duration.fromInputUnsafe(input ?? fallback)
 
+/** Exponential from `baseDelay`, doubling, jittered (×0.8–1.2), capped at `maxDelay`. */
+const defaultRetrySchedule = (baseDelay: Duration.Duration, maxDelay: Duration.Duration) =>
+  Schedule.exponential(baseDelay, 2).pipe(
+    Schedule.jittered,
+    Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, maxDelay)))
+  )
+
 /**
  * Fills in the defaults.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options): Resolved => ({
-  credentials: options.credentials,
-  baseUrl: (options.baseUrl ?? RU_BASE_URL).replace(/\/+$/, ""),
-  timeout: duration(options.timeout, "15 seconds"),
-  httpTimeoutMargin: duration(options.httpTimeoutMargin, "5 seconds"),
-  maxRetries: Math.max(0, Math.floor(options.maxRetries ?? 3)),
-  retryBaseDelay: duration(options.retryBaseDelay, "500 millis"),
-  retryMaxDelay: duration(options.retryMaxDelay, "10 seconds"),
-  maxRetryAfter: duration(options.maxRetryAfter, "60 seconds"),
-  refreshAhead: duration(options.refreshAhead, "60 seconds")
-})
+export const make = (options: Options): Resolved => {
+  const retryBaseDelay = duration(options.retryBaseDelay, "500 millis")
+  const retryMaxDelay = duration(options.retryMaxDelay, "10 seconds")
+  return {
+    credentials: options.credentials,
+    baseUrl: (options.baseUrl ?? RU_BASE_URL).replace(/\/+$/, ""),
+    timeout: duration(options.timeout, "15 seconds"),
+    httpTimeoutMargin: duration(options.httpTimeoutMargin, "5 seconds"),
+    maxRetries: Math.max(0, Math.floor(options.maxRetries ?? 3)),
+    retryBaseDelay,
+    retryMaxDelay,
+    retrySchedule: options.retrySchedule ?? defaultRetrySchedule(retryBaseDelay, retryMaxDelay),
+    maxRetryAfter: duration(options.maxRetryAfter, "60 seconds"),
+    refreshAhead: duration(options.refreshAhead, "60 seconds")
+  }
+}
 
 /**
  * A layer from explicit options.

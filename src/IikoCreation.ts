@@ -13,6 +13,7 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import type * as Common from "./generated/Common.ts"
 import type * as Deliveries from "./generated/Deliveries.ts"
 import { deliveriesById, deliveriesCreate, orderById, orderCreate, reserveCreate, reserveStatusById } from "./generated/Iiko.ts"
@@ -79,29 +80,24 @@ interface Kind<Request, Info> {
   readonly find: (organizationId: string, id: string) => Effect.Effect<Info | undefined, IikoError, IikoClient>
 }
 
+/** Reads the entity by id, `attempts` times at most, `interval` apart, until it is found. */
 const readBack = <Request extends { readonly organizationId: string }, Info>(
   kind: Kind<Request, Info>,
   request: Request,
   id: string,
   options: ReadBackOptions
-): Effect.Effect<Info | undefined, IikoError, IikoClient> => {
-  const attempts = Math.max(1, options.attempts ?? 5)
-  const interval = Duration.fromInputUnsafe(options.interval ?? "2 seconds")
-  const attempt = (n: number): Effect.Effect<Info | undefined, IikoError, IikoClient> =>
-    kind.find(request.organizationId, id).pipe(Effect.flatMap((info) =>
-      info !== undefined || n + 1 >= attempts
-        ? Effect.succeed(info)
-        : Effect.sleep(interval).pipe(Effect.andThen(attempt(n + 1)))
-    ))
-  return attempt(0)
-}
+): Effect.Effect<Info | undefined, IikoError, IikoClient> =>
+  kind.find(request.organizationId, id).pipe(Effect.repeat({
+    schedule: Schedule.spaced(options.interval ?? "2 seconds"),
+    while: (info) => info === undefined,
+    times: Math.max(1, options.attempts ?? 5) - 1
+  }))
 
-const createOnce = <Request extends { readonly organizationId: string }, Info>(kind: Kind<Request, Info>) =>
-(
-  request: Request,
-  options: ReadBackOptions = {}
-): Effect.Effect<Created<Info>, IikoError, IikoClient> =>
-  Effect.gen(function*() {
+const createOnce = <Request extends { readonly organizationId: string }, Info>(
+  name: string,
+  kind: Kind<Request, Info>
+): (request: Request, options?: ReadBackOptions) => Effect.Effect<Created<Info>, IikoError, IikoClient> =>
+  Effect.fn(name)(function*(request: Request, options: ReadBackOptions = {}) {
     const id = kind.idOf(request) ?? (yield* newId)
     const withId = kind.withId(request, id)
     return yield* kind.create(withId).pipe(
@@ -178,7 +174,7 @@ const reserveKind: Kind<Reserves.CreateReserveRequest, Common.ReserveInfo> = {
  * @since 0.1.0
  * @category creating
  */
-export const createDelivery = createOnce(delivery)
+export const createDelivery = createOnce("IikoCreation.createDelivery", delivery)
 
 /**
  * Creates a table order (`order/create`) exactly once. `order.id` is generated when absent.
@@ -186,7 +182,7 @@ export const createDelivery = createOnce(delivery)
  * @since 0.1.0
  * @category creating
  */
-export const createTableOrder = createOnce(tableOrder)
+export const createTableOrder = createOnce("IikoCreation.createTableOrder", tableOrder)
 
 /**
  * Creates a reserve or banquet (`reserve/create`) exactly once. `id` is generated when absent.
@@ -194,7 +190,7 @@ export const createTableOrder = createOnce(tableOrder)
  * @since 0.1.0
  * @category creating
  */
-export const createReserve = createOnce(reserveKind)
+export const createReserve = createOnce("IikoCreation.createReserve", reserveKind)
 
 /**
  * How long to wait for `creationStatus` to leave `InProgress`.
@@ -210,19 +206,24 @@ export interface SettleOptions {
 }
 
 const settleWith = <Info extends { readonly id: string; readonly organizationId: string; readonly creationStatus: string }>(
+  name: string,
   find: (organizationId: string, id: string) => Effect.Effect<Info | undefined, IikoError, IikoClient>
-) =>
-(info: Info, options: SettleOptions = {}): Effect.Effect<Info, IikoError, IikoClient> =>
-  Effect.gen(function*() {
-    const interval = Duration.fromInputUnsafe(options.interval ?? "2 seconds")
+): (info: Info, options?: SettleOptions) => Effect.Effect<Info, IikoError, IikoClient> =>
+  Effect.fn(name)(function*(info: Info, options: SettleOptions = {}) {
     const deadline = (yield* Clock.currentTimeMillis) +
       Duration.toMillis(Duration.fromInputUnsafe(options.deadline ?? "60 seconds"))
     let current = info
-    while (current.creationStatus === "InProgress" && (yield* Clock.currentTimeMillis) < deadline) {
-      yield* Effect.sleep(interval)
-      current = (yield* find(current.organizationId, current.id)) ?? current
-    }
-    return current
+    const read = Effect.map(find(info.organizationId, info.id), (found) => (current = found ?? current))
+    // The schedule sees the initial info first: a settled one is returned without a read.
+    return yield* Effect.scheduleFrom(
+      read,
+      info,
+      Schedule.spaced(options.interval ?? "2 seconds").pipe(
+        Schedule.setInputType<Info>(),
+        Schedule.while(({ input, now }) => input.creationStatus === "InProgress" && now < deadline),
+        Schedule.passthrough
+      )
+    )
   })
 
 /**
@@ -232,7 +233,7 @@ const settleWith = <Info extends { readonly id: string; readonly organizationId:
  * @since 0.1.0
  * @category settling
  */
-export const settleDelivery = settleWith(delivery.find)
+export const settleDelivery = settleWith("IikoCreation.settleDelivery", delivery.find)
 
 /**
  * Reads a table order by id until its `creationStatus` is final, or the deadline passes.
@@ -240,7 +241,7 @@ export const settleDelivery = settleWith(delivery.find)
  * @since 0.1.0
  * @category settling
  */
-export const settleTableOrder = settleWith(tableOrder.find)
+export const settleTableOrder = settleWith("IikoCreation.settleTableOrder", tableOrder.find)
 
 /**
  * Reads a reserve by id until its `creationStatus` is final, or the deadline passes.
@@ -248,4 +249,4 @@ export const settleTableOrder = settleWith(tableOrder.find)
  * @since 0.1.0
  * @category settling
  */
-export const settleReserve = settleWith(reserveKind.find)
+export const settleReserve = settleWith("IikoCreation.settleReserve", reserveKind.find)

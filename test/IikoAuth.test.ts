@@ -3,7 +3,7 @@ import { Effect, Fiber, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { Iiko, IikoAuth, IikoConfig } from "../src/index.ts"
 import { MockHttpClient } from "../src/testing/index.ts"
-import { clientLayer, loginOk, organizationsOk, requestsTo, secrets, tokenFor, transportError } from "./support.ts"
+import { clientLayer, CORRELATION, loginOk, makeCapture, organizationsOk, requestsTo, secrets, tokenFor, transportError } from "./support.ts"
 
 const V2 = "/api/v2/access_token"
 const V1 = "/api/1/access_token"
@@ -83,6 +83,24 @@ describe("IikoAuth", () => {
       [V2]: [transportError(500, "boom"), loginOk(tokenFor(1))],
       [ORGS]: organizationsOk
     })))))
+
+  it.effect("the login takes the common request path: a client span, Retry-After honoured", () => {
+    const capture = makeCapture()
+    return Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(Iiko.organizations({}))
+      yield* TestClock.adjust("11 seconds")
+      assert.strictEqual((yield* requestsTo(V2)).length, 1)
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(fiber)
+      assert.strictEqual((yield* requestsTo(V2)).length, 2)
+      const login = capture.spans.find((span) => span.name === "iiko.accessTokenV2")
+      assert.strictEqual(login?.kind, "client")
+      assert.strictEqual(login?.attributes.get("iiko.correlation_id"), CORRELATION)
+    }).pipe(capture.provide, Effect.provide(clientLayer(MockHttpClient.script({
+      [V2]: [{ ...transportError(429, "slow down"), headers: { "retry-after": "12" } }, loginOk(tokenFor(1))],
+      [ORGS]: organizationsOk
+    }))))
+  })
 
   it.effect("v1 credentials log in through /api/1/access_token with apiLogin", () =>
     Effect.gen(function*() {

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber } from "effect"
+import { Duration, Effect, Fiber, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import { Endpoint, Iiko, IikoClient } from "../src/index.ts"
 import { MockHttpClient } from "../src/testing/index.ts"
@@ -276,6 +276,35 @@ describe("IikoClient: retries by side effect", () => {
     }).pipe(Effect.provide(clientLayer(withLogin({
       [ORGS]: [{ transportError: "connection reset" }, transportError(408, "terminal"), organizationsOk]
     })))))
+
+  it.effect("a configured retrySchedule sets the pauses; Retry-After still sets the shortest", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(Iiko.organizations({}))
+      yield* TestClock.adjust("6999 millis")
+      assert.strictEqual((yield* requestsTo(ORGS)).length, 1)
+      yield* TestClock.adjust("1 milli") // spaced 7 s
+      assert.strictEqual((yield* requestsTo(ORGS)).length, 2)
+      yield* TestClock.adjust("19 seconds")
+      assert.strictEqual((yield* requestsTo(ORGS)).length, 2) // Retry-After 20 s beats 7 s
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(fiber)
+      assert.strictEqual((yield* requestsTo(ORGS)).length, 3)
+    }).pipe(Effect.provide(clientLayer(
+      withLogin({ [ORGS]: [transportError(500, "a"), rateLimited(20), organizationsOk] }),
+      { retrySchedule: Schedule.spaced("7 seconds") }
+    ))))
+
+  it.effect("a per-call retrySchedule stops when it stops, and never retries a write", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(
+        Effect.flip(Iiko.organizations({}, { retrySchedule: Schedule.spaced("1 second").pipe(Schedule.upTo({ times: 1 })) }))
+      )
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* Fiber.join(fiber)).reason._tag, "ServerError")
+      assert.strictEqual((yield* requestsTo(ORGS)).length, 2)
+      yield* Effect.flip(createThing(createBody, { retrySchedule: Schedule.spaced("1 second") }))
+      assert.strictEqual((yield* requestsTo(CREATE)).length, 1)
+    }).pipe(Effect.provide(clientLayer(withLogin({ [ORGS]: transportError(500, "a"), [CREATE]: transportError(500, "b") })))))
 
   it.effect("per-call maxRetries: 0 disables retries", () =>
     Effect.gen(function*() {

@@ -3,7 +3,7 @@ import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { IikoCommand } from "../src/index.ts"
 import { MockHttpClient } from "../src/testing/index.ts"
-import { clientLayer, CORRELATION, loginOk, ORG, requestsTo, tokenFor, transportError } from "./support.ts"
+import { clientLayer, CORRELATION, makeCapture, loginOk, ORG, requestsTo, tokenFor, transportError } from "./support.ts"
 
 const STATUS = "/api/1/commands/status"
 const inProgress: MockHttpClient.Reply = { body: { state: "InProgress" } }
@@ -27,6 +27,17 @@ describe("IikoCommand.wait", () => {
       assert.strictEqual((yield* requestsTo(STATUS)).length, 3)
       assert.deepStrictEqual((yield* requestsTo(STATUS))[0]?.body, command)
     }).pipe(Effect.provide(withLogin([inProgress, inProgress, { body: { state: "Success" } }]))))
+
+  it.effect("runs in its own span, with each poll a child span", () => {
+    const capture = makeCapture()
+    return Effect.gen(function*() {
+      yield* IikoCommand.wait(command)
+      const wait = capture.spans.find((span) => span.name === "IikoCommand.wait")
+      const poll = capture.spans.find((span) => span.name === "iiko.commandsStatus")
+      assert.isDefined(wait)
+      assert.strictEqual(poll?.parent._tag === "Some" ? poll.parent.value.spanId : undefined, wait?.spanId)
+    }).pipe(capture.provide, Effect.provide(withLogin([{ body: { state: "Success" } }])))
+  })
 
   it.effect("returns the error status with its reason", () =>
     Effect.gen(function*() {

@@ -1,15 +1,20 @@
 /**
- * One HTTP exchange with iiko and the retry loop around it. Shared by `IikoAuth` (the token
- * call) and `IikoClient` (everything else), so both classify and retry the same way.
+ * The one request path of every iiko call, the token call included:
+ *
+ *   span → encode → [token → (attempt, retried by Schedule) → 401: refresh, replay once] → decode
+ *
+ * `IikoAuth` runs its login through it without a token source; `IikoClient` runs every other
+ * operation through it with `IikoAuth` as the token source. One `attempt` is one HTTP exchange:
+ * the place for per-attempt policies (rate limits, circuit breakers).
  *
  * @internal
  */
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
+import * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import * as SchemaParser from "effect/SchemaParser"
@@ -20,6 +25,7 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type { Endpoint, WireSchema } from "../Endpoint.ts"
 import { isIdempotent } from "../Endpoint.ts"
+import type { CallOptions } from "../IikoClient.ts"
 import type { Resolved } from "../IikoConfig.ts"
 import {
   IikoError,
@@ -30,7 +36,7 @@ import {
   Transport
 } from "../IikoError.ts"
 
-/** @internal */
+/** One HTTP exchange. @internal */
 export interface Attempt {
   readonly endpoint: Endpoint
   readonly json: unknown
@@ -244,50 +250,173 @@ export const send = (
   )
 }
 
+const retryAfterOf = (error: IikoError): Duration.Duration | undefined =>
+  error.reason._tag === "RateLimited" ? error.reason.retryAfter : undefined
+
 /**
- * The delay before retry number `retry` (0-based): jittered exponential backoff, never shorter
- * than `Retry-After`. `undefined` means do not retry (a `Retry-After` beyond the cap).
+ * The retry policy around `schedule` (which decides the pauses): at most `maxRetries` retries,
+ * only of retryable failures, never shorter than `Retry-After`, and none at all when
+ * `Retry-After` exceeds `maxRetryAfter`.
  *
  * @internal
  */
-export const retryDelay = (
+export const retryPolicy = (
   config: Resolved,
-  error: IikoError,
-  retry: number
-): Effect.Effect<Duration.Duration | undefined> =>
-  Effect.gen(function*() {
-    const base = Duration.toMillis(config.retryBaseDelay) * 2 ** retry
-    const jitter = yield* Random.nextBetween(0.8, 1.2)
-    const backoff = Math.min(base * jitter, Duration.toMillis(config.retryMaxDelay))
-    const retryAfter = error.reason._tag === "RateLimited" ? error.reason.retryAfter : undefined
-    if (retryAfter === undefined) return Duration.millis(backoff)
-    if (Duration.isGreaterThan(retryAfter, config.maxRetryAfter)) return undefined
-    return Duration.millis(Math.max(backoff, Duration.toMillis(retryAfter)))
-  })
+  endpoint: Endpoint,
+  schedule: Schedule.Schedule<unknown, IikoError>,
+  maxRetries: number
+): Schedule.Schedule<unknown, IikoError> =>
+  schedule.pipe(
+    Schedule.while(({ attempt, input }) => {
+      if (attempt > maxRetries || !input.isRetryable) return false
+      const retryAfter = retryAfterOf(input)
+      return retryAfter === undefined || !Duration.isGreaterThan(retryAfter, config.maxRetryAfter)
+    }),
+    Schedule.modifyDelay(({ attempt, duration, input }) => {
+      const retryAfter = retryAfterOf(input)
+      const delay = retryAfter === undefined ? duration : Duration.max(Duration.fromInputUnsafe(duration), retryAfter)
+      return Effect.logDebug(
+        `iiko ${endpoint.name}: ${input.reason._tag}, retry ${attempt} in ${Duration.format(delay)}`
+      ).pipe(Effect.as(delay))
+    })
+  )
 
 /**
- * Runs `effect` and repeats it after transient failures, at most `maxRetries` times. Only
- * operations without side effects are ever repeated: for a write, a timeout, reset or 5xx may
- * come after iiko applied it, so a write runs exactly once.
+ * Repeats `effect` after transient failures according to `policy`. Only operations without side
+ * effects are ever repeated: for a write, a timeout, reset or 5xx may come after iiko applied
+ * it, so a write runs exactly once.
  *
  * @internal
  */
 export const withRetries = <A>(
-  config: Resolved,
   endpoint: Endpoint,
-  maxRetries: number,
+  policy: Schedule.Schedule<unknown, IikoError> | undefined,
   effect: Effect.Effect<A, IikoError>
-): Effect.Effect<A, IikoError> => {
-  if (maxRetries <= 0 || !isIdempotent(endpoint)) return effect
-  const loop = (retry: number): Effect.Effect<A, IikoError> =>
-    effect.pipe(Effect.catch((error) => {
-      if (retry >= maxRetries || !error.isRetryable) return Effect.fail(error)
-      return retryDelay(config, error, retry).pipe(Effect.flatMap((delay) =>
-        delay === undefined
-          ? Effect.fail(error)
-          : Effect.logDebug(`iiko ${endpoint.name}: ${error.reason._tag}, retry ${retry + 1} in ${Duration.format(delay)}`)
-            .pipe(Effect.andThen(Effect.sleep(delay)), Effect.andThen(loop(retry + 1)))
-      ))
-    }))
-  return loop(0)
+): Effect.Effect<A, IikoError> =>
+  policy === undefined || !isIdempotent(endpoint) ? effect : Effect.retry(effect, policy)
+
+/**
+ * Where the token comes from; `IikoAuth`'s service has this shape.
+ *
+ * @internal
+ */
+export interface TokenSource {
+  readonly token: Effect.Effect<Redacted.Redacted<string>, IikoError>
+  readonly invalidate: (rejected: Redacted.Redacted<string>) => Effect.Effect<void>
+  readonly canRefresh: boolean
+}
+
+/** Span attributes naming the organization(s) a call is about; never a credential. */
+const organizationAttributes = (body: unknown): Record<string, string> => {
+  if (typeof body !== "object" || body === null) return {}
+  const { organizationId, organizationIds } = body as { organizationId?: unknown; organizationIds?: unknown }
+  if (typeof organizationId === "string") return { "iiko.organization_id": organizationId }
+  if (Array.isArray(organizationIds)) return { "iiko.organization_id": organizationIds.join(",") }
+  return {}
+}
+
+const annotateCorrelation = (json: unknown) =>
+  isRecord(json) && typeof json["correlationId"] === "string"
+    ? Effect.annotateCurrentSpan("iiko.correlation_id", json["correlationId"])
+    : Effect.void
+
+/** One span per call, decoding included, so an `InvalidResponse` is recorded on it too. */
+const traced = <A>(endpoint: Endpoint, body: unknown, effect: Effect.Effect<A, IikoError>) =>
+  effect.pipe(
+    Effect.tapError((error) =>
+      error.correlationId === undefined
+        ? Effect.void
+        : Effect.annotateCurrentSpan("iiko.correlation_id", error.correlationId)
+    ),
+    Effect.withSpan(`iiko.${endpoint.name}`, {
+      kind: "client",
+      attributes: {
+        "iiko.operation": endpoint.name,
+        "iiko.side_effect": endpoint.sideEffect,
+        ...organizationAttributes(body)
+      }
+    }, { captureStackTrace: false })
+  )
+
+/**
+ * The request path, built once per client.
+ *
+ * @internal
+ */
+export interface Pipeline {
+  /** Runs one operation and decodes its response. */
+  readonly execute: <Response extends WireSchema>(
+    endpoint: Endpoint<WireSchema, Response>,
+    body: unknown,
+    options: CallOptions | undefined
+  ) => Effect.Effect<Response["Type"], IikoError>
+  /** Runs one operation and returns the JSON body undecoded. */
+  readonly executeRaw: (
+    endpoint: Endpoint,
+    body: unknown,
+    options: CallOptions | undefined
+  ) => Effect.Effect<unknown, IikoError>
+}
+
+/**
+ * Builds the request path over `http`. `tokens` is absent for the token call itself.
+ *
+ * @internal
+ */
+export const make = (
+  http: HttpClient.HttpClient,
+  config: Resolved,
+  tokens: TokenSource | undefined
+): Pipeline => {
+  const defaultPolicy = new WeakMap<Endpoint, Schedule.Schedule<unknown, IikoError>>()
+
+  /** The retry policy of one call; the configured one is built once per endpoint. */
+  const policyFor = (endpoint: Endpoint, options: CallOptions | undefined) => {
+    const maxRetries = options?.maxRetries ?? config.maxRetries
+    if (maxRetries <= 0) return undefined
+    if (options?.maxRetries === undefined && options?.retrySchedule === undefined) {
+      let policy = defaultPolicy.get(endpoint)
+      if (policy === undefined) {
+        policy = retryPolicy(config, endpoint, config.retrySchedule, maxRetries)
+        defaultPolicy.set(endpoint, policy)
+      }
+      return policy
+    }
+    return retryPolicy(config, endpoint, options?.retrySchedule ?? config.retrySchedule, maxRetries)
+  }
+
+  /** Sends with `token`, retrying what is safe to retry. */
+  const sendWithRetries = (endpoint: Endpoint, json: unknown, options: CallOptions | undefined) => {
+    const timeout = options?.timeout === undefined ? config.timeout : Duration.fromInputUnsafe(options.timeout)
+    const httpTimeout = options?.httpTimeout === undefined ? undefined : Duration.fromInputUnsafe(options.httpTimeout)
+    const policy = policyFor(endpoint, options)
+    return (token: Redacted.Redacted<string> | undefined) =>
+      withRetries(endpoint, policy, send(http, config, { endpoint, json, token, timeout, httpTimeout }))
+  }
+
+  /** Attaches the token; after a 401, forgets it, fetches a fresh one and replays once. */
+  const authenticated = (endpoint: Endpoint, json: unknown, options: CallOptions | undefined) => {
+    const run = sendWithRetries(endpoint, json, options)
+    if (tokens === undefined || !endpoint.authenticated) return run(undefined)
+    return tokens.token.pipe(Effect.flatMap((token) =>
+      run(token).pipe(
+        Effect.catchReason("IikoError", "Unauthorized", (_, error) =>
+          tokens.canRefresh
+            ? tokens.invalidate(token).pipe(Effect.andThen(tokens.token), Effect.flatMap(run))
+            : Effect.fail(error))
+      )
+    ))
+  }
+
+  const exchange = (endpoint: Endpoint, body: unknown, options: CallOptions | undefined) =>
+    encodeRequest(endpoint, body).pipe(
+      Effect.flatMap((json) => authenticated(endpoint, json, options)),
+      Effect.tap(annotateCorrelation)
+    )
+
+  return {
+    execute: (endpoint, body, options) =>
+      traced(endpoint, body, exchange(endpoint, body, options).pipe(Effect.flatMap((json) => decodeResponse(endpoint, json)))),
+    executeRaw: (endpoint, body, options) => traced(endpoint, body, exchange(endpoint, body, options))
+  }
 }
