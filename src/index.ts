@@ -37,5 +37,8 @@ export * as IikoError from "./IikoError.ts"
 /** Schema building blocks shared by the generated code (GUIDs, open enums, unknown variants). @since 0.1.0 */
 export * as IikoSchema from "./IikoSchema.ts"
 
+/** The webhook receiver (verified, deduplicated, as a Stream) and its registration. @since 0.1.0 */
+export * as IikoWebhooks from "./IikoWebhooks.ts"
+
 /** Decoding the event arrays iiko posts to webhook receivers. @since 0.1.0 */
 export * as WebhookEvent from "./WebhookEvent.ts"
