@@ -16,6 +16,7 @@ import * as Ref from "effect/Ref"
 import * as HttpClient from "effect/http/HttpClient"
 import { type Credentials, IikoConfig, type Resolved } from "./IikoConfig.ts"
 import type { IikoError } from "./IikoError.ts"
+import * as IikoLimits from "./IikoLimits.ts"
 import { accessToken, accessTokenV2 } from "./generated/Authorization.ts"
 import * as Pipeline from "./internal/pipeline.ts"
 
@@ -121,7 +122,7 @@ export const make: Effect.Effect<Service, never, IikoConfig | HttpClient.HttpCli
   if (config.credentials._tag === "Token") {
     return { token: Effect.succeed(config.credentials.token), invalidate: () => Effect.void, canRefresh: false }
   }
-  const pipeline = Pipeline.make(http, config, undefined)
+  const pipeline = Pipeline.make(http, config, undefined, yield* IikoLimits.current)
   const current = yield* Ref.make<Redacted.Redacted<string> | undefined>(undefined)
   const [cached, forget] = yield* Effect.cachedInvalidateWithTTL(
     login(pipeline, config, config.credentials).pipe(Effect.tap((issued) => Ref.set(current, issued.token))),

@@ -17,6 +17,7 @@ import type { Endpoint } from "./Endpoint.ts"
 import * as IikoAuth from "./IikoAuth.ts"
 import * as IikoConfig from "./IikoConfig.ts"
 import type { IikoError } from "./IikoError.ts"
+import * as IikoLimits from "./IikoLimits.ts"
 import * as Pipeline from "./internal/pipeline.ts"
 
 /**
@@ -79,13 +80,15 @@ export const make: Effect.Effect<Service, never, IikoConfig.IikoConfig | IikoAut
     const pipeline = Pipeline.make(
       yield* HttpClient.HttpClient,
       yield* IikoConfig.IikoConfig,
-      yield* IikoAuth.IikoAuth
+      yield* IikoAuth.IikoAuth,
+      yield* IikoLimits.current
     )
     return IikoClient.of({ execute: pipeline.execute, executeRaw: pipeline.executeRaw })
   })
 
 /**
- * The client alone, from services provided elsewhere (for a custom `IikoAuth`, say).
+ * The client alone, from services provided elsewhere (for a custom `IikoAuth`, say). Calls are
+ * limited only if an `IikoLimits` layer is provided too.
  *
  * @since 0.1.0
  * @category layers
@@ -97,7 +100,8 @@ export const layerWithoutDependencies: Layer.Layer<
 > = Layer.effect(IikoClient, make)
 
 /**
- * The client with its token service and configuration, from explicit options. The application
+ * The client with its token service, its rate limits (`IikoLimits`, in memory; tune or switch
+ * them off with `options.limits`) and configuration, from explicit options. The application
  * chooses the transport by providing an `HttpClient` (`FetchHttpClient.layer`,
  * `NodeHttpClient.layerNodeHttp`, the emulator, a test double).
  *
@@ -136,11 +140,40 @@ export const layerConfig = (
   HttpClient.HttpClient
 > => withDependencies(IikoConfig.layerConfig(overrides))
 
-const withDependencies = <E>(config: Layer.Layer<IikoConfig.IikoConfig, E>) =>
+/**
+ * Like {@link layer}, from a configuration layer and a limits layer of your choice: for example
+ * `IikoLimits.layerStore` over effect's Redis stores, so several processes share one budget.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { CircuitBreaker, RateLimiter } from "effect/persistence"
+ * import { IikoClient, IikoConfig, IikoLimits } from "effect-iiko"
+ *
+ * const SharedLimits = IikoLimits.layerStore.pipe(
+ *   Layer.provide([RateLimiter.layerStoreRedis(), CircuitBreaker.layerStoreRedis()])
+ * )
+ * const IikoLive = IikoClient.layerWith(IikoConfig.layerConfig(), SharedLimits)
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerWith = <E, E2, R2>(
+  config: Layer.Layer<IikoConfig.IikoConfig, E>,
+  limits: Layer.Layer<IikoLimits.IikoLimits, E2, R2 | IikoConfig.IikoConfig>
+): Layer.Layer<
+  IikoClient | IikoAuth.IikoAuth | IikoConfig.IikoConfig,
+  E | E2,
+  HttpClient.HttpClient | Exclude<R2, IikoConfig.IikoConfig>
+> =>
   layerWithoutDependencies.pipe(
     Layer.provideMerge(IikoAuth.layer),
+    Layer.provide(limits),
     Layer.provideMerge(config)
   )
+
+const withDependencies = <E>(config: Layer.Layer<IikoConfig.IikoConfig, E>) => layerWith(config, IikoLimits.layer)
 
 // =============================================================================
 // Endpoint functions

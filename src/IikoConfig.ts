@@ -14,6 +14,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type { IikoError } from "./IikoError.ts"
+import type * as IikoLimits from "./IikoLimits.ts"
 
 /**
  * The Russian iiko Cloud, the default.
@@ -136,6 +137,11 @@ export interface Options {
   readonly maxRetryAfter?: Duration.Input | undefined
   /** Log in again this long before the token's `exp`. Default 60 seconds. */
   readonly refreshAhead?: Duration.Input | undefined
+  /**
+   * Client-side rate limits per restriction group (see `IikoLimits`): on by default with iiko's
+   * published limits and conservative defaults; `false` switches them off.
+   */
+  readonly limits?: IikoLimits.Options | false | undefined
 }
 
 /**
@@ -155,6 +161,7 @@ export interface Resolved {
   readonly retrySchedule: Schedule.Schedule<unknown, IikoError>
   readonly maxRetryAfter: Duration.Duration
   readonly refreshAhead: Duration.Duration
+  readonly limits: IikoLimits.Options | false
 }
 
 /**
@@ -194,7 +201,8 @@ export const make = (options: Options): Resolved => {
     retryMaxDelay,
     retrySchedule: options.retrySchedule ?? defaultRetrySchedule(retryBaseDelay, retryMaxDelay),
     maxRetryAfter: duration(options.maxRetryAfter, "60 seconds"),
-    refreshAhead: duration(options.refreshAhead, "60 seconds")
+    refreshAhead: duration(options.refreshAhead, "60 seconds"),
+    limits: options.limits ?? {}
   }
 }
 

@@ -173,6 +173,24 @@ export class InvalidResponse extends Schema.TaggedClass<InvalidResponse>()("Inva
 }
 
 /**
+ * The call was not sent: the client's breaker for this restriction group (or for the login) is
+ * open after repeated 429s or failed logins, so calling iiko now would only risk getting the API
+ * login blocked. `group` names the budget; calls go through again after `retryAfter`.
+ *
+ * @since 0.2.0
+ * @category reasons
+ */
+export class CircuitOpen extends Schema.TaggedClass<CircuitOpen>()("CircuitOpen", {
+  group: Schema.String,
+  retryAfter: Schema.Duration
+}) {
+  /** Not retried by the client: failing fast is the point. Retry after `retryAfter`. */
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
  * Every reason an iiko call can fail for.
  *
  * @since 0.1.0
@@ -189,7 +207,8 @@ export const IikoErrorReason = Schema.Union([
   RateLimited,
   ServerError,
   Transport,
-  InvalidResponse
+  InvalidResponse,
+  CircuitOpen
 ])
 
 /**
@@ -259,6 +278,10 @@ const detailOf = (reason: IikoErrorReason): string | undefined => {
       return reason.detail
     case "RateLimited":
       return reason.retryAfter === undefined ? undefined : `retry after ${Duration.format(reason.retryAfter)}`
+    case "CircuitOpen":
+      return `not sent: too many 429s or failed logins in "${reason.group}", calls fail fast for ${
+        Duration.format(reason.retryAfter)
+      }`
     default:
       return undefined
   }

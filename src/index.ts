@@ -34,6 +34,9 @@ export * as IikoDate from "./IikoDate.ts"
 /** The error type and its reasons. @since 0.1.0 */
 export * as IikoError from "./IikoError.ts"
 
+/** iiko's rate limits on the client side: budgets per restriction group, 429 feedback, breakers. @since 0.2.0 */
+export * as IikoLimits from "./IikoLimits.ts"
+
 /** Schema building blocks shared by the generated code (GUIDs, open enums, unknown variants). @since 0.1.0 */
 export * as IikoSchema from "./IikoSchema.ts"
 

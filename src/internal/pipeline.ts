@@ -27,6 +27,7 @@ import type { Endpoint, WireSchema } from "../Endpoint.ts"
 import { isIdempotent } from "../Endpoint.ts"
 import type { CallOptions } from "../IikoClient.ts"
 import type { Resolved } from "../IikoConfig.ts"
+import type * as IikoLimits from "../IikoLimits.ts"
 import {
   IikoError,
   type IikoErrorReason,
@@ -359,14 +360,16 @@ export interface Pipeline {
 }
 
 /**
- * Builds the request path over `http`. `tokens` is absent for the token call itself.
+ * Builds the request path over `http`. `tokens` is absent for the token call itself; every
+ * attempt runs within `limits` (iiko's rate limits, see `IikoLimits`).
  *
  * @internal
  */
 export const make = (
   http: HttpClient.HttpClient,
   config: Resolved,
-  tokens: TokenSource | undefined
+  tokens: TokenSource | undefined,
+  limits: IikoLimits.Service
 ): Pipeline => {
   const defaultPolicy = new WeakMap<Endpoint, Schedule.Schedule<unknown, IikoError>>()
 
@@ -391,7 +394,7 @@ export const make = (
     const httpTimeout = options?.httpTimeout === undefined ? undefined : Duration.fromInputUnsafe(options.httpTimeout)
     const policy = policyFor(endpoint, options)
     return (token: Redacted.Redacted<string> | undefined) =>
-      withRetries(endpoint, policy, send(http, config, { endpoint, json, token, timeout, httpTimeout }))
+      withRetries(endpoint, policy, limits.guard(endpoint, send(http, config, { endpoint, json, token, timeout, httpTimeout })))
   }
 
   /** Attaches the token; after a 401, forgets it, fetches a fresh one and replays once. */

@@ -39,11 +39,13 @@ import * as Catalog from "./emulator/Catalog.ts"
 import * as Domain from "./emulator/Domain.ts"
 import * as Engine from "./emulator/Engine.ts"
 import type { FaultRule } from "./emulator/Faults.ts"
+import * as Limits from "./emulator/Limits.ts"
 import * as Modelled from "./emulator/Modelled.ts"
 import * as Router from "./emulator/Router.ts"
 import type { WebhookDelivery } from "./emulator/Webhooks.ts"
 
 export * as Fault from "./emulator/Faults.ts"
+export * as Limits from "./emulator/Limits.ts"
 export type { Credentials, RequestLogEntry } from "./emulator/Engine.ts"
 export type { Sizes, State } from "./emulator/Domain.ts"
 export type { WebhookDelivery, WebhookEvent } from "./emulator/Webhooks.ts"
@@ -84,6 +86,11 @@ export interface Options {
   readonly catalog?: Iterable<Endpoint> | undefined
   /** The client that delivers webhooks (default: `fetch`); receivers must be loopback URIs. */
   readonly webhookClient?: HttpClient.HttpClient | undefined
+  /**
+   * iiko's restriction-group limits, answered with 429 when exceeded (per API login). Default
+   * `Limits.published` (the loyalty limits iiko publishes); `false` switches them off.
+   */
+  readonly limits?: Limits.Options | false | undefined
 }
 
 // =============================================================================
@@ -117,6 +124,8 @@ export interface Service {
   readonly token: (subject?: string) => Effect.Effect<string>
   /** Settles creations that are due now and sends their webhooks (requests do this too). */
   readonly settle: Effect.Effect<void>
+  /** What the restriction-group limits counted: admitted, rejected and peak in flight per login and budget. */
+  readonly rateLimits: Effect.Effect<ReadonlyArray<Limits.BudgetStats>>
 }
 
 /**
@@ -161,7 +170,8 @@ const build = Effect.fnUntraced(function*(options: Options) {
     },
     credentials: options.credentials,
     faults: options.faults ?? [],
-    webhookClient
+    webhookClient,
+    limits: options.limits ?? Limits.published
   })
   const routeTable = Catalog.routes(Modelled.all, options.catalog ?? Catalog.generated())
   const routes = (transport: Engine.Transport) => Router.layer(engine, routeTable, transport)
@@ -183,7 +193,8 @@ const build = Effect.fnUntraced(function*(options: Options) {
       engine.rules.length = 0
     }),
     token: (subject = "emulator") => Effect.clockWith((clock) => Effect.sync(() => engine.issueToken(subject, clock.currentTimeMillisUnsafe()))),
-    settle: engine.settle
+    settle: engine.settle,
+    rateLimits: Effect.sync(() => engine.limits.stats())
   }
   return { service, routes }
 })

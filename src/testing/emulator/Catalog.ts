@@ -28,6 +28,7 @@ export const routes = (modelled: ReadonlyArray<Modelled>, catalog: Iterable<Endp
       family: endpoint.family,
       sideEffect: endpoint.sideEffect,
       authenticated: endpoint.authenticated,
+      restrictionGroup: endpoint.restrictionGroup,
       request: endpoint.request,
       response: endpoint.response,
       handler
@@ -42,6 +43,7 @@ export const routes = (modelled: ReadonlyArray<Modelled>, catalog: Iterable<Endp
       family: familyOf(m.path),
       sideEffect: m.sideEffect,
       authenticated: m.sideEffect !== "auth",
+      restrictionGroup: undefined,
       request: undefined,
       response: undefined,
       handler: m.handler

@@ -14,6 +14,7 @@ import * as Domain from "./Domain.ts"
 import * as Faults from "./Faults.ts"
 import * as Jwt from "./Jwt.ts"
 import * as Lifecycle from "./Lifecycle.ts"
+import * as Limits from "./Limits.ts"
 import * as Prng from "./Prng.ts"
 import type { Context, PendingEvent, Route, Timings } from "./Route.ts"
 import { Rejection } from "./Route.ts"
@@ -107,6 +108,8 @@ export interface Engine {
   readonly settle: Effect.Effect<void>
   /** Issues a token directly, for tests that talk raw HTTP. */
   readonly issueToken: (subject: string, now: number) => string
+  /** The restriction-group limits and what they counted. */
+  readonly limits: Limits.Limiter
 }
 
 /**
@@ -122,6 +125,7 @@ export interface EngineOptions {
   readonly credentials: Credentials | undefined
   readonly faults: ReadonlyArray<Faults.FaultRule>
   readonly webhookClient: HttpClient.HttpClient
+  readonly limits: Limits.Options | false
 }
 
 // =============================================================================
@@ -144,6 +148,7 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
   const rules = Faults.activate(options.faults)
   const log: Array<RequestLogEntry> = []
   const outbox: Array<Webhooks.WebhookDelivery> = []
+  const limits = Limits.make(options.limits)
 
   const issueToken = (subject: string, now: number): string => {
     const iat = Math.floor(now / 1000)
@@ -204,9 +209,12 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
       const arrivedAt = yield* Clock.currentTimeMillis
       const correlationId = ids.uuid()
       const path = new URL(request.url, "http://emulator").pathname
-      const outcome = route === undefined
+      const admission = route === undefined ? undefined : limits.admit(route, subjectOf(request), arrivedAt)
+      const outcome = route === undefined || admission === undefined
         ? { reply: notFound(path, correlationId), fault: undefined }
-        : yield* answer(route, request, correlationId)
+        : admission._tag === "Rejected"
+        ? { reply: overLimit(route, admission, correlationId, limits.retryAfterHeader), fault: "RestrictionGroupLimit" }
+        : yield* Effect.ensuring(answer(route, request, correlationId), Effect.sync(admission.release))
       const response = outcome.reply._tag === "Reset" ? yield* transport.reset(request) : toResponse(outcome.reply)
       const finishedAt = yield* Clock.currentTimeMillis
       log.push({
@@ -268,6 +276,12 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
       return { reply: afterApplied(reply, failure, fail), fault }
     })
 
+  /** The API login behind the presented token, without judging the token (that comes later). */
+  const subjectOf = (request: HttpServerRequest.HttpServerRequest): string => {
+    const token = request.headers["authorization"]?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim()
+    return (token === undefined ? undefined : tokens.get(token)?.subject) ?? "-"
+  }
+
   const authorize = (
     request: HttpServerRequest.HttpServerRequest,
     now: number,
@@ -283,7 +297,18 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
     return { subject: issued.subject }
   }
 
-  return { state, timings: options.timings, tokens, rules, log, outbox, handle, settle, issueToken } satisfies Engine
+  return {
+    state,
+    timings: options.timings,
+    tokens,
+    rules,
+    log,
+    outbox,
+    handle,
+    settle,
+    issueToken,
+    limits
+  } satisfies Engine
 })
 
 // =============================================================================
@@ -307,6 +332,22 @@ const run = (
     throw error
   }
 }
+
+/** A 429 for a request over its restriction group's limit, with or without `Retry-After`. */
+const overLimit = (
+  route: Route,
+  admission: { readonly retryAfterMillis: number; readonly description: string },
+  correlationId: string,
+  retryAfterHeader: boolean
+): Wire.Reply =>
+  Wire.error({
+    family: route.family,
+    status: 429,
+    correlationId,
+    description: admission.description,
+    code: "TooManyRequests",
+    headers: retryAfterHeader ? { "retry-after": String(Math.max(1, Math.ceil(admission.retryAfterMillis / 1000))) } : {}
+  })
 
 /** The faults that answer before the request is applied: 429, and 5xx/408 not marked `applied`. */
 const beforeApplying = (

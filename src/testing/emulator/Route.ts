@@ -100,6 +100,8 @@ export interface Route {
   readonly family: Family
   readonly sideEffect: SideEffect
   readonly authenticated: boolean
+  /** iiko's restriction group from the catalog, which the emulator's limits are keyed by. */
+  readonly restrictionGroup: string | undefined
   /** The strict request schema from the generated catalog, when plugged in. */
   readonly request: WireSchema | undefined
   /** The response schema from the generated catalog, used to synthesize answers of unmodelled operations. */

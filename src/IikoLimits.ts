@@ -1,0 +1,431 @@
+/**
+ * iiko's rate limits, enforced on the client side before a request leaves. Every attempt of every
+ * operation (the token call included) passes through {@link Service.guard}, which:
+ *
+ * - waits for a token of the operation's budget: effect's `RateLimiter` (token bucket) keyed by a
+ *   non-reversible id of the credential plus the operation's restriction group, so one budget is
+ *   shared by every caller of the group (and by every process when the store is Redis);
+ * - holds an in-flight slot where iiko publishes a concurrency limit (loyalty);
+ * - slows the whole group after a 429, with or without `Retry-After` (the limiter's adaptive
+ *   feedback), not just the caller that got it;
+ * - fails fast with an `IikoError` whose reason is `CircuitOpen` once a group's `CircuitBreaker`
+ *   has seen repeated 429s, or once the login has failed repeatedly (wrong, "blocked" or
+ *   "inactive" credentials): a sync never hammers iiko into blocking the API login.
+ *
+ * On by default in `IikoClient.layer`/`layerConfig` with {@link builtInOperations} and
+ * {@link defaultLimit}; tune it with `IikoConfig.Options.limits`, switch it off with
+ * `limits: false`, or bring your own stores with {@link layerStore} (for example the Redis stores
+ * of `effect/persistence`, so several processes share one budget).
+ *
+ * @since 0.2.0
+ */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import * as Semaphore from "effect/Semaphore"
+import * as CircuitBreaker from "effect/persistence/CircuitBreaker"
+import * as RateLimiter from "effect/persistence/RateLimiter"
+import type { Endpoint } from "./Endpoint.ts"
+import { type Credentials, IikoConfig } from "./IikoConfig.ts"
+import { CircuitOpen, IikoError } from "./IikoError.ts"
+
+// =============================================================================
+// Models
+// =============================================================================
+
+/**
+ * One budget: at most `requests` per `window` (a token bucket: a burst of `requests`, then
+ * `requests` per `window` on average), and at most `inFlight` requests at once when given.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Limit {
+  readonly requests: number
+  readonly window: Duration.Input
+  /** Requests in flight at once; unbounded when omitted. */
+  readonly inFlight?: number | undefined
+}
+
+/**
+ * How the client limits itself; every field is optional and falls back to the documented default.
+ *
+ * @example
+ * ```ts
+ * import { IikoClient, IikoConfig } from "effect-iiko"
+ *
+ * const IikoLive = IikoClient.layer({
+ *   credentials: IikoConfig.v1("my-api-login"),
+ *   limits: {
+ *     groups: { "Data: menu": { requests: 2, window: "1 second" } },
+ *     breakerFailures: 3
+ *   }
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Options {
+  /** Budgets per restriction group (`"Orders: receiving"`, …), replacing {@link defaultLimit} for that group. */
+  readonly groups?: Readonly<Record<string, Limit>> | undefined
+  /** Budgets per operation name, taking precedence over the group; merged over {@link builtInOperations}. */
+  readonly operations?: Readonly<Record<string, Limit>> | undefined
+  /** The budget of every group (and ungrouped operation) not listed. Default {@link defaultLimit}. */
+  readonly defaultLimit?: Limit | undefined
+  /** Requests in flight at once to iiko's loyalty server (`/api/1/loyalty/…`). Default 100, as published. */
+  readonly loyaltyInFlight?: number | undefined
+  /** Consecutive 429s in a group (or failed logins) that open its breaker. Default 5, more than one call's retries. */
+  readonly breakerFailures?: number | undefined
+  /** How long an open breaker fails calls fast before letting one probe through. Default 30 seconds. */
+  readonly breakerOpenFor?: Duration.Input | undefined
+  /** How long a 429 without `Retry-After` pauses its group. Default 10 seconds. */
+  readonly pauseWithoutRetryAfter?: Duration.Input | undefined
+  /** How long a "blocked" or "inactive" login answer keeps the login breaker open. Default 1 hour. */
+  readonly blockedOpenFor?: Duration.Input | undefined
+}
+
+/**
+ * The budget of every restriction group iiko does not publish a limit for: 10 requests per second,
+ * 10 in flight. iiko sets its Cloud API ceilings per group "by expert judgement" and does not
+ * print them; this is well under the rates integrations report running at without 429s.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const defaultLimit: Limit = { requests: 10, window: "1 second", inFlight: 10 }
+
+/**
+ * The limits iiko publishes for loyalty (help article "Блокировки и ограничения"), per operation;
+ * the loyalty server also takes at most {@link publishedLoyaltyInFlight} requests in flight.
+ *
+ * | operation | limit |
+ * |---|---|
+ * | `loyaltyIikoCustomerInfo` (`customer/info`) | 5 req/s, 5 in flight |
+ * | `loyaltyIikoCustomerCreateOrUpdate` | 10 req/s, 4 in flight |
+ * | `loyaltyIikoCustomerTransactionsByDate`, `…ByRevision` | 5 req/s |
+ * | `loyaltyIikoCouponsBySeries` | 1 per 30 s |
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const publishedLimits: Readonly<Record<string, Limit>> = {
+  loyaltyIikoCustomerInfo: { requests: 5, window: "1 second", inFlight: 5 },
+  loyaltyIikoCustomerCreateOrUpdate: { requests: 10, window: "1 second", inFlight: 4 },
+  loyaltyIikoCustomerTransactionsByDate: { requests: 5, window: "1 second" },
+  loyaltyIikoCustomerTransactionsByRevision: { requests: 5, window: "1 second" },
+  loyaltyIikoCouponsBySeries: { requests: 1, window: "30 seconds" }
+}
+
+/**
+ * Requests in flight at once to iiko's loyalty server, as published.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const publishedLoyaltyInFlight = 100
+
+/**
+ * The budgets the client applies per operation unless configured otherwise:
+ * {@link publishedLimits} plus one for the token call (10 logins per minute; the client logs in
+ * about once an hour).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const builtInOperations: Readonly<Record<string, Limit>> = {
+  ...publishedLimits,
+  accessToken: { requests: 10, window: "1 minute" },
+  accessTokenV2: { requests: 10, window: "1 minute" }
+}
+
+/**
+ * The limiter used by `IikoClient` and `IikoAuth`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Service {
+  /**
+   * Runs one attempt of `endpoint` within its budget: waits for the rate and in-flight limits,
+   * fails fast with reason `CircuitOpen` when the budget's breaker is open, and reports the
+   * outcome (a 429 slows every caller of the group).
+   */
+  readonly guard: <A>(endpoint: Endpoint, attempt: Effect.Effect<A, IikoError>) => Effect.Effect<A, IikoError>
+}
+
+/**
+ * The limiter service. `IikoClient.layer` and `layerConfig` provide {@link layer}; a client
+ * built without one ({@link current} finds none) does not limit its calls.
+ *
+ * @since 0.2.0
+ * @category services
+ */
+export class IikoLimits extends Context.Service<IikoLimits, Service>()("effect-iiko/IikoLimits") {}
+
+/**
+ * No limits: every attempt runs as is.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const unlimited: Service = { guard: (_, attempt) => attempt }
+
+/**
+ * The provided limiter, or {@link unlimited} when none is.
+ *
+ * @since 0.2.0
+ * @category accessors
+ */
+export const current: Effect.Effect<Service> = Effect.map(
+  Effect.serviceOption(IikoLimits),
+  Option.getOrElse(() => unlimited)
+)
+
+// =============================================================================
+// Metrics
+// =============================================================================
+
+/**
+ * 429 answers received, by restriction group.
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const rateLimitedTotal = Metric.counter("iiko_rate_limited_total", {
+  description: "429 answers received from iiko, by restriction group",
+  incremental: true
+})
+
+/**
+ * Calls refused without being sent because a breaker was open, by restriction group.
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const circuitOpenTotal = Metric.counter("iiko_circuit_open_total", {
+  description: "iiko calls refused because the group's breaker was open",
+  incremental: true
+})
+
+// =============================================================================
+// Constructors
+// =============================================================================
+
+interface Budget {
+  /** Part of the store key and the name in errors, metrics and logs. */
+  readonly name: string
+  readonly limit: Limit
+  readonly window: Duration.Duration
+}
+
+const LOYALTY_PREFIX = "/api/1/loyalty/"
+
+/**
+ * A short, non-reversible id of the credential (SHA-256 of the login), so budgets are per API
+ * login without the secret appearing in any store key.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const credentialId = (credentials: Credentials): Effect.Effect<string> => {
+  const identity = credentials._tag === "V2"
+    ? `v2:${Redacted.value(credentials.appId)}:${Redacted.value(credentials.apiKey)}`
+    : credentials._tag === "V1"
+    ? `v1:${Redacted.value(credentials.apiLogin)}`
+    : `token:${Redacted.value(credentials.token)}`
+  return Effect.promise(() => globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(identity))).pipe(
+    Effect.map((digest) => Buffer.from(digest).toString("hex").slice(0, 16))
+  )
+}
+
+/** Whether a failed login says the credential itself is blocked or disabled. */
+const isBlockedLogin = (error: IikoError): boolean =>
+  error.description !== undefined && /blocked|inactive/i.test(error.description)
+
+/**
+ * Builds the limiter over the given stores (memory or Redis), with the options from
+ * `IikoConfig.limits`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make: Effect.Effect<
+  Service,
+  never,
+  IikoConfig | RateLimiter.RateLimiterStore | CircuitBreaker.CircuitBreakerStore | Scope.Scope
+> = Effect.gen(function*() {
+  const config = yield* IikoConfig
+  if (config.limits === false) return unlimited
+  const options = config.limits
+  const limiter = yield* RateLimiter.make
+  const breakerFailures = Math.max(1, Math.floor(options.breakerFailures ?? 5))
+  const breaker = yield* CircuitBreaker.make({
+    tripPolicy: CircuitBreaker.consecutive(breakerFailures),
+    openDuration: options.breakerOpenFor ?? "30 seconds",
+    maxOpenDuration: options.blockedOpenFor ?? "1 hour"
+  })
+  const blockedOpenFor = Duration.fromInputUnsafe(options.blockedOpenFor ?? "1 hour")
+  const pauseWithoutRetryAfter = Duration.fromInputUnsafe(options.pauseWithoutRetryAfter ?? "10 seconds")
+  const prefix = `effect-iiko:${yield* credentialId(config.credentials)}:`
+  const operations = { ...builtInOperations, ...options.operations }
+  const fallback = options.defaultLimit ?? defaultLimit
+  const loyalty = Semaphore.makeUnsafe(Math.max(1, options.loyaltyInFlight ?? publishedLoyaltyInFlight))
+  const inFlight = new Map<string, Semaphore.Semaphore>()
+
+  const budgetOf = (endpoint: Endpoint): Budget => {
+    const own = operations[endpoint.name]
+    const group = endpoint.restrictionGroup
+    const [name, limit] = own !== undefined
+      ? [endpoint.name, own]
+      : group !== undefined
+      ? [group, options.groups?.[group] ?? fallback]
+      : [endpoint.name, fallback]
+    return { name, limit, window: Duration.fromInputUnsafe(limit.window) }
+  }
+
+  const slotFor = (budget: Budget): Semaphore.Semaphore | undefined => {
+    if (budget.limit.inFlight === undefined) return undefined
+    let semaphore = inFlight.get(budget.name)
+    if (semaphore === undefined) {
+      semaphore = Semaphore.makeUnsafe(Math.max(1, budget.limit.inFlight))
+      inFlight.set(budget.name, semaphore)
+    }
+    return semaphore
+  }
+
+  /** A store failure (Redis down) must not stop the client: run the call unthrottled and say so. */
+  const failOpen = <A>(fallbackValue: A) => (error: RateLimiter.RateLimiterError) =>
+    Effect.logWarning(`iiko limits: rate limiter store failed (${error.message}); calling without waiting`).pipe(
+      Effect.as(fallbackValue)
+    )
+
+  /** Waits out a cooldown that a 429 (seen by any caller) put on the budget. */
+  const adaptiveTurn = (key: string, budget: Budget): Effect.Effect<RateLimiter.AdaptiveConsumeResult> =>
+    limiter.adaptiveConsume({
+      key,
+      tokens: 1,
+      fallbackLimit: budget.limit.requests,
+      fallbackWindow: budget.window
+    }).pipe(
+      Effect.catch(failOpen<RateLimiter.AdaptiveConsumeResult>({ delay: Duration.zero, epoch: 0, phase: "inactive" })),
+      Effect.flatMap((turn) =>
+        turn.phase === "cooldown" && !Duration.isZero(turn.delay)
+          ? Effect.sleep(turn.delay).pipe(Effect.andThen(adaptiveTurn(key, budget)))
+          : Duration.isZero(turn.delay)
+          ? Effect.succeed(turn)
+          : Effect.as(Effect.sleep(turn.delay), turn)
+      )
+    )
+
+  const waitForBudget = (key: string, budget: Budget) =>
+    limiter.consume({
+      algorithm: "token-bucket",
+      onExceeded: "delay",
+      key,
+      limit: Math.max(1, budget.limit.requests),
+      window: budget.window
+    }).pipe(
+      Effect.map((result) => result.delay),
+      Effect.catch(failOpen(Duration.zero)),
+      Effect.flatMap((delay) => Duration.isZero(delay) ? Effect.void : Effect.sleep(delay))
+    )
+
+  const on429 = (key: string, budget: Budget, turn: RateLimiter.AdaptiveConsumeResult, error: IikoError) => {
+    if (error.reason._tag !== "RateLimited") return Effect.void
+    const pause = error.reason.retryAfter ?? pauseWithoutRetryAfter
+    return Effect.all([
+      Metric.update(Metric.withAttributes(rateLimitedTotal, { group: budget.name }), 1),
+      Effect.logInfo(
+        `iiko ${error.operation}: 429 in "${budget.name}", every caller of the group waits ${Duration.format(pause)}`
+      ),
+      limiter.adaptiveFeedback({ key, epoch: turn.epoch, tokens: 1, status: 429, retryAfter: pause }).pipe(
+        Effect.catch(failOpen(undefined))
+      )
+    ], { discard: true })
+  }
+
+  const classify = (login: boolean) => <A>(exit: Exit.Exit<A, IikoError>): CircuitBreaker.Outcome => {
+    if (Exit.isSuccess(exit)) return CircuitBreaker.success
+    const error = Cause.findErrorOption(exit.cause)
+    if (Option.isNone(error) || !(error.value instanceof IikoError)) return CircuitBreaker.ignored
+    return classifyError(login, error.value)
+  }
+
+  const classifyError = (login: boolean, error: IikoError): CircuitBreaker.Outcome => {
+    if (error.reason._tag === "RateLimited") return CircuitBreaker.failure({ retryAfter: error.reason.retryAfter })
+    if (login && isBlockedLogin(error)) return CircuitBreaker.failure({ retryAfter: blockedOpenFor })
+    if (login && ["Unauthorized", "Forbidden", "BadRequest"].includes(error.reason._tag)) {
+      return CircuitBreaker.failure()
+    }
+    return CircuitBreaker.ignored
+  }
+
+  const refused = (endpoint: Endpoint, budget: Budget, error: CircuitBreaker.CircuitBreakerError) => {
+    const retryAfter = error.reason._tag === "CircuitOpen" ? error.reason.retryAfter : Duration.zero
+    return Metric.update(Metric.withAttributes(circuitOpenTotal, { group: budget.name }), 1).pipe(
+      Effect.andThen(Effect.fail(
+        new IikoError({ operation: endpoint.name, reason: new CircuitOpen({ group: budget.name, retryAfter }) })
+      ))
+    )
+  }
+
+  const guard = <A>(endpoint: Endpoint, attempt: Effect.Effect<A, IikoError>): Effect.Effect<A, IikoError> => {
+    const budget = budgetOf(endpoint)
+    const key = prefix + budget.name
+    const slot = slotFor(budget)
+    const limited = slot === undefined ? attempt : slot.withPermit(attempt)
+    const held = endpoint.path.startsWith(LOYALTY_PREFIX) ? loyalty.withPermit(limited) : limited
+    return Effect.gen(function*() {
+      yield* waitForBudget(key, budget)
+      const turn = yield* adaptiveTurn(key, budget)
+      return yield* held.pipe(
+        Effect.tapError((error) => on429(key, budget, turn, error)),
+        breaker.execute({ key, classify: classify(!endpoint.authenticated) }),
+        Effect.catchTag("CircuitBreakerError", (error) => refused(endpoint, budget, error))
+      )
+    })
+  }
+
+  return { guard }
+})
+
+/**
+ * The limiter over stores provided by the caller, for example
+ * `RateLimiter.layerStoreRedis()` and `CircuitBreaker.layerStoreRedis()` from
+ * `effect/persistence`, so several processes share one budget per API login. Give it to
+ * `IikoClient.layerWith` in place of the in-memory {@link layer}.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerStore: Layer.Layer<
+  IikoLimits,
+  never,
+  IikoConfig | RateLimiter.RateLimiterStore | CircuitBreaker.CircuitBreakerStore
+> = Layer.effect(IikoLimits, make)
+
+/**
+ * The limiter with in-memory stores (one budget per process), as `IikoClient.layer` uses it.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer: Layer.Layer<IikoLimits, never, IikoConfig> = layerStore.pipe(
+  Layer.provide([RateLimiter.layerStoreMemory, CircuitBreaker.layerStoreMemory()])
+)
+
+/**
+ * No limits, whatever the configuration says: for applications that run their own limiter.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerUnlimited: Layer.Layer<IikoLimits> = Layer.succeed(IikoLimits, unlimited)
