@@ -183,7 +183,26 @@ const defaultRetrySchedule = (baseDelay: Duration.Duration, maxDelay: Duration.D
   )
 
 /**
- * Fills in the defaults.
+ * Why `url` cannot be the base URL (an absolute `http(s)` URL without query or fragment), or
+ * `undefined` when it can.
+ */
+const baseUrlProblem = (url: string): string | undefined => {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return `${JSON.stringify(url)} is not an absolute URL (expected e.g. ${RU_BASE_URL})`
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    return `${JSON.stringify(url)} is not an http(s) URL (expected e.g. ${RU_BASE_URL})`
+  }
+  if (parsed.search !== "" || parsed.hash !== "") return `${JSON.stringify(url)} has a query or fragment`
+  return undefined
+}
+
+/**
+ * Fills in the defaults. Throws when `baseUrl` is not an absolute `http(s)` URL: a URL written
+ * in code is a programming error, while one read by {@link layerConfig} is a `ConfigError`.
  *
  * @since 0.1.0
  * @category constructors
@@ -191,9 +210,12 @@ const defaultRetrySchedule = (baseDelay: Duration.Duration, maxDelay: Duration.D
 export const make = (options: Options): Resolved => {
   const retryBaseDelay = duration(options.retryBaseDelay, "500 millis")
   const retryMaxDelay = duration(options.retryMaxDelay, "10 seconds")
+  const baseUrl = options.baseUrl ?? RU_BASE_URL
+  const problem = baseUrlProblem(baseUrl)
+  if (problem !== undefined) throw new Error(`IikoConfig: baseUrl ${problem}`)
   return {
     credentials: options.credentials,
-    baseUrl: (options.baseUrl ?? RU_BASE_URL).replace(/\/+$/, ""),
+    baseUrl: baseUrl.replace(/\/+$/, ""),
     timeout: duration(options.timeout, "15 seconds"),
     httpTimeoutMargin: duration(options.httpTimeoutMargin, "5 seconds"),
     maxRetries: Math.max(0, Math.floor(options.maxRetries ?? 3)),
@@ -223,7 +245,7 @@ export const make = (options: Options): Resolved => {
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<IikoConfig> => Layer.succeed(IikoConfig, make(options))
+export const layer = (options: Options): Layer.Layer<IikoConfig> => Layer.sync(IikoConfig, () => make(options))
 
 const variables = {
   baseUrl: "IIKO_BASE_URL",
@@ -270,6 +292,14 @@ const credentialsFromEnvironment: Config.Config<Credentials> = Config.all({
   )
 }))
 
+const baseUrlFromEnvironment: Config.Config<string> = Config.String(variables.baseUrl).pipe(
+  Config.withDefault(RU_BASE_URL),
+  Config.flatMap((url) => {
+    const problem = baseUrlProblem(url)
+    return problem === undefined ? Config.succeed(url) : configFailure(`${variables.baseUrl}: ${problem}`)
+  })
+)
+
 /**
  * Reads the configuration through effect's `Config` (by default the environment):
  *
@@ -280,7 +310,8 @@ const credentialsFromEnvironment: Config.Config<Credentials> = Config.all({
  * | `IIKO_API_LOGIN` | v1 credentials (instead of v2) |
  * | `IIKO_TIMEOUT_SECONDS` | server `Timeout`, default 15 |
  *
- * Missing or contradictory credentials fail with a `ConfigError` naming the variables to set.
+ * Missing or contradictory credentials, and a base URL that is not an absolute `http(s)` URL,
+ * fail with a `ConfigError` naming the variables to set.
  * `overrides` are applied on top (for example retry limits, which have no variable).
  *
  * @since 0.1.0
@@ -293,7 +324,7 @@ export const layerConfig = (
     IikoConfig,
     Effect.gen(function*() {
       const credentials = yield* credentialsFromEnvironment
-      const baseUrl = yield* Config.String(variables.baseUrl).pipe(Config.withDefault(RU_BASE_URL))
+      const baseUrl = yield* baseUrlFromEnvironment
       const timeoutSeconds = yield* Config.Int(variables.timeout).pipe(Config.withDefault(15))
       return make({ baseUrl, timeout: Duration.seconds(timeoutSeconds), ...overrides, credentials })
     })

@@ -142,13 +142,18 @@ export class ServerError extends Schema.TaggedClass<ServerError>()("ServerError"
 
 /**
  * The HTTP exchange itself failed: connection refused or reset, DNS, or the HTTP timeout ran out.
- * `detail` says which, without any header or body.
+ * `detail` names the method, host and path (never the query, a header or the body) and what
+ * failed, e.g. `POST https://api-ru.iiko.services/api/1/organizations: connect ECONNREFUSED
+ * 10.0.0.1:443` or `…: no response within 20s`. `systemCode` is the system error code
+ * (`ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`, …) when there is one; the system error itself is
+ * the `cause` of the `IikoError`.
  *
  * @since 0.1.0
  * @category reasons
  */
 export class Transport extends Schema.TaggedClass<Transport>()("Transport", {
-  detail: Schema.String
+  detail: Schema.String,
+  systemCode: Schema.optionalKey(Schema.String)
 }) {
   /** Retryable for reads; a write may have reached iiko. */
   get isRetryable(): boolean {
@@ -250,7 +255,9 @@ export class IikoError extends Schema.TaggedError<IikoError>()("IikoError", {
   /** iiko's human-readable description (`errorDescription` or `message`). */
   description: Schema.optionalKey(Schema.String),
   /** iiko's error code (`error`), e.g. `DuplicatedOrderId`; an open set. */
-  code: Schema.optionalKey(Schema.String)
+  code: Schema.optionalKey(Schema.String),
+  /** The underlying failure (for `Transport`, the system error), shown by `Cause.pretty`. */
+  cause: Schema.optionalKey(Schema.Defect())
 }) {
   /** Whether the failure is transient in general; the client also weighs the operation's side effect. */
   get isRetryable(): boolean {

@@ -1,10 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Schedule } from "effect"
+import { Cause, Duration, Effect, Fiber, Layer, Schedule } from "effect"
+import { HttpClient, HttpClientError } from "effect/http"
 import { TestClock } from "effect/testing"
 import { Endpoint, Iiko, IikoClient } from "../src/index.ts"
 import { MockHttpClient } from "../src/testing/index.ts"
 import { Schema } from "effect"
+import { IikoConfig } from "../src/index.ts"
 import {
+  baseOptions,
   clientLayer,
   CREATE,
   createBody,
@@ -91,6 +94,19 @@ describe("IikoClient: request", () => {
       [ORGS]: { body: { correlationId: CORRELATION, organizations: "nope" } }
     })))))
 
+  it.effect("an InvalidResponse lists every problem, up to ten", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(invoiceList({ dateFrom: "2026-01-01" }))
+      const issue = error.reason._tag === "InvalidResponse" ? error.reason.issue : ""
+      const lines = issue.split("\n")
+      assert.strictEqual(lines.length, 11)
+      assert.strictEqual(lines[0], "[0].id: Expected string")
+      assert.strictEqual(lines[9], "[9].id: Expected string")
+      assert.strictEqual(lines[10], "… and 2 more")
+    }).pipe(Effect.provide(clientLayer(withLogin({
+      "/api/inventory/v1/incoming_invoice/list": { body: Array.from({ length: 12 }, (_, id) => ({ id })) }
+    })))))
+
   it.effect("a success body that is not JSON is an InvalidResponse", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Iiko.organizations({}))
@@ -160,6 +176,41 @@ describe("IikoClient: error envelopes", () => {
         assert.strictEqual(error.status, status)
       }
     }))
+})
+
+describe("IikoClient: transport failures", () => {
+  const failing = (cause: Error) =>
+    Layer.succeed(
+      HttpClient.HttpClient,
+      HttpClient.make((request) =>
+        Effect.fail(new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, cause }) }))
+      )
+    )
+  const dns = Object.assign(new Error("getaddrinfo ENOTFOUND iiko.example"), { code: "ENOTFOUND" })
+
+  it.effect("name the method, URL and system error, and keep the error as the cause", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Iiko.organizations({}, { maxRetries: 0 }))
+      assert.strictEqual(error.reason._tag, "Transport")
+      assert.include(error.message, "POST http://127.0.0.1:9/api/1/organizations: getaddrinfo ENOTFOUND iiko.example")
+      assert.strictEqual(error.reason._tag === "Transport" ? error.reason.systemCode : undefined, "ENOTFOUND")
+      assert.include(Cause.pretty(Cause.fail(error)), "getaddrinfo ENOTFOUND iiko.example")
+    }).pipe(Effect.provide(
+      IikoClient.layer({ ...baseOptions, credentials: IikoConfig.token("t") }).pipe(
+        Layer.provide(failing(new TypeError("fetch failed", { cause: dns })))
+      )
+    )))
+
+  it.effect("never name a password in the base URL or the system error's code when it is in the message", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Iiko.organizations({}, { maxRetries: 0 }))
+      assert.notInclude(error.message, "hunter2")
+      assert.include(error.message, "POST http://127.0.0.1:9/api/1/organizations: getaddrinfo ENOTFOUND iiko.example")
+      assert.notInclude(error.message, "(ENOTFOUND)")
+    }).pipe(Effect.provide(
+      IikoClient.layer({ ...baseOptions, baseUrl: "http://user:hunter2@127.0.0.1:9", credentials: IikoConfig.token("t") })
+        .pipe(Layer.provide(failing(dns)))
+    )))
 })
 
 describe("IikoClient: 401", () => {
@@ -366,7 +417,7 @@ describe("IikoClient: retries by side effect", () => {
       yield* TestClock.adjust("2 seconds")
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error.reason._tag, "Transport")
-      assert.include(error.message, "15s")
+      assert.include(error.message, "POST http://127.0.0.1:9/api/1/thing/create: no response within 15s")
     }).pipe(Effect.provide(clientLayer((request) =>
       request.path === V2
         ? loginOk(tokenFor(1))

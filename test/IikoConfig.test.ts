@@ -42,6 +42,19 @@ describe("IikoConfig", () => {
       assert.strictEqual(config.maxRetries, 3)
     }))
 
+  it.effect("a base URL without a scheme, or not http(s), is a ConfigError naming IIKO_BASE_URL", () =>
+    Effect.gen(function*() {
+      for (const url of ["api-ru.iiko.services", "localhost:8080", "ftp://iiko.example", "https://x.example/?a=1"]) {
+        const message = yield* loadError({ IIKO_API_LOGIN: "login", IIKO_BASE_URL: url })
+        assert.include(message, "IIKO_BASE_URL", url)
+      }
+    }))
+
+  it("an invalid base URL in code is rejected when the options are read", () => {
+    assert.throws(() => IikoConfig.make({ credentials: IikoConfig.v1("x"), baseUrl: "api-eu.iiko.services" }), /baseUrl/)
+    assert.strictEqual(IikoConfig.make({ credentials: IikoConfig.v1("x"), baseUrl: "http://127.0.0.1:8787/" }).baseUrl, "http://127.0.0.1:8787")
+  })
+
   it.effect("missing credentials name the variables to set", () =>
     Effect.gen(function*() {
       const message = yield* loadError({})

@@ -7,7 +7,7 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer } from "effect"
+import { Cause, Effect, Fiber, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { createServer, type Server } from "node:http"
 import { FetchHttpClient, type HttpClient } from "effect/http"
@@ -94,8 +94,37 @@ const webhookReceiver = Effect.acquireRelease(
 const reasonOf = <A, R>(effect: Effect.Effect<A, { readonly reason: { readonly _tag: string } }, R>) =>
   Effect.map(Effect.flip(effect), (error) => error.reason._tag)
 
+/** A loopback port with nothing listening: bound, then closed. */
+const closedPort = Effect.callback<number>((resume) => {
+  const server = createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const { port } = server.address() as { readonly port: number }
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
 for (const [name, transport] of transports) {
   describe(`e2e over ${name}`, () => {
+    it.live("a dead port is a Transport error naming method, URL and ECONNREFUSED, with the cause kept", () =>
+      Effect.gen(function*() {
+        const port = yield* closedPort
+        const error = yield* Effect.flip(Iiko.organizations({}).pipe(Effect.provide(
+          IikoClient.layer({
+            credentials: IikoConfig.token("e2e-token-SECRET"),
+            baseUrl: `http://127.0.0.1:${port}`,
+            maxRetries: 0
+          }).pipe(Layer.provide(transport))
+        )))
+        assert.strictEqual(error.reason._tag, "Transport")
+        assert.include(error.message, `POST http://127.0.0.1:${port}/api/1/organizations`)
+        assert.include(error.message, "ECONNREFUSED")
+        assert.strictEqual(error.reason._tag === "Transport" ? error.reason.systemCode : undefined, "ECONNREFUSED")
+        const pretty = Cause.pretty(Cause.fail(error))
+        assert.include(pretty, "connect ECONNREFUSED")
+        assert.notInclude(pretty, "e2e-token-SECRET")
+      }))
+
+
     it.live("logs in once and creates a delivery through its whole lifecycle", () =>
       Effect.gen(function*() {
         const w = yield* world

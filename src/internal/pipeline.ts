@@ -48,7 +48,34 @@ export interface Attempt {
   readonly httpTimeout?: Duration.Duration | undefined
 }
 
-const formatIssue = SchemaIssue.makeFormatterDefault()
+const standardIssues = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/** How many problems an `InvalidRequest`/`InvalidResponse` lists before "… and N more". */
+const MAX_LISTED_ISSUES = 10
+
+const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.map((key, index) =>
+    typeof key === "number" ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`
+  ).join("")
+
+/**
+ * Every problem of a failed parse, one per line (`field.path: message`), at most
+ * {@link MAX_LISTED_ISSUES}.
+ *
+ * @internal
+ */
+export const formatIssue = (issue: SchemaIssue.Issue): string => {
+  const issues = [
+    ...new Set(standardIssues(issue).issues.map(({ message, path }) =>
+      path === undefined || path.length === 0
+        ? message
+        : `${formatPath(path.map((key) => typeof key === "object" ? key.key : key))}: ${message}`
+    ))
+  ]
+  const lines = issues.slice(0, MAX_LISTED_ISSUES)
+  if (issues.length > MAX_LISTED_ISSUES) lines.push(`… and ${issues.length - MAX_LISTED_ISSUES} more`)
+  return lines.join("\n")
+}
 
 const fail = (endpoint: Endpoint, reason: IikoErrorReason, extra?: Partial<ErrorDetails>) =>
   Effect.fail(new IikoError({ operation: endpoint.name, reason, ...extra }))
@@ -58,6 +85,7 @@ interface ErrorDetails {
   readonly correlationId: string
   readonly description: string
   readonly code: string
+  readonly cause: unknown
 }
 
 type Parse = (input: unknown) => Result.Result<unknown, SchemaIssue.Issue>
@@ -80,6 +108,9 @@ const requestEncoder = memoize((schema) =>
 )
 
 const responseDecoder = memoize((schema) => SchemaParser.decodeUnknownResult(schema))
+
+/** Used only after a failed decode, to list every problem and not just the first. */
+const responseDiagnoser = memoize((schema) => SchemaParser.decodeUnknownResult(schema, { errors: "all" }))
 
 /**
  * Validates and encodes a request body. Unknown keys are an error: a typo must not be dropped
@@ -106,9 +137,10 @@ export const decodeResponse = <A>(
 ): Effect.Effect<A, IikoError> =>
   Effect.suspend(() => {
     const result = responseDecoder(endpoint.response)(json)
-    return Result.isSuccess(result)
-      ? Effect.succeed(result.success as A)
-      : fail(endpoint, new InvalidResponse({ issue: formatIssue(result.failure) }), correlationOf(json))
+    if (Result.isSuccess(result)) return Effect.succeed(result.success as A)
+    const all = responseDiagnoser(endpoint.response)(json)
+    const issue = formatIssue(Result.isFailure(all) ? all.failure : result.failure)
+    return fail(endpoint, new InvalidResponse({ issue }), correlationOf(json))
   })
 
 const correlationOf = (json: unknown): Partial<ErrorDetails> => {
@@ -143,10 +175,39 @@ const parseJson = (text: string): unknown => {
 
 const ParseFailure: unique symbol = Symbol("ParseFailure")
 
-const transportFailure = (endpoint: Endpoint, error: HttpClientError.HttpClientError) => {
+/** The failing system call behind a transport error: innermost message and the first `code` (ECONNREFUSED, …). */
+const systemError = (cause: unknown): { readonly message: string | undefined; readonly code: string | undefined } => {
+  let message: string | undefined
+  let code: string | undefined
+  let current: unknown = cause
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    message = current.message === "" ? message : current.message
+    const own = (current as { code?: unknown }).code
+    if (code === undefined && typeof own === "string") code = own
+    const errors = (current as { errors?: unknown }).errors
+    current = current.cause ?? (Array.isArray(errors) ? errors[0] : undefined)
+  }
+  return { message, code }
+}
+
+/** `METHOD scheme://host/path` of a call: never the query string, credentials in the URL or a header. */
+const target = (config: Resolved, endpoint: Endpoint): string => {
+  const url = new URL(config.baseUrl + endpoint.path)
+  return `${endpoint.method} ${url.origin}${url.pathname}`
+}
+
+/** A transport failure naming the call and the system error; the system error is kept as `cause`. */
+const transportFailure = (config: Resolved, endpoint: Endpoint, error: HttpClientError.HttpClientError) => {
   const cause = "cause" in error.reason ? error.reason.cause : undefined
-  const detail = cause instanceof Error ? `${error.reason._tag}: ${cause.message}` : error.reason._tag
-  return fail(endpoint, new Transport({ detail }))
+  const system = systemError(cause)
+  const what = system.message ?? error.reason.description ?? error.reason._tag
+  const detail = `${target(config, endpoint)}: ${what}` +
+    (system.code === undefined || what.includes(system.code) ? "" : ` (${system.code})`)
+  return fail(
+    endpoint,
+    new Transport({ detail, ...(system.code === undefined ? {} : { systemCode: system.code }) }),
+    cause === undefined ? {} : { cause }
+  )
 }
 
 /**
@@ -201,12 +262,13 @@ const scrub = (text: string, secrets: ReadonlyArray<string>): string =>
   secrets.reduce((clean, secret) => clean.split(secret).join("<redacted>"), text)
 
 const classify = (
+  config: Resolved,
   endpoint: Endpoint,
   response: HttpClientResponse.HttpClientResponse,
   secrets: () => ReadonlyArray<string>
 ): Effect.Effect<unknown, IikoError> =>
   response.text.pipe(
-    Effect.catchTag("HttpClientError", (error) => transportFailure(endpoint, error)),
+    Effect.catchTag("HttpClientError", (error) => transportFailure(config, endpoint, error)),
     Effect.flatMap((text) => {
       if (response.status >= 200 && response.status < 300) {
         const json = parseJson(text)
@@ -241,11 +303,15 @@ export const send = (
   const { endpoint } = attempt
   const httpTimeout = attempt.httpTimeout ?? Duration.sum(attempt.timeout, config.httpTimeoutMargin)
   return http.execute(buildRequest(config, attempt)).pipe(
-    Effect.catchTag("HttpClientError", (error) => transportFailure(endpoint, error)),
-    Effect.flatMap((response) => classify(endpoint, response, () => secretValues(config, attempt.token))),
+    Effect.catchTag("HttpClientError", (error) => transportFailure(config, endpoint, error)),
+    Effect.flatMap((response) => classify(config, endpoint, response, () => secretValues(config, attempt.token))),
     Effect.timeoutOrElse({
       duration: httpTimeout,
-      orElse: () => fail(endpoint, new Transport({ detail: `no response within ${Duration.format(httpTimeout)}` }))
+      orElse: () =>
+        fail(
+          endpoint,
+          new Transport({ detail: `${target(config, endpoint)}: no response within ${Duration.format(httpTimeout)}` })
+        )
     }),
     Effect.provideService(HttpClient.TracerPropagationEnabled, false)
   )
