@@ -27,11 +27,15 @@ const program = Effect.gen(function*() {
   const terminals = terminalGroups.flatMap((group) => group.items)
   yield* Effect.log(`${organizations.length} organization(s); using ${organization.name}, ${terminals.length} terminal group(s)`)
 
-  const menu = yield* Iiko.nomenclature({ organizationId: organization.id, startRevision: 0 })
-  const dish = menu.products.find((product) => (product.sizePrices?.[0]?.price.currentPrice ?? 0) > 0)
-  const price = dish?.sizePrices?.[0]?.price.currentPrice
-  if (dish === undefined || price === undefined) return yield* Effect.fail("the menu has no priced product")
-  yield* Effect.log(`menu revision ${menu.revision}: ${menu.products.length} products in ${menu.groups.length} groups`)
+  const { externalMenus } = yield* Iiko.menuV2()
+  const externalMenu = externalMenus?.[0]
+  if (externalMenu === undefined) return yield* Effect.fail("the API login has no external menu")
+  const menu = yield* Iiko.menuByIdV3({ externalMenuId: externalMenu.id, organizationId: organization.id })
+  const items = (menu.itemsGroups ?? []).flatMap((group) => group.items ?? [])
+  const dish = items.find((item) => (item.sizePrices?.[0]?.price ?? 0) > 0)
+  const price = dish?.sizePrices?.[0]?.price
+  if (dish?.productId == null || price == null) return yield* Effect.fail("the menu has no priced product")
+  yield* Effect.log(`menu ${menu.name}: ${items.length} items in ${menu.itemsGroups?.length ?? 0} groups`)
 
   // The order id is chosen here: should the create call fail ambiguously (connection reset, timeout,
   // 5xx), IikoCreation reads the order back by this id instead of creating it twice.
@@ -44,7 +48,7 @@ const program = Effect.gen(function*() {
       phone: "+70000000000",
       orderServiceType: "DeliveryByClient",
       comment: "effect-iiko quickstart",
-      items: [{ type: "Product", productId: dish.id, amount: 2, price }]
+      items: [{ type: "Product", productId: dish.productId, amount: 2, price }]
     }
   })
   yield* Effect.log(`delivery ${orderId} accepted (${created.info.creationStatus}), following it`)
@@ -56,7 +60,7 @@ const program = Effect.gen(function*() {
   return {
     organization: organization.name,
     terminalGroups: terminals.length,
-    menuProducts: menu.products.length,
+    menuItems: items.length,
     orderId,
     command: command?.state ?? "not needed (recovered by id)",
     creationStatus: settled.creationStatus,

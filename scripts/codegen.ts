@@ -2,7 +2,8 @@
  * The code generator: `npm run codegen -- <spec.json>` writes `src/generated/` and `docs/api.md`
  * from the iiko OpenAPI spec, the reviewed patch list and the project's catalogs in `codegen/`.
  * `npm run codegen:check -- <spec.json>` regenerates in memory and exits non-zero when the
- * committed output differs (stale or hand-edited).
+ * committed output differs (stale or hand-edited); `--validate` only checks that the spec
+ * generates (patches apply, catalog complete) and writes nothing.
  *
  * @since 0.1.0
  */
@@ -12,7 +13,7 @@ import { fileURLToPath } from "node:url"
 import { type AreasConfig, generate } from "./codegen/Emit.ts"
 import { applyPatches, type Patch } from "./codegen/Patch.ts"
 import type { NamesConfig } from "./codegen/Schemas.ts"
-import { parseCatalog, type Spec } from "./codegen/Spec.ts"
+import { type DeprecationsConfig, parseCatalog, type Spec } from "./codegen/Spec.ts"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const readJson = <A>(path: string): A => JSON.parse(readFileSync(path, "utf8")) as A
@@ -21,6 +22,7 @@ const GENERATED = "src/generated"
 const main = (): number => {
   const args = process.argv.slice(2)
   const check = args.includes("--check")
+  const validate = args.includes("--validate")
   const specPath = args.find((a) => !a.startsWith("--"))
   if (specPath === undefined) {
     console.error("usage: tsx scripts/codegen.ts [--check] <openapi.json>")
@@ -31,8 +33,11 @@ const main = (): number => {
   const { files, stats } = generate(spec, {
     catalog: parseCatalog(readFileSync(join(root, "codegen/operations.tsv"), "utf8")),
     areas: readJson<AreasConfig>(join(root, "codegen/areas.json")),
-    names: readJson<NamesConfig>(join(root, "codegen/names.json"))
+    names: readJson<NamesConfig>(join(root, "codegen/names.json")),
+    deprecations: readJson<DeprecationsConfig>(join(root, "codegen/deprecations.json"))
   })
+  const summary = `${stats.operations} operations, ${stats.schemas} schemas (${stats.aliases} aliases), ${stats.modules} modules`
+  if (validate) return console.log(`codegen: the spec generates (${summary})`), 0
   const stale = [...files].filter(([path, text]) => {
     const full = join(root, path)
     return !existsSync(full) || readFileSync(full, "utf8") !== text
@@ -41,7 +46,6 @@ const main = (): number => {
   const extra = existsSync(dir)
     ? readdirSync(dir).map((f) => `${GENERATED}/${f}`).filter((path) => !files.has(path))
     : []
-  const summary = `${stats.operations} operations, ${stats.schemas} schemas (${stats.aliases} aliases), ${stats.modules} modules`
   if (check) {
     if (stale.length + extra.length === 0) return console.log(`codegen: up to date (${summary})`), 0
     console.error(`codegen: committed output is stale:\n  ${[...stale, ...extra.map((p) => `${p} (not generated)`)].join("\n  ")}`)
@@ -56,4 +60,9 @@ const main = (): number => {
   return 0
 }
 
-process.exitCode = main()
+try {
+  process.exitCode = main()
+} catch (error) {
+  console.error(`codegen: ${error instanceof Error ? error.message : String(error)}`)
+  process.exitCode = 1
+}

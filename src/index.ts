@@ -37,6 +37,9 @@ export * as IikoError from "./IikoError.ts"
 /** iiko's rate limits on the client side: budgets per restriction group, 429 feedback, breakers. @since 0.2.0 */
 export * as IikoLimits from "./IikoLimits.ts"
 
+/** Streaming the items of the `limit`/`offset` paged operations. @since 0.1.0 */
+export * as IikoPage from "./IikoPage.ts"
+
 /** Schema building blocks shared by the generated code (GUIDs, open enums, unknown variants). @since 0.1.0 */
 export * as IikoSchema from "./IikoSchema.ts"
 

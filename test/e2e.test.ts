@@ -252,11 +252,11 @@ for (const [name, transport] of transports) {
     it.live("inventory errors arrive in the {message, details} envelope", () =>
       Effect.gen(function*() {
         const w = yield* world
-        yield* w.emulator.injectFault({ fault: IikoEmulator.Fault.serverError({ status: 500 }), operations: ["inventoryCounteragents"] })
-        const error = yield* Effect.flip(Iiko.inventoryCounteragents({}, { maxRetries: 1 }))
+        yield* w.emulator.injectFault({ fault: IikoEmulator.Fault.serverError({ status: 500 }), operations: ["inventoryCounteragentsList"] })
+        const error = yield* Effect.flip(Iiko.inventoryCounteragentsList({}, { maxRetries: 1 }))
         assert.strictEqual(error.reason._tag, "ServerError")
         assert.strictEqual(error.description, "Internal server error.")
-        assert.lengthOf(yield* calls(w.emulator, "inventoryCounteragents"), 2)
+        assert.lengthOf(yield* calls(w.emulator, "inventoryCounteragentsList"), 2)
       }).pipe(Effect.provide(stack(transport))))
   })
 }

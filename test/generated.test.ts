@@ -7,7 +7,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { applyPatches, type Patch } from "../scripts/codegen/Patch.ts"
-import { operationName, parseCatalog } from "../scripts/codegen/Spec.ts"
+import { diffSpecs, formatDiff } from "../scripts/codegen/Diff.ts"
+import { operationName, parseCatalog, pathVersions, type Spec } from "../scripts/codegen/Spec.ts"
 import { CommandStatus } from "../src/generated/Commands.ts"
 import { OrderItem, PaymentInput, ProductOrderItem, ServiceOrderItem } from "../src/generated/Common.ts"
 import { DisassembleDocumentCreateRequest } from "../src/generated/InventoryDocuments.ts"
@@ -151,11 +152,76 @@ describe("codegen guards", () => {
     assert.throws(() => applyPatches(spec(), [patch({ reason: "" })]), /missing reason/)
   })
 
-  it("the naming rule reproduces every name of the catalog", () => {
-    const rows = parseCatalog(readFileSync(new URL("../codegen/operations.tsv", import.meta.url), "utf8"))
+  const catalog = () => parseCatalog(readFileSync(new URL("../codegen/operations.tsv", import.meta.url), "utf8"))
+
+  it("the naming rule reproduces every name of the catalog, and the names are unique", () => {
+    const rows = catalog()
     const posts = new Set(rows.filter((r) => r.method === "POST").map((r) => r.path))
-    assert.strictEqual(rows.length, 225)
-    for (const row of rows) assert.strictEqual(operationName(row.method, row.path, posts.has(row.path)), row.name)
+    const versions = pathVersions(rows.map((r) => r.path))
+    assert.strictEqual(rows.length, 343)
+    for (const row of rows) assert.strictEqual(operationName(row.method, row.path, posts.has(row.path), versions), row.name)
+    assert.strictEqual(new Set(rows.map((r) => r.name)).size, rows.length)
+  })
+
+  it("no July name changes meaning: every July operation still in the spec keeps its name", () => {
+    const july = readFileSync(new URL("../../shared/iiko/operations.tsv", import.meta.url), "utf8").split("\n").slice(1)
+      .filter((line) => line.trim() !== "").map((line) => line.split("\t"))
+    const now = new Map(catalog().map((r) => [`${r.method} ${r.path}`, r.name]))
+    let kept = 0
+    for (const [name, method, path] of july) {
+      const current = now.get(`${method} ${path}`)
+      if (current === undefined) continue
+      assert.strictEqual(current, name, `${method} ${path}`)
+      kept++
+    }
+    assert.strictEqual(kept, 223)
+  })
+
+  it("area paths: the version suffix only where the same path exists in a lower version", () => {
+    const versions = pathVersions(["/api/2/menu/by_id", "/api/menu/v3/by_id", "/api/nomenclature/v1/product/list",
+      "/api/nomenclature/v2/product/list", "/api/nomenclature/v2/assembly-chart/tree", "/api/licenses/v2/list"])
+    const name = (path: string) => operationName("POST", path, false, versions)
+    assert.strictEqual(name("/api/menu/v3/by_id"), "menuByIdV3")
+    assert.strictEqual(name("/api/nomenclature/v1/product/list"), "nomenclatureProductList")
+    assert.strictEqual(name("/api/nomenclature/v2/product/list"), "nomenclatureProductListV2")
+    assert.strictEqual(name("/api/nomenclature/v2/assembly-chart/tree"), "nomenclatureAssemblyChartTree")
+    assert.strictEqual(name("/api/licenses/v2/list"), "licensesList")
+  })
+
+  it("a patch aimed at a field the October spec no longer has fails the generator, naming it", () => {
+    const october = JSON.parse(readFileSync(new URL("../../shared/iiko/openapi-2026-10.json", import.meta.url), "utf8"))
+    const gone: Patch = {
+      reason: "pseudo-type 'bool' is JSON boolean",
+      op: "replace",
+      path: "/components/schemas/ExternalMenuItem3/properties/splittable/type",
+      expect: "bool",
+      value: "boolean"
+    }
+    assert.throws(() => applyPatches(october, [gone]), /ExternalMenuItem3.*missing segment "ExternalMenuItem3"/)
+    const dangling: Patch = { reason: "r", op: "add", path: "/components/schemas/ExternalMenuCategory3/properties/items/items/discriminator", value: { propertyName: "type", mapping: { DISH: "#/components/schemas/ExternalMenuItem3" } } }
+    assert.throws(() => applyPatches(october, [dangling]), /references missing component ExternalMenuItem3/)
+  })
+
+  it("the committed patch list applies to the October spec, every patch with its reason", () => {
+    const october = JSON.parse(readFileSync(new URL("../../shared/iiko/openapi-2026-10.json", import.meta.url), "utf8"))
+    const patches: ReadonlyArray<Patch> = JSON.parse(readFileSync(new URL("../codegen/patches.json", import.meta.url), "utf8"))
+    applyPatches(october, patches)
+    assert.strictEqual(october.components.schemas.ExternalMenuItem2.properties.splittable.type, "boolean")
+  })
+
+  it("codegen:diff between the July and October specs reports 120 added and 2 removed operations", () => {
+    const read = (name: string): Spec => JSON.parse(readFileSync(new URL(`../../shared/iiko/${name}`, import.meta.url), "utf8"))
+    const diff = diffSpecs(read("openapi.json"), read("openapi-2026-10.json"))
+    assert.strictEqual(diff.before, 225)
+    assert.strictEqual(diff.after, 343)
+    assert.strictEqual(diff.added.length, 120)
+    assert.deepStrictEqual(diff.removed.map((op) => op.key), [
+      "POST /api/inventory/v1/counteragents",
+      "POST /api/inventory/v1/nomenclature/update_barcodes"
+    ])
+    assert.isTrue(diff.added.some((op) => op.name === "menuByIdV3"))
+    assert.deepStrictEqual(diff.changed.find((op) => op.name === "menuByIdV2")?.aspects.includes("deprecated"), true)
+    assert.match(formatDiff(diff), /^operations: 225 -> 343; added 120, removed 2, changed \d+/)
   })
 
   it("inventory and finance dates stated in prose become validated ISO 8601 request strings", () => {

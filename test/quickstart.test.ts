@@ -11,6 +11,6 @@ describe("README quick start", () => {
     assert.include(stdout, "Quickstart against the embedded emulator")
     assert.match(stdout, /command\s+Success/)
     assert.match(stdout, /creationStatus\s+Success/)
-    assert.match(stdout, /menuProducts\s+[1-9]\d*/)
+    assert.match(stdout, /menuItems\s+[1-9]\d*/)
   }, 60_000)
 })

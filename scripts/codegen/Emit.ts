@@ -17,7 +17,16 @@ import {
   unknownTagExpr
 } from "./Schemas.ts"
 import { operationSamples } from "./Samples.ts"
-import { type CatalogRow, compareStrings, type JsonSchema, type Operation, operations, refKey, type Spec } from "./Spec.ts"
+import {
+  type CatalogRow,
+  compareStrings,
+  type DeprecationsConfig,
+  type JsonSchema,
+  type Operation,
+  operations,
+  refKey,
+  type Spec
+} from "./Spec.ts"
 
 /** `codegen/areas.json`. */
 export interface AreasConfig {
@@ -30,6 +39,7 @@ export interface Inputs {
   readonly catalog: ReadonlyArray<CatalogRow>
   readonly areas: AreasConfig
   readonly names: NamesConfig
+  readonly deprecations: DeprecationsConfig
 }
 
 /** Generated files by path relative to the repository root, plus counts for the log. */
@@ -52,11 +62,11 @@ const SINCE = " * @since 0.1.0\n"
 
 const pascal = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1)
 
-const docComment = (lines: ReadonlyArray<string>): string => `/**\n${lines.map((l) => (l === "" ? " *" : ` * ${l}`)).join("\n")}\n */\n`
+const docComment = (lines: ReadonlyArray<string>): string => `/**\n${lines.flatMap((l) => l.split("\n")).map((l) => (l === "" ? " *" : ` * ${l}`)).join("\n")}\n */\n`
 
 /** Builds every declaration and renders the files. */
 export const generate = (spec: Spec, inputs: Inputs): Output => {
-  const ops: ReadonlyArray<AreaOperation> = operations(spec, inputs.catalog).map((op) => {
+  const ops: ReadonlyArray<AreaOperation> = operations(spec, inputs.catalog, inputs.deprecations).map((op) => {
     const area = inputs.areas.tags[op.tag]
     if (area === undefined) throw new Error(`tag "${op.tag}" has no area in codegen/areas.json`)
     return { ...op, area }
@@ -81,10 +91,20 @@ export const generate = (spec: Spec, inputs: Inputs): Output => {
     const areas = new Set(modes.flatMap((m) => [...(reached.areas.get(`${key}|${m}`) ?? [])]))
     return areas.size === 1 ? [...areas][0]! : inputs.areas.shared
   }
-  const render = (build: (sink: Sink) => string) => {
+  /**
+   * Renders one declaration. A reference to the declaration itself (a self-recursive component,
+   * such as a tree node) becomes a lazy `Schema.suspend`, typed `unknown` at the recursion point.
+   */
+  const render = (build: (sink: Sink) => string, self?: string) => {
     const deps = new Set<string>()
     const helpers = new Set<string>()
-    const code = build({ ref: (k, m) => (deps.add(nameOf(k, m)), nameOf(k, m)), helpers })
+    const ref = (k: string, m: Mode): string => {
+      const name = nameOf(k, m)
+      if (name === self) return pure("Schema.suspend", `(): Schema.Codec<unknown> => ${name}`)
+      deps.add(name)
+      return name
+    }
+    const code = build({ ref, helpers })
     return { code, deps, helpers }
   }
 
@@ -107,7 +127,7 @@ export const generate = (spec: Spec, inputs: Inputs): Output => {
         doc: fallback
           ? `A \`${displayKey(specKey, inputs.names)}\` variant this version does not know: common fields decoded, other keys kept.`
           : `Spec component \`${displayKey(specKey, inputs.names)}\` (${side}).`,
-        ...render((sink) => (fallback ? model.fallbackExpr(specKey, sink) : model.componentExpr(key, mode, sink)))
+        ...render((sink) => (fallback ? model.fallbackExpr(specKey, sink) : model.componentExpr(key, mode, sink)), name)
       })
     }
   }
@@ -178,7 +198,7 @@ const endpointDeclarations = (op: AreaOperation, model: Model, render: Render): 
     name: op.name,
     module: op.area,
     kind: "endpoint",
-    doc: `Descriptor of \`${op.method} ${op.path}\`.`,
+    doc: `Descriptor of \`${op.method} ${op.path}\`.${op.replacedBy !== undefined ? `\n\n@deprecated use \`${op.replacedBy}\` instead.` : ""}`,
     ...descriptor
   })
   return result
@@ -434,7 +454,7 @@ const operationDoc = (op: AreaOperation): string => {
       : []),
     "",
     `@see {@link ${op.documentation} | iiko documentation}`,
-    ...(op.deprecated ? ["@deprecated iiko marks this operation as deprecated."] : []),
+    ...(op.replacedBy !== undefined ? [`@deprecated iiko deprecates this operation: use {@link ${op.replacedBy}} instead.`] : []),
     "@since 0.1.0",
     `@category ${op.area}`
   ]
@@ -474,6 +494,8 @@ const renderIiko = (ops: ReadonlyArray<AreaOperation>, modules: ReadonlyArray<st
         "  /** Minimum iikoFront/RMS version (\"Allowed from version\"). */",
         "  readonly minPosVersion: string | undefined",
         "  readonly deprecated: boolean",
+        "  /** For a deprecated operation, the operation to use instead. */",
+        "  readonly replacedBy: string | undefined",
         "  /** The operation's page in iiko's documentation. */",
         "  readonly documentation: string",
         "}",
@@ -491,6 +513,7 @@ const renderIiko = (ops: ReadonlyArray<AreaOperation>, modules: ReadonlyArray<st
       `restrictionGroup: ${op.restrictionGroup === undefined ? "undefined" : JSON.stringify(op.restrictionGroup)}`,
       `minPosVersion: ${op.minPosVersion === undefined ? "undefined" : JSON.stringify(op.minPosVersion)}`,
       `deprecated: ${op.deprecated}`,
+      `replacedBy: ${op.replacedBy === undefined ? "undefined" : JSON.stringify(op.replacedBy)}`,
       `documentation: ${JSON.stringify(op.documentation)}`
     ].join(", ")} }`
   lines.push(
@@ -521,7 +544,7 @@ const renderApiDoc = (ops: ReadonlyArray<AreaOperation>): string => {
     const inArea = ops.filter((op) => op.area === area)
     lines.push(`## ${area} (${inArea.length})`, "", "| Documentation | Function | Side effect | Async | Restriction group |", "|---|---|---|---|---|")
     for (const op of inArea) {
-      const flags = op.deprecated ? " (deprecated)" : ""
+      const flags = op.replacedBy !== undefined ? ` (deprecated: use \`Iiko.${op.replacedBy}\`)` : ""
       lines.push(
         `| [\`${op.method} ${op.path}\`](${op.documentation}) | \`Iiko.${op.name}\`${flags} | ${op.sideEffect} | ${op.asyncKind ?? ""} | ${op.restrictionGroup ?? ""} |`
       )

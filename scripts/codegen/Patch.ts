@@ -2,8 +2,10 @@
  * Applies the reviewed patch list (`codegen/patches.json`) to the parsed spec. Each entry is an
  * RFC 6902 operation (`add`, `replace`, `remove`, `test`) with a one-line `reason` and a guard:
  * `replace`, `remove` and `test` carry the value they `expect` to find, and `add` requires its
- * target to be absent. A patch whose target is missing or changed aborts the run, so an upstream
- * fix or drift is noticed instead of silently patched over.
+ * target to be absent. Every `#/components/schemas/...` reference in a value must name components of the spec. A patch whose target is
+ * missing or changed, or whose value points at a component the spec no longer has, aborts the run
+ * with every such patch listed, so an upstream fix or drift is noticed instead of silently patched
+ * over.
  */
 import { isDeepStrictEqual } from "node:util"
 
@@ -59,10 +61,31 @@ const applyOne = (root: unknown, patch: Patch, index: number): void => {
   if (patch.op === "remove") delete target[key]
 }
 
-/** Applies every patch in order; throws on the first one whose guard fails. */
+const REF = /"#\/components\/schemas\/([^"]+)"/g
+
+/** Fails when the patch's value references a component the spec does not have. */
+const checkRefs = (root: unknown, patch: Patch, index: number): void => {
+  const schemas = (root as { components?: { schemas?: Record<string, unknown> } }).components?.schemas ?? {}
+  for (const [, key] of JSON.stringify(patch.value ?? null).matchAll(REF)) {
+    if (key !== undefined && !has(schemas, unescape(key))) fail(patch, index, `value references missing component ${key}`)
+  }
+}
+
+/**
+ * Applies every patch in order. Every patch whose guard fails is reported, then the run aborts
+ * with all of them in one error.
+ */
 export const applyPatches = (spec: unknown, patches: ReadonlyArray<Patch>): void => {
+  const failures: Array<string> = []
   patches.forEach((patch, index) => {
-    if (typeof patch.reason !== "string" || patch.reason.trim() === "") fail(patch, index, "missing reason")
-    applyOne(spec, patch, index)
+    try {
+      if (typeof patch.reason !== "string" || patch.reason.trim() === "") fail(patch, index, "missing reason")
+      applyOne(spec, patch, index)
+      checkRefs(spec, patch, index)
+    } catch (error) {
+      failures.push(error instanceof Error ? error.message : String(error))
+    }
   })
+  if (failures.length === 1) throw new Error(failures[0])
+  if (failures.length > 1) throw new Error(`${failures.length} patches no longer apply:\n  ${failures.join("\n  ")}`)
 }

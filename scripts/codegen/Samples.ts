@@ -60,7 +60,8 @@ class Synthesizer {
       case "boolean":
         return true
       case "array":
-        return node.items === undefined ? [] : [this.value(node.items, depth + 1)]
+        if (node.items === undefined || this.recursive(node.items)) return []
+        return [this.value(node.items, depth + 1)]
       case "object":
         if (typeof node.additionalProperties === "object") return { [UUID]: this.value(node.additionalProperties, depth + 1) }
         return this.object(Object.entries(node.properties ?? {}), undefined, depth)
@@ -75,16 +76,28 @@ class Synthesizer {
     return UNKNOWN_ENUM
   }
 
+  /** Components being sampled on the current path: a recursive list ends there, empty. */
+  private readonly visiting = new Set<string>()
+
+  private recursive(items: JsonSchema): boolean {
+    return items.$ref !== undefined && this.visiting.has(refKey(items.$ref))
+  }
+
   private component(key: string, depth: number): unknown {
     const union = this.model.unionBases.get(key)
     const target = union?.targets[0]
     if (target !== undefined) return this.component(target, depth)
     const schema = this.model.component(key)
-    if (schema.type === "object" || schema.properties !== undefined || schema.allOf !== undefined) {
-      const tag = this.model.tagOf(key)
-      return this.object(this.model.shape(key).props, tag === undefined ? undefined : [tag.prop, tag.values[0]], depth)
+    this.visiting.add(key)
+    try {
+      if (schema.type === "object" || schema.properties !== undefined || schema.allOf !== undefined) {
+        const tag = this.model.tagOf(key)
+        return this.object(this.model.shape(key).props, tag === undefined ? undefined : [tag.prop, tag.values[0]], depth)
+      }
+      return this.value(schema, depth)
+    } finally {
+      this.visiting.delete(key)
     }
-    return this.value(schema, depth)
   }
 
   private object(

@@ -73,6 +73,14 @@ export const isoDateKind = (description: string | undefined): "IsoDateTime" | "I
   if (/\(YYYY-MM-DD( format)?\)/.test(description)) return "IsoDate"
   return undefined
 }
+/**
+ * The newer families state a number's range only in prose ("Allowed values: 1 to 1000" on
+ * `limit`); that range becomes a request check.
+ */
+export const proseRange = (description: string | undefined): { minimum: number; maximum: number } | undefined => {
+  const match = description?.match(/Allowed values: (-?\d+) to (-?\d+)/)
+  return match === null || match === undefined ? undefined : { minimum: Number(match[1]), maximum: Number(match[2]) }
+}
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 
 /** `/*#__PURE__*\/ fn(args)`: every call is annotated so bundlers drop unused declarations. */
@@ -260,9 +268,12 @@ export class Model {
   }
 
   private numberChecks(base: string, node: JsonSchema): string {
+    const prose = proseRange(node.description)
+    const minimum = node.minimum ?? prose?.minimum
+    const maximum = node.maximum ?? prose?.maximum
     const checks = [
-      ...(node.minimum !== undefined ? [pure("Schema.isGreaterThanOrEqualTo", `${node.minimum}`)] : []),
-      ...(node.maximum !== undefined ? [pure("Schema.isLessThanOrEqualTo", `${node.maximum}`)] : [])
+      ...(minimum !== undefined ? [pure("Schema.isGreaterThanOrEqualTo", `${minimum}`)] : []),
+      ...(maximum !== undefined ? [pure("Schema.isLessThanOrEqualTo", `${maximum}`)] : [])
     ]
     return checks.length === 0 ? base : pure(`${base}.check`, ...checks)
   }
@@ -373,7 +384,9 @@ export const nameSegments = (key: string, config: NamesConfig): ReadonlyArray<st
     return [template.replace("{0}", inner.split(".").pop() ?? inner)]
   }
   const prefix = config.stripPrefixes.find((p) => key.startsWith(p)) ?? ""
-  return key.slice(prefix.length).split(".").map((s) => s.replace(/[^A-Za-z0-9_]/g, ""))
+  return key.slice(prefix.length).split(".").map((s) =>
+    s.replace(/[^A-Za-z0-9_]/g, "").split("_").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("")
+  )
 }
 
 /** The spec key shown in JSDoc: namespaces stripped, generics without their assembly details. */

@@ -80,6 +80,8 @@ export type GetAccessTokenV2Response = GetAccessTokenResponse
 /**
  * Descriptor of `POST /api/1/access_token`.
  *
+ * @deprecated use `accessTokenV2` instead.
+ *
  * @since 0.1.0
  * @category endpoints
  */

@@ -1628,6 +1628,25 @@ export const ExternalCourierService = CompoundItemTemplate
 export type ExternalCourierService = CompoundItemTemplate
 
 /**
+ * Spec component `FilterCondition` (request).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const FilterCondition = /*#__PURE__*/ Schema.Struct({
+  field: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  op: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  value: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown)
+})
+/**
+ * The type of {@link FilterCondition}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FilterCondition = typeof FilterCondition.Type
+
+/**
  * Spec component `Deliveries.Common.Gender` (response).
  *
  * @since 0.1.0
@@ -2411,6 +2430,45 @@ export const OrderStatus = /*#__PURE__*/ IikoSchema.openEnum(["New", "Bill", "Cl
  * @category models
  */
 export type OrderStatus = typeof OrderStatus.Type
+
+/**
+ * Spec component `product_size.Filter` (request).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProductSizeFilter = /*#__PURE__*/ Schema.Struct({
+  field: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  op: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  value: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown),
+  values: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.Unknown))
+})
+/**
+ * The type of {@link ProductSizeFilter}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ProductSizeFilter = typeof ProductSizeFilter.Type
+
+/**
+ * Spec component `ProductSizeListRequest` (request).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProductSizeListRequest = /*#__PURE__*/ Schema.Struct({
+  filters: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ProductSizeFilter)),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(1), /*#__PURE__*/ Schema.isLessThanOrEqualTo(1000))),
+  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Int)
+})
+/**
+ * The type of {@link ProductSizeListRequest}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ProductSizeListRequest = typeof ProductSizeListRequest.Type
 
 /**
  * Spec component `Reserves.ReserveCancelReason` (response).

@@ -1062,6 +1062,8 @@ export const deliveriesPrintDeliveryBill = /*#__PURE__*/ Endpoint.make({
 /**
  * Descriptor of `POST /api/1/deliveries/update_order_courier`.
  *
+ * @deprecated use `deliveriesChangeDriverInfo` instead.
+ *
  * @since 0.1.0
  * @category endpoints
  */
@@ -1093,6 +1095,8 @@ export const deliveriesUpdateOrderDeliveryStatus = /*#__PURE__*/ Endpoint.make({
 
 /**
  * Descriptor of `POST /api/1/deliveries/update_order_payments`.
+ *
+ * @deprecated use `deliveriesChangePayments` instead.
  *
  * @since 0.1.0
  * @category endpoints
@@ -1134,7 +1138,8 @@ export const deliveriesUpdateTrackingLink = /*#__PURE__*/ Endpoint.make({
   path: "/api/1/deliveries/update_tracking_link",
   request: UpdateTrackingLinkRequest,
   response: Schema.Unknown,
-  sideEffect: "update"
+  sideEffect: "update",
+  restrictionGroup: "Order driver: changing"
 })
 
 /**
@@ -1149,5 +1154,6 @@ export const orderPrintBill = /*#__PURE__*/ Endpoint.make({
   request: PrintBillRequest,
   response: CorrelationIdResponse,
   sideEffect: "irreversible",
-  asyncKind: "command"
+  asyncKind: "command",
+  restrictionGroup: "Orders: changing"
 })

@@ -74,51 +74,6 @@ export const AllergenGroupDto = /*#__PURE__*/ Schema.Struct({
 export type AllergenGroupDto = typeof AllergenGroupDto.Type
 
 /**
- * Spec component `AllergenGroupDto2` (response): the same shape as {@link AllergenGroupDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const AllergenGroupDto2 = AllergenGroupDto
-/**
- * The type of {@link AllergenGroupDto2} (the same as {@link AllergenGroupDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type AllergenGroupDto2 = AllergenGroupDto
-
-/**
- * Spec component `AllergenGroupDto3` (response): the same shape as {@link AllergenGroupDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const AllergenGroupDto3 = AllergenGroupDto
-/**
- * The type of {@link AllergenGroupDto3} (the same as {@link AllergenGroupDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type AllergenGroupDto3 = AllergenGroupDto
-
-/**
- * Spec component `AllergenGroupDto4` (response): the same shape as {@link AllergenGroupDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const AllergenGroupDto4 = AllergenGroupDto
-/**
- * The type of {@link AllergenGroupDto4} (the same as {@link AllergenGroupDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type AllergenGroupDto4 = AllergenGroupDto
-
-/**
  * Spec component `BarcodeDto` (response).
  *
  * @since 0.1.0
@@ -126,7 +81,8 @@ export type AllergenGroupDto4 = AllergenGroupDto
  */
 export const BarcodeDto = /*#__PURE__*/ Schema.Struct({
   barcode: Schema.String,
-  container: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+  container: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productFiscalCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
 /**
  * The type of {@link BarcodeDto}.
@@ -137,94 +93,37 @@ export const BarcodeDto = /*#__PURE__*/ Schema.Struct({
 export type BarcodeDto = typeof BarcodeDto.Type
 
 /**
- * Spec component `BarcodeDto2` (response): the same shape as {@link BarcodeDto}.
+ * Spec component `BarcodeDto2` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const BarcodeDto2 = BarcodeDto
+export const BarcodeDto2 = /*#__PURE__*/ Schema.Struct({
+  barcode: Schema.String,
+  container: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 /**
- * The type of {@link BarcodeDto2} (the same as {@link BarcodeDto}).
+ * The type of {@link BarcodeDto2}.
  *
  * @since 0.1.0
  * @category models
  */
-export type BarcodeDto2 = BarcodeDto
+export type BarcodeDto2 = typeof BarcodeDto2.Type
 
 /**
- * Spec component `BarcodeDto3` (response): the same shape as {@link BarcodeDto}.
+ * Spec component `NomenclatureV3.BarcodeInfo` (response): the same shape as {@link BarcodeDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const BarcodeDto3 = BarcodeDto
+export const BarcodeInfo = BarcodeDto
 /**
- * The type of {@link BarcodeDto3} (the same as {@link BarcodeDto}).
+ * The type of {@link BarcodeInfo} (the same as {@link BarcodeDto}).
  *
  * @since 0.1.0
  * @category models
  */
-export type BarcodeDto3 = BarcodeDto
-
-/**
- * Spec component `BarcodeDto4` (response): the same shape as {@link BarcodeDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const BarcodeDto4 = BarcodeDto
-/**
- * The type of {@link BarcodeDto4} (the same as {@link BarcodeDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type BarcodeDto4 = BarcodeDto
-
-/**
- * Spec component `BarcodeDto5` (response): the same shape as {@link BarcodeDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const BarcodeDto5 = BarcodeDto
-/**
- * The type of {@link BarcodeDto5} (the same as {@link BarcodeDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type BarcodeDto5 = BarcodeDto
-
-/**
- * Spec component `BarcodeDto6` (response): the same shape as {@link BarcodeDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const BarcodeDto6 = BarcodeDto
-/**
- * The type of {@link BarcodeDto6} (the same as {@link BarcodeDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type BarcodeDto6 = BarcodeDto
-
-/**
- * Spec component `BarcodeDto7` (response): the same shape as {@link BarcodeDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const BarcodeDto7 = BarcodeDto
-/**
- * The type of {@link BarcodeDto7} (the same as {@link BarcodeDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type BarcodeDto7 = BarcodeDto
+export type BarcodeInfo = BarcodeDto
 
 /**
  * Spec component `ButtonImageDto` (response).
@@ -243,36 +142,6 @@ export const ButtonImageDto = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type ButtonImageDto = typeof ButtonImageDto.Type
-
-/**
- * Spec component `ButtonImageDto2` (response): the same shape as {@link ButtonImageDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ButtonImageDto2 = ButtonImageDto
-/**
- * The type of {@link ButtonImageDto2} (the same as {@link ButtonImageDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ButtonImageDto2 = ButtonImageDto
-
-/**
- * Spec component `ButtonImageDto3` (response): the same shape as {@link ButtonImageDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ButtonImageDto3 = ButtonImageDto
-/**
- * The type of {@link ButtonImageDto3} (the same as {@link ButtonImageDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ButtonImageDto3 = ButtonImageDto
 
 /**
  * Spec component `LoyaltyResult.CalculateComboPriceRequest` (request).
@@ -429,38 +298,24 @@ export const ComboCategory = /*#__PURE__*/ Schema.Struct({
 export type ComboCategory = typeof ComboCategory.Type
 
 /**
- * Spec component `ExternalMenuPriceByDepartmentsDto2` (response).
+ * Spec component `ExternalMenuPriceByDepartmentsDto` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenuPriceByDepartmentsDto2 = /*#__PURE__*/ Schema.Struct({
+export const ExternalMenuPriceByDepartmentsDto = /*#__PURE__*/ Schema.Struct({
   organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
   price: /*#__PURE__*/ Schema.NullOr(Schema.Number),
-  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
 /**
- * The type of {@link ExternalMenuPriceByDepartmentsDto2}.
+ * The type of {@link ExternalMenuPriceByDepartmentsDto}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ExternalMenuPriceByDepartmentsDto2 = typeof ExternalMenuPriceByDepartmentsDto2.Type
-
-/**
- * Spec component `ExternalMenuPriceByDepartmentsDto5` (response): the same shape as {@link ExternalMenuPriceByDepartmentsDto2}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ExternalMenuPriceByDepartmentsDto5 = ExternalMenuPriceByDepartmentsDto2
-/**
- * The type of {@link ExternalMenuPriceByDepartmentsDto5} (the same as {@link ExternalMenuPriceByDepartmentsDto2}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuPriceByDepartmentsDto5 = ExternalMenuPriceByDepartmentsDto2
+export type ExternalMenuPriceByDepartmentsDto = typeof ExternalMenuPriceByDepartmentsDto.Type
 
 /**
  * Spec component `ComboGroupItemSizeDto` (response).
@@ -473,7 +328,7 @@ export const ComboGroupItemSizeDto = /*#__PURE__*/ Schema.Struct({
   sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   shortName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto5))
+  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto))
 })
 /**
  * The type of {@link ComboGroupItemSizeDto}.
@@ -491,7 +346,7 @@ export type ComboGroupItemSizeDto = typeof ComboGroupItemSizeDto.Type
  */
 export const ComboGroupItemDto = /*#__PURE__*/ Schema.Struct({
   itemId: Schema.String,
-  forbiddenModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.Unknown)),
+  forbiddenModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
   sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   priceModificationAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   sizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroupItemSizeDto))
@@ -591,64 +446,64 @@ export const ComboCategoryDto = /*#__PURE__*/ Schema.Struct({
 export type ComboCategoryDto = typeof ComboCategoryDto.Type
 
 /**
- * Spec component `ComboCategoryDto2` (response): the same shape as {@link ComboCategoryDto}.
+ * Spec component `NomenclatureV3.ComboSizePrice` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ComboCategoryDto2 = ComboCategoryDto
+export const ComboSizePrice = /*#__PURE__*/ Schema.Struct({
+  comboSizeId: Schema.String,
+  productSizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 /**
- * The type of {@link ComboCategoryDto2} (the same as {@link ComboCategoryDto}).
+ * The type of {@link ComboSizePrice}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ComboCategoryDto2 = ComboCategoryDto
+export type ComboSizePrice = typeof ComboSizePrice.Type
 
 /**
- * Spec component `ComboCategoryDto3` (response): the same shape as {@link ComboCategoryDto}.
+ * Spec component `NomenclatureV3.ComboComponentProduct` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ComboCategoryDto3 = ComboCategoryDto
+export const ComboComponentProduct = /*#__PURE__*/ Schema.Struct({
+  productId: Schema.String,
+  sizePrices: /*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboSizePrice)),
+  forbiddenModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  priceModificationAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
+})
 /**
- * The type of {@link ComboCategoryDto3} (the same as {@link ComboCategoryDto}).
+ * The type of {@link ComboComponentProduct}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ComboCategoryDto3 = ComboCategoryDto
+export type ComboComponentProduct = typeof ComboComponentProduct.Type
 
 /**
- * Spec component `ComboDto2` (response): the same shape as {@link ComboDto}.
+ * Spec component `NomenclatureV3.ComboComponentGroup` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ComboDto2 = ComboDto
+export const ComboComponentGroup = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  isMainGroup: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  skipStep: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  products: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboComponentProduct)))
+})
 /**
- * The type of {@link ComboDto2} (the same as {@link ComboDto}).
+ * The type of {@link ComboComponentGroup}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ComboDto2 = ComboDto
-
-/**
- * Spec component `ComboDto3` (response): the same shape as {@link ComboDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboDto3 = ComboDto
-/**
- * The type of {@link ComboDto3} (the same as {@link ComboDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboDto3 = ComboDto
+export type ComboComponentGroup = typeof ComboComponentGroup.Type
 
 /**
  * Spec component `LoyaltyResult.ComboProduct` (response).
@@ -694,141 +549,6 @@ export const ComboGroup = /*#__PURE__*/ Schema.Struct({
 export type ComboGroup = typeof ComboGroup.Type
 
 /**
- * Spec component `ComboGroupDto2` (response): the same shape as {@link ComboGroupDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboGroupDto2 = ComboGroupDto
-/**
- * The type of {@link ComboGroupDto2} (the same as {@link ComboGroupDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboGroupDto2 = ComboGroupDto
-
-/**
- * Spec component `ComboGroupDto3` (response): the same shape as {@link ComboGroupDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboGroupDto3 = ComboGroupDto
-/**
- * The type of {@link ComboGroupDto3} (the same as {@link ComboGroupDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboGroupDto3 = ComboGroupDto
-
-/**
- * Spec component `ComboGroupDto4` (response): the same shape as {@link ComboGroupDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboGroupDto4 = ComboGroupDto
-/**
- * The type of {@link ComboGroupDto4} (the same as {@link ComboGroupDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboGroupDto4 = ComboGroupDto
-
-/**
- * Spec component `ComboGroupItemDto2` (response): the same shape as {@link ComboGroupItemDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboGroupItemDto2 = ComboGroupItemDto
-/**
- * The type of {@link ComboGroupItemDto2} (the same as {@link ComboGroupItemDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboGroupItemDto2 = ComboGroupItemDto
-
-/**
- * Spec component `ComboGroupItemDto3` (response): the same shape as {@link ComboGroupItemDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboGroupItemDto3 = ComboGroupItemDto
-/**
- * The type of {@link ComboGroupItemDto3} (the same as {@link ComboGroupItemDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboGroupItemDto3 = ComboGroupItemDto
-
-/**
- * Spec component `ComboGroupItemDto4` (response): the same shape as {@link ComboGroupItemDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboGroupItemDto4 = ComboGroupItemDto
-/**
- * The type of {@link ComboGroupItemDto4} (the same as {@link ComboGroupItemDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboGroupItemDto4 = ComboGroupItemDto
-
-/**
- * Spec component `ComboGroupItemSizeDto2` (response): the same shape as {@link ComboGroupItemSizeDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboGroupItemSizeDto2 = ComboGroupItemSizeDto
-/**
- * The type of {@link ComboGroupItemSizeDto2} (the same as {@link ComboGroupItemSizeDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboGroupItemSizeDto2 = ComboGroupItemSizeDto
-
-/**
- * Spec component `ComboGroupItemSizeDto3` (response): the same shape as {@link ComboGroupItemSizeDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboGroupItemSizeDto3 = ComboGroupItemSizeDto
-/**
- * The type of {@link ComboGroupItemSizeDto3} (the same as {@link ComboGroupItemSizeDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboGroupItemSizeDto3 = ComboGroupItemSizeDto
-
-/**
- * Spec component `ComboGroupItemSizeDto4` (response): the same shape as {@link ComboGroupItemSizeDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ComboGroupItemSizeDto4 = ComboGroupItemSizeDto
-/**
- * The type of {@link ComboGroupItemSizeDto4} (the same as {@link ComboGroupItemSizeDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboGroupItemSizeDto4 = ComboGroupItemSizeDto
-
-/**
  * Spec component `LoyaltyResult.ComboPriceModificationType` (response).
  *
  * @since 0.1.0
@@ -844,34 +564,45 @@ export const ComboPriceModificationType = /*#__PURE__*/ IikoSchema.openIntEnum([
 export type ComboPriceModificationType = typeof ComboPriceModificationType.Type
 
 /**
- * Spec component `ComboSizeDto2` (response): the same shape as {@link ComboSizeDto}.
+ * Spec component `NomenclatureV3.Image` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ComboSizeDto2 = ComboSizeDto
+export const Image = /*#__PURE__*/ Schema.Struct({
+  url: Schema.String,
+  hash: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  updatedAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose))
+})
 /**
- * The type of {@link ComboSizeDto2} (the same as {@link ComboSizeDto}).
+ * The type of {@link Image}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ComboSizeDto2 = ComboSizeDto
+export type Image = typeof Image.Type
 
 /**
- * Spec component `ComboSizeDto3` (response): the same shape as {@link ComboSizeDto}.
+ * Spec component `NomenclatureV3.ComboSize` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ComboSizeDto3 = ComboSizeDto
+export const ComboSize = /*#__PURE__*/ Schema.Struct({
+  sizeId: Schema.String,
+  name: Schema.String,
+  shortName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  image: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Image))
+})
 /**
- * The type of {@link ComboSizeDto3} (the same as {@link ComboSizeDto}).
+ * The type of {@link ComboSize}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ComboSizeDto3 = ComboSizeDto
+export type ComboSize = typeof ComboSize.Type
 
 /**
  * Spec component `LoyaltyResult.ComboSpecification` (response).
@@ -940,64 +671,22 @@ export const CustomerTagGroup = /*#__PURE__*/ Schema.Struct({
 export type CustomerTagGroup = typeof CustomerTagGroup.Type
 
 /**
- * Spec component `CustomerTagGroup2` (response): the same shape as {@link CustomerTagGroup}.
+ * Spec component `NomenclatureV3.CustomerTagGroupItem` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CustomerTagGroup2 = CustomerTagGroup
+export const CustomerTagGroupItem = /*#__PURE__*/ Schema.Struct({
+  customerTagGroupId: Schema.String,
+  selectedTagIds: /*#__PURE__*/ Schema.Array(Schema.String)
+})
 /**
- * The type of {@link CustomerTagGroup2} (the same as {@link CustomerTagGroup}).
+ * The type of {@link CustomerTagGroupItem}.
  *
  * @since 0.1.0
  * @category models
  */
-export type CustomerTagGroup2 = CustomerTagGroup
-
-/**
- * Spec component `CustomerTagGroup3` (response): the same shape as {@link CustomerTagGroup}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const CustomerTagGroup3 = CustomerTagGroup
-/**
- * The type of {@link CustomerTagGroup3} (the same as {@link CustomerTagGroup}).
- *
- * @since 0.1.0
- * @category models
- */
-export type CustomerTagGroup3 = CustomerTagGroup
-
-/**
- * Spec component `CustomerTagItem2` (response): the same shape as {@link CustomerTagItem}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const CustomerTagItem2 = CustomerTagItem
-/**
- * The type of {@link CustomerTagItem2} (the same as {@link CustomerTagItem}).
- *
- * @since 0.1.0
- * @category models
- */
-export type CustomerTagItem2 = CustomerTagItem
-
-/**
- * Spec component `CustomerTagItem3` (response): the same shape as {@link CustomerTagItem}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const CustomerTagItem3 = CustomerTagItem
-/**
- * The type of {@link CustomerTagItem3} (the same as {@link CustomerTagItem}).
- *
- * @since 0.1.0
- * @category models
- */
-export type CustomerTagItem3 = CustomerTagItem
+export type CustomerTagGroupItem = typeof CustomerTagGroupItem.Type
 
 /**
  * Spec component `Nomenclature.ExternalMenu` (response): the same shape as {@link CustomerTagItem}.
@@ -1013,26 +702,6 @@ export const ExternalMenu = CustomerTagItem
  * @category models
  */
 export type ExternalMenu = CustomerTagItem
-
-/**
- * Spec component `ExternalMenuPriceByDepartmentsDto` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ExternalMenuPriceByDepartmentsDto = /*#__PURE__*/ Schema.Struct({
-  organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  price: /*#__PURE__*/ Schema.NullOr(Schema.Number),
-  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
-/**
- * The type of {@link ExternalMenuPriceByDepartmentsDto}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuPriceByDepartmentsDto = typeof ExternalMenuPriceByDepartmentsDto.Type
 
 /**
  * Spec component `LabelDto` (response).
@@ -1051,21 +720,6 @@ export const LabelDto = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type LabelDto = typeof LabelDto.Type
-
-/**
- * Spec component `LabelDto3` (response): the same shape as {@link LabelDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const LabelDto3 = LabelDto
-/**
- * The type of {@link LabelDto3} (the same as {@link LabelDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type LabelDto3 = LabelDto
 
 /**
  * Spec component `ModifierRestrictionsDto` (response).
@@ -1087,21 +741,6 @@ export const ModifierRestrictionsDto = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type ModifierRestrictionsDto = typeof ModifierRestrictionsDto.Type
-
-/**
- * Spec component `ModifierRestrictionsDto5` (response): the same shape as {@link ModifierRestrictionsDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ModifierRestrictionsDto5 = ModifierRestrictionsDto
-/**
- * The type of {@link ModifierRestrictionsDto5} (the same as {@link ModifierRestrictionsDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ModifierRestrictionsDto5 = ModifierRestrictionsDto
 
 /**
  * Spec component `NutritionInfoDto` (response).
@@ -1128,21 +767,6 @@ export const NutritionInfoDto = /*#__PURE__*/ Schema.Struct({
 export type NutritionInfoDto = typeof NutritionInfoDto.Type
 
 /**
- * Spec component `NutritionInfoDto5` (response): the same shape as {@link NutritionInfoDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const NutritionInfoDto5 = NutritionInfoDto
-/**
- * The type of {@link NutritionInfoDto5} (the same as {@link NutritionInfoDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type NutritionInfoDto5 = NutritionInfoDto
-
-/**
  * Spec component `SelectedCustomerTag` (response).
  *
  * @since 0.1.0
@@ -1150,7 +774,7 @@ export type NutritionInfoDto5 = NutritionInfoDto
  */
 export const SelectedCustomerTag = /*#__PURE__*/ Schema.Struct({
   customerTagGroupId: Schema.String,
-  selectedTagIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.Unknown))
+  selectedTagIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
 })
 /**
  * The type of {@link SelectedCustomerTag}.
@@ -1159,21 +783,6 @@ export const SelectedCustomerTag = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type SelectedCustomerTag = typeof SelectedCustomerTag.Type
-
-/**
- * Spec component `SelectedCustomerTag5` (response): the same shape as {@link SelectedCustomerTag}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const SelectedCustomerTag5 = SelectedCustomerTag
-/**
- * The type of {@link SelectedCustomerTag5} (the same as {@link SelectedCustomerTag}).
- *
- * @since 0.1.0
- * @category models
- */
-export type SelectedCustomerTag5 = SelectedCustomerTag
 
 /**
  * Spec component `TagDto` (response).
@@ -1194,21 +803,6 @@ export const TagDto = /*#__PURE__*/ Schema.Struct({
 export type TagDto = typeof TagDto.Type
 
 /**
- * Spec component `TagDto3` (response): the same shape as {@link TagDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const TagDto3 = TagDto
-/**
- * The type of {@link TagDto3} (the same as {@link TagDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type TagDto3 = TagDto
-
-/**
  * Spec component `ExternalMenuModifierItem` (response).
  *
  * @since 0.1.0
@@ -1218,25 +812,25 @@ export const ExternalMenuModifierItem = /*#__PURE__*/ Schema.Struct({
   sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ModifierRestrictionsDto5)),
-  allergenGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AllergenGroupDto4)),
-  nutritionPerHundredGrams: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(NutritionInfoDto5)),
+  restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ModifierRestrictionsDto)),
+  allergenGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AllergenGroupDto)),
+  nutritionPerHundredGrams: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(NutritionInfoDto)),
   portionWeightGrams: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TagDto3)),
-  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(LabelDto3)),
+  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TagDto)),
+  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(LabelDto)),
   itemId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto)),
   position: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   independentQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   productCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(SelectedCustomerTag5)),
+  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(SelectedCustomerTag)),
   paymentSubject: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   outerEanCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   isMarked: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   measureUnitType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   paymentSubjectCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeDto5))),
+  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeDto2))),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
 /**
@@ -1256,8 +850,8 @@ export type ExternalMenuModifierItem = typeof ExternalMenuModifierItem.Type
 export const ExternalMenuModifierGroup = /*#__PURE__*/ Schema.Struct({
   name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ModifierRestrictionsDto)),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuModifierItem)),
+  restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Union([/*#__PURE__*/ Schema.NullOr(ModifierRestrictionsDto), /*#__PURE__*/ Schema.Record(Schema.String, Schema.Unknown)]))),
+  items: /*#__PURE__*/ Schema.Array(ExternalMenuModifierItem),
   canBeDivided: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   itemGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -1302,36 +896,6 @@ export const ExternalMenuItemSize = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuItemSize = typeof ExternalMenuItemSize.Type
 
 /**
- * Spec component `LabelDto2` (response): the same shape as {@link LabelDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const LabelDto2 = LabelDto
-/**
- * The type of {@link LabelDto2} (the same as {@link LabelDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type LabelDto2 = LabelDto
-
-/**
- * Spec component `TagDto2` (response): the same shape as {@link TagDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const TagDto2 = TagDto
-/**
- * The type of {@link TagDto2} (the same as {@link TagDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type TagDto2 = TagDto
-
-/**
  * Spec component `TaxCategoryDto` (response).
  *
  * @since 0.1.0
@@ -1351,21 +915,6 @@ export const TaxCategoryDto = /*#__PURE__*/ Schema.Struct({
 export type TaxCategoryDto = typeof TaxCategoryDto.Type
 
 /**
- * Spec component `TaxCategoryDto3` (response): the same shape as {@link TaxCategoryDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const TaxCategoryDto3 = TaxCategoryDto
-/**
- * The type of {@link TaxCategoryDto3} (the same as {@link TaxCategoryDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type TaxCategoryDto3 = TaxCategoryDto
-
-/**
  * Spec component `ExternalMenuItem` (response).
  *
  * @since 0.1.0
@@ -1375,13 +924,13 @@ export const ExternalMenuItem = /*#__PURE__*/ Schema.Struct({
   sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  allergens: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AllergenGroupDto3)),
-  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TagDto2)),
-  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(LabelDto2)),
+  allergens: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AllergenGroupDto)),
+  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TagDto)),
+  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(LabelDto)),
   itemSizes: /*#__PURE__*/ Schema.Array(ExternalMenuItemSize),
   itemId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   modifierSchemaId: /*#__PURE__*/ Schema.NullOr(Schema.String),
-  taxCategory: TaxCategoryDto3,
+  taxCategory: TaxCategoryDto,
   modifierSchemaName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ IikoSchema.openEnum(["DISH", "SERVICE", "COMBO"])),
   canBeDivided: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -1476,51 +1025,6 @@ export const ModifierRestrictionsDto2 = /*#__PURE__*/ Schema.Struct({
 export type ModifierRestrictionsDto2 = typeof ModifierRestrictionsDto2.Type
 
 /**
- * Spec component `ModifierRestrictionsDto6` (response): the same shape as {@link ModifierRestrictionsDto2}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ModifierRestrictionsDto6 = ModifierRestrictionsDto2
-/**
- * The type of {@link ModifierRestrictionsDto6} (the same as {@link ModifierRestrictionsDto2}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ModifierRestrictionsDto6 = ModifierRestrictionsDto2
-
-/**
- * Spec component `NutritionInfoDto6` (response): the same shape as {@link NutritionInfoDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const NutritionInfoDto6 = NutritionInfoDto
-/**
- * The type of {@link NutritionInfoDto6} (the same as {@link NutritionInfoDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type NutritionInfoDto6 = NutritionInfoDto
-
-/**
- * Spec component `SelectedCustomerTag6` (response): the same shape as {@link SelectedCustomerTag}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const SelectedCustomerTag6 = SelectedCustomerTag
-/**
- * The type of {@link SelectedCustomerTag6} (the same as {@link SelectedCustomerTag}).
- *
- * @since 0.1.0
- * @category models
- */
-export type SelectedCustomerTag6 = SelectedCustomerTag
-
-/**
  * Spec component `ExternalMenuModifierItem2` (response).
  *
  * @since 0.1.0
@@ -1530,24 +1034,24 @@ export const ExternalMenuModifierItem2 = /*#__PURE__*/ Schema.Struct({
   sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ModifierRestrictionsDto6)),
+  restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ModifierRestrictionsDto2)),
   isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto2)),
-  nutritions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NutritionInfoDto6)),
+  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto)),
+  nutritions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NutritionInfoDto)),
   taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   independentQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   productCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(SelectedCustomerTag6)),
+  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(SelectedCustomerTag)),
   paymentSubject: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   outerEanCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   isMarked: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   measureUnitType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   paymentSubjectCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeDto6))),
+  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeDto2))),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  allergenGroupIds: /*#__PURE__*/ Schema.Array(Schema.Unknown),
-  labels: /*#__PURE__*/ Schema.Array(Schema.Unknown),
-  tags: /*#__PURE__*/ Schema.Array(Schema.Unknown),
+  allergenGroupIds: /*#__PURE__*/ Schema.Array(Schema.String),
+  labels: /*#__PURE__*/ Schema.Array(Schema.String),
+  tags: /*#__PURE__*/ Schema.Array(Schema.String),
   id: Schema.String,
   weight: Schema.Number
 })
@@ -1568,8 +1072,8 @@ export type ExternalMenuModifierItem2 = typeof ExternalMenuModifierItem2.Type
 export const ExternalMenuModifierGroup2 = /*#__PURE__*/ Schema.Struct({
   name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ModifierRestrictionsDto2)),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuModifierItem2)),
+  restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Union([/*#__PURE__*/ Schema.NullOr(ModifierRestrictionsDto2), /*#__PURE__*/ Schema.Record(Schema.String, Schema.Unknown)]))),
+  items: /*#__PURE__*/ Schema.Array(ExternalMenuModifierItem2),
   isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   childModifiersHaveMinMaxRestrictions: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -1585,21 +1089,6 @@ export const ExternalMenuModifierGroup2 = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuModifierGroup2 = typeof ExternalMenuModifierGroup2.Type
 
 /**
- * Spec component `NutritionInfoDto2` (response): the same shape as {@link NutritionInfoDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const NutritionInfoDto2 = NutritionInfoDto
-/**
- * The type of {@link NutritionInfoDto2} (the same as {@link NutritionInfoDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type NutritionInfoDto2 = NutritionInfoDto
-
-/**
  * Spec component `ExternalMenuItemSize2` (response).
  *
  * @since 0.1.0
@@ -1611,8 +1100,8 @@ export const ExternalMenuItemSize2 = /*#__PURE__*/ Schema.Struct({
   sizeName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   isDefault: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   itemModifierGroups: /*#__PURE__*/ Schema.Array(ExternalMenuModifierGroup2),
-  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto2)),
-  nutritions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NutritionInfoDto2)),
+  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto)),
+  nutritions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NutritionInfoDto)),
   isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   measureUnitType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -1628,21 +1117,6 @@ export const ExternalMenuItemSize2 = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuItemSize2 = typeof ExternalMenuItemSize2.Type
 
 /**
- * Spec component `SelectedCustomerTag2` (response): the same shape as {@link SelectedCustomerTag}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const SelectedCustomerTag2 = SelectedCustomerTag
-/**
- * The type of {@link SelectedCustomerTag2} (the same as {@link SelectedCustomerTag}).
- *
- * @since 0.1.0
- * @category models
- */
-export type SelectedCustomerTag2 = SelectedCustomerTag
-
-/**
  * Spec component `ExternalMenuItem2` (response).
  *
  * @since 0.1.0
@@ -1655,12 +1129,12 @@ export const ExternalMenuItem2 = /*#__PURE__*/ Schema.Struct({
   itemSizes: /*#__PURE__*/ Schema.Array(ExternalMenuItemSize2),
   modifierSchemaId: /*#__PURE__*/ Schema.NullOr(Schema.String),
   modifierSchemaName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ IikoSchema.openEnum(["DISH", "SERVICE", "COMBO"])),
+  type: /*#__PURE__*/ Schema.Literals(["DISH", "SERVICE"]),
   canSetOpenPrice: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   useBalanceForSell: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   measureUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   productCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(SelectedCustomerTag2)),
+  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(SelectedCustomerTag)),
   paymentSubject: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   paymentSubjectCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   outerEanCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -1684,21 +1158,6 @@ export const ExternalMenuItem2 = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuItem2 = typeof ExternalMenuItem2.Type
 
 /**
- * Spec component `PeriodScheduleDto2` (response): the same shape as {@link PeriodScheduleDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const PeriodScheduleDto2 = PeriodScheduleDto
-/**
- * The type of {@link PeriodScheduleDto2} (the same as {@link PeriodScheduleDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type PeriodScheduleDto2 = PeriodScheduleDto
-
-/**
  * Spec component `ExternalMenuCategory2` (response).
  *
  * @since 0.1.0
@@ -1713,7 +1172,7 @@ export const ExternalMenuCategory2 = /*#__PURE__*/ Schema.Struct({
   items: /*#__PURE__*/ Schema.Array(ExternalMenuItem2),
   scheduleId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   scheduleName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  schedules: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(PeriodScheduleDto2)),
+  schedules: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(PeriodScheduleDto)),
   isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
   tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
@@ -1755,13 +1214,13 @@ export type ExternalMenuComboItemSize = typeof ExternalMenuComboItemSize.Type
  */
 export const ExternalMenuComboItem = /*#__PURE__*/ Schema.Struct({
   sizes: /*#__PURE__*/ Schema.Array(ExternalMenuComboItemSize),
-  groups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroupDto4)),
+  groups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroupDto)),
   priceStrategy: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ IikoSchema.openEnum(["BY_COMPONENT"])),
   sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   isMarked: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeDto4))),
+  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeDto2))),
   type: /*#__PURE__*/ Schema.Literal("COMBO"),
   id: Schema.String
 })
@@ -1772,92 +1231,6 @@ export const ExternalMenuComboItem = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type ExternalMenuComboItem = typeof ExternalMenuComboItem.Type
-
-/**
- * Spec component `ExternalMenuItemSize3` (response): the same shape as {@link ExternalMenuItemSize2}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ExternalMenuItemSize3 = ExternalMenuItemSize2
-/**
- * The type of {@link ExternalMenuItemSize3} (the same as {@link ExternalMenuItemSize2}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuItemSize3 = ExternalMenuItemSize2
-
-/**
- * Spec component `SelectedCustomerTag3` (response): the same shape as {@link SelectedCustomerTag}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const SelectedCustomerTag3 = SelectedCustomerTag
-/**
- * The type of {@link SelectedCustomerTag3} (the same as {@link SelectedCustomerTag}).
- *
- * @since 0.1.0
- * @category models
- */
-export type SelectedCustomerTag3 = SelectedCustomerTag
-
-/**
- * Spec component `ExternalMenuItem3` (response).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ExternalMenuItem3 = /*#__PURE__*/ Schema.Struct({
-  sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  itemSizes: /*#__PURE__*/ Schema.Array(ExternalMenuItemSize3),
-  modifierSchemaId: /*#__PURE__*/ Schema.NullOr(Schema.String),
-  modifierSchemaName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  type: /*#__PURE__*/ Schema.Literals(["DISH", "SERVICE"]),
-  canSetOpenPrice: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  useBalanceForSell: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  measureUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(SelectedCustomerTag3)),
-  paymentSubject: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  paymentSubjectCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  outerEanCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isMarked: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeDto3))),
-  orderItemType: /*#__PURE__*/ IikoSchema.openEnum(["Product", "Compound"]),
-  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  allergenGroupIds: /*#__PURE__*/ Schema.Array(Schema.Unknown),
-  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  id: Schema.String,
-  splittable: Schema.Boolean
-})
-/**
- * The type of {@link ExternalMenuItem3}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuItem3 = typeof ExternalMenuItem3.Type
-
-/**
- * Spec component `PeriodScheduleDto3` (response): the same shape as {@link PeriodScheduleDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const PeriodScheduleDto3 = PeriodScheduleDto
-/**
- * The type of {@link PeriodScheduleDto3} (the same as {@link PeriodScheduleDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type PeriodScheduleDto3 = PeriodScheduleDto
 
 /**
  * Spec component `ExternalMenuCategory3` (response).
@@ -1873,10 +1246,10 @@ export const ExternalMenuCategory3 = /*#__PURE__*/ Schema.Struct({
   iikoGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   scheduleId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   scheduleName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  schedules: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(PeriodScheduleDto3)),
+  schedules: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(PeriodScheduleDto)),
   isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   items: /*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.Union([
-    ExternalMenuItem3,
+    ExternalMenuItem2,
     ExternalMenuComboItem,
     /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({ type: /*#__PURE__*/ IikoSchema.unknownTag(["DISH", "SERVICE", "COMBO"]) }))
   ])),
@@ -1890,96 +1263,6 @@ export const ExternalMenuCategory3 = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type ExternalMenuCategory3 = typeof ExternalMenuCategory3.Type
-
-/**
- * Spec component `ExternalMenuModifierGroup3` (response): the same shape as {@link ExternalMenuModifierGroup2}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ExternalMenuModifierGroup3 = ExternalMenuModifierGroup2
-/**
- * The type of {@link ExternalMenuModifierGroup3} (the same as {@link ExternalMenuModifierGroup2}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuModifierGroup3 = ExternalMenuModifierGroup2
-
-/**
- * Spec component `ExternalMenuModifierItem3` (response): the same shape as {@link ExternalMenuModifierItem2}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ExternalMenuModifierItem3 = ExternalMenuModifierItem2
-/**
- * The type of {@link ExternalMenuModifierItem3} (the same as {@link ExternalMenuModifierItem2}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuModifierItem3 = ExternalMenuModifierItem2
-
-/**
- * Spec component `ExternalMenuPriceByDepartmentsDto3` (response): the same shape as {@link ExternalMenuPriceByDepartmentsDto2}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ExternalMenuPriceByDepartmentsDto3 = ExternalMenuPriceByDepartmentsDto2
-/**
- * The type of {@link ExternalMenuPriceByDepartmentsDto3} (the same as {@link ExternalMenuPriceByDepartmentsDto2}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuPriceByDepartmentsDto3 = ExternalMenuPriceByDepartmentsDto2
-
-/**
- * Spec component `ExternalMenuPriceByDepartmentsDto6` (response): the same shape as {@link ExternalMenuPriceByDepartmentsDto2}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ExternalMenuPriceByDepartmentsDto6 = ExternalMenuPriceByDepartmentsDto2
-/**
- * The type of {@link ExternalMenuPriceByDepartmentsDto6} (the same as {@link ExternalMenuPriceByDepartmentsDto2}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuPriceByDepartmentsDto6 = ExternalMenuPriceByDepartmentsDto2
-
-/**
- * Spec component `ExternalMenuPriceByDepartmentsDto7` (response): the same shape as {@link ExternalMenuPriceByDepartmentsDto2}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ExternalMenuPriceByDepartmentsDto7 = ExternalMenuPriceByDepartmentsDto2
-/**
- * The type of {@link ExternalMenuPriceByDepartmentsDto7} (the same as {@link ExternalMenuPriceByDepartmentsDto2}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuPriceByDepartmentsDto7 = ExternalMenuPriceByDepartmentsDto2
-
-/**
- * Spec component `ExternalMenuPriceByDepartmentsDto8` (response): the same shape as {@link ExternalMenuPriceByDepartmentsDto2}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ExternalMenuPriceByDepartmentsDto8 = ExternalMenuPriceByDepartmentsDto2
-/**
- * The type of {@link ExternalMenuPriceByDepartmentsDto8} (the same as {@link ExternalMenuPriceByDepartmentsDto2}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuPriceByDepartmentsDto8 = ExternalMenuPriceByDepartmentsDto2
 
 /**
  * Spec component `IntervalDto` (response).
@@ -2047,21 +1330,6 @@ export const ExternalMenuV2 = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuV2 = typeof ExternalMenuV2.Type
 
 /**
- * Spec component `IntervalDto2` (response): the same shape as {@link IntervalDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const IntervalDto2 = IntervalDto
-/**
- * The type of {@link IntervalDto2} (the same as {@link IntervalDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type IntervalDto2 = IntervalDto
-
-/**
  * Spec component `OverrideTaxesDto` (response).
  *
  * @since 0.1.0
@@ -2081,21 +1349,6 @@ export const OverrideTaxesDto = /*#__PURE__*/ Schema.Struct({
 export type OverrideTaxesDto = typeof OverrideTaxesDto.Type
 
 /**
- * Spec component `ProductCategoryDto2` (response): the same shape as {@link ProductCategoryDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ProductCategoryDto2 = ProductCategoryDto
-/**
- * The type of {@link ProductCategoryDto2} (the same as {@link ProductCategoryDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ProductCategoryDto2 = ProductCategoryDto
-
-/**
  * Spec component `ExternalMenuV3` (response).
  *
  * @since 0.1.0
@@ -2103,9 +1356,9 @@ export type ProductCategoryDto2 = ProductCategoryDto
  */
 export const ExternalMenuV3 = /*#__PURE__*/ Schema.Struct({
   taxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TaxCategoryDto)),
-  productCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ProductCategoryDto2)),
+  productCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ProductCategoryDto)),
   allergenGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AllergenGroupDto)),
-  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(CustomerTagGroup2)),
+  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(CustomerTagGroup)),
   overrideTaxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Record(Schema.String, OverrideTaxesDto)),
   revision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   formatVersion: /*#__PURE__*/ Schema.Literal(3),
@@ -2113,8 +1366,8 @@ export const ExternalMenuV3 = /*#__PURE__*/ Schema.Struct({
   name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  intervals: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IntervalDto2)),
-  comboCategories: /*#__PURE__*/ Schema.Array(ComboCategoryDto2),
+  intervals: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IntervalDto)),
+  comboCategories: /*#__PURE__*/ Schema.Array(ComboCategoryDto),
   itemGroups: /*#__PURE__*/ Schema.Array(ExternalMenuCategory2)
 })
 /**
@@ -2126,85 +1379,25 @@ export const ExternalMenuV3 = /*#__PURE__*/ Schema.Struct({
 export type ExternalMenuV3 = typeof ExternalMenuV3.Type
 
 /**
- * Spec component `IntervalDto3` (response): the same shape as {@link IntervalDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const IntervalDto3 = IntervalDto
-/**
- * The type of {@link IntervalDto3} (the same as {@link IntervalDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type IntervalDto3 = IntervalDto
-
-/**
- * Spec component `OverrideTaxesDto2` (response): the same shape as {@link OverrideTaxesDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const OverrideTaxesDto2 = OverrideTaxesDto
-/**
- * The type of {@link OverrideTaxesDto2} (the same as {@link OverrideTaxesDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type OverrideTaxesDto2 = OverrideTaxesDto
-
-/**
- * Spec component `ProductCategoryDto3` (response): the same shape as {@link ProductCategoryDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ProductCategoryDto3 = ProductCategoryDto
-/**
- * The type of {@link ProductCategoryDto3} (the same as {@link ProductCategoryDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ProductCategoryDto3 = ProductCategoryDto
-
-/**
- * Spec component `TaxCategoryDto2` (response): the same shape as {@link TaxCategoryDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const TaxCategoryDto2 = TaxCategoryDto
-/**
- * The type of {@link TaxCategoryDto2} (the same as {@link TaxCategoryDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type TaxCategoryDto2 = TaxCategoryDto
-
-/**
  * Spec component `ExternalMenuV4` (response).
  *
  * @since 0.1.0
  * @category schemas
  */
 export const ExternalMenuV4 = /*#__PURE__*/ Schema.Struct({
-  taxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TaxCategoryDto2)),
-  productCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ProductCategoryDto3)),
-  allergenGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AllergenGroupDto2)),
-  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(CustomerTagGroup3)),
-  overrideTaxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Record(Schema.String, OverrideTaxesDto2)),
+  taxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TaxCategoryDto)),
+  productCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ProductCategoryDto)),
+  allergenGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AllergenGroupDto)),
+  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(CustomerTagGroup)),
+  overrideTaxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Record(Schema.String, OverrideTaxesDto)),
   revision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   formatVersion: /*#__PURE__*/ Schema.Literal(4),
   id: Schema.Number,
   name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  intervals: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IntervalDto3)),
-  comboCategories: /*#__PURE__*/ Schema.Array(ComboCategoryDto3),
+  intervals: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IntervalDto)),
+  comboCategories: /*#__PURE__*/ Schema.Array(ComboCategoryDto),
   itemGroups: /*#__PURE__*/ Schema.Array(ExternalMenuCategory3)
 })
 /**
@@ -2279,6 +1472,201 @@ export const GroupModifierInfo = /*#__PURE__*/ Schema.Struct({
 export type GroupModifierInfo = typeof GroupModifierInfo.Type
 
 /**
+ * Spec component `NomenclatureV3.MeasureUnitType` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MeasureUnitType = /*#__PURE__*/ IikoSchema.openEnum(["GRAM", "KILOGRAM", "MILLILITER", "LITER"])
+/**
+ * The type of {@link MeasureUnitType}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MeasureUnitType = typeof MeasureUnitType.Type
+
+/**
+ * Spec component `NomenclatureV3.Nutritions` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Nutritions = /*#__PURE__*/ Schema.Struct({
+  fats: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+  proteins: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+  carbs: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+  energy: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+  saturatedFattyAcid: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  salt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sugar: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
+/**
+ * The type of {@link Nutritions}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Nutritions = typeof Nutritions.Type
+
+/**
+ * Spec component `NomenclatureV3.SizePrice` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MenuV3SizePrice = /*#__PURE__*/ Schema.Struct({
+  sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sizeName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sizeCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDefault: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  image: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Image)),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  weight: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+  nutritions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Nutritions)),
+  measureUnitType: /*#__PURE__*/ Schema.optionalKey(MeasureUnitType),
+  sku: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  menuItemSizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
+/**
+ * The type of {@link MenuV3SizePrice}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MenuV3SizePrice = typeof MenuV3SizePrice.Type
+
+/**
+ * Spec component `NomenclatureV3.Restrictions` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Restrictions = /*#__PURE__*/ Schema.Struct({
+  minQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+  maxQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+  freeQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+  defaultQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+  hideIfDefaultQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+})
+/**
+ * The type of {@link Restrictions}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Restrictions = typeof Restrictions.Type
+
+/**
+ * Spec component `NomenclatureV3.ModifierItem` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ModifierItem = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Restrictions)),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  image: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Image)),
+  weight: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  measureUnitType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(MeasureUnitType)),
+  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
+})
+/**
+ * The type of {@link ModifierItem}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ModifierItem = typeof ModifierItem.Type
+
+/**
+ * Spec component `NomenclatureV3.ModifierGroup` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ModifierGroup = /*#__PURE__*/ Schema.Struct({
+  name: Schema.String,
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Restrictions)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ModifierItem))),
+  splittable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  childModifiersHaveMinMaxRestrictions: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  sku: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
+/**
+ * The type of {@link ModifierGroup}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ModifierGroup = typeof ModifierGroup.Type
+
+/**
+ * Spec component `NomenclatureV3.Item` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Item = /*#__PURE__*/ Schema.Struct({
+  productId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: Schema.String,
+  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sizePrices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(MenuV3SizePrice))),
+  modifierGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ModifierGroup))),
+  allergenGroupIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  itemType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  comboId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sortOrder: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboSize))),
+  menuItemId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
+/**
+ * The type of {@link Item}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Item = typeof Item.Type
+
+/**
+ * Spec component `NomenclatureV3.ItemsGroup` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ItemsGroup = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  image: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Image)),
+  scheduleId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Item)))
+})
+/**
+ * The type of {@link ItemsGroup}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ItemsGroup = typeof ItemsGroup.Type
+
+/**
  * The response body of `menuByIdV2`.
  *
  * @since 0.1.0
@@ -2322,6 +1710,380 @@ export const MenuRequest = /*#__PURE__*/ Schema.Struct({
 export type MenuRequest = typeof MenuRequest.Type
 
 /**
+ * Spec component `NomenclatureV3.MenuRequestV3` (request).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MenuRequestV3 = /*#__PURE__*/ Schema.Struct({
+  externalMenuId: Schema.String,
+  organizationId: IikoSchema.Uuid,
+  priceCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid))
+})
+/**
+ * The type of {@link MenuRequestV3}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MenuRequestV3 = typeof MenuRequestV3.Type
+
+/**
+ * Spec component `NomenclatureV3.AllergenGroup` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MenuV3AllergenGroup = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  code: Schema.String,
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+})
+/**
+ * The type of {@link MenuV3AllergenGroup}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MenuV3AllergenGroup = typeof MenuV3AllergenGroup.Type
+
+/**
+ * Spec component `NomenclatureV3.PriceStrategy` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PriceStrategy = /*#__PURE__*/ IikoSchema.openEnum(["BY_COMPONENT", "FIXED"])
+/**
+ * The type of {@link PriceStrategy}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PriceStrategy = typeof PriceStrategy.Type
+
+/**
+ * Spec component `NomenclatureV3.Combo` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MenuV3Combo = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  sku: Schema.String,
+  priceStrategy: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PriceStrategy)),
+  componentGroups: /*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboComponentGroup)),
+  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
+})
+/**
+ * The type of {@link MenuV3Combo}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MenuV3Combo = typeof MenuV3Combo.Type
+
+/**
+ * Spec component `NomenclatureV3.TagItem` (response): the same shape as {@link CustomerTagItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TagItem = CustomerTagItem
+/**
+ * The type of {@link TagItem} (the same as {@link CustomerTagItem}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TagItem = CustomerTagItem
+
+/**
+ * Spec component `NomenclatureV3.CustomerTagGroup` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MenuV3CustomerTagGroup = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  selectSeveralTags: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TagItem)))
+})
+/**
+ * The type of {@link MenuV3CustomerTagGroup}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MenuV3CustomerTagGroup = typeof MenuV3CustomerTagGroup.Type
+
+/**
+ * Spec component `NomenclatureV3.SizePriceShort` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SizePriceShort = /*#__PURE__*/ Schema.Struct({
+  sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
+/**
+ * The type of {@link SizePriceShort}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SizePriceShort = typeof SizePriceShort.Type
+
+/**
+ * Spec component `NomenclatureV3.Modifier` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MenuV3Modifier = /*#__PURE__*/ Schema.Struct({
+  sku: Schema.String,
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: Schema.String,
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Restrictions)),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  image: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Image)),
+  weight: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  measureUnitType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(MeasureUnitType)),
+  sizePrices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(SizePriceShort))),
+  nutritions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Nutritions)),
+  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  independentQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  productCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CustomerTagGroupItem))),
+  outerEanCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isMarked: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  paymentSubjectCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeInfo))),
+  buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  allergenGroupIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
+})
+/**
+ * The type of {@link MenuV3Modifier}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MenuV3Modifier = typeof MenuV3Modifier.Type
+
+/**
+ * Spec component `NomenclatureV3.OrderItemType` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MenuV3OrderItemType = /*#__PURE__*/ IikoSchema.openEnum(["Product", "Compound"])
+/**
+ * The type of {@link MenuV3OrderItemType}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MenuV3OrderItemType = typeof MenuV3OrderItemType.Type
+
+/**
+ * Spec component `NomenclatureV3.ProductType` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProductType = /*#__PURE__*/ IikoSchema.openEnum(["DISH", "GOODS", "SERVICE", "COMBO", "PREPARED"])
+/**
+ * The type of {@link ProductType}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ProductType = typeof ProductType.Type
+
+/**
+ * Spec component `NomenclatureV3.Product` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MenuV3Product = /*#__PURE__*/ Schema.Struct({
+  sku: Schema.String,
+  id: Schema.String,
+  modifierSchemaId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  modifierSchemaName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ProductType)),
+  splittable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  canSetOpenPrice: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  useBalanceForSell: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  measureUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CustomerTagGroupItem))),
+  paymentSubjectCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  outerEanCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isMarked: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeInfo))),
+  orderItemType: /*#__PURE__*/ Schema.optionalKey(MenuV3OrderItemType),
+  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
+/**
+ * The type of {@link MenuV3Product}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MenuV3Product = typeof MenuV3Product.Type
+
+/**
+ * Spec component `NomenclatureV3.TaxCategory` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MenuV3TaxCategory = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  percentage: Schema.Number,
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+})
+/**
+ * The type of {@link MenuV3TaxCategory}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MenuV3TaxCategory = typeof MenuV3TaxCategory.Type
+
+/**
+ * Spec component `NomenclatureV3.ProductCategory` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProductCategory = /*#__PURE__*/ Schema.Struct({
+  name: Schema.String,
+  id: Schema.String,
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+})
+/**
+ * The type of {@link ProductCategory}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ProductCategory = typeof ProductCategory.Type
+
+/**
+ * Spec component `NomenclatureV3.WeekDay` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WeekDay = /*#__PURE__*/ IikoSchema.openEnum(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+/**
+ * The type of {@link WeekDay}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type WeekDay = typeof WeekDay.Type
+
+/**
+ * Spec component `NomenclatureV3.Period` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Period = /*#__PURE__*/ Schema.Struct({
+  from: Schema.String,
+  to: Schema.String,
+  weekDays: /*#__PURE__*/ Schema.Array(WeekDay)
+})
+/**
+ * The type of {@link Period}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Period = typeof Period.Type
+
+/**
+ * Spec component `NomenclatureV3.Schedule` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Schedule = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  periods: /*#__PURE__*/ Schema.Array(Period)
+})
+/**
+ * The type of {@link Schedule}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Schedule = typeof Schedule.Type
+
+/**
+ * Spec component `NomenclatureV3.TaxCategoryOverride` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TaxCategoryOverride = /*#__PURE__*/ Schema.Struct({
+  orderTypeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  baseTaxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  newTaxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
+/**
+ * The type of {@link TaxCategoryOverride}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TaxCategoryOverride = typeof TaxCategoryOverride.Type
+
+/**
+ * Spec component `NomenclatureV3.MenuV3` (response).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MenuV3 = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  image: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Image)),
+  products: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(MenuV3Product))),
+  combos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(MenuV3Combo))),
+  modifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(MenuV3Modifier))),
+  taxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(MenuV3TaxCategory))),
+  productCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ProductCategory))),
+  allergenGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(MenuV3AllergenGroup))),
+  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(MenuV3CustomerTagGroup))),
+  schedules: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schedule))),
+  overrideTaxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TaxCategoryOverride))),
+  itemsGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ItemsGroup)))
+})
+/**
+ * The type of {@link MenuV3}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MenuV3 = typeof MenuV3.Type
+
+/**
  * Spec component `Nomenclature.PriceCategory` (response): the same shape as {@link CustomerTagItem}.
  *
  * @since 0.1.0
@@ -2354,36 +2116,6 @@ export const MenusDataResponse = /*#__PURE__*/ Schema.Struct({
  * @category models
  */
 export type MenusDataResponse = typeof MenusDataResponse.Type
-
-/**
- * Spec component `ModifierRestrictionsDto3` (response): the same shape as {@link ModifierRestrictionsDto2}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ModifierRestrictionsDto3 = ModifierRestrictionsDto2
-/**
- * The type of {@link ModifierRestrictionsDto3} (the same as {@link ModifierRestrictionsDto2}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ModifierRestrictionsDto3 = ModifierRestrictionsDto2
-
-/**
- * Spec component `ModifierRestrictionsDto7` (response): the same shape as {@link ModifierRestrictionsDto2}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ModifierRestrictionsDto7 = ModifierRestrictionsDto2
-/**
- * The type of {@link ModifierRestrictionsDto7} (the same as {@link ModifierRestrictionsDto2}).
- *
- * @since 0.1.0
- * @category models
- */
-export type ModifierRestrictionsDto7 = ModifierRestrictionsDto2
 
 /**
  * Spec component `Nomenclature.NomenclatureRequest` (request).
@@ -2423,19 +2155,19 @@ export const ProductCategoryInfo = /*#__PURE__*/ Schema.Struct({
 export type ProductCategoryInfo = typeof ProductCategoryInfo.Type
 
 /**
- * Spec component `Nomenclature.OrderItemType` (response).
+ * Spec component `Nomenclature.OrderItemType` (response): the same shape as {@link MenuV3OrderItemType}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderItemType = /*#__PURE__*/ IikoSchema.openEnum(["Product", "Compound"])
+export const OrderItemType = MenuV3OrderItemType
 /**
- * The type of {@link OrderItemType}.
+ * The type of {@link OrderItemType} (the same as {@link MenuV3OrderItemType}).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderItemType = typeof OrderItemType.Type
+export type OrderItemType = MenuV3OrderItemType
 
 /**
  * Spec component `Nomenclature.SimpleModifierInfo` (response): the same shape as {@link ChildModifierInfo}.
@@ -2621,36 +2353,6 @@ export const NomenclatureResponse = /*#__PURE__*/ Schema.Struct({
 export type NomenclatureResponse = typeof NomenclatureResponse.Type
 
 /**
- * Spec component `NutritionInfoDto3` (response): the same shape as {@link NutritionInfoDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const NutritionInfoDto3 = NutritionInfoDto
-/**
- * The type of {@link NutritionInfoDto3} (the same as {@link NutritionInfoDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type NutritionInfoDto3 = NutritionInfoDto
-
-/**
- * Spec component `NutritionInfoDto7` (response): the same shape as {@link NutritionInfoDto}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const NutritionInfoDto7 = NutritionInfoDto
-/**
- * The type of {@link NutritionInfoDto7} (the same as {@link NutritionInfoDto}).
- *
- * @since 0.1.0
- * @category models
- */
-export type NutritionInfoDto7 = NutritionInfoDto
-
-/**
  * Spec component `StopLists.RemoveProductsFromStopListItem` (request).
  *
  * @since 0.1.0
@@ -2724,21 +2426,6 @@ export const RmsTerminalGroupStopListItemsResponse = /*#__PURE__*/ Schema.Struct
 export type RmsTerminalGroupStopListItemsResponse = typeof RmsTerminalGroupStopListItemsResponse.Type
 
 /**
- * Spec component `SelectedCustomerTag7` (response): the same shape as {@link SelectedCustomerTag}.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const SelectedCustomerTag7 = SelectedCustomerTag
-/**
- * The type of {@link SelectedCustomerTag7} (the same as {@link SelectedCustomerTag}).
- *
- * @since 0.1.0
- * @category models
- */
-export type SelectedCustomerTag7 = SelectedCustomerTag
-
-/**
  * Spec component `StopLists.StopListsRequest` (request).
  *
  * @since 0.1.0
@@ -2808,6 +2495,8 @@ export const comboCalculate = /*#__PURE__*/ Endpoint.make({
 /**
  * Descriptor of `POST /api/2/menu/by_id`.
  *
+ * @deprecated use `menuByIdV3` instead.
+ *
  * @since 0.1.0
  * @category endpoints
  */
@@ -2816,6 +2505,21 @@ export const menuByIdV2 = /*#__PURE__*/ Endpoint.make({
   path: "/api/2/menu/by_id",
   request: MenuRequest,
   response: MenuByIdV2Response,
+  sideEffect: "read",
+  restrictionGroup: "Data: menu"
+})
+
+/**
+ * Descriptor of `POST /api/menu/v3/by_id`.
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const menuByIdV3 = /*#__PURE__*/ Endpoint.make({
+  name: "menuByIdV3",
+  path: "/api/menu/v3/by_id",
+  request: MenuRequestV3,
+  response: MenuV3,
   sideEffect: "read",
   restrictionGroup: "Data: menu"
 })
@@ -2837,6 +2541,8 @@ export const menuV2 = /*#__PURE__*/ Endpoint.make({
 
 /**
  * Descriptor of `POST /api/1/nomenclature`.
+ *
+ * @deprecated use `menuByIdV3` instead.
  *
  * @since 0.1.0
  * @category endpoints

@@ -449,7 +449,8 @@ export const orderCancel = /*#__PURE__*/ Endpoint.make({
   request: CancelTableOrderRequest,
   response: CorrelationIdResponse,
   sideEffect: "delete",
-  asyncKind: "command"
+  asyncKind: "command",
+  restrictionGroup: "Order status: changing"
 })
 
 /**

@@ -150,6 +150,8 @@ export const organizations = /*#__PURE__*/ Endpoint.make({
 /**
  * Descriptor of `GET /api/1/organizations`.
  *
+ * @deprecated use `organizations` instead.
+ *
  * @since 0.1.0
  * @category endpoints
  */

@@ -731,7 +731,8 @@ export const reserveChangeEstimatedStartTime = /*#__PURE__*/ Endpoint.make({
   request: ChangeReserveEstimatedStartTimeRequest,
   response: CorrelationIdResponse,
   sideEffect: "update",
-  asyncKind: "command"
+  asyncKind: "command",
+  restrictionGroup: "Orders: changing"
 })
 
 /**
@@ -746,7 +747,8 @@ export const reserveChangeItems = /*#__PURE__*/ Endpoint.make({
   request: ChangeBanquetOrderItemsRequest,
   response: CorrelationIdResponse,
   sideEffect: "update",
-  asyncKind: "command"
+  asyncKind: "command",
+  restrictionGroup: "Orders: changing"
 })
 
 /**
@@ -761,7 +763,8 @@ export const reserveChangeTables = /*#__PURE__*/ Endpoint.make({
   request: ChangeReserveTablesRequest,
   response: CorrelationIdResponse,
   sideEffect: "update",
-  asyncKind: "command"
+  asyncKind: "command",
+  restrictionGroup: "Orders: changing"
 })
 
 /**

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import * as Auth from "./handlers/Auth.ts"
+import * as Catalogs from "./handlers/Catalogs.ts"
 import * as Commands from "./handlers/Commands.ts"
 import * as Deliveries from "./handlers/Deliveries.ts"
 import * as Dictionaries from "./handlers/Dictionaries.ts"
@@ -31,5 +32,6 @@ export const all: ReadonlyArray<Modelled> = [
   ...Deliveries.routes,
   ...Orders.routes,
   ...Loyalty.routes,
-  ...Webhooks.routes
+  ...Webhooks.routes,
+  ...Catalogs.routes
 ]

@@ -1,7 +1,8 @@
 /**
  * Menus: `nomenclature` with revisions (empty lists when nothing changed since
  * `startRevision`), the external menu list (`/api/2/menu`) and an external menu by id
- * (`/api/2/menu/by_id`, format version 2) priced from the nomenclature.
+ * (`/api/2/menu/by_id`, format version 2) priced from the nomenclature, and its replacement
+ * `/api/menu/v3/by_id` (products, categories and groups of the same nomenclature).
  *
  * @since 0.1.0
  */
@@ -135,10 +136,55 @@ const menuById = R.post("menuByIdV2", "/api/2/menu/by_id", "read", (context) => 
   })
 })
 
+const menuByIdV3 = R.post("menuByIdV3", "/api/menu/v3/by_id", "read", (context) => {
+  const menuId = R.string(context.body, "externalMenuId")
+  const menu = context.state.externalMenus.find((m) => m.id === menuId) ??
+    R.reject(`External menu '${menuId}' is not found.`)
+  const organizationId = R.uuid(context.body, "organizationId")
+  R.organization(context, organizationId)
+  const catalog = Domain.nomenclatureOf(context.state, organizationId)
+  const dishes = catalog.products.filter((p) => p.type === "Dish")
+  return json({
+    id: menu.id,
+    name: menu.name,
+    description: null,
+    products: dishes.map((p) => ({
+      sku: p.code,
+      id: p.id,
+      modifierSchemaId: null,
+      measureUnit: "portion",
+      productCategoryId: p.productCategoryId,
+      orderItemType: "Product",
+      splittable: false,
+      taxCategoryId: null
+    })),
+    productCategories: catalog.productCategories.map((c) => ({ ...c, isDeleted: false })),
+    itemsGroups: catalog.groups.map((g) => ({
+      id: g.id,
+      name: g.name,
+      description: null,
+      isHidden: false,
+      items: dishes.filter((p) => p.groupId === g.id).map((p) => ({
+        productId: p.id,
+        name: p.name,
+        isHidden: false,
+        itemType: "DISH",
+        sizePrices: p.sizeIds.map((sizeId, i) => ({
+          sizeId,
+          sizeName: sizeId === null ? null : catalog.sizes.find((s) => s.id === sizeId)?.name ?? null,
+          isDefault: sizeId === null || catalog.sizes.find((s) => s.id === sizeId)?.isDefault === true,
+          price: p.price + 50 * i,
+          isHidden: false
+        }))
+      }))
+    }))
+  })
+})
+
 /**
  * The modelled menu operations.
  *
  * @since 0.1.0
  * @category routes
  */
-export const routes: ReadonlyArray<R.Modelled> = [nomenclature, menus, menuById]
+export const routes: ReadonlyArray<R.Modelled> = [nomenclature, menus, menuById, menuByIdV3]
