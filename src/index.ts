@@ -40,6 +40,9 @@ export * as IikoLimits from "./IikoLimits.ts"
 /** Streaming the items of the `limit`/`offset` paged operations. @since 0.1.0 */
 export * as IikoPage from "./IikoPage.ts"
 
+/** Incremental sync as Streams: delivery changes by revision, menus, stop lists, per-organization isolation, checkpoints. @since 0.2.0 */
+export * as IikoSync from "./IikoSync.ts"
+
 /** Schema building blocks shared by the generated code (GUIDs, open enums, unknown variants). @since 0.1.0 */
 export * as IikoSchema from "./IikoSchema.ts"
 

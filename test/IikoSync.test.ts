@@ -1,0 +1,242 @@
+/**
+ * IikoSync against the in-memory emulator, on TestClock: seeding instead of `startRevision: 0`,
+ * re-seeding after 3 hours or iiko's 400 without losing or repeating a change, checkpoints
+ * stored only after the consumer handled a batch, and per-organization isolation.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, Option, Ref, Stream } from "effect"
+import { KeyValueStore } from "effect/persistence"
+import { TestClock } from "effect/testing"
+import { Iiko, IikoClient, IikoConfig, IikoSync } from "../src/index.ts"
+import { IikoEmulator } from "../src/testing/index.ts"
+
+const stack = (options: IikoEmulator.Options = {}) =>
+  IikoClient.layer({ credentials: IikoConfig.v1("sync-api-login"), baseUrl: "http://iiko.emulator" }).pipe(
+    Layer.provideMerge(IikoEmulator.layer({ seed: 5, creationDelay: "1 second", ...options }))
+  )
+
+const world = Effect.gen(function*() {
+  const emulator = yield* IikoEmulator.IikoEmulator
+  const state = yield* emulator.state
+  const organization = state.organizations[0]!
+  const terminal = state.terminalGroups.find((t) => t.organizationId === organization.id)!
+  const { products } = yield* Iiko.nomenclature({ organizationId: organization.id })
+  const product = products.find((p) => p.type === "Dish")!
+  return { emulator, organizationId: organization.id, terminalGroupId: terminal.id, productId: product.id }
+})
+
+type World = Effect.Success<typeof world>
+
+let orderNumber = 0
+/** Creates a delivery and lets it settle (a change at a new revision). */
+const createOrder = (w: World) =>
+  Effect.gen(function*() {
+    const id = `00000000-0000-4000-8000-${String(++orderNumber).padStart(12, "0")}`
+    yield* Iiko.deliveriesCreate({
+      organizationId: w.organizationId,
+      terminalGroupId: w.terminalGroupId,
+      order: { id, phone: "+79001234567", items: [{ type: "Product", productId: w.productId, price: 100, amount: 1 }] }
+    })
+    yield* TestClock.adjust("2 seconds")
+    yield* w.emulator.settle
+    return id
+  })
+
+/** Confirms a delivery: another change of the same order. */
+const changeOrder = (w: World, orderId: string) =>
+  Iiko.deliveriesConfirm({ organizationId: w.organizationId, orderId }).pipe(Effect.andThen(TestClock.adjust("1 second")))
+
+const calls = (w: World, operation: string) =>
+  Effect.map(w.emulator.requests, (log) => log.filter((entry) => entry.operation === operation))
+
+/** The latest revision of every delivery, as the emulator has it. */
+const revisions = (w: World) =>
+  Effect.map(w.emulator.state, (state) => new Map([...state.deliveries.values()].map((d) => [d.id, d.revision])))
+
+/** Collects a running stream's batches in the background; `handle` plays a (slow) consumer. */
+const collect = <A, E, R>(stream: Stream.Stream<A, E, R>, handle: (index: number) => Effect.Effect<void> = () => Effect.void) =>
+  Effect.gen(function*() {
+    const seen = yield* Ref.make<ReadonlyArray<A>>([])
+    const fiber = yield* Effect.forkChild(
+      Stream.runForEach(stream, (a) => Ref.updateAndGet(seen, (all) => [...all, a]).pipe(Effect.flatMap((all) => handle(all.length))))
+    )
+    yield* Effect.yieldNow
+    return { fiber, batches: Ref.get(seen) }
+  })
+
+describe("IikoSync.deliveryChanges", () => {
+  it.effect("a first sync without a checkpoint seeds from the date window, never startRevision 0", () =>
+    Effect.gen(function*() {
+      const w = yield* world
+      const first = yield* createOrder(w)
+      const [batch] = yield* IikoSync.deliveryChanges({ organizationIds: [w.organizationId] }).pipe(
+        Stream.take(1),
+        Stream.runCollect
+      )
+      assert.isTrue(batch!.seeded)
+      assert.deepStrictEqual(batch!.orders.map((order) => order.id), [first])
+      assert.lengthOf(yield* calls(w, "deliveriesByRevision"), 0)
+      assert.lengthOf(yield* calls(w, "deliveriesByDeliveryDateAndStatus"), 1)
+      // The cursor it continues from is accepted by iiko (a startRevision of 0 would get a 400).
+      const second = yield* createOrder(w)
+      const [next] = yield* IikoSync.deliveryChanges({ organizationIds: [w.organizationId], checkpoint: batch!.checkpoint })
+        .pipe(Stream.take(1), Stream.runCollect)
+      assert.isFalse(next!.seeded)
+      assert.deepStrictEqual(next!.orders.map((order) => order.id), [second])
+      assert.deepStrictEqual((yield* calls(w, "deliveriesByRevision")).map((entry) => entry.status), [200])
+    }).pipe(Effect.provide(stack())))
+
+  it.effect("across a re-seed after 3 hours, with orders changing meanwhile, every change arrives once", () =>
+    Effect.gen(function*() {
+      const w = yield* world
+      const a = yield* createOrder(w)
+      const b = yield* createOrder(w)
+      // The consumer takes 4 hours over the second batch: the stream falls behind iiko's window.
+      const running = yield* collect(
+        IikoSync.deliveryChanges({ organizationIds: [w.organizationId], pollInterval: "1 minute" }),
+        (index) => index === 2 ? Effect.sleep("4 hours") : Effect.void
+      )
+      yield* changeOrder(w, a)
+      yield* TestClock.adjust("1 minute") // a by_revision poll sees the change of a
+      // Meanwhile b changes and c is created.
+      yield* changeOrder(w, b)
+      const c = yield* createOrder(w)
+      yield* TestClock.adjust("4 hours")
+      yield* TestClock.adjust("1 minute")
+      yield* Fiber.interrupt(running.fiber)
+      const batches = yield* running.batches
+
+      assert.isTrue(batches[0]!.seeded)
+      assert.isTrue(batches.at(-1)!.seeded, "the poll after 4 hours re-seeds")
+      const emitted = batches.flatMap((batch) => batch.orders.map((order) => `${order.id}@${order.timestamp}`))
+      assert.strictEqual(new Set(emitted).size, emitted.length, "no change emitted twice")
+      const latest = yield* revisions(w)
+      for (const id of [a, b, c]) assert.include(emitted, `${id}@${latest.get(id)}`)
+      // The re-seed re-reads a (unchanged since the last checkpoint) but does not emit it again.
+      assert.deepStrictEqual(batches.at(-1)!.orders.map((order) => order.id).sort(), [b, c].sort())
+      assert.deepStrictEqual((yield* calls(w, "deliveriesByRevision")).map((entry) => entry.status), [200])
+    }).pipe(Effect.provide(stack())))
+
+  it.effect("a stored checkpoint older than 3 hours re-seeds instead of asking by_revision", () =>
+    Effect.gen(function*() {
+      const w = yield* world
+      const a = yield* createOrder(w)
+      const [seed] = yield* IikoSync.deliveryChanges({ organizationIds: [w.organizationId] }).pipe(
+        Stream.take(1),
+        Stream.runCollect
+      )
+      const b = yield* createOrder(w)
+      yield* TestClock.adjust("3 hours")
+      const [batch] = yield* IikoSync.deliveryChanges({ organizationIds: [w.organizationId], checkpoint: seed!.checkpoint })
+        .pipe(Stream.take(1), Stream.runCollect)
+      assert.isTrue(batch!.seeded)
+      assert.deepStrictEqual(batch!.orders.map((order) => order.id), [b])
+      assert.notInclude(batch!.orders.map((order) => order.id), a)
+      assert.lengthOf(yield* calls(w, "deliveriesByRevision"), 0)
+    }).pipe(Effect.provide(stack())))
+
+  it.effect("iiko's 400 for a revision out of range re-seeds", () =>
+    Effect.gen(function*() {
+      const w = yield* world
+      yield* TestClock.adjust("5 hours")
+      const a = yield* createOrder(w)
+      // A checkpoint that looks fresh but whose revision is 5 hours old: iiko refuses it.
+      const [batch] = yield* IikoSync.deliveryChanges({
+        organizationIds: [w.organizationId],
+        checkpoint: { revision: 1, readAt: yield* Effect.clockWith((clock) => clock.currentTimeMillis) }
+      }).pipe(Stream.take(1), Stream.runCollect)
+      assert.isTrue(batch!.seeded)
+      assert.deepStrictEqual(batch!.orders.map((order) => order.id), [a])
+      assert.deepStrictEqual((yield* calls(w, "deliveriesByRevision")).map((entry) => entry.status), [400])
+    }).pipe(Effect.provide(stack())))
+
+  it.effect("a wake-up polls now instead of waiting for the interval", () =>
+    Effect.gen(function*() {
+      const w = yield* world
+      const wakeUps = yield* Ref.make(0)
+      const signal = Stream.fromEffect(Effect.sleep("10 seconds")).pipe(Stream.tap(() => Ref.update(wakeUps, (n) => n + 1)))
+      const running = yield* collect(
+        IikoSync.deliveryChanges({ organizationIds: [w.organizationId], pollInterval: "1 hour", wakeUp: signal })
+      )
+      yield* TestClock.adjust("1 second")
+      assert.lengthOf(yield* calls(w, "deliveriesByRevision"), 0)
+      yield* TestClock.adjust("10 seconds")
+      assert.strictEqual(yield* Ref.get(wakeUps), 1)
+      assert.lengthOf(yield* calls(w, "deliveriesByRevision"), 1)
+      yield* Fiber.interrupt(running.fiber)
+    }).pipe(Effect.provide(stack())))
+})
+
+describe("IikoSync checkpoints", () => {
+  it.effect("a consumer failure mid-batch leaves the checkpoint where it was; the next run re-delivers the batch", () =>
+    Effect.gen(function*() {
+      const w = yield* world
+      yield* createOrder(w)
+      const key = "deliveries/test"
+      const stream = (checkpoint: IikoSync.DeliveryCheckpoint | undefined) =>
+        IikoSync.deliveryChanges({ organizationIds: [w.organizationId], checkpoint, pollInterval: "1 second" })
+      const handled: Array<ReadonlyArray<string>> = []
+      const store = KeyValueStore.toSchemaStore(yield* KeyValueStore.KeyValueStore, IikoSync.DeliveryCheckpoint)
+
+      // Run 1 handles the seed, then fails on the next batch.
+      yield* IikoSync.runWithCheckpoints({
+        key,
+        checkpoint: IikoSync.DeliveryCheckpoint,
+        stream: (checkpoint) => stream(checkpoint).pipe(Stream.take(1)),
+        handle: (batch) => Effect.sync(() => handled.push(batch.orders.map((order) => order.id)))
+      })
+      const afterSeed = Option.getOrThrow(yield* store.get(key))
+      const second = yield* createOrder(w)
+      const failed = yield* IikoSync.runWithCheckpoints({
+        key,
+        checkpoint: IikoSync.DeliveryCheckpoint,
+        stream,
+        handle: () => Effect.fail("consumer crashed" as const)
+      }).pipe(Effect.flip)
+      assert.strictEqual(failed, "consumer crashed")
+      assert.deepStrictEqual(Option.getOrThrow(yield* store.get(key)), afterSeed)
+
+      // Run 3 starts from the stored checkpoint and gets the failed batch again.
+      yield* IikoSync.runWithCheckpoints({
+        key,
+        checkpoint: IikoSync.DeliveryCheckpoint,
+        stream: (checkpoint) => stream(checkpoint).pipe(Stream.take(1)),
+        handle: (batch) => Effect.sync(() => handled.push(batch.orders.map((order) => order.id)))
+      })
+      assert.deepStrictEqual(handled.at(-1), [second])
+      assert.isAbove(Option.getOrThrow(yield* store.get(key)).revision, afterSeed.revision)
+    }).pipe(Effect.provide(Layer.merge(stack(), KeyValueStore.layerMemory))))
+})
+
+describe("IikoSync organizations", () => {
+  const UNKNOWN = "99999999-9999-4999-8999-999999999999"
+
+  it.effect("one unknown organization in a batch of ten: nine results, one typed error", () =>
+    Effect.gen(function*() {
+      const state = yield* IikoEmulator.IikoEmulator.use((emulator) => emulator.state)
+      const ids = [...state.organizations.slice(0, 4).map((o) => o.id), UNKNOWN, ...state.organizations.slice(4).map((o) => o.id)]
+      const results = yield* IikoSync.forEachOrganization(ids, (organizationId) => Iiko.nomenclature({ organizationId }), {
+        concurrency: 3
+      })
+      assert.deepStrictEqual(results.map((r) => r.organizationId), ids)
+      const failures = results.filter((r) => r.result._tag === "Failure")
+      assert.lengthOf(failures, 1)
+      assert.strictEqual(failures[0]!.organizationId, UNKNOWN)
+      const error = failures[0]!.result._tag === "Failure" ? failures[0]!.result.failure : undefined
+      assert.strictEqual(error?._tag, "IikoError")
+      assert.strictEqual(error?.reason._tag, "BadRequest")
+      assert.lengthOf(results.filter((r) => r.result._tag === "Success"), 9)
+    }).pipe(Effect.provide(stack({ sizes: { organizations: 9 } }))))
+
+  it.effect("a multi-organization call is split until the rejected organization is isolated", () =>
+    Effect.gen(function*() {
+      const state = yield* IikoEmulator.IikoEmulator.use((emulator) => emulator.state)
+      const ids = [...state.organizations.map((o) => o.id), UNKNOWN]
+      const result = yield* IikoSync.splitOrganizations(ids, (organizationIds) =>
+        Iiko.stopLists({ organizationIds: [...organizationIds] }))
+      assert.deepStrictEqual(result.failed.map((f) => f.organizationId), [UNKNOWN])
+      assert.strictEqual(result.failed[0]!.error.reason._tag, "BadRequest")
+      assert.deepStrictEqual(result.succeeded.flatMap((s) => s.organizationIds).sort(), state.organizations.map((o) => o.id).sort())
+      assert.isAtMost(result.succeeded.length, 4)
+    }).pipe(Effect.provide(stack({ sizes: { organizations: 9 } }))))
+})
