@@ -8,6 +8,11 @@
  * --creation-delay and --token-lifetime (durations such as "2 seconds"), and repeatable
  * --fault kind[:operation,operation…][@probability] where kind is one of latency, rateLimited,
  * serverError, terminalTimeout, connectionReset, truncatedJson, malformedJson, tokenExpired.
+ *
+ * Restaurant life for a sync to follow: --traffic orders=60,status=120,stoplists=12,menus=1 (events
+ * per organization per hour; any subset). iiko's published loyalty limits are enforced; add
+ * restriction-group limits with repeatable --limit "Group name=requests/seconds", or drop every
+ * limit with --no-limits.
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
@@ -22,7 +27,10 @@ const { values } = parseArgs({
     products: { type: "string" },
     "creation-delay": { type: "string" },
     "token-lifetime": { type: "string" },
-    fault: { type: "string", multiple: true, default: [] }
+    fault: { type: "string", multiple: true, default: [] },
+    traffic: { type: "string" },
+    limit: { type: "string", multiple: true, default: [] },
+    "no-limits": { type: "boolean", default: false }
   }
 })
 
@@ -50,6 +58,33 @@ const parseFault = (text: string): IikoEmulator.Fault.FaultRule => {
   }
 }
 
+const TRAFFIC_KEYS = {
+  orders: "ordersPerHour",
+  status: "statusChangesPerHour",
+  stoplists: "stopListChangesPerHour",
+  menus: "menuChangesPerHour"
+} as const
+
+const parseTraffic = (text: string): IikoEmulator.Traffic.Options =>
+  Object.fromEntries(text.split(",").map((part) => {
+    const [key, value] = part.split("=")
+    const option = TRAFFIC_KEYS[key as keyof typeof TRAFFIC_KEYS]
+    if (option === undefined || value === undefined || !Number.isFinite(Number(value))) {
+      throw new Error(`--traffic ${text}: expected key=perHour,… with keys ${Object.keys(TRAFFIC_KEYS).join(", ")}`)
+    }
+    return [option, Number(value)]
+  }))
+
+const parseLimit = (text: string): readonly [string, IikoEmulator.Limits.Limit] => {
+  const match = /^(.+)=(\d+)\/([\d.]+)$/.exec(text)
+  if (match === null) throw new Error(`--limit ${text}: expected "Group name=requests/seconds"`)
+  return [match[1]!, { requests: Number(match[2]), window: `${Number(match[3]) * 1000} millis` }]
+}
+
+const limits: IikoEmulator.Options["limits"] = values["no-limits"]
+  ? false
+  : { ...IikoEmulator.Limits.published, groups: Object.fromEntries(values.limit.map(parseLimit)) }
+
 const integer = (text: string | undefined): number | undefined => (text === undefined ? undefined : Number.parseInt(text, 10))
 
 const options: Parameters<typeof IikoEmulator.layerServer>[0] = {
@@ -61,7 +96,9 @@ const options: Parameters<typeof IikoEmulator.layerServer>[0] = {
   },
   creationDelay: values["creation-delay"] as IikoEmulator.Options["creationDelay"],
   tokenLifetime: values["token-lifetime"] as IikoEmulator.Options["tokenLifetime"],
-  faults: values.fault.map(parseFault)
+  faults: values.fault.map(parseFault),
+  limits,
+  ...(values.traffic === undefined ? {} : { traffic: parseTraffic(values.traffic) })
 }
 
 const main = Effect.gen(function*() {

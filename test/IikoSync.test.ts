@@ -5,6 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Ref, Stream } from "effect"
+import { HttpClient } from "effect/http"
 import { KeyValueStore } from "effect/persistence"
 import { TestClock } from "effect/testing"
 import { Iiko, IikoClient, IikoConfig, IikoSync } from "../src/index.ts"
@@ -239,4 +240,99 @@ describe("IikoSync organizations", () => {
       assert.deepStrictEqual(result.succeeded.flatMap((s) => s.organizationIds).sort(), state.organizations.map((o) => o.id).sort())
       assert.isAtMost(result.succeeded.length, 4)
     }).pipe(Effect.provide(stack({ sizes: { organizations: 9 } }))))
+})
+
+describe("IikoSync menus and stop lists", () => {
+  /** The JSON bodies the client sent, captured on the way to the emulator. */
+  const capturing = (sent: Array<{ readonly url: string; readonly body: any }>) =>
+    IikoClient.layer({ credentials: IikoConfig.v1("sync-api-login"), baseUrl: "http://iiko.emulator" }).pipe(
+      Layer.provideMerge(Layer.effect(
+        HttpClient.HttpClient,
+        IikoEmulator.IikoEmulator.use((emulator) =>
+          Effect.succeed(emulator.client.pipe(HttpClient.tapRequest((request) =>
+            Effect.sync(() => {
+              if (request.body._tag === "Uint8Array") {
+                sent.push({ url: request.url, body: JSON.parse(new TextDecoder().decode(request.body.body)) })
+              }
+            })
+          )))
+        )
+      )),
+      Layer.provideMerge(IikoEmulator.layer({ seed: 5 }))
+    )
+
+  const sent: Array<{ readonly url: string; readonly body: any }> = []
+
+  it.effect("the menu is downloaded only when its revision changed", () =>
+    Effect.gen(function*() {
+      const emulator = yield* IikoEmulator.IikoEmulator
+      const organizationId = (yield* emulator.state).organizations[0]!.id
+      const running = yield* collect(IikoSync.nomenclatureChanges({ organizationId, pollInterval: "1 minute" }))
+      yield* TestClock.adjust("3 minutes")
+      assert.lengthOf(yield* running.batches, 1)
+      yield* emulator.simulate({ _tag: "MenuChange", organizationId })
+      yield* TestClock.adjust("1 minute")
+      const batches = yield* running.batches
+      yield* Fiber.interrupt(running.fiber)
+      assert.lengthOf(batches, 2)
+      assert.isAbove(batches[1]!.checkpoint.revision, batches[0]!.checkpoint.revision)
+      assert.isAbove(batches[1]!.nomenclature.products.length, 0)
+      // Every poll after the first names the revision it has, so iiko sends no menu unless it changed.
+      const polls = sent.filter((request) => request.url.endsWith("/api/1/nomenclature")).map((request) => request.body)
+      assert.lengthOf(polls, 5)
+      assert.isUndefined(polls[0].startRevision)
+      const first = batches[0]!.checkpoint.revision
+      assert.deepStrictEqual(polls.slice(1).map((body) => body.startRevision), [first, first, first, first])
+    }).pipe(Effect.provide(capturing(sent))))
+
+  it.effect("stop-list changes are emitted as differences", () =>
+    Effect.gen(function*() {
+      const emulator = yield* IikoEmulator.IikoEmulator
+      const state = yield* emulator.state
+      const organizationId = state.organizations[0]!.id
+      const terminalGroupId = state.terminalGroups.find((t) => t.organizationId === organizationId)!.id
+      const { products } = yield* Iiko.nomenclature({ organizationId })
+      const [first, second] = products.filter((p) => p.type === "Dish")
+      yield* Iiko.stopListsAdd({ organizationId, terminalGroupId, items: [{ productId: first!.id, balance: 0 }] })
+      const running = yield* collect(IikoSync.stopListChanges({ organizationIds: [organizationId], pollInterval: "1 minute" }))
+      yield* Iiko.stopListsAdd({ organizationId, terminalGroupId, items: [{ productId: second!.id, balance: 2 }] })
+      yield* TestClock.adjust("1 minute")
+      yield* TestClock.adjust("1 minute") // nothing changed: no batch
+      yield* Iiko.stopListsRemove({ organizationId, terminalGroupId, items: [{ productId: first!.id }] })
+      yield* TestClock.adjust("1 minute")
+      const batches = yield* running.batches
+      yield* Fiber.interrupt(running.fiber)
+      const ids = (entries: ReadonlyArray<IikoSync.StopListEntry>) => entries.map((entry) => entry.productId)
+      assert.deepStrictEqual(batches.map((batch) => [ids(batch.upserted), ids(batch.removed)]), [
+        [[first!.id], []],
+        [[second!.id], []],
+        [[], [first!.id]]
+      ])
+      assert.deepStrictEqual(ids(batches[2]!.checkpoint.entries), [second!.id])
+    }).pipe(Effect.provide(stack())))
+})
+
+describe("emulator traffic", () => {
+  it.effect("orders, status changes and stop lists change over time, and a sync follows every change", () =>
+    Effect.gen(function*() {
+      const emulator = yield* IikoEmulator.IikoEmulator
+      const organizationIds = (yield* emulator.state).organizations.map((o) => o.id)
+      const running = yield* collect(IikoSync.deliveryChanges({ organizationIds, pollInterval: "30 seconds" }))
+      for (let minute = 0; minute < 30; minute++) yield* TestClock.adjust("1 minute")
+      const state = yield* emulator.state
+      const batches = yield* running.batches
+      yield* Fiber.interrupt(running.fiber)
+      assert.isAbove(state.deliveries.size, 20)
+      assert.isAbove([...state.deliveries.values()].filter((d) => d.view["status"] !== "Unconfirmed").length, 0)
+      assert.isAbove([...state.stopLists.values()].reduce((sum, entries) => sum + entries.size, 0), 0)
+      const emitted = batches.flatMap((batch) => batch.orders.map((order) => `${order.id}@${order.timestamp}`))
+      assert.strictEqual(new Set(emitted).size, emitted.length)
+      // Every order's latest revision reached the sync (changes of the last poll interval aside).
+      const lastCheckpoint = batches.at(-1)!.checkpoint.revision
+      for (const delivery of state.deliveries.values()) {
+        if (delivery.revision <= lastCheckpoint) assert.include(emitted, `${delivery.id}@${delivery.revision}`)
+      }
+    }).pipe(Effect.provide(stack({
+      traffic: { ordersPerHour: 60, statusChangesPerHour: 120, stopListChangesPerHour: 12, tick: "10 seconds" }
+    }))))
 })

@@ -40,12 +40,15 @@ import * as Domain from "./emulator/Domain.ts"
 import * as Engine from "./emulator/Engine.ts"
 import type { FaultRule } from "./emulator/Faults.ts"
 import * as Limits from "./emulator/Limits.ts"
+import * as Prng from "./emulator/Prng.ts"
+import * as Traffic from "./emulator/Traffic.ts"
 import * as Modelled from "./emulator/Modelled.ts"
 import * as Router from "./emulator/Router.ts"
 import type { WebhookDelivery } from "./emulator/Webhooks.ts"
 
 export * as Fault from "./emulator/Faults.ts"
 export * as Limits from "./emulator/Limits.ts"
+export * as Traffic from "./emulator/Traffic.ts"
 export type { Credentials, RequestLogEntry } from "./emulator/Engine.ts"
 export type { Sizes, State } from "./emulator/Domain.ts"
 export type { WebhookDelivery, WebhookEvent } from "./emulator/Webhooks.ts"
@@ -91,6 +94,11 @@ export interface Options {
    * `Limits.published` (the loyalty limits iiko publishes); `false` switches them off.
    */
   readonly limits?: Limits.Options | false | undefined
+  /**
+   * Order traffic, status changes, stop-list and menu changes over `Clock` time (seeded), so a
+   * sync has something to follow. Off by default; see also `simulate`.
+   */
+  readonly traffic?: Traffic.Options | undefined
 }
 
 // =============================================================================
@@ -126,6 +134,8 @@ export interface Service {
   readonly settle: Effect.Effect<void>
   /** What the restriction-group limits counted: admitted, rejected and peak in flight per login and budget. */
   readonly rateLimits: Effect.Effect<ReadonlyArray<Limits.BudgetStats>>
+  /** Makes one change happen now, as restaurant staff would: a new delivery, a status change, a stop-list or menu change. */
+  readonly simulate: (event: Traffic.Event) => Effect.Effect<void>
 }
 
 /**
@@ -173,6 +183,8 @@ const build = Effect.fnUntraced(function*(options: Options) {
     webhookClient,
     limits: options.limits ?? Limits.published
   })
+  if (options.traffic !== undefined) yield* Effect.forkScoped(Traffic.run(engine, options.seed ?? 1, options.traffic))
+  const manual = Prng.fork(options.seed ?? 1, "traffic/manual")
   const routeTable = Catalog.routes(Modelled.all, options.catalog ?? Catalog.generated())
   const routes = (transport: Engine.Transport) => Router.layer(engine, routeTable, transport)
   const app = yield* HttpRouter.toHttpEffect(routes(Router.inMemoryTransport))
@@ -194,7 +206,8 @@ const build = Effect.fnUntraced(function*(options: Options) {
     }),
     token: (subject = "emulator") => Effect.clockWith((clock) => Effect.sync(() => engine.issueToken(subject, clock.currentTimeMillisUnsafe()))),
     settle: engine.settle,
-    rateLimits: Effect.sync(() => engine.limits.stats())
+    rateLimits: Effect.sync(() => engine.limits.stats()),
+    simulate: (event) => Traffic.apply(engine, manual, event)
   }
   return { service, routes }
 })

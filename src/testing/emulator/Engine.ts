@@ -110,6 +110,8 @@ export interface Engine {
   readonly issueToken: (subject: string, now: number) => string
   /** The restriction-group limits and what they counted. */
   readonly limits: Limits.Limiter
+  /** Applies an operation inside the emulator, as iiko's own back office would: no HTTP, no log, no limits. */
+  readonly apply: (route: Route, body: Record<string, unknown>) => Effect.Effect<Wire.Reply>
 }
 
 /**
@@ -254,15 +256,24 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
       const issue = route.request === undefined ? undefined : validate(route.request, body)
       if (issue !== undefined) return { reply: fail(400, issue, "Validation"), fault }
 
+      const reply = yield* runHandler(route, { now, body, correlationId, login: authorization?.subject ?? "" }, fail)
+      return { reply: afterApplied(reply, failure, fail), fault }
+    })
+
+  /** Runs a route's handler at `now`, then delivers its webhooks and schedules its wake-ups. */
+  const runHandler = (
+    route: Route,
+    request: Pick<Context, "now" | "body" | "correlationId" | "login">,
+    fail: (status: number, description: string, code?: string) => Wire.Reply
+  ) =>
+    Effect.gen(function*() {
+      const { now } = request
       const events: Array<PendingEvent> = []
       const wakeups: Array<number> = []
       const context: Context = {
-        now,
-        body,
+        ...request,
         state,
         ids,
-        correlationId,
-        login: authorization?.subject ?? "",
         family: route.family,
         timings: options.timings,
         emit: (event) => events.push(event),
@@ -273,7 +284,16 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
       const reply = run(route, context, fail)
       yield* deliver(events, now)
       yield* Effect.forEach(wakeups, (at) => schedule(at - now), { discard: true })
-      return { reply: afterApplied(reply, failure, fail), fault }
+      return reply
+    })
+
+  const apply: Engine["apply"] = (route, body) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      yield* settleAt(now)
+      const correlationId = ids.uuid()
+      return yield* runHandler(route, { now, body, correlationId, login: "emulator" }, (status, description, code) =>
+        Wire.error({ family: route.family, status, correlationId, description, code }))
     })
 
   /** The API login behind the presented token, without judging the token (that comes later). */
@@ -307,7 +327,8 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
     handle,
     settle,
     issueToken,
-    limits
+    limits,
+    apply
   } satisfies Engine
 })
 
