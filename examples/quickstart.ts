@@ -69,8 +69,11 @@ const program = Effect.gen(function*() {
   }
 })
 
+const credentialVariables = ["IIKO_APP_ID", "IIKO_CLIENT_SECRET", "IIKO_API_KEY", "IIKO_API_LOGIN"]
+const hasCredentials = credentialVariables.some((name) => (process.env[name] ?? "") !== "")
+
 /** iiko Cloud when credentials are set, else the emulator in memory. */
-const IikoLive = IikoConfig.hasCredentials(process.env)
+const IikoLive = hasCredentials
   ? IikoClient.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
   : Layer.unwrap(Effect.gen(function*() {
     const emulator = yield* IikoEmulator.IikoEmulator
@@ -80,7 +83,7 @@ const IikoLive = IikoConfig.hasCredentials(process.env)
     })
   })).pipe(Layer.provide(IikoEmulator.layer({ seed: 1, creationDelay: "1500 millis" })))
 
-const target = IikoConfig.hasCredentials(process.env) ? "iiko Cloud" : "the embedded emulator (no IIKO_* credentials set)"
+const target = hasCredentials ? "iiko Cloud" : "the embedded emulator (no IIKO_* credentials set)"
 
 Effect.runPromise(program.pipe(Effect.provide(IikoLive))).then(
   (summary) => {

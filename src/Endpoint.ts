@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import type * as Schema from "effect/Schema"
+import { familyOf } from "./internal/family.ts"
 
 /**
  * What calling an operation does on iiko's side, from the reviewed safety catalog.
@@ -115,15 +116,6 @@ export const make = <Request extends WireSchema, Response extends WireSchema>(op
   authenticated: options.sideEffect !== "auth",
   family: familyOf(options.path)
 })
-
-/**
- * The API family a path belongs to.
- *
- * @since 0.1.0
- * @category models
- */
-export const familyOf = (path: string): Family =>
-  path.startsWith("/api/inventory/") || path.startsWith("/api/finance/") ? "invoiceProcessing" : "transport"
 
 /**
  * `true` when repeating the call cannot duplicate a side effect.

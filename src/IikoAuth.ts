@@ -18,6 +18,7 @@ import { type Credentials, IikoConfig, type Resolved } from "./IikoConfig.ts"
 import type { IikoError } from "./IikoError.ts"
 import * as IikoLimits from "./IikoLimits.ts"
 import { accessToken, accessTokenV2 } from "./generated/Authorization.ts"
+import { jwtExpiry } from "./internal/jwt.ts"
 import * as Pipeline from "./internal/pipeline.ts"
 
 /**
@@ -45,25 +46,6 @@ export interface Service {
 export class IikoAuth extends Context.Service<IikoAuth, Service>()("effect-iiko/IikoAuth") {}
 
 const DEFAULT_LIFETIME = Duration.hours(1)
-
-/**
- * Reads the `exp` claim (seconds since the epoch) of a JWT without checking its signature.
- * `undefined` when the token is not a JWT or has no numeric `exp`.
- *
- * @since 0.1.0
- * @category parsing
- */
-export const jwtExpiry = (token: string): Date | undefined => {
-  const payload = token.split(".")[1]
-  if (payload === undefined) return undefined
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"))
-    const exp = typeof claims === "object" && claims !== null ? (claims as { exp?: unknown }).exp : undefined
-    return typeof exp === "number" && Number.isFinite(exp) ? new Date(exp * 1000) : undefined
-  } catch {
-    return undefined
-  }
-}
 
 interface Issued {
   readonly token: Redacted.Redacted<string>

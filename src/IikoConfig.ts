@@ -329,15 +329,3 @@ export const layerConfig = (
       return make({ baseUrl, timeout: Duration.seconds(timeoutSeconds), ...overrides, credentials })
     })
   )
-
-/**
- * `true` when any `IIKO_*` credential variable is set in the given environment; examples use it
- * to choose between iiko and the emulator.
- *
- * @since 0.1.0
- * @category predicates
- */
-export const hasCredentials = (environment: Record<string, string | undefined>): boolean =>
-  [variables.appId, variables.clientSecret, variables.apiKey, variables.apiLogin].some((name) =>
-    (environment[name] ?? "") !== ""
-  )

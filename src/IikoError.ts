@@ -293,28 +293,3 @@ const detailOf = (reason: IikoErrorReason): string | undefined => {
       return undefined
   }
 }
-
-/**
- * The reason for an HTTP error status.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const reasonForStatus = (status: number, retryAfter: Duration.Duration | undefined): IikoErrorReason => {
-  switch (status) {
-    case 401:
-      return new Unauthorized()
-    case 403:
-      return new Forbidden()
-    case 404:
-      return new NotFound()
-    case 408:
-      return new TerminalTimeout()
-    case 410:
-      return new Gone()
-    case 429:
-      return new RateLimited(retryAfter === undefined ? {} : { retryAfter })
-    default:
-      return status >= 500 ? new ServerError() : new BadRequest()
-  }
-}

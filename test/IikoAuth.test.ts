@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { Iiko, IikoAuth, IikoConfig } from "../src/index.ts"
+import { jwtExpiry } from "../src/internal/jwt.ts"
 import { MockHttpClient } from "../src/testing/index.ts"
 import { clientLayer, CORRELATION, loginOk, makeCapture, organizationsOk, requestsTo, secrets, tokenFor, transportError } from "./support.ts"
 
@@ -44,7 +45,7 @@ describe("IikoAuth", () => {
       const second = Redacted.value(yield* auth.token)
       assert.notStrictEqual(second, first)
       assert.strictEqual((yield* requestsTo(V2)).length, 2)
-      assert.strictEqual(IikoAuth.jwtExpiry(second)?.getTime(), (3541 + 3600) * 1000)
+      assert.strictEqual(jwtExpiry(second)?.getTime(), (3541 + 3600) * 1000)
     }).pipe(Effect.provide(clientLayer(countingLogins()(() => now))))
   })
 
@@ -124,9 +125,9 @@ describe("IikoAuth", () => {
     }))))
 
   it("jwtExpiry reads exp and ignores garbage", () => {
-    assert.strictEqual(IikoAuth.jwtExpiry(MockHttpClient.fakeJwt({ exp: 10 }))?.getTime(), 10_000)
-    assert.isUndefined(IikoAuth.jwtExpiry("not-a-jwt"))
-    assert.isUndefined(IikoAuth.jwtExpiry("a.%%%.c"))
-    assert.isUndefined(IikoAuth.jwtExpiry(MockHttpClient.fakeJwt({ exp: "soon" })))
+    assert.strictEqual(jwtExpiry(MockHttpClient.fakeJwt({ exp: 10 }))?.getTime(), 10_000)
+    assert.isUndefined(jwtExpiry("not-a-jwt"))
+    assert.isUndefined(jwtExpiry("a.%%%.c"))
+    assert.isUndefined(jwtExpiry(MockHttpClient.fakeJwt({ exp: "soon" })))
   })
 })

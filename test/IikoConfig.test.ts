@@ -84,11 +84,6 @@ describe("IikoConfig", () => {
       assert.include(message, "IIKO_TIMEOUT_SECONDS")
     }))
 
-  it("hasCredentials sees any credential variable", () => {
-    assert.isFalse(IikoConfig.hasCredentials({}))
-    assert.isFalse(IikoConfig.hasCredentials({ IIKO_API_LOGIN: "" }))
-    assert.isTrue(IikoConfig.hasCredentials({ IIKO_API_KEY: "k" }))
-  })
 
   it.effect("IikoClient.layerConfig builds the whole client from the environment", () =>
     Effect.gen(function*() {

@@ -29,12 +29,19 @@ import type { CallOptions } from "../IikoClient.ts"
 import type { Resolved } from "../IikoConfig.ts"
 import type * as IikoLimits from "../IikoLimits.ts"
 import {
+  BadRequest,
+  Forbidden,
+  Gone,
   IikoError,
   type IikoErrorReason,
   InvalidRequest,
   InvalidResponse,
-  reasonForStatus,
-  Transport
+  NotFound,
+  RateLimited,
+  ServerError,
+  TerminalTimeout,
+  Transport,
+  Unauthorized
 } from "../IikoError.ts"
 
 /** One HTTP exchange. @internal */
@@ -226,6 +233,26 @@ export const parseRetryAfter = (header: string | undefined, nowMillis: number): 
 const stringField = (body: Record<string, unknown>, key: string): string | undefined => {
   const value = body[key]
   return typeof value === "string" && value !== "" ? value : undefined
+}
+
+/** The reason for an HTTP error status. */
+export const reasonForStatus = (status: number, retryAfter: Duration.Duration | undefined): IikoErrorReason => {
+  switch (status) {
+    case 401:
+      return new Unauthorized()
+    case 403:
+      return new Forbidden()
+    case 404:
+      return new NotFound()
+    case 408:
+      return new TerminalTimeout()
+    case 410:
+      return new Gone()
+    case 429:
+      return new RateLimited(retryAfter === undefined ? {} : { retryAfter })
+    default:
+      return status >= 500 ? new ServerError() : new BadRequest()
+  }
 }
 
 /** Reads both error envelopes: transport `{correlationId, errorDescription, error}` and invoice processing `{message, details}`. */

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import type { Endpoint } from "../../Endpoint.ts"
-import { familyOf } from "../../Endpoint.ts"
+import { familyOf } from "../../internal/family.ts"
 import * as Iiko from "../../generated/Iiko.ts"
 import type { Modelled, Route } from "./Route.ts"
 
