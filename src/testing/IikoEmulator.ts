@@ -44,7 +44,7 @@ import * as Prng from "./emulator/Prng.ts"
 import * as Traffic from "./emulator/Traffic.ts"
 import * as Modelled from "./emulator/Modelled.ts"
 import * as Router from "./emulator/Router.ts"
-import type { WebhookDelivery } from "./emulator/Webhooks.ts"
+import type { DeliveryFaults, WebhookDelivery } from "./emulator/Webhooks.ts"
 
 export * as Fault from "./emulator/Faults.ts"
 export * as Limits from "./emulator/Limits.ts"
@@ -99,7 +99,27 @@ export interface Options {
    * sync has something to follow. Off by default; see also `simulate`.
    */
   readonly traffic?: Traffic.Options | undefined
+  /**
+   * How often a webhook batch is posted again after a non-2xx answer or a failed POST (default
+   * 5). Batches for one organization go out in order: a later one waits for an earlier one.
+   */
+  readonly webhookRetries?: number | undefined
+  /** Delay before the first webhook retry; each next one doubles (default 1 second). */
+  readonly webhookRetryDelay?: Duration.Input | undefined
+  /** Sender faults from the start: duplicate and out-of-order batches (see `injectWebhookFaults`). */
+  readonly webhookFaults?: WebhookFaults | undefined
 }
+
+/**
+ * Faults of the webhook sender, as probabilities per batch drawn from the seeded generator:
+ * `duplicate` posts a delivered batch once more (same events and `correlationId`s); `reorder`
+ * holds a batch back (up to 1 second) and posts it after the next batch for the same
+ * organization.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type WebhookFaults = DeliveryFaults
 
 // =============================================================================
 // Service
@@ -136,6 +156,8 @@ export interface Service {
   readonly rateLimits: Effect.Effect<ReadonlyArray<Limits.BudgetStats>>
   /** Makes one change happen now, as restaurant staff would: a new delivery, a status change, a stop-list or menu change. */
   readonly simulate: (event: Traffic.Event) => Effect.Effect<void>
+  /** Replaces the webhook sender's faults (`{}` turns them off). */
+  readonly injectWebhookFaults: (faults: WebhookFaults) => Effect.Effect<void>
 }
 
 /**
@@ -181,7 +203,13 @@ const build = Effect.fnUntraced(function*(options: Options) {
     credentials: options.credentials,
     faults: options.faults ?? [],
     webhookClient,
-    limits: options.limits ?? Limits.published
+    limits: options.limits ?? Limits.published,
+    webhookDelivery: {
+      retries: options.webhookRetries ?? 5,
+      retryDelay: Duration.fromInputUnsafe(options.webhookRetryDelay ?? "1 second"),
+      reorderHold: Duration.seconds(1),
+      faults: options.webhookFaults ?? {}
+    }
   })
   if (options.traffic !== undefined) yield* Effect.forkScoped(Traffic.run(engine, options.seed ?? 1, options.traffic))
   const manual = Prng.fork(options.seed ?? 1, "traffic/manual")
@@ -207,7 +235,8 @@ const build = Effect.fnUntraced(function*(options: Options) {
     token: (subject = "emulator") => Effect.clockWith((clock) => Effect.sync(() => engine.issueToken(subject, clock.currentTimeMillisUnsafe()))),
     settle: engine.settle,
     rateLimits: Effect.sync(() => engine.limits.stats()),
-    simulate: (event) => Traffic.apply(engine, manual, event)
+    simulate: (event) => Traffic.apply(engine, manual, event),
+    injectWebhookFaults: (faults) => Effect.sync(() => engine.sender.setFaults(faults))
   }
   return { service, routes }
 })

@@ -112,6 +112,8 @@ export interface Engine {
   readonly limits: Limits.Limiter
   /** Applies an operation inside the emulator, as iiko's own back office would: no HTTP, no log, no limits. */
   readonly apply: (route: Route, body: Record<string, unknown>) => Effect.Effect<Wire.Reply>
+  /** Delivers webhook batches. */
+  readonly sender: Webhooks.Sender
 }
 
 /**
@@ -128,6 +130,12 @@ export interface EngineOptions {
   readonly faults: ReadonlyArray<Faults.FaultRule>
   readonly webhookClient: HttpClient.HttpClient
   readonly limits: Limits.Options | false
+  readonly webhookDelivery: {
+    readonly retries: number
+    readonly retryDelay: Duration.Duration
+    readonly reorderHold: Duration.Duration
+    readonly faults: Webhooks.DeliveryFaults
+  }
 }
 
 // =============================================================================
@@ -151,6 +159,12 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
   const log: Array<RequestLogEntry> = []
   const outbox: Array<Webhooks.WebhookDelivery> = []
   const limits = Limits.make(options.limits)
+  const sender = yield* Webhooks.makeSender({
+    ...options.webhookDelivery,
+    client: options.webhookClient,
+    dice: Prng.fork(options.seed, "webhooks"),
+    outbox
+  })
 
   const issueToken = (subject: string, now: number): string => {
     const iat = Math.floor(now / 1000)
@@ -175,12 +189,20 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
       const delivery: Webhooks.WebhookDelivery = {
         uri: settings.webHooksUri,
         organizationId,
-        events: passing.map((e) => ({ ...e, eventTime: Wire.formatDate(now), correlationId: ids.uuid() })),
+        // A snapshot: the entity may change again before the batch is posted (or retried).
+        events: passing.map((e) => ({
+          ...e,
+          eventInfo: structuredClone(e.eventInfo),
+          eventTime: Wire.formatDate(now),
+          correlationId: ids.uuid()
+        })),
         status: undefined,
-        error: undefined
+        error: undefined,
+        attempts: 0,
+        duplicate: false
       }
       outbox.push(delivery)
-      return Effect.forkIn(Webhooks.send(options.webhookClient, settings, delivery), scope).pipe(Effect.asVoid)
+      return sender.enqueue(settings, delivery)
     }, { discard: true })
 
   const settleAt = (now: number): Effect.Effect<void> =>
@@ -328,7 +350,8 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
     settle,
     issueToken,
     limits,
-    apply
+    apply,
+    sender
   } satisfies Engine
 })
 

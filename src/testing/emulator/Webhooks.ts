@@ -1,13 +1,15 @@
 /**
  * Outgoing webhooks: which events an organization's filter lets through, the loopback-only
- * rule for receiver URIs, and the POST of a JSON array of events with the stored auth token in
- * `Authorization`, as iiko Cloud sends them.
+ * rule for receiver URIs, the POST of a JSON array of events with the stored auth token in
+ * `Authorization`, as iiko Cloud sends them, and the sender that delivers batches in order per
+ * organization, retries on non-2xx, and can post duplicates and out-of-order batches.
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
+import { type Duration, Effect, Option, Queue, Schedule, Scope } from "effect"
+import { type HttpClient, HttpClientRequest } from "effect/http"
 import type * as Domain from "./Domain.ts"
+import type { Prng } from "./Prng.ts"
 import type { PendingEvent } from "./Route.ts"
 
 /**
@@ -39,6 +41,10 @@ export interface WebhookDelivery {
   status: number | undefined
   /** Why the POST failed, when it did. */
   error: string | undefined
+  /** POSTs made so far: 1, plus one per retry. */
+  attempts: number
+  /** `true` for the copy posted again by the `duplicate` fault. */
+  readonly duplicate: boolean
 }
 
 /**
@@ -97,7 +103,7 @@ export const passes = (filter: unknown, event: PendingEvent): boolean => {
 }
 
 /**
- * POSTs events to a receiver and records the outcome on the delivery.
+ * POSTs events to a receiver once and records the outcome on the delivery.
  *
  * @since 0.1.0
  * @category delivery
@@ -123,3 +129,127 @@ export const send = (
     ),
     Effect.scoped
   )
+
+// =============================================================================
+// Sender
+// =============================================================================
+
+/**
+ * Faults of the webhook sender, as seen from a receiver: probabilities drawn from the
+ * emulator's seeded generator.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeliveryFaults {
+  /** Chance that a delivered batch is posted once more (same events, same `correlationId`s). */
+  readonly duplicate?: number | undefined
+  /**
+   * Chance that a batch is held back (up to `reorderHold`) and posted after the next batch for
+   * the same organization, so the receiver sees them out of order.
+   */
+  readonly reorder?: number | undefined
+}
+
+/**
+ * How the sender delivers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SenderOptions {
+  readonly client: HttpClient.HttpClient
+  /** Retries after a non-2xx answer or a failed POST. */
+  readonly retries: number
+  /** First retry delay; each next one doubles. */
+  readonly retryDelay: Duration.Duration
+  /** How long a batch picked for reordering waits for the next one. */
+  readonly reorderHold: Duration.Duration
+  readonly faults: DeliveryFaults
+  readonly dice: Prng
+  /** Where every POST (including duplicates) is recorded. */
+  readonly outbox: Array<WebhookDelivery>
+}
+
+/**
+ * Posts batches like iiko's sender: one queue per organization, batches in order, each retried
+ * with exponential backoff until the receiver answers 2xx or the retries run out (a later batch
+ * waits for an earlier one), plus the configured faults.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Sender {
+  readonly enqueue: (settings: Domain.WebhookSettings, delivery: WebhookDelivery) => Effect.Effect<void>
+  /** The faults in force; replaced by `setFaults`. */
+  readonly setFaults: (faults: DeliveryFaults) => void
+}
+
+interface Item {
+  readonly settings: Domain.WebhookSettings
+  readonly delivery: WebhookDelivery
+}
+
+/**
+ * Starts a sender; its workers live in the current scope.
+ *
+ * @since 0.1.0
+ * @category delivery
+ */
+export const makeSender = Effect.fnUntraced(function*(options: SenderOptions) {
+  const scope = yield* Scope.Scope
+  const queues = new Map<string, Queue.Queue<Item>>()
+  let faults = options.faults
+  const roll = (chance: number | undefined) => chance !== undefined && chance > 0 && options.dice.next() < chance
+
+  const post = (item: Item): Effect.Effect<void> => {
+    const attempt = Effect.suspend(() => {
+      item.delivery.attempts++
+      return send(options.client, item.settings, item.delivery)
+    }).pipe(Effect.flatMap(() => isDelivered(item.delivery) ? Effect.void : Effect.fail("not delivered" as const)))
+    return attempt.pipe(
+      Effect.retry({ schedule: Schedule.exponential(options.retryDelay), times: options.retries }),
+      Effect.ignore
+    )
+  }
+
+  const duplicateOf = (item: Item): Item => {
+    const copy: WebhookDelivery = { ...item.delivery, status: undefined, error: undefined, attempts: 0, duplicate: true }
+    options.outbox.push(copy)
+    return { settings: item.settings, delivery: copy }
+  }
+
+  const deliver = (item: Item) =>
+    Effect.andThen(post(item), Effect.suspend(() => roll(faults.duplicate) ? post(duplicateOf(item)) : Effect.void))
+
+  const work = (queue: Queue.Queue<Item>) =>
+    Effect.forever(Effect.gen(function*() {
+      const item = yield* Queue.take(queue)
+      if (roll(faults.reorder)) {
+        const next = yield* Effect.timeoutOption(Queue.take(queue), options.reorderHold)
+        if (Option.isSome(next)) yield* deliver(next.value)
+      }
+      yield* deliver(item)
+    }))
+
+  const enqueue = (settings: Domain.WebhookSettings, delivery: WebhookDelivery): Effect.Effect<void> =>
+    Effect.gen(function*() {
+      let queue = queues.get(delivery.organizationId)
+      if (queue === undefined) {
+        queue = yield* Queue.unbounded<Item>()
+        queues.set(delivery.organizationId, queue)
+        yield* Effect.forkIn(work(queue), scope)
+      }
+      Queue.offerUnsafe(queue, { settings, delivery })
+    })
+
+  return {
+    enqueue,
+    setFaults: (next: DeliveryFaults) => {
+      faults = next
+    }
+  } satisfies Sender
+})
+
+const isDelivered = (delivery: WebhookDelivery): boolean =>
+  delivery.status !== undefined && delivery.status >= 200 && delivery.status < 300
