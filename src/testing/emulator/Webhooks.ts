@@ -37,7 +37,7 @@ export interface WebhookDelivery {
   readonly uri: string
   readonly organizationId: string
   readonly events: ReadonlyArray<WebhookEvent>
-  /** The receiver's HTTP status, or `undefined` when the POST failed. */
+  /** The receiver's HTTP status for the latest attempt; `undefined` while it is in flight or when the POST failed. */
   status: number | undefined
   /** Why the POST failed, when it did. */
   error: string | undefined
@@ -205,6 +205,8 @@ export const makeSender = Effect.fnUntraced(function*(options: SenderOptions) {
   const post = (item: Item): Effect.Effect<void> => {
     const attempt = Effect.suspend(() => {
       item.delivery.attempts++
+      item.delivery.status = undefined
+      item.delivery.error = undefined
       return send(options.client, item.settings, item.delivery)
     }).pipe(Effect.flatMap(() => isDelivered(item.delivery) ? Effect.void : Effect.fail("not delivered" as const)))
     return attempt.pipe(
