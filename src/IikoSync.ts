@@ -90,7 +90,11 @@ export const lagSeconds = Metric.gauge("iiko_sync_lag_seconds", {
 const counted = <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>) =>
   Effect.tap(effect, () => Metric.update(Metric.withAttributes(callsTotal, { operation }), 1))
 
-const organizationsLabel = (organizationIds: ReadonlyArray<string>) => organizationIds.join(",")
+/** A short, bounded label for logs and metric attributes: the ids of up to 3 organizations, else the first and a count. */
+const organizationsLabel = (organizationIds: ReadonlyArray<string>) =>
+  organizationIds.length <= 3
+    ? organizationIds.join(",")
+    : `${organizationIds[0]} and ${organizationIds.length - 1} more`
 
 // =============================================================================
 // Polling

@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import { Iiko, IikoClient, IikoConfig, IikoLimits } from "../src/index.ts"
-import { IikoEmulator } from "../src/testing/index.ts"
+import { IikoEmulator, MockHttpClient } from "../src/testing/index.ts"
 
 const GROUP = "Data: dictionaries" // organizations, terminal groups, …
 const budget = { requests: 5, window: "1 second", inFlight: 2 } as const
@@ -173,4 +173,30 @@ describe("IikoLimits", () => {
       assert.notStrictEqual(a, b)
       assert.notInclude(a, "secret")
     }))
+})
+
+describe("IikoLimits: blocked logins", () => {
+  it.effect("\"blocked\" login answers keep the login breaker open for blockedOpenFor", () =>
+    Effect.gen(function*() {
+      for (let i = 0; i < 2; i++) {
+        const error = yield* Effect.flip(Iiko.organizations({}))
+        assert.strictEqual(error.reason._tag, "BadRequest")
+      }
+      const refused = yield* Effect.flip(Iiko.organizations({}))
+      assert.strictEqual(refused.reason._tag, "CircuitOpen")
+      yield* TestClock.adjust("31 seconds") // past breakerOpenFor, but a block lasts longer
+      assert.strictEqual((yield* Effect.flip(Iiko.organizations({}))).reason._tag, "CircuitOpen")
+      yield* TestClock.adjust("1 hour")
+      assert.strictEqual((yield* Effect.flip(Iiko.organizations({}))).reason._tag, "BadRequest")
+      assert.lengthOf(yield* MockHttpClient.MockHttpClient.use((mock) => mock.requestsTo("/api/1/access_token")), 3)
+    }).pipe(Effect.provide(
+      IikoClient.layer({
+        credentials: IikoConfig.v1("blocked-login"),
+        baseUrl: "http://127.0.0.1:9",
+        limits: { breakerFailures: 2, breakerOpenFor: "30 seconds", blockedOpenFor: "1 hour" }
+      }).pipe(Layer.provideMerge(MockHttpClient.layer(() => ({
+        status: 400,
+        body: { correlationId: "3fa85f64-5717-4562-b3fc-2c963f66afa6", errorDescription: "Apilogin has been blocked." }
+      }))))
+    )))
 })

@@ -9,7 +9,7 @@ import { HttpClient } from "effect/http"
 import { KeyValueStore } from "effect/persistence"
 import { TestClock } from "effect/testing"
 import { Iiko, IikoClient, IikoConfig, IikoSync } from "../src/index.ts"
-import { IikoEmulator } from "../src/testing/index.ts"
+import { IikoEmulator, MockHttpClient } from "../src/testing/index.ts"
 
 const stack = (options: IikoEmulator.Options = {}) =>
   IikoClient.layer({ credentials: IikoConfig.v1("sync-api-login"), baseUrl: "http://iiko.emulator" }).pipe(
@@ -335,4 +335,46 @@ describe("emulator traffic", () => {
     }).pipe(Effect.provide(stack({
       traffic: { ordersPerHour: 60, statusChangesPerHour: 120, stopListChangesPerHour: 12, tick: "10 seconds" }
     }))))
+})
+
+describe("IikoSync.customerTransactions", () => {
+  const ORGANIZATION = "7bc05553-4b68-44e8-b7bc-37be63c6d9e9"
+  const CUSTOMER = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+  const PATH = "/api/1/loyalty/iiko/customer/transactions/by_revision"
+  const transaction = (n: number) => ({ id: `00000000-0000-4000-8000-00000000000${n}`, organizationId: ORGANIZATION, revision: 9 + n, sum: n })
+  /** Three transactions in pages of two, keyed by (revision, lastTransactionId) as iiko pages them. */
+  const pages: MockHttpClient.Handler = (request) => {
+    if (request.path.endsWith("/access_token")) return { body: { correlationId: CUSTOMER, token: "token" } }
+    const body = request.body as { readonly revision: number; readonly lastTransactionId?: string }
+    if (body.revision === 0) return { body: { transactions: [transaction(1), transaction(2)], lastRevision: 10, lastTransactionId: transaction(2).id } }
+    if (body.lastTransactionId === transaction(2).id) {
+      return { body: { transactions: [transaction(3)], lastRevision: 11, lastTransactionId: transaction(3).id } }
+    }
+    return { body: { transactions: [], lastRevision: 11, lastTransactionId: null } }
+  }
+
+  it.effect("pages by revision and last transaction id until an empty page", () =>
+    Effect.gen(function*() {
+      const collected = yield* IikoSync.customerTransactions({ organizationId: ORGANIZATION, customerId: CUSTOMER, pageSize: 2 })
+        .pipe(Stream.runCollect)
+      assert.deepStrictEqual(collected.map((page) => page.transactions.length), [2, 1])
+      assert.deepStrictEqual(collected.at(-1)!.checkpoint, { revision: 11, lastTransactionId: transaction(3).id })
+      const sent = (yield* MockHttpClient.MockHttpClient.use((mock) => mock.requestsTo(PATH))).map((r) => r.body)
+      assert.deepStrictEqual(sent.map((body: any) => [body.revision, body.lastTransactionId]), [
+        [0, undefined],
+        [10, transaction(2).id],
+        [11, transaction(3).id]
+      ])
+      // Resuming from a stored checkpoint asks only for what came after it.
+      const resumed = yield* IikoSync.customerTransactions({
+        organizationId: ORGANIZATION,
+        customerId: CUSTOMER,
+        checkpoint: collected[0]!.checkpoint
+      }).pipe(Stream.runCollect)
+      assert.deepStrictEqual(resumed.flatMap((page) => page.transactions.map((t: any) => t.id)), [transaction(3).id])
+    }).pipe(Effect.provide(
+      IikoClient.layer({ credentials: IikoConfig.v1("login"), baseUrl: "http://127.0.0.1:9" }).pipe(
+        Layer.provideMerge(MockHttpClient.layer(pages))
+      )
+    )))
 })
