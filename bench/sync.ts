@@ -34,7 +34,8 @@ const startEmulator = Effect.acquireRelease(
     const child = spawn(process.execPath, [
       "--import",
       "tsx",
-      "scripts/emulator.ts",
+      "src/cli/bin.ts",
+      "emulator",
       "--port",
       "0",
       "--organizations",

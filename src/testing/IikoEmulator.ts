@@ -9,7 +9,8 @@
  *   emulator runs in the caller's fiber, so `TestClock` drives token expiry, creation delays and
  *   injected latency.
  * - {@link layerServer}: a real HTTP server on 127.0.0.1 that any client in any language can
- *   use (`npm run emulator -- --port 8787`).
+ *   use (`npx effect-iiko emulator --port 8787`), steered through its control endpoint under
+ *   `/_emulator` (see `Control`).
  *
  * @example
  * ```ts
@@ -36,6 +37,7 @@ import { Context, Duration, Effect, Layer, type Scope } from "effect"
 import { FetchHttpClient, HttpClient, HttpRouter, HttpServer, type HttpServerError } from "effect/http"
 import type { Endpoint } from "../Endpoint.ts"
 import * as Catalog from "./emulator/Catalog.ts"
+import * as Control from "./emulator/Control.ts"
 import * as Domain from "./emulator/Domain.ts"
 import * as Engine from "./emulator/Engine.ts"
 import type { FaultRule } from "./emulator/Faults.ts"
@@ -49,6 +51,7 @@ import type { DeliveryFaults, WebhookDelivery } from "./emulator/Webhooks.ts"
 export * as Fault from "./emulator/Faults.ts"
 export * as Limits from "./emulator/Limits.ts"
 export * as Traffic from "./emulator/Traffic.ts"
+export * as Control from "./emulator/Control.ts"
 export type { Credentials, RequestLogEntry } from "./emulator/Engine.ts"
 export type { Sizes, State } from "./emulator/Domain.ts"
 export type { WebhookDelivery, WebhookEvent } from "./emulator/Webhooks.ts"
@@ -158,6 +161,8 @@ export interface Service {
   readonly simulate: (event: Traffic.Event) => Effect.Effect<void>
   /** Replaces the webhook sender's faults (`{}` turns them off). */
   readonly injectWebhookFaults: (faults: WebhookFaults) => Effect.Effect<void>
+  /** Reseeds the world, restores the start-up fault rules and clears the request log (tokens stay valid). */
+  readonly reset: Effect.Effect<void>
 }
 
 /**
@@ -214,7 +219,8 @@ const build = Effect.fnUntraced(function*(options: Options) {
   if (options.traffic !== undefined) yield* Effect.forkScoped(Traffic.run(engine, options.seed ?? 1, options.traffic))
   const manual = Prng.fork(options.seed ?? 1, "traffic/manual")
   const routeTable = Catalog.routes(Modelled.all, options.catalog ?? Catalog.generated())
-  const routes = (transport: Engine.Transport) => Router.layer(engine, routeTable, transport)
+  const routes = (transport: Engine.Transport) =>
+    Layer.merge(Router.layer(engine, routeTable, transport), Control.layer(engine))
   const app = yield* HttpRouter.toHttpEffect(routes(Router.inMemoryTransport))
   const service: Service = {
     baseUrl: IN_MEMORY_URL,
@@ -236,7 +242,8 @@ const build = Effect.fnUntraced(function*(options: Options) {
     settle: engine.settle,
     rateLimits: Effect.sync(() => engine.limits.stats()),
     simulate: (event) => Traffic.apply(engine, manual, event),
-    injectWebhookFaults: (faults) => Effect.sync(() => engine.sender.setFaults(faults))
+    injectWebhookFaults: (faults) => Effect.sync(() => engine.sender.setFaults(faults)),
+    reset: engine.reset
   }
   return { service, routes }
 })

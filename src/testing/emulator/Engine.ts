@@ -114,6 +114,11 @@ export interface Engine {
   readonly apply: (route: Route, body: Record<string, unknown>) => Effect.Effect<Wire.Reply>
   /** Delivers webhook batches. */
   readonly sender: Webhooks.Sender
+  /**
+   * Reseeds the world (organizations, menus, stop lists, orders) as at start-up, restores the
+   * configured fault rules and forgets the request log and webhook outbox. Issued tokens stay valid.
+   */
+  readonly reset: Effect.Effect<void>
 }
 
 /**
@@ -339,6 +344,14 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
     return { subject: issued.subject }
   }
 
+  const reset = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Effect.sync(() => {
+      Object.assign(state, Domain.seed(options.seed, options.sizes, now))
+      rules.splice(0, rules.length, ...Faults.activate(options.faults))
+      log.length = 0
+      outbox.length = 0
+    }))
+
   return {
     state,
     timings: options.timings,
@@ -351,7 +364,8 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
     issueToken,
     limits,
     apply,
-    sender
+    sender,
+    reset
   } satisfies Engine
 })
 

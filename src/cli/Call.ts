@@ -1,0 +1,148 @@
+/**
+ * `effect-iiko call <operation> [json | -]`: runs any operation by name (or path) with a JSON
+ * body given inline, read from standard input (`-`), or empty (`{}`). The body is validated
+ * against the operation's schema before anything is sent; the answer is printed as JSON,
+ * decoded and re-encoded, or exactly as iiko sent it with `--raw`.
+ *
+ * @since 0.1.0
+ */
+import { Console, Effect, Option, Schema, Stdio, Stream } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import type { Endpoint } from "../Endpoint.ts"
+import * as Iiko from "../Iiko.ts"
+import * as IikoClient from "../IikoClient.ts"
+import * as CliFailure from "./CliFailure.ts"
+
+/**
+ * Every operation's descriptor, by name.
+ *
+ * @since 0.1.0
+ * @category catalog
+ */
+export const endpoints: ReadonlyMap<string, Endpoint> = new Map(
+  Object.values(Iiko).flatMap((value) =>
+    typeof value === "function" && "endpoint" in value ? [[value.endpoint.name, value.endpoint as Endpoint]] : []
+  )
+)
+
+const normalize = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]/g, "")
+
+const distance = (a: string, b: string): number => {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = current
+  }
+  return previous[b.length]!
+}
+
+/**
+ * The operation names closest to what was typed: names containing it first, then by edit
+ * distance (case, `_`, `-` and `/` ignored), at most `limit`.
+ *
+ * @since 0.1.0
+ * @category catalog
+ */
+export const suggest = (input: string, names: Iterable<string>, limit = 3): ReadonlyArray<string> => {
+  const typed = normalize(input)
+  return [...names]
+    .map((name) => {
+      const candidate = normalize(name)
+      const contains = typed.length >= 4 && (candidate.includes(typed) || typed.includes(candidate))
+      return { name, score: contains ? Math.abs(candidate.length - typed.length) / 100 : distance(typed, candidate) }
+    })
+    .filter(({ score }) => score <= Math.max(3, typed.length / 3))
+    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
+    .slice(0, limit)
+    .map(({ name }) => name)
+}
+
+/**
+ * Finds an operation by name or path, or fails with the closest names.
+ *
+ * @since 0.1.0
+ * @category catalog
+ */
+export const resolve = (name: string): Effect.Effect<Endpoint, CliFailure.CliFailure> => {
+  const found = endpoints.get(name) ?? [...endpoints.values()].find((endpoint) => endpoint.path === name)
+  if (found !== undefined) return Effect.succeed(found)
+  const close = suggest(name, endpoints.keys())
+  return Effect.fail(CliFailure.usage(
+    `unknown operation '${name}'` + (close.length === 0 ? "" : `; did you mean ${close.join(", ")}?`)
+  ))
+}
+
+const readStdin = Effect.gen(function*() {
+  const stdio = yield* Stdio.Stdio
+  const decoder = new TextDecoder()
+  return yield* stdio.stdin.pipe(
+    Stream.runFold(() => "", (text, chunk: Uint8Array) => text + decoder.decode(chunk, { stream: true })),
+    Effect.mapError((error) => CliFailure.failed(`cannot read standard input: ${error.message}`))
+  )
+})
+
+const parseBody = (text: string): Effect.Effect<unknown, CliFailure.CliFailure> =>
+  Effect.try({
+    try: (): unknown => (text.trim() === "" ? {} : JSON.parse(text)),
+    catch: (error) => CliFailure.usage(`the body is not JSON: ${error instanceof Error ? error.message : String(error)}`)
+  })
+
+/**
+ * Runs one operation with a JSON body and returns the JSON to print. A body the schema rejects
+ * fails with a usage error and nothing is sent.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const call = (endpoint: Endpoint, body: unknown, options: { readonly raw: boolean }) =>
+  Effect.gen(function*() {
+    const client = yield* IikoClient.IikoClient
+    const encodedBody = yield* Schema.decodeUnknownEffect(endpoint.request)(body, { onExcessProperty: "error" }).pipe(
+      Effect.mapError((error) => CliFailure.usage(`the body does not match ${endpoint.name}'s request schema:\n${error.message}`))
+    )
+    if (options.raw) return yield* client.executeRaw(endpoint, encodedBody)
+    const decoded = yield* client.execute(endpoint, encodedBody)
+    return yield* Schema.encodeUnknownEffect(endpoint.response)(decoded).pipe(Effect.orDie)
+  })
+
+/**
+ * The `call` command.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const command = Command.make(
+  "call",
+  {
+    operation: Argument.String("operation").pipe(
+      Argument.withDescription("Operation name as in the docs table (organizations, deliveriesByRevision, …) or its path")
+    ),
+    body: Argument.String("json").pipe(
+      Argument.withDescription("The request body as JSON, or - to read it from standard input; {} when omitted"),
+      Argument.optional
+    ),
+    raw: Flag.Boolean("raw").pipe(
+      Flag.withDescription("Print the response body exactly as iiko sent it, without decoding"),
+      Flag.withDefault(false)
+    )
+  },
+  ({ body, operation, raw }) =>
+    Effect.gen(function*() {
+      const endpoint = yield* resolve(operation)
+      const text = Option.isNone(body) ? "" : body.value === "-" ? yield* readStdin : body.value
+      const json = yield* parseBody(text)
+      const result = yield* call(endpoint, json, { raw })
+      yield* Console.log(JSON.stringify(result, null, 2))
+    })
+).pipe(
+  Command.withDescription(
+    "Call any operation by name with a JSON body (validated locally before sending) and print the JSON answer"
+  ),
+  Command.withExamples([
+    { command: "effect-iiko call organizations '{\"returnAdditionalInfo\":true}'", description: "List organizations" },
+    { command: "echo '{\"organizationIds\":[\"…\"]}' | effect-iiko call terminalGroups -", description: "Body from stdin" }
+  ])
+)

@@ -1,0 +1,180 @@
+/**
+ * The emulator's control endpoint, for tests written in any language against a running
+ * emulator: add or clear faults, reset the world, read or clear the request log. Routes live
+ * under `/_emulator/`, beside the iiko operations, and answer JSON.
+ *
+ * | method and path | does |
+ * |---|---|
+ * | `GET /_emulator` | summary: seed, organizations (id, name), revision, fault rules, requests logged |
+ * | `GET /_emulator/requests` | the request log, oldest first |
+ * | `DELETE /_emulator/requests` | forgets the request log |
+ * | `GET /_emulator/faults` | the active fault rules with their hit counters |
+ * | `POST /_emulator/faults` | adds a rule: `{"fault":"rateLimited","operations":["menuByIdV2"],"probability":0.3}` |
+ * | `DELETE /_emulator/faults` | removes every rule |
+ * | `POST /_emulator/reset` | reseeds the world, restores the start-up faults, clears the logs |
+ *
+ * @since 0.1.0
+ */
+import { Effect, Layer, Schema } from "effect"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import type { Engine } from "./Engine.ts"
+import * as Faults from "./Faults.ts"
+
+/**
+ * The fault kinds by name, as the control endpoint and `--fault` accept them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const faultKinds = [
+  "latency",
+  "rateLimited",
+  "serverError",
+  "terminalTimeout",
+  "connectionReset",
+  "truncatedJson",
+  "malformedJson",
+  "tokenExpired"
+] as const
+
+/**
+ * A fault rule as JSON: the kind, which operations (names or paths; all when omitted), a
+ * probability, how many matching requests to let through first (`skip`), how many to hit
+ * (`times`), and per kind: `millis` (latency, or `Retry-After` for `rateLimited`), `status`
+ * (`serverError`) and `applied` (`serverError`, `terminalTimeout`: the write happens first).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const FaultSpec = Schema.Struct({
+  fault: Schema.Literals(faultKinds),
+  operations: Schema.optionalKey(Schema.Array(Schema.String)),
+  probability: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
+  skip: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  times: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
+  millis: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  status: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 500, maximum: 599 }))),
+  applied: Schema.optionalKey(Schema.Boolean)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type FaultSpec = typeof FaultSpec.Type
+
+/**
+ * Turns a {@link FaultSpec} into the rule the engine applies.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const toRule = (spec: FaultSpec): Faults.FaultRule => ({
+  fault: faultOf(spec),
+  operations: spec.operations,
+  probability: spec.probability,
+  skip: spec.skip,
+  times: spec.times
+})
+
+const faultOf = (spec: FaultSpec): Faults.Fault => {
+  switch (spec.fault) {
+    case "latency":
+      return Faults.latency(spec.millis ?? 2000)
+    case "rateLimited":
+      return Faults.rateLimited(spec.millis ?? 1000)
+    case "serverError":
+      return Faults.serverError({ status: spec.status ?? 500, applied: spec.applied ?? false })
+    case "terminalTimeout":
+      return Faults.terminalTimeout({ applied: spec.applied ?? false })
+    case "connectionReset":
+      return Faults.connectionReset
+    case "truncatedJson":
+      return Faults.truncatedJson
+    case "malformedJson":
+      return Faults.malformedJson
+    case "tokenExpired":
+      return Faults.tokenExpired
+  }
+}
+
+/**
+ * Parses the command line's short form `kind[:operation,operation…][@probability]`, e.g.
+ * `rateLimited:menuByIdV2,stopLists@0.3`. Returns an error message for anything else.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseFaultSpec = (text: string): FaultSpec | string => {
+  const match = /^(\w+)(?::([\w/,.-]+))?(?:@([\d.]+))?$/.exec(text.trim())
+  const kind = faultKinds.find((name) => name === match?.[1])
+  if (match === null || kind === undefined) {
+    return `'${text}': expected kind[:operation,…][@probability] with kind one of ${faultKinds.join(", ")}`
+  }
+  const probability = match[3] === undefined ? undefined : Number(match[3])
+  if (probability !== undefined && !(probability >= 0 && probability <= 1)) {
+    return `'${text}': the probability must be between 0 and 1`
+  }
+  return {
+    fault: kind,
+    ...(match[2] === undefined ? {} : { operations: match[2].split(",") }),
+    ...(probability === undefined ? {} : { probability })
+  }
+}
+
+const describeRule = (active: Faults.ActiveRule) => ({
+  fault: active.rule.fault._tag,
+  operations: active.rule.operations ?? null,
+  probability: active.rule.probability ?? null,
+  skip: active.rule.skip ?? null,
+  times: active.rule.times ?? null,
+  matched: active.matched,
+  hits: active.hits
+})
+
+const json = (body: unknown, status = 200) => HttpServerResponse.jsonUnsafe(body, { status })
+
+const decodeSpec = Schema.decodeUnknownEffect(Schema.fromJsonString(FaultSpec))
+
+/**
+ * The control routes for one engine.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (engine: Engine): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
+  Layer.mergeAll(
+    HttpRouter.add("GET", "/_emulator", () =>
+      Effect.succeed(json({
+        seed: engine.state.seed,
+        revision: engine.state.revision,
+        organizations: engine.state.organizations.map(({ id, name }) => ({ id, name })),
+        faults: engine.rules.map(describeRule),
+        requests: engine.log.length
+      }))),
+    HttpRouter.add("GET", "/_emulator/requests", () => Effect.succeed(json(engine.log))),
+    HttpRouter.add("DELETE", "/_emulator/requests", () =>
+      Effect.sync(() => {
+        engine.log.length = 0
+        return json({ cleared: true })
+      })),
+    HttpRouter.add("GET", "/_emulator/faults", () => Effect.succeed(json(engine.rules.map(describeRule)))),
+    HttpRouter.add("POST", "/_emulator/faults", () =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const text = yield* Effect.orElseSucceed(request.text, () => "")
+        return yield* decodeSpec(text).pipe(
+          Effect.map((spec) => {
+            engine.rules.push(...Faults.activate([toRule(spec)]))
+            return json({ added: spec, rules: engine.rules.length }, 201)
+          }),
+          Effect.catch((error) => Effect.succeed(json({ error: error.message }, 400)))
+        )
+      })),
+    HttpRouter.add("DELETE", "/_emulator/faults", () =>
+      Effect.sync(() => {
+        engine.rules.length = 0
+        return json({ cleared: true })
+      })),
+    HttpRouter.add("POST", "/_emulator/reset", () => Effect.as(engine.reset, json({ reset: true })))
+  )

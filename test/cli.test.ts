@@ -1,0 +1,300 @@
+/**
+ * The `effect-iiko` command line, run in process: exit codes, output shapes, `--help` on every
+ * command, credentials only from IIKO_* variables, and the emulator's control endpoint.
+ */
+import { NodeServices } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Fiber, Layer, Schedule, Stdio, Stream } from "effect"
+import { FetchHttpClient, HttpBody, HttpClient } from "effect/http"
+import { TestConsole } from "effect/testing"
+import * as Call from "../src/cli/Call.ts"
+import * as Cli from "../src/cli/Cli.ts"
+import { IikoEmulator } from "../src/testing/index.ts"
+
+interface Run {
+  readonly code: number
+  readonly out: string
+  readonly err: string
+}
+
+/** Runs the command line with the given environment and standard input, capturing the console. */
+const cli = (args: ReadonlyArray<string>, options: { env?: Record<string, string>; stdin?: string } = {}) =>
+  Effect.gen(function*() {
+    // The console layer may be shared between runs in one test: keep only this run's lines.
+    const before = { out: (yield* TestConsole.logLines).length, err: (yield* TestConsole.errorLines).length }
+    const code = yield* Cli.main(args)
+    const out = (yield* TestConsole.logLines).slice(before.out).join("\n")
+    const err = (yield* TestConsole.errorLines).slice(before.err).join("\n")
+    return { code, out, err } satisfies Run
+  }).pipe(
+    Effect.provide(Layer.mergeAll(
+      TestConsole.layer,
+      Stdio.layerTest({
+        stdin: options.stdin === undefined ? Stream.empty : Stream.make(new TextEncoder().encode(options.stdin))
+      })
+    )),
+    Effect.provide(NodeServices.layer),
+    Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromUnknown(options.env ?? {}))
+  )
+
+/** An emulator on a real socket, for runs that use IIKO_* credentials and `fetch`. */
+const server = (options: IikoEmulator.Options = {}) => IikoEmulator.layerServer({ seed: 3, ...options })
+
+describe("effect-iiko --help", () => {
+  const commands = [
+    [[], ["check", "call", "menu", "emulator"]],
+    [["check"], ["--json"]],
+    [["call"], ["--raw", "operation", "json"]],
+    [["menu"], ["export"]],
+    [["menu", "export"], ["--organization", "--format"]],
+    [["emulator"], ["--port", "--seed", "--organizations", "--products", "--fault", "--traffic", "--limit", "--no-limits"]]
+  ] as const
+  for (const [path, mentions] of commands) {
+    it.effect(`${["effect-iiko", ...path].join(" ")} --help exits 0 and documents ${mentions.join(", ")}`, () =>
+      Effect.gen(function*() {
+        const { code, out } = yield* cli([...path, "--help"])
+        assert.strictEqual(code, 0)
+        assert.include(out, "USAGE")
+        for (const mention of mentions) assert.include(out, mention)
+      }))
+  }
+
+  it.effect("an unknown command or flag exits 2", () =>
+    Effect.gen(function*() {
+      assert.strictEqual((yield* cli(["frobnicate"])).code, 2)
+      assert.strictEqual((yield* cli(["check", "--no-such-flag"])).code, 2)
+    }))
+})
+
+describe("effect-iiko check", () => {
+  it.effect("without credentials it checks the embedded emulator and passes", () =>
+    Effect.gen(function*() {
+      const { code, out } = yield* cli(["check"])
+      assert.strictEqual(code, 0)
+      assert.include(out, "target: the embedded emulator")
+      assert.match(out, /OK: 2 organization\(s\), 4 terminal group\(s\), \d alive/)
+    }))
+
+  it.effect("--json prints the report with organizations, terminal groups and is_alive", () =>
+    Effect.gen(function*() {
+      const { code, out } = yield* cli(["check", "--json"])
+      assert.strictEqual(code, 0)
+      const report = JSON.parse(out)
+      assert.strictEqual(report.ok, true)
+      assert.strictEqual(report.organizations.length, 2)
+      assert.strictEqual(report.organizations[0].terminalGroups.length, 2)
+      assert.isBoolean(report.organizations[0].terminalGroups[0].isAlive)
+    }))
+
+  it.live("wrong credentials from IIKO_* exit 1 with a remedy and never print the secret", () =>
+    Effect.gen(function*() {
+      const emulator = yield* IikoEmulator.IikoEmulator
+      const { code, out } = yield* cli(["check"], {
+        env: { IIKO_API_LOGIN: "wrong-SECRET-login", IIKO_BASE_URL: emulator.baseUrl }
+      })
+      assert.strictEqual(code, 1)
+      assert.include(out, `target: iiko Cloud at ${emulator.baseUrl}`)
+      assert.include(out, "FAILED: wrong credentials")
+      assert.include(out, "remedy: Check IIKO_APP_ID")
+      assert.notInclude(out, "wrong-SECRET-login")
+    }).pipe(Effect.provide(server({ credentials: { apiLogins: ["right-login"] } }))))
+
+  it.live("credentials that reach no organization exit 1 with that verdict", () =>
+    Effect.gen(function*() {
+      const emulator = yield* IikoEmulator.IikoEmulator
+      const { code, out } = yield* cli(["check"], { env: { IIKO_API_LOGIN: "any", IIKO_BASE_URL: emulator.baseUrl } })
+      assert.strictEqual(code, 1)
+      assert.include(out, "FAILED: the credentials reach no organization")
+    }).pipe(Effect.provide(server({ sizes: { organizations: 0 } }))))
+})
+
+describe("effect-iiko call", () => {
+  it.effect("prints the decoded answer as JSON", () =>
+    Effect.gen(function*() {
+      const { code, out } = yield* cli(["call", "organizations", "{\"returnAdditionalInfo\":false}"])
+      assert.strictEqual(code, 0)
+      const json = JSON.parse(out)
+      assert.strictEqual(json.organizations.length, 2)
+      assert.isString(json.correlationId)
+    }))
+
+  it.effect("reads the body from standard input with -, and --raw prints the undecoded body", () =>
+    Effect.gen(function*() {
+      const organizations = JSON.parse((yield* cli(["call", "organizations"])).out).organizations
+      const body = JSON.stringify({ organizationIds: [organizations[0].id] })
+      const { code, out } = yield* cli(["call", "terminalGroups", "-", "--raw"], { stdin: body })
+      assert.strictEqual(code, 0)
+      const json = JSON.parse(out)
+      assert.strictEqual(json.terminalGroups.length, 1)
+      assert.strictEqual(json.terminalGroups[0].organizationId, organizations[0].id)
+    }))
+
+  it.effect("an unknown operation exits 2 and suggests the closest names", () =>
+    Effect.gen(function*() {
+      const { code, err } = yield* cli(["call", "deliveries_by_revison"])
+      assert.strictEqual(code, 2)
+      assert.include(err, "unknown operation 'deliveries_by_revison'; did you mean deliveriesByRevision")
+    }))
+
+  it("suggestions rank names containing the input, then edit distance", () => {
+    assert.deepStrictEqual(Call.suggest("organisations", Call.endpoints.keys()).slice(0, 1), ["organizations"])
+    assert.include(Call.suggest("stoplist", Call.endpoints.keys()), "stopLists")
+    assert.deepStrictEqual(Call.suggest("zzzzzzzzzzzzzzzzzzzzzzzzzzzzz", Call.endpoints.keys()), [])
+  })
+
+  it.live("a body that fails the schema exits 2 and nothing is sent", () =>
+    Effect.gen(function*() {
+      const emulator = yield* IikoEmulator.IikoEmulator
+      const env = { IIKO_API_LOGIN: "any", IIKO_BASE_URL: emulator.baseUrl }
+      const invalid = yield* cli(["call", "terminalGroups", "{\"organizationIds\": 5}"], { env })
+      assert.strictEqual(invalid.code, 2)
+      assert.include(invalid.err, "does not match terminalGroups's request schema")
+      const notJson = yield* cli(["call", "terminalGroups", "{organizationIds"], { env })
+      assert.strictEqual(notJson.code, 2)
+      assert.include(notJson.err, "the body is not JSON")
+      const operations = (yield* emulator.requests).map((entry) => entry.operation)
+      assert.notInclude(operations, "terminalGroups")
+    }).pipe(Effect.provide(server())))
+
+  it.live("an iiko error exits 1 and names the operation", () =>
+    Effect.gen(function*() {
+      const emulator = yield* IikoEmulator.IikoEmulator
+      yield* emulator.injectFault({ fault: IikoEmulator.Fault.serverError(), operations: ["organizations"] })
+      const { code, err } = yield* cli(["call", "organizations"], {
+        env: { IIKO_API_LOGIN: "any", IIKO_BASE_URL: emulator.baseUrl }
+      })
+      assert.strictEqual(code, 1)
+      assert.include(err, "organizations: ServerError")
+    }).pipe(Effect.provide(server())), 60_000)
+})
+
+describe("effect-iiko menu export", () => {
+  it.effect("--format csv prints a header and one row per product size", () =>
+    Effect.gen(function*() {
+      const organizations = JSON.parse((yield* cli(["call", "organizations"])).out).organizations
+      const { code, out } = yield* cli(["menu", "export", "--organization", organizations[1].name, "--format", "csv"])
+      assert.strictEqual(code, 0)
+      const lines = out.split("\n")
+      assert.strictEqual(lines[0], "productId,code,name,type,groupId,sizeId,price,isIncludedInMenu,isDeleted")
+      const json = JSON.parse((yield* cli(["menu", "export", "--organization", organizations[1].id])).out)
+      const rows = json.products.reduce(
+        (sum: number, product: { sizePrices?: Array<unknown> }) => sum + Math.max(1, product.sizePrices?.length ?? 0),
+        0
+      )
+      assert.isAbove(json.products.length, 0)
+      assert.strictEqual(lines.length - 1, rows)
+    }))
+
+  it.effect("without --organization among several it exits 2 and lists them", () =>
+    Effect.gen(function*() {
+      const { code, err } = yield* cli(["menu", "export"])
+      assert.strictEqual(code, 2)
+      assert.include(err, "choose one with --organization")
+      assert.include(err, "Pizzeria")
+    }))
+
+  it.effect("an unknown organization or format exits 2", () =>
+    Effect.gen(function*() {
+      assert.strictEqual((yield* cli(["menu", "export", "--organization", "nowhere"])).code, 2)
+      assert.strictEqual((yield* cli(["menu", "export", "--format", "xml"])).code, 2)
+    }))
+})
+
+describe("effect-iiko emulator and its control endpoint", () => {
+  it.live("serves on 127.0.0.1 with faults from --fault, controllable over HTTP", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(
+        cli(["emulator", "--port", "0", "--organizations", "3", "--fault", "rateLimited:stopLists@0.5"])
+      )
+      const baseUrl = yield* TestConsole.logLines.pipe(
+        Effect.map((lines) => lines.join("\n").match(/listening on (http:\/\/127\.0\.0\.1:\d+)/)?.[1]),
+        Effect.flatMap((url) => url === undefined ? Effect.fail("not yet") : Effect.succeed(url)),
+        Effect.retry({ schedule: Schedule.spaced("50 millis"), times: 200 })
+      )
+      const http = yield* HttpClient.HttpClient
+      const summary = yield* http.get(`${baseUrl}/_emulator`).pipe(Effect.flatMap((response) => response.json))
+      assert.strictEqual((summary as { organizations: Array<unknown> }).organizations.length, 3)
+      assert.deepInclude((summary as { faults: Array<unknown> }).faults, {
+        fault: "RateLimited",
+        operations: ["stopLists"],
+        probability: 0.5,
+        skip: null,
+        times: null,
+        matched: 0,
+        hits: 0
+      })
+      yield* Fiber.interrupt(fiber)
+    }).pipe(Effect.provide(TestConsole.layer), Effect.provide(FetchHttpClient.layer)))
+
+  const control = (method: "GET" | "POST" | "DELETE", path: string, body?: unknown) =>
+    Effect.gen(function*() {
+      const http = yield* HttpClient.HttpClient
+      const request = method === "GET"
+        ? http.get(`http://iiko.emulator${path}`)
+        : method === "DELETE"
+        ? http.del(`http://iiko.emulator${path}`)
+        : http.post(`http://iiko.emulator${path}`, { body: HttpBody.jsonUnsafe(body ?? {}) })
+      const response = yield* request
+      return { status: response.status, json: (yield* response.json) as any }
+    })
+
+  it.effect("adds and clears faults, reads and clears the request log, resets the world", () =>
+    Effect.gen(function*() {
+      const added = yield* control("POST", "/_emulator/faults", { fault: "serverError", operations: ["organizations"], times: 1 })
+      assert.strictEqual(added.status, 201)
+      const rejected = yield* control("POST", "/_emulator/faults", { fault: "meteorStrike" })
+      assert.strictEqual(rejected.status, 400)
+      assert.include(rejected.json.error, "fault")
+
+      const login = yield* control("POST", "/api/1/access_token", { apiLogin: "any" })
+      const http = yield* HttpClient.HttpClient
+      const organizations = yield* http.post("http://iiko.emulator/api/1/organizations", {
+        headers: { authorization: `Bearer ${login.json.token}` },
+        body: HttpBody.jsonUnsafe({})
+      })
+      assert.strictEqual(organizations.status, 500)
+
+      const log = yield* control("GET", "/_emulator/requests")
+      assert.deepStrictEqual(log.json.map((entry: { operation: string; status: number }) => [entry.operation, entry.status]), [
+        ["accessToken", 200],
+        ["organizations", 500]
+      ])
+      const faults = yield* control("GET", "/_emulator/faults")
+      assert.strictEqual(faults.json[0].hits, 1)
+
+      assert.strictEqual((yield* control("DELETE", "/_emulator/faults")).status, 200)
+      assert.deepStrictEqual((yield* control("GET", "/_emulator/faults")).json, [])
+      yield* control("DELETE", "/_emulator/requests")
+      assert.deepStrictEqual((yield* control("GET", "/_emulator/requests")).json, [])
+
+      yield* control("POST", "/_emulator/faults", { fault: "latency", millis: 10 })
+      assert.strictEqual((yield* control("POST", "/_emulator/reset")).status, 200)
+      const summary = yield* control("GET", "/_emulator")
+      assert.deepStrictEqual(summary.json.faults, [])
+      assert.strictEqual(summary.json.organizations.length, 2)
+    }).pipe(Effect.provide(IikoEmulator.layer({ seed: 5 }))))
+
+  it("parses the --fault short form and rejects anything else", () => {
+    assert.deepStrictEqual(IikoEmulator.Control.parseFaultSpec("rateLimited:menuByIdV2,stopLists@0.3"), {
+      fault: "rateLimited",
+      operations: ["menuByIdV2", "stopLists"],
+      probability: 0.3
+    })
+    assert.deepStrictEqual(IikoEmulator.Control.parseFaultSpec("connectionReset"), { fault: "connectionReset" })
+    assert.include(IikoEmulator.Control.parseFaultSpec("meteor") as string, "kind one of latency")
+    assert.include(IikoEmulator.Control.parseFaultSpec("latency@3") as string, "between 0 and 1")
+  })
+
+  it.effect("an invalid --fault, --traffic or --limit exits 2", () =>
+    Effect.gen(function*() {
+      const fault = yield* cli(["emulator", "--port", "0", "--fault", "meteor"])
+      assert.strictEqual(fault.code, 2)
+      assert.include(fault.err, "--fault 'meteor'")
+      const traffic = yield* cli(["emulator", "--port", "0", "--traffic", "orders=lots"])
+      assert.strictEqual(traffic.code, 2)
+      assert.include(traffic.err, "expected key=perHour")
+      const limit = yield* cli(["emulator", "--port", "0", "--limit", "Orders=fast"])
+      assert.strictEqual(limit.code, 2)
+      assert.include(limit.err, "Group name=requests/seconds")
+    }))
+})
