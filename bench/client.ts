@@ -1,12 +1,16 @@
 /**
  * Client overhead benchmark: the same `organizations` call through `IikoClient` (encode, token,
- * classify, decode, span) and as a bare `HttpClient` POST, against a local 127.0.0.1 server.
- * 2,000 sequential calls and 2,000 calls at concurrency 32, per transport, plus the same against an
- * in-process transport without sockets (the client's own CPU cost). Writes
- * `bench/results/client.md`. Run with `npm run bench:client`.
+ * retry policy, classify, decode, span) and as a bare `HttpClient` POST, against a local 127.0.0.1
+ * server. 2,000 sequential calls and 2,000 calls at concurrency 32, per transport, plus the same
+ * against an in-process transport without sockets. Measures the CPU time of this process per call
+ * (`process.cpuUsage`, the server runs in another process) and the latency per call. The client
+ * runs without rate limits (`limits: false`, so the limiter does not pace the run); a third
+ * variant runs with `IikoLimits` on and a budget too large to wait, to show the limiter's own CPU
+ * cost. Writes `bench/results/client.md` (or the file named by `--out`). Run with
+ * `npm run bench:client`.
  */
 import { NodeHttpClient } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { writeFileSync } from "node:fs"
 import { spawn } from "node:child_process"
@@ -71,6 +75,8 @@ interface Run {
   readonly medianMs: number
   readonly p95Ms: number
   readonly totalMs: number
+  /** CPU time of this process (user + system) per call, in microseconds. */
+  readonly cpuUs: number
 }
 
 /** Times each call; returns per-call median and p95 and the wall time of the whole run. */
@@ -84,8 +90,15 @@ const measure = <R>(call: Effect.Effect<unknown, unknown, R>, concurrency: numbe
     yield* Effect.forEach(Array.from({ length: 200 }), () => timed, { concurrency }) // warm-up
     durations.length = 0
     const start = performance.now()
+    const cpu = process.cpuUsage()
     yield* Effect.forEach(Array.from({ length: CALLS }), () => timed, { concurrency, discard: true })
-    return { medianMs: median(durations), p95Ms: percentile(durations, 0.95), totalMs: performance.now() - start }
+    const used = process.cpuUsage(cpu)
+    return {
+      medianMs: median(durations),
+      p95Ms: percentile(durations, 0.95),
+      totalMs: performance.now() - start,
+      cpuUs: (used.user + used.system) / CALLS
+    }
   })
 
 const scenario = (url: string) =>
@@ -97,18 +110,31 @@ const scenario = (url: string) =>
         HttpClientRequest.bodyJsonUnsafe({ organizationIds: [ORG] })
       )
     ).pipe(Effect.flatMap((response) => response.json))
-    const client = Iiko.organizations({ organizationIds: [ORG] })
-    const raw = Iiko.organizations({ organizationIds: [ORG] }, { raw: true })
+    const call = Iiko.organizations({ organizationIds: [ORG] })
+    const unlimited = yield* clientFor(url, false)
+    const client = Effect.provideService(call, IikoClient.IikoClient, unlimited)
+    const raw = Effect.provideService(Iiko.organizations({ organizationIds: [ORG] }, { raw: true }), IikoClient.IikoClient, unlimited)
+    const limited = Effect.provideService(call, IikoClient.IikoClient, yield* clientFor(url, unpaced))
     const results: Record<string, Array<Run>> = {}
     for (let round = 0; round < ROUNDS; round++) {
       for (const concurrency of [1, CONCURRENCY]) {
         ;(results[`bare/${concurrency}`] ??= []).push(yield* measure(bare, concurrency))
         ;(results[`client/${concurrency}`] ??= []).push(yield* measure(client, concurrency))
         ;(results[`raw/${concurrency}`] ??= []).push(yield* measure(raw, concurrency))
+        ;(results[`limited/${concurrency}`] ??= []).push(yield* measure(limited, concurrency))
       }
     }
     return results
-  }).pipe(Effect.provide(IikoClient.layer({ baseUrl: url, credentials: IikoConfig.v1("bench") })))
+  }).pipe(Effect.scoped)
+
+/** A client built once for the whole scenario, over the scenario's transport. */
+const clientFor = (url: string, limits: false | typeof unpaced) =>
+  Layer.build(IikoClient.layer({ baseUrl: url, credentials: IikoConfig.v1("bench"), limits })).pipe(
+    Effect.map((context) => Context.get(context, IikoClient.IikoClient))
+  )
+
+/** `IikoLimits` on, with a budget no run reaches: the limiter's bookkeeping without its waits. */
+const unpaced = { defaultLimit: { requests: 1_000_000_000, window: "1 second" } } as const
 
 /**
  * No socket at all: every request is answered at once from memory, so the difference between the
@@ -132,19 +158,23 @@ const transports = {
   "in-process (no socket)": inProcess
 } as const satisfies Record<string, Layer.Layer<HttpClient.HttpClient>>
 
+const out = process.argv.includes("--out") ? process.argv[process.argv.indexOf("--out") + 1]! : "results/client.md"
+
+const percent = (value: number, base: number) => `${(((value - base) / base) * 100).toFixed(1)} %`
+
 const main = async () => {
   const server = await startServer()
   const rows: Array<string> = []
   for (const [name, transport] of Object.entries(transports)) {
     const results = await Effect.runPromise(scenario(server.url).pipe(Effect.provide(transport)))
     for (const concurrency of [1, CONCURRENCY]) {
-      const bare = medianRun(results[`bare/${concurrency}`]!)
-      const client = medianRun(results[`client/${concurrency}`]!)
-      const raw = medianRun(results[`raw/${concurrency}`]!)
-      const overhead = ((client.medianMs - bare.medianMs) / bare.medianMs) * 100
+      const [bare, client, raw, limited] = ["bare", "client", "raw", "limited"].map((variant) =>
+        medianRun(results[`${variant}/${concurrency}`]!)
+      ) as [Run, Run, Run, Run]
       rows.push(
-        `| ${name} | ${concurrency} | ${bare.medianMs.toFixed(3)} | ${client.medianMs.toFixed(3)} | ` +
-          `${raw.medianMs.toFixed(3)} | ${overhead.toFixed(1)} % | ${bare.p95Ms.toFixed(3)} | ${client.p95Ms.toFixed(3)} | ` +
+        `| ${name} | ${concurrency} | ${bare.cpuUs.toFixed(1)} | ${client.cpuUs.toFixed(1)} | ` +
+          `**${percent(client.cpuUs, bare.cpuUs)}** | ${raw.cpuUs.toFixed(1)} | ${limited.cpuUs.toFixed(1)} | ` +
+          `${bare.medianMs.toFixed(3)} | ${client.medianMs.toFixed(3)} | ${percent(client.medianMs, bare.medianMs)} | ` +
           `${Math.round(CALLS / (bare.totalMs / 1000))} | ${Math.round(CALLS / (client.totalMs / 1000))} |`
       )
     }
@@ -153,14 +183,14 @@ const main = async () => {
   const report = [
     `# Client overhead (${CALLS} organizations calls per run, ${ROUNDS} interleaved rounds, 127.0.0.1)`,
     "",
-    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, server in a separate process. Each cell is the round with the median per-request median; latency in ms, throughput in requests/s. Overhead = (client median − bare median) / bare median. "client raw" skips response decoding (\`{ raw: true }\`). The in-process rows answer from memory without a socket: their difference is the client's own CPU cost per call.`,
+    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, server in a separate process. Each cell is the round with the median per-call latency median. CPU = user + system time of the client process per call (µs); latency in ms; throughput in requests/s. Overhead = (client − bare) / bare. "client" runs without rate limits; "raw" also skips decoding (\`{ raw: true }\`); "limited" runs with \`IikoLimits\` on and a budget no run reaches. The in-process rows answer from memory without a socket.`,
     "",
-    "| transport | concurrency | bare median | client median | client raw median | overhead (median) | bare p95 | client p95 | bare req/s | client req/s |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| transport | concurrency | bare CPU/call | client CPU/call | CPU overhead | raw CPU/call | limited CPU/call | bare latency | client latency | latency overhead | bare req/s | client req/s |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     ""
   ].join("\n")
-  writeFileSync(new URL("results/client.md", import.meta.url), report)
+  writeFileSync(new URL(out, import.meta.url), report)
   process.stdout.write(report)
 }
 

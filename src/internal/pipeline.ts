@@ -386,8 +386,23 @@ export const withRetries = <A>(
   endpoint: Endpoint,
   policy: Schedule.Schedule<unknown, IikoError> | undefined,
   effect: Effect.Effect<A, IikoError>
-): Effect.Effect<A, IikoError> =>
-  policy === undefined || !isIdempotent(endpoint) ? effect : Effect.retry(effect, policy)
+): Effect.Effect<A, IikoError> => {
+  if (policy === undefined || !isIdempotent(endpoint)) return effect
+  // The schedule is stepped only after a failure: a call that succeeds at once pays for one
+  // handler, not for a schedule. The first failure is replayed into `Effect.retry` as its first
+  // outcome, so the policy sees exactly the sequence of failures it would see around `effect`.
+  return Effect.catch(effect, (first) => {
+    if (!first.isRetryable) return Effect.fail(first)
+    let replay: IikoError | undefined = first
+    const attempt = Effect.suspend(() => {
+      if (replay === undefined) return effect
+      const error = replay
+      replay = undefined
+      return Effect.fail(error)
+    })
+    return Effect.retry(attempt, policy)
+  })
+}
 
 /**
  * Where the token comes from; `IikoAuth`'s service has this shape.
