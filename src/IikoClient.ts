@@ -179,19 +179,23 @@ const withDependencies = <E>(config: Layer.Layer<IikoConfig.IikoConfig, E>) => l
 // Endpoint functions
 // =============================================================================
 
-type BodyArguments<Request> = {} extends Request ? [body?: Request, options?: CallOptions]
-  : [body: Request, options?: CallOptions]
+type BodyArguments<Request, Options> = {} extends Request ? [body?: Request, options?: Options]
+  : [body: Request, options?: Options]
 
 /**
  * An endpoint function: call it with the request body (omittable when every field is optional)
  * and optional {@link CallOptions}; pass `{ raw: true }` to get the undecoded JSON.
  *
+ * One call signature (the `raw` choice is a type parameter rather than an overload), so an
+ * editor's hover at a call site shows the operation's own documentation.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface Operation<E extends Endpoint> {
-  (body: E["request"]["Type"], options: RawCallOptions): Effect.Effect<unknown, IikoError, IikoClient>
-  (...args: BodyArguments<E["request"]["Type"]>): Effect.Effect<E["response"]["Type"], IikoError, IikoClient>
+  <const Options extends CallOptions | RawCallOptions = CallOptions>(
+    ...args: BodyArguments<E["request"]["Type"], Options>
+  ): Effect.Effect<Options extends RawCallOptions ? unknown : E["response"]["Type"], IikoError, IikoClient>
   /** The descriptor this function runs. */
   readonly endpoint: E
 }

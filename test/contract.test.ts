@@ -10,7 +10,7 @@
  * - an error status becomes an `IikoError`.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Result, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { type Endpoint, Iiko, IikoClient, IikoConfig } from "../src/index.ts"
 import { MockHttpClient } from "../src/testing/index.ts"
@@ -20,6 +20,9 @@ interface Samples {
   readonly response: unknown
   readonly tolerantResponse: unknown
   readonly enumCount: number
+  readonly nullResponse: unknown
+  readonly nullCount: number
+  readonly overflowRequest?: unknown
 }
 
 const samples: Record<string, Samples> = JSON.parse(
@@ -68,6 +71,29 @@ describe("contract: all operations", () => {
         [info.name, info.method, info.path, info.sideEffect, info.asyncKind, info.restrictionGroup],
         `catalog and descriptor agree on ${info.name}`
       )
+    }
+  })
+
+  it("every optional response field of every operation accepts null", () => {
+    let nulls = 0
+    for (const info of Iiko.operations) {
+      const sample = samples[info.name]!
+      if (sample.nullResponse === null) continue
+      const decoded = Schema.decodeUnknownResult(functionOf(info.name).endpoint.response)(sample.nullResponse)
+      if (Result.isFailure(decoded)) return assert.fail(`${info.name}: ${decoded.failure.message}`)
+      assert.isAtLeast(countOccurrences(JSON.stringify(decoded.success), "null"), sample.nullCount, info.name)
+      nulls += sample.nullCount
+    }
+    assert.isAbove(nulls, 3000)
+  })
+
+  it("every int32/int64 request integer of every operation is range-checked before sending", () => {
+    const checked = Iiko.operations.filter((info) => samples[info.name]!.overflowRequest !== undefined)
+    assert.strictEqual(checked.length, 23)
+    for (const info of checked) {
+      const encode = Schema.encodeUnknownResult(functionOf(info.name).endpoint.request)
+      assert.isTrue(Result.isSuccess(encode(samples[info.name]!.request)), `${info.name}: the in-range sample encodes`)
+      assert.isTrue(Result.isFailure(encode(samples[info.name]!.overflowRequest)), `${info.name}: out of range is rejected`)
     }
   })
 

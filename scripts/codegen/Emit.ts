@@ -7,12 +7,14 @@ import {
   assignNames,
   type Declaration,
   displayKey,
+  docText,
   type Mode,
   Model,
   modeSensitivity,
   type NamesConfig,
   pure,
   reach,
+  type Side,
   type Sink,
   unknownTagExpr
 } from "./Schemas.ts"
@@ -95,17 +97,22 @@ export const generate = (spec: Spec, inputs: Inputs): Output => {
    * Renders one declaration. A reference to the declaration itself (a self-recursive component,
    * such as a tree node) becomes a lazy `Schema.suspend`, typed `unknown` at the recursion point.
    */
-  const render = (build: (sink: Sink) => string, self?: string) => {
+  const render: Render = (build, self, buildType) => {
     const deps = new Set<string>()
     const helpers = new Set<string>()
     const ref = (k: string, m: Mode): string => {
       const name = nameOf(k, m)
-      if (name === self) return pure("Schema.suspend", `(): Schema.Codec<unknown> => ${name}`)
+      if (name === self) return pure("Schema.suspend", `(): Schema.Codec<${name}, ${encodedRef(name)}> => ${name}`)
       deps.add(name)
       return name
     }
     const code = build({ ref, helpers })
-    return { code, deps, helpers }
+    if (buildType === undefined) return { code, deps, helpers }
+    const typeSink = (side: Side): Sink => ({
+      ref: (k, m) => (side === "type" ? nameOf(k, m) : encodedRef(nameOf(k, m))),
+      helpers: new Set()
+    })
+    return { code, deps, helpers, types: { type: buildType(typeSink("type"), "type"), encoded: buildType(typeSink("encoded"), "encoded") } }
   }
 
   const declarations: Array<Declaration> = []
@@ -126,8 +133,15 @@ export const generate = (spec: Spec, inputs: Inputs): Output => {
         variant: variant(key, mode),
         doc: fallback
           ? `A \`${displayKey(specKey, inputs.names)}\` variant this version does not know: common fields decoded, other keys kept.`
-          : `Spec component \`${displayKey(specKey, inputs.names)}\` (${side}).`,
-        ...render((sink) => (fallback ? model.fallbackExpr(specKey, sink) : model.componentExpr(key, mode, sink)), name)
+          : [
+            ...(model.component(key).description !== undefined ? [docText(model.component(key).description ?? ""), ""] : []),
+            `Spec component \`${displayKey(specKey, inputs.names)}\` (${side}).`
+          ].join("\n"),
+        ...render(
+          (sink) => (fallback ? model.fallbackExpr(specKey, sink) : model.componentExpr(key, mode, sink)),
+          name,
+          (sink, side) => (fallback ? model.fallbackType(specKey, sink, side) : model.componentType(key, mode, sink, side))
+        )
       })
     }
   }
@@ -136,10 +150,11 @@ export const generate = (spec: Spec, inputs: Inputs): Output => {
   assertUniqueNames(declarations)
   const aliases = deduplicate(declarations, inputs.areas.shared)
 
+  const wire = wireForms(declarations)
   const files = new Map<string, string>()
   const modules = [...new Set(declarations.map((d) => d.module))].sort(compareStrings)
   for (const module of modules) {
-    files.set(`src/generated/${module}.ts`, renderModule(module, declarations, inputs.areas))
+    files.set(`src/generated/${module}.ts`, renderModule(module, declarations, inputs.areas, wire))
   }
   files.set("src/generated/Iiko.ts", renderIiko(ops, modules))
   files.set("docs/api.md", renderApiDoc(ops))
@@ -155,7 +170,17 @@ export const generate = (spec: Spec, inputs: Inputs): Output => {
   }
 }
 
-type Render = (build: (sink: Sink) => string) => Pick<Declaration, "code" | "deps" | "helpers">
+type Render = (
+  build: (sink: Sink) => string,
+  self?: string,
+  buildType?: (sink: Sink, side: Side) => string
+) => Pick<Declaration, "code" | "deps" | "helpers" | "types">
+
+/**
+ * A reference to a declaration's wire-side type, resolved when the module is written (to
+ * `XEncoded` where the wire form differs from the decoded one, else `X`).
+ */
+const encodedRef = (name: string): string => `\u0001${name}\u0001`
 
 /** An operation's descriptor, plus a named schema when its response is an inline union. */
 const endpointDeclarations = (op: AreaOperation, model: Model, render: Render): ReadonlyArray<Declaration> => {
@@ -174,7 +199,7 @@ const endpointDeclarations = (op: AreaOperation, model: Model, render: Render): 
       kind: "schema",
       variant: mode,
       doc: `The ${mode} body of \`${op.name}\`.`,
-      ...render((inner) => model.expr(node, mode, inner))
+      ...render((inner) => model.expr(node, mode, inner), name, (inner, side) => model.typeOf(node, mode, inner, side))
     })
     return name
   }
@@ -241,22 +266,28 @@ const webhookDeclarations = (
     props: [["eventType", eventType] as const, ...envelope, ["eventInfo", {}] as const],
     required: new Set(["eventType"])
   })
-  const declare = (name: string, doc: string, build: (sink: Sink) => string): Declaration => ({
+  const declare = (
+    name: string,
+    doc: string,
+    build: (sink: Sink) => string,
+    buildType: (sink: Sink, side: Side) => string
+  ): Declaration => ({
     name,
     module: WEBHOOKS,
     kind: "schema",
     doc,
-    ...render(build)
+    ...render(build, name, buildType)
   })
   const missing = allTypes.filter((t) => !known.has(t))
   const result: Array<Declaration> = [
     declare("WebHookEventType", "Every `eventType` iiko documents (`WebHooks.WebHookEventType`).", (sink) => {
       sink.helpers.add("IikoSchema")
       return pure("IikoSchema.openEnum", JSON.stringify(allTypes))
-    }),
+    }, (_, side) => (side === "type" ? `${allTypes.map((t) => JSON.stringify(t)).join(" | ")} | (string & {})` : "string")),
     ...missing.map((eventType) =>
       declare(`${eventType}WebHookEventInfo`, `\`${eventType}\` event: documented type, no payload schema in the spec.`, (sink) =>
-        model.structExpr(eventShape({ type: "string" }), "response", sink, { prop: "eventType", values: [eventType] }))
+        model.structExpr(eventShape({ type: "string" }), "response", sink, { prop: "eventType", values: [eventType] }), (sink, side) =>
+        model.structType(eventShape({ type: "string" }), "response", sink, { prop: "eventType", values: [eventType] }, side))
     ),
     declare("UnknownWebHookEvent", "An event type this version does not know: envelope decoded, other keys kept.", (sink) => {
       sink.helpers.add("IikoSchema")
@@ -268,7 +299,10 @@ const webhookDeclarations = (
           expr: unknownTagExpr(allTypes, false)
         })
       )
-    })
+    }, (sink, side) =>
+      `${
+        model.structType(eventShape({ type: "string" }), "response", sink, { prop: "eventType", values: [], expr: "unknownTag" }, side)
+      } & { readonly [x: string]: unknown }`)
   ]
   const members = [
     ...events.map((e) => ({ ref: e.key, mode: "response" as Mode })),
@@ -278,10 +312,16 @@ const webhookDeclarations = (
   result.push(declare("WebHookEvent", "One webhook event, discriminated by `eventType`.", (sink) => {
     const refs = members.map((m) => ("ref" in m ? sink.ref(m.ref, m.mode) : m.name))
     return pure("Schema.Union", `[\n  ${refs.join(",\n  ")}\n]`)
-  }))
+  }, (sink, side) =>
+    members.map((m) => ("ref" in m ? sink.ref(m.ref, m.mode) : side === "type" ? m.name : encodedRef(m.name))).join("\n  | ")))
   for (const decl of result.slice(1, -1)) (result.at(-1)!.deps as Set<string>).add(decl.name)
   result.push(
-    declare("WebHookEvents", "A webhook request body: iiko posts a JSON array of events.", () => pure("Schema.Array", "WebHookEvent"))
+    declare(
+      "WebHookEvents",
+      "A webhook request body: iiko posts a JSON array of events.",
+      () => pure("Schema.Array", "WebHookEvent"),
+      (_, side) => `ReadonlyArray<${side === "type" ? "WebHookEvent" : encodedRef("WebHookEvent")}>`
+    )
   )
   ;(result.at(-1)!.deps as Set<string>).add("WebHookEvent")
   return result
@@ -386,15 +426,23 @@ const ordered = (declarations: ReadonlyArray<Declaration>): ReadonlyArray<Declar
   return out
 }
 
-const renderModule = (module: string, all: ReadonlyArray<Declaration>, areas: AreasConfig): string => {
+const renderModule = (
+  module: string,
+  all: ReadonlyArray<Declaration>,
+  areas: AreasConfig,
+  wire: ReadonlyMap<string, boolean>
+): string => {
   const own = all.filter((d) => d.module === module)
   const home = new Map(all.map((d) => [d.name, d.module]))
   const imports = new Map<string, Set<string>>()
   for (const d of own) {
-    for (const dep of d.deps) {
-      const from = home.get(dep)
-      if (from === undefined) throw new Error(`${d.name} references unknown ${dep}`)
-      if (from !== module) imports.set(from, (imports.get(from) ?? new Set()).add(dep))
+    const wireRefs = [d.types?.encoded ?? "", d.code].flatMap((text) => [...text.matchAll(WIRE_REF)].map(([, ref]) => ref!))
+    const encodedDeps = [...(d.aliasOf !== undefined ? [d.aliasOf] : []), ...wireRefs].filter((ref) => wire.get(ref) === true)
+    for (const dep of [...d.deps, ...encodedDeps.map((ref) => `${ref}\u0000`)]) {
+      const name = dep.endsWith("\u0000") ? dep.slice(0, -1) : dep
+      const from = home.get(name)
+      if (from === undefined) throw new Error(`${d.name} references unknown ${name}`)
+      if (from !== module) imports.set(from, (imports.get(from) ?? new Set()).add(dep.endsWith("\u0000") ? `type ${name}Encoded` : name))
     }
   }
   const helpers = new Set(own.flatMap((d) => [...d.helpers]))
@@ -421,16 +469,76 @@ const renderModule = (module: string, all: ReadonlyArray<Declaration>, areas: Ar
   ]
   const schemas = ordered(own.filter((d) => d.kind === "schema"))
   const endpoints = own.filter((d) => d.kind === "endpoint").sort((a, b) => compareStrings(a.name, b.name))
+  const resolve = (text: string) => resolveWire(text, wire)
   for (const d of [...schemas, ...endpoints]) {
-    lines.push(`${docComment([d.doc, "", "@since 0.1.0", `@category ${d.kind === "endpoint" ? "endpoints" : "schemas"}`])}export const ${d.name} = ${d.code}`)
-    if (d.kind === "schema") {
-      const type = d.aliasOf === undefined ? `typeof ${d.name}.Type` : d.aliasOf
-      const doc = d.aliasOf === undefined ? `The type of {@link ${d.name}}.` : `The type of {@link ${d.name}} (the same as {@link ${d.aliasOf}}).`
-      lines.push(`${docComment([doc, "", "@since 0.1.0", "@category models"])}export type ${d.name} = ${type}`)
+    if (d.kind === "endpoint") {
+      lines.push(`${docComment([d.doc, "", "@since 0.1.0", "@category endpoints"])}export const ${d.name} = ${resolve(d.code)}`, "")
+      continue
     }
-    lines.push("")
+    const encoded = wire.get(d.name) === true ? `${d.name}Encoded` : d.name
+    const models = docComment([d.doc, "", "@since 0.1.0", "@category models"])
+    if (d.aliasOf !== undefined) {
+      lines.push(`${docComment([d.doc, "", "@since 0.1.0", "@category schemas"])}export const ${d.name} = ${d.code}`)
+      lines.push(`${models}export type ${d.name} = ${d.aliasOf}`)
+      if (encoded !== d.name) lines.push(`${models}export type ${encoded} = ${d.aliasOf}Encoded`)
+      lines.push("")
+      continue
+    }
+    if (d.types === undefined) throw new Error(`${d.name} has no rendered type`)
+    lines.push(`${models}${typeDeclaration(d.name, d.types.type)}`)
+    if (encoded !== d.name) {
+      lines.push(`${docComment([`The wire form of {@link ${d.name}}.`, "", "@since 0.1.0", "@category models"])}${typeDeclaration(encoded, resolve(d.types.encoded))}`)
+    }
+    lines.push(
+      `${docComment([`The schema of {@link ${d.name}}.`, "", "@since 0.1.0", "@category schemas"])}export const ${d.name}: Schema.Codec<${d.name}, ${encoded}> = ${resolve(d.code)}`,
+      ""
+    )
   }
   return lines.join("\n")
+}
+
+const WIRE_REF = /\u0001([A-Za-z0-9_$]+)\u0001/g
+
+/** Resolves wire-side references: `XEncoded` where the wire form differs, else `X`. */
+const resolveWire = (text: string, wire: ReadonlyMap<string, boolean>): string =>
+  text.replace(WIRE_REF, (_, name: string) => (wire.get(name) === true ? `${name}Encoded` : name))
+
+/** An object type becomes an interface (named in hovers, emitted once); anything else a type alias. */
+const typeDeclaration = (name: string, type: string): string => {
+  let depth = 0
+  for (let i = 0; i < type.length; i++) {
+    if (type[i] === "{") depth++
+    if (type[i] === "}" && --depth === 0 && i < type.length - 1) return `export type ${name} = ${type}`
+  }
+  return type.startsWith("{") ? `export interface ${name} ${type}` : `export type ${name} = ${type}`
+}
+
+/**
+ * Which schema declarations have a wire form different from their decoded type (an open enum
+ * somewhere inside): those get an `XEncoded` type besides `X`.
+ */
+const wireForms = (declarations: ReadonlyArray<Declaration>): Map<string, boolean> => {
+  const byName = new Map(declarations.map((d) => [d.name, d]))
+  const result = new Map<string, boolean>()
+  const visiting = new Set<string>()
+  const differs = (name: string): boolean => {
+    const known = result.get(name)
+    if (known !== undefined) return known
+    const d = byName.get(name)
+    if (d === undefined || visiting.has(name)) return false
+    visiting.add(name)
+    let value = false
+    if (d.aliasOf !== undefined) value = differs(d.aliasOf)
+    else if (d.types !== undefined) {
+      const plain = d.types.encoded.replace(WIRE_REF, (_, ref: string) => ref)
+      value = plain !== d.types.type || [...d.types.encoded.matchAll(WIRE_REF)].some(([, ref]) => ref !== name && differs(ref!))
+    }
+    visiting.delete(name)
+    result.set(name, value)
+    return value
+  }
+  for (const d of declarations) if (d.kind === "schema") differs(d.name)
+  return result
 }
 
 /** Creates that `IikoCreation` wraps with a client-chosen id and read-back; their docs point there. */
@@ -443,6 +551,8 @@ const safeCreates: Readonly<Record<string, string>> = {
 const operationDoc = (op: AreaOperation): string => {
   const safe = safeCreates[op.name]
   const facts = [
+    ...(op.summary !== undefined ? [docText(op.summary), ""] : []),
+    ...(op.description !== undefined ? [docText(op.description), ""] : []),
     `\`${op.method} ${op.path}\``,
     "",
     `- Side effect: \`${op.sideEffect}\`${op.sideEffect === "read" || op.sideEffect === "auth" ? " (retried on transient failures)" : " (never retried blindly)"}`,

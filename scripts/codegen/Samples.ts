@@ -6,6 +6,9 @@
  * Per operation: a request with every property set (valid for the strict request schema), a
  * response with every property set, and a "tolerant" response variant where every object gains
  * an undeclared key (objects without declared properties excepted: they are open) and every enum value outside a union tag is replaced by an unknown value.
+ * Two more variants guard issue 10's fuzzing findings: a response with every optional property
+ * `null` (must decode), and a request with every `int32`/`int64` integer past its range (must be
+ * rejected before sending).
  */
 import { isoDateKind, type Model } from "./Schemas.ts"
 import { type JsonSchema, type Operation, refKey } from "./Spec.ts"
@@ -29,7 +32,14 @@ const stringSample = (node: JsonSchema): string => {
 
 interface Options {
   readonly tolerant: boolean
+  /** Every optional property is `null` (responses: iiko writes nulls freely). */
+  readonly nullOptionals?: boolean
+  /** Every `int32`/`int64` integer is one past its format's range (requests must reject it). */
+  readonly overflowIntegers?: boolean
 }
+
+/** The first value past each integer format's range. */
+const OVERFLOW: Readonly<Record<string, number>> = { int32: 2 ** 31, int64: 2 ** 63 }
 
 /** One operation's samples; `enumCount` is how many enum values the tolerant variant replaced. */
 export interface OperationSamples {
@@ -37,11 +47,19 @@ export interface OperationSamples {
   readonly response: unknown
   readonly tolerantResponse: unknown
   readonly enumCount: number
+  /** The response with every optional scalar property `null` (objects filled, their optionals null); it must still decode. */
+  readonly nullResponse: unknown
+  /** How many optional response properties `nullResponse` set to `null`. */
+  readonly nullCount: number
+  /** The request with every `int32`/`int64` integer out of range; absent when there is none. */
+  readonly overflowRequest?: unknown
 }
 
 /** Builds sample values for schema nodes. */
 class Synthesizer {
   enumCount = 0
+  nullCount = 0
+  overflowCount = 0
   constructor(private readonly model: Model, private readonly options: Options) {}
 
   value(node: JsonSchema, depth: number): unknown {
@@ -53,8 +71,11 @@ class Synthesizer {
     switch (node.type) {
       case "string":
         return stringSample(node)
-      case "integer":
+      case "integer": {
+        const overflow = OVERFLOW[node.format ?? ""]
+        if (this.options.overflowIntegers === true && overflow !== undefined) return this.overflowCount++, overflow
         return Math.max(node.minimum ?? 1, Math.min(node.maximum ?? 1, 1))
+      }
       case "number":
         return Math.max(node.minimum ?? 1.5, Math.min(node.maximum ?? 1.5, 1.5))
       case "boolean":
@@ -64,7 +85,7 @@ class Synthesizer {
         return [this.value(node.items, depth + 1)]
       case "object":
         if (typeof node.additionalProperties === "object") return { [UUID]: this.value(node.additionalProperties, depth + 1) }
-        return this.object(Object.entries(node.properties ?? {}), undefined, depth)
+        return this.object(Object.entries(node.properties ?? {}), new Set(node.required ?? []), undefined, depth)
       default:
         return { any: "value" }
     }
@@ -74,6 +95,19 @@ class Synthesizer {
     if (!this.options.tolerant) return value
     this.enumCount++
     return UNKNOWN_ENUM
+  }
+
+  /**
+   * Whether a property holds objects (an object, an array, a union, a reference to an object):
+   * the null variant fills those and nulls the optional fields inside them, so every optional field
+   * of the tree is `null` somewhere.
+   */
+  private container(node: JsonSchema): boolean {
+    if (node.type === "array" || node.type === "object" || node.allOf !== undefined || node.oneOf !== undefined) return true
+    if (node.$ref === undefined) return false
+    const key = refKey(node.$ref)
+    const target = this.model.component(key)
+    return this.model.unionBases.has(key) || target.type === "object" || target.properties !== undefined || target.allOf !== undefined
   }
 
   /** Components being sampled on the current path: a recursive list ends there, empty. */
@@ -92,7 +126,8 @@ class Synthesizer {
     try {
       if (schema.type === "object" || schema.properties !== undefined || schema.allOf !== undefined) {
         const tag = this.model.tagOf(key)
-        return this.object(this.model.shape(key).props, tag === undefined ? undefined : [tag.prop, tag.values[0]], depth)
+        const shape = this.model.shape(key)
+        return this.object(shape.props, shape.required, tag === undefined ? undefined : [tag.prop, tag.values[0]], depth)
       }
       return this.value(schema, depth)
     } finally {
@@ -102,11 +137,19 @@ class Synthesizer {
 
   private object(
     props: ReadonlyArray<readonly [string, JsonSchema]>,
+    required: ReadonlySet<string>,
     tag: readonly [string, unknown] | undefined,
     depth: number
   ): Record<string, unknown> {
     const result: Record<string, unknown> = {}
-    for (const [name, prop] of props) result[name] = tag?.[0] === name ? tag[1] : this.value(prop, depth + 1)
+    for (const [name, prop] of props) {
+      if (tag?.[0] === name) result[name] = tag[1]
+      else if (this.options.nullOptionals === true && !required.has(name) && !this.container(prop)) {
+        result[name] = null
+        this.nullCount++
+      }
+      else result[name] = this.value(prop, depth + 1)
+    }
     if (this.options.tolerant && props.length > 0) result[EXTRA_KEY] = true
     return result
   }
@@ -122,11 +165,17 @@ export const operationSamples = (
     const strict = new Synthesizer(model, { tolerant: false })
     const tolerant = new Synthesizer(model, { tolerant: true })
     const tolerantResponse = op.response === undefined ? null : tolerant.value(op.response, 0)
+    const nulls = new Synthesizer(model, { tolerant: false, nullOptionals: true })
+    const overflow = new Synthesizer(model, { tolerant: false, overflowIntegers: true })
+    const overflowRequest = op.request === undefined ? undefined : overflow.value(op.request, 0)
     result[op.name] = {
       request: op.request === undefined ? {} : strict.value(op.request, 0),
       response: op.response === undefined ? null : strict.value(op.response, 0),
       tolerantResponse,
-      enumCount: tolerant.enumCount
+      enumCount: tolerant.enumCount,
+      nullResponse: op.response === undefined ? null : nulls.value(op.response, 0),
+      nullCount: nulls.nullCount,
+      ...(overflow.overflowCount > 0 ? { overflowRequest } : {})
     }
   }
   return result

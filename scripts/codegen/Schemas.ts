@@ -40,6 +40,12 @@ export interface Declaration {
   readonly variant?: Mode | "shared"
   /** Set by deduplication: the declaration is `export const <name> = <aliasOf>`. */
   readonly aliasOf?: string
+  /**
+   * The TypeScript type of a schema declaration, emitted once as an interface or type alias so
+   * declarations reference it by name: `type` is the decoded side, `encoded` the wire side
+   * (different only where an open enum widens the decoded type).
+   */
+  readonly types?: { readonly type: string; readonly encoded: string }
 }
 
 export interface Tag {
@@ -74,6 +80,14 @@ export const isoDateKind = (description: string | undefined): "IsoDateTime" | "I
   return undefined
 }
 /**
+ * The range a request integer's `format` allows. `int64` needs no entry: `Schema.Int` already
+ * limits integers to the safe range, which lies inside it (larger values cannot be sent exactly).
+ */
+const FORMAT_RANGES: Readonly<Record<string, { readonly minimum: number; readonly maximum: number }>> = {
+  int32: { minimum: -2147483648, maximum: 2147483647 }
+}
+
+/**
  * The newer families state a number's range only in prose ("Allowed values: 1 to 1000" on
  * `limit`); that range becomes a request check.
  */
@@ -95,7 +109,31 @@ const literals = (values: ReadonlyArray<string | number>): string =>
 export const unknownTagExpr = (known: ReadonlyArray<string | number>, numeric: boolean): string =>
   pure(numeric ? "IikoSchema.unknownNumberTag" : "IikoSchema.unknownTag", literalList(known))
 
+/**
+ * An optional response field also accepts `null`: iiko's .NET backend writes nulls for absent
+ * values whether or not the spec says `nullable`, and one such field must not fail a whole batch.
+ */
+const orNull = (expr: string): string =>
+  expr === "Schema.Unknown" || expr.startsWith(pure("Schema.NullOr", "").slice(0, -1)) ? expr : pure("Schema.NullOr", expr)
+
 const propertyKey = (name: string): string => (IDENTIFIER.test(name) ? name : JSON.stringify(name))
+
+/** Which side of a codec a rendered TypeScript type describes. */
+export type Side = "type" | "encoded"
+
+const parenthesize = (type: string): string => (type.includes("=>") ? `(${type})` : type)
+
+/** Text that can sit inside a JSDoc block: no comment terminator, no trailing blanks. */
+export const docText = (text: string): string =>
+  text.replace(/\*\//g, "*\\/").replace(/\r/g, "").split("\n").map((line) => line.trimEnd()).join("\n").trim()
+
+/** A field's description as a JSDoc block (empty when the spec has none). */
+const fieldDoc = (node: JsonSchema): string => {
+  const text = node.description === undefined ? "" : docText(node.description)
+  if (text === "") return ""
+  const lines = text.split("\n")
+  return lines.length === 1 ? `/** ${lines[0]} */\n` : `/**\n${lines.map((l) => (l === "" ? " *" : ` * ${l}`)).join("\n")}\n */\n`
+}
 
 const indent = (text: string): string => text.replace(/\n/g, "\n  ")
 
@@ -269,8 +307,13 @@ export class Model {
 
   private numberChecks(base: string, node: JsonSchema): string {
     const prose = proseRange(node.description)
-    const minimum = node.minimum ?? prose?.minimum
-    const maximum = node.maximum ?? prose?.maximum
+    const format = node.type === "integer" ? FORMAT_RANGES[node.format ?? ""] : undefined
+    const tighter = (pick: (a: number, b: number) => number, ...values: ReadonlyArray<number | undefined>) => {
+      const known = values.filter((v): v is number => v !== undefined)
+      return known.length === 0 ? undefined : known.reduce(pick)
+    }
+    const minimum = tighter(Math.max, node.minimum ?? prose?.minimum, format?.minimum)
+    const maximum = tighter(Math.min, node.maximum ?? prose?.maximum, format?.maximum)
     const checks = [
       ...(minimum !== undefined ? [pure("Schema.isGreaterThanOrEqualTo", `${minimum}`)] : []),
       ...(maximum !== undefined ? [pure("Schema.isLessThanOrEqualTo", `${maximum}`)] : [])
@@ -316,7 +359,8 @@ export class Model {
     const fields = shape.props.map(([name, prop]) => {
       if (tag !== undefined && name === tag.prop) return `${propertyKey(name)}: ${tag.expr ?? literals(tag.values)}`
       const value = this.expr(prop, mode, sink)
-      return `${propertyKey(name)}: ${shape.required.has(name) ? value : pure("Schema.optionalKey", value)}`
+      if (shape.required.has(name)) return `${propertyKey(name)}: ${value}`
+      return `${propertyKey(name)}: ${pure("Schema.optionalKey", mode === "response" ? orNull(value) : value)}`
     })
     return pure("Schema.Struct", `{\n  ${fields.map(indent).join(",\n  ")}\n}`)
   }
@@ -350,6 +394,107 @@ export class Model {
     )
     sink.helpers.add("IikoSchema")
     return pure("IikoSchema.unknownVariant", struct)
+  }
+
+  // ---------------------------------------------------------------------------
+  // TypeScript types (the same walk as the schema source, producing the decoded or encoded type)
+
+  /** The TypeScript type of a schema node on one side (`type`: decoded, `encoded`: wire). */
+  typeOf(node: JsonSchema, mode: Mode, sink: Sink, side: Side): string {
+    const inner = this.innerType(node, mode, sink, side)
+    return node.nullable === true && inner !== "unknown" ? `${inner} | null` : inner
+  }
+
+  private innerType(node: JsonSchema, mode: Mode, sink: Sink, side: Side): string {
+    if (node.$ref !== undefined) return sink.ref(refKey(node.$ref), mode)
+    if (node.allOf !== undefined) return this.innerType(node.allOf[0] ?? {}, mode, sink, side)
+    if (node.oneOf !== undefined) return this.oneOfType(node, mode, sink, side)
+    if (node.enum !== undefined) {
+      const values = (node.enum ?? []).map((v) => JSON.stringify(v)).join(" | ")
+      if (mode === "request") return values
+      if (node.type === "integer") return side === "type" ? `${values} | (number & {}) | (string & {})` : "number | string"
+      return side === "type" ? `${values} | (string & {})` : "string"
+    }
+    switch (node.type) {
+      case "string":
+        return "string"
+      case "integer":
+      case "number":
+        return "number"
+      case "boolean":
+        return "boolean"
+      case "array":
+        return `ReadonlyArray<${this.typeOf(node.items ?? {}, mode, sink, side)}>`
+      case "object":
+        if (typeof node.additionalProperties === "object") {
+          return `{ readonly [x: string]: ${this.typeOf(node.additionalProperties, mode, sink, side)} }`
+        }
+        if (node.properties !== undefined) return this.structType(this.inlineShape(node), mode, sink, undefined, side)
+        return "{ readonly [x: string]: unknown }"
+      default:
+        return "unknown"
+    }
+  }
+
+  private oneOfType(node: JsonSchema, mode: Mode, sink: Sink, side: Side): string {
+    const members = node.oneOf ?? []
+    const [only] = members
+    if (members.length === 1 && only !== undefined) return this.innerType(only, mode, sink, side)
+    const refs = members.map((m) => this.typeOf(m, mode, sink, side))
+    const discriminator = node.discriminator
+    if (discriminator === undefined || mode === "request") return refs.map(parenthesize).join(" | ")
+    const numeric = members.some((m) => m.$ref !== undefined && typeof this.tagOf(refKey(m.$ref))?.values[0] === "number")
+    const fallback = `{ readonly ${propertyKey(discriminator.propertyName)}: ${numeric ? "number" : "string"}; readonly [x: string]: unknown }`
+    return [...refs.map(parenthesize), fallback].join(" | ")
+  }
+
+  /** An object type over a shape, each field carrying its description as JSDoc. */
+  structType(shape: Shape, mode: Mode, sink: Sink, tag: Tag | undefined, side: Side): string {
+    if (shape.props.length === 0) return mode === "response" ? "{}" : "{ readonly [x: string]: never }"
+    const fields = shape.props.map(([name, prop]) => {
+      const doc = fieldDoc(prop)
+      if (tag !== undefined && name === tag.prop) {
+        const literal = tag.expr !== undefined
+          ? (typeof tag.values[0] === "number" || tag.expr.includes("unknownNumberTag") ? "number" : "string")
+          : tag.values.map((v) => JSON.stringify(v)).join(" | ")
+        return `${doc}readonly ${propertyKey(name)}: ${literal}`
+      }
+      const type = this.typeOf(prop, mode, sink, side)
+      if (shape.required.has(name)) return `${doc}readonly ${propertyKey(name)}: ${type}`
+      const nullable = mode === "response" && type !== "unknown" && !type.endsWith(" | null")
+      return `${doc}readonly ${propertyKey(name)}?: ${nullable ? `${type} | null` : type}`
+    })
+    return `{\n  ${fields.map(indent).join("\n  ")}\n}`
+  }
+
+  /** The TypeScript type of component `key` itself (the counterpart of {@link componentExpr}). */
+  componentType(key: string, mode: Mode, sink: Sink, side: Side): string {
+    const union = this.unionBases.get(key)
+    if (union !== undefined) {
+      const members = union.targets.map((target) => sink.ref(target, mode))
+      if (mode === "response") members.push(sink.ref(`${key}#unknown`, mode))
+      return members.join(" | ")
+    }
+    const schema = this.component(key)
+    if (schema.type === "object" || schema.properties !== undefined || schema.allOf !== undefined) {
+      return this.structType(this.shape(key), mode, sink, this.tagOf(key), side)
+    }
+    return this.typeOf(schema, mode, sink, side)
+  }
+
+  /** The type of the fallback member of a discriminated union base: known fields plus any other key. */
+  fallbackType(key: string, sink: Sink, side: Side): string {
+    const union = this.unionBases.get(key)
+    if (union === undefined) throw new Error(`${key} is not a union base`)
+    const shape = this.shape(key)
+    const struct = this.structType(
+      { props: shape.props, required: new Set([...shape.required, union.prop]) },
+      "response",
+      sink,
+      { prop: union.prop, values: [], expr: "unknownTag" },
+      side
+    )
+    return `${struct} & { readonly [x: string]: unknown }`
   }
 
   // ---------------------------------------------------------------------------

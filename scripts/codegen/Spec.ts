@@ -30,6 +30,7 @@ interface MediaType {
 
 interface OperationObject {
   readonly tags?: ReadonlyArray<string>
+  readonly summary?: string
   readonly description?: string
   readonly deprecated?: boolean
   readonly requestBody?: MediaType
@@ -59,6 +60,9 @@ export interface Operation {
   readonly method: "GET" | "POST"
   readonly path: string
   readonly tag: string
+  /** iiko's one-line summary and its description (facts already listed elsewhere removed). */
+  readonly summary: string | undefined
+  readonly description: string | undefined
   readonly deprecated: boolean
   /** For a deprecated operation, the name of the operation to use instead. */
   readonly replacedBy: string | undefined
@@ -155,6 +159,16 @@ const successResponse = (op: OperationObject): JsonSchema | undefined =>
 
 const matchOne = (text: string | undefined, pattern: RegExp): string | undefined => text?.match(pattern)?.[1]
 
+/** Facts the generator states separately (restriction group, POS version, command, deprecation). */
+const FACT_LINE = /^\s*>\s*(Restriction group|Allowed from version|This method is a command|Deprecated)/i
+
+/** An operation's description without the quoted fact lines, or undefined when nothing is left. */
+const proseOf = (description: string | undefined): string | undefined => {
+  const text = (description ?? "").split("\n").filter((line) => !FACT_LINE.test(line)).join("\n")
+    .replace(/\n{3,}/g, "\n\n").trim()
+  return text === "" ? undefined : text
+}
+
 /** Parses the catalog TSV (comment lines start with `#`). */
 export const parseCatalog = (text: string): ReadonlyArray<CatalogRow> =>
   text.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("#")).map((line) => {
@@ -233,6 +247,8 @@ export const operations = (
         method,
         path,
         tag,
+        summary: op.summary?.trim() || undefined,
+        description: proseOf(op.description),
         deprecated: op.deprecated === true,
         replacedBy: undefined,
         restrictionGroup: matchOne(op.description, /Restriction group: `([^`]+)`/),

@@ -10,12 +10,34 @@ import * as IikoSchema from "../IikoSchema.ts"
 import * as Schema from "effect/Schema"
 
 /**
+ * City DTO.
+ *
  * Spec component `Address.City` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AddressCity {
+  /** City ID in RMS. */
+  readonly id: string
+  /** Name. */
+  readonly name: string
+  /** External revision. */
+  readonly externalRevision?: number | null
+  /** Is-Deleted attribute. */
+  readonly isDeleted: boolean
+  /** ID in classifier, e.g., address database. */
+  readonly classifierId?: string | null
+  /** City additional information. */
+  readonly additionalInfo?: string | null
+}
+/**
+ * The schema of {@link AddressCity}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AddressCity = /*#__PURE__*/ Schema.Struct({
+export const AddressCity: Schema.Codec<AddressCity, AddressCity> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   externalRevision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
@@ -23,256 +45,378 @@ export const AddressCity = /*#__PURE__*/ Schema.Struct({
   classifierId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   additionalInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link AddressCity}.
+ * Delivery district DTO.
+ *
+ * Spec component `Address.Region` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type AddressCity = typeof AddressCity.Type
-
+export interface AddressRegion {
+  /** Region ID in RMS. */
+  readonly id: string
+  /** Name. */
+  readonly name: string
+  /** External revision. */
+  readonly externalRevision?: number | null
+  /** Is-Deleted attribute. */
+  readonly isDeleted: boolean
+}
 /**
- * Spec component `Address.Region` (response).
+ * The schema of {@link AddressRegion}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AddressRegion = /*#__PURE__*/ Schema.Struct({
+export const AddressRegion: Schema.Codec<AddressRegion, AddressRegion> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   externalRevision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   isDeleted: Schema.Boolean
 })
+
 /**
- * The type of {@link AddressRegion}.
+ * Street DTO in iikoRMS
+ *
+ * Spec component `Address.Street` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type AddressRegion = typeof AddressRegion.Type
-
+export interface AddressStreet {
+  /** ID. */
+  readonly id: string
+  /** Name. */
+  readonly name: string
+  /** External system revision No. */
+  readonly externalRevision?: number | null
+  /** ID in classifier, e.g., address database. */
+  readonly classifierId?: string | null
+  /** Is-Deleted attribute. */
+  readonly isDeleted: boolean
+}
 /**
- * Spec component `Address.Street` (response).
+ * The schema of {@link AddressStreet}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AddressStreet = /*#__PURE__*/ Schema.Struct({
+export const AddressStreet: Schema.Codec<AddressStreet, AddressStreet> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   externalRevision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   classifierId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   isDeleted: Schema.Boolean
 })
-/**
- * The type of {@link AddressStreet}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AddressStreet = typeof AddressStreet.Type
 
 /**
+ * Organization request DTO.
+ *
  * Spec component `Address.CitiesRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CitiesRequest {
+  /**
+   * IDs of organizations that require data return.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+  /** Include deleted cities in response. */
+  readonly includeDeleted?: boolean
+}
+/**
+ * The schema of {@link CitiesRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CitiesRequest = /*#__PURE__*/ Schema.Struct({
+export const CitiesRequest: Schema.Codec<CitiesRequest, CitiesRequest> = /*#__PURE__*/ Schema.Struct({
   organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   includeDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
-/**
- * The type of {@link CitiesRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CitiesRequest = typeof CitiesRequest.Type
 
 /**
+ * RMS pair wrapping - list of response items that belong to this RMS.
+ *
  * Spec component `Common.RmsItemsResponseWrapper<Address.City>` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface RmsCityItemsResponse {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Items for organization. */
+  readonly items: ReadonlyArray<AddressCity>
+}
+/**
+ * The schema of {@link RmsCityItemsResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const RmsCityItemsResponse = /*#__PURE__*/ Schema.Struct({
+export const RmsCityItemsResponse: Schema.Codec<RmsCityItemsResponse, RmsCityItemsResponse> = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   items: /*#__PURE__*/ Schema.Array(AddressCity)
 })
-/**
- * The type of {@link RmsCityItemsResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type RmsCityItemsResponse = typeof RmsCityItemsResponse.Type
 
 /**
+ * Service response with list of cities.
+ *
  * Spec component `Address.CitiesResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CitiesResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of cities. */
+  readonly cities: ReadonlyArray<RmsCityItemsResponse>
+}
+/**
+ * The schema of {@link CitiesResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CitiesResponse = /*#__PURE__*/ Schema.Struct({
+export const CitiesResponse: Schema.Codec<CitiesResponse, CitiesResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   cities: /*#__PURE__*/ Schema.Array(RmsCityItemsResponse)
 })
-/**
- * The type of {@link CitiesResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CitiesResponse = typeof CitiesResponse.Type
 
 /**
+ * Organization request DTO.
+ *
  * Spec component `Address.RegionsRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const RegionsRequest = /*#__PURE__*/ Schema.Struct({
-  organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
-})
-/**
- * The type of {@link RegionsRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type RegionsRequest = typeof RegionsRequest.Type
+export interface RegionsRequest {
+  /**
+   * IDs of organizations that require data return.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link RegionsRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RegionsRequest: Schema.Codec<RegionsRequest, RegionsRequest> = /*#__PURE__*/ Schema.Struct({
+  organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
+})
 
 /**
+ * RMS pair wrapping - list of response items that belong to this RMS.
+ *
  * Spec component `Common.RmsItemsResponseWrapper<Address.Region>` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface RmsRegionItemsResponse {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Items for organization. */
+  readonly items: ReadonlyArray<AddressRegion>
+}
+/**
+ * The schema of {@link RmsRegionItemsResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const RmsRegionItemsResponse = /*#__PURE__*/ Schema.Struct({
+export const RmsRegionItemsResponse: Schema.Codec<RmsRegionItemsResponse, RmsRegionItemsResponse> = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   items: /*#__PURE__*/ Schema.Array(AddressRegion)
 })
-/**
- * The type of {@link RmsRegionItemsResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type RmsRegionItemsResponse = typeof RmsRegionItemsResponse.Type
 
 /**
+ * Service response with list of districts.
+ *
  * Spec component `Address.RegionsResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface RegionsResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of districts. */
+  readonly regions: ReadonlyArray<RmsRegionItemsResponse>
+}
+/**
+ * The schema of {@link RegionsResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const RegionsResponse = /*#__PURE__*/ Schema.Struct({
+export const RegionsResponse: Schema.Codec<RegionsResponse, RegionsResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   regions: /*#__PURE__*/ Schema.Array(RmsRegionItemsResponse)
 })
+
 /**
- * The type of {@link RegionsResponse}.
+ * Street by id response.
+ *
+ * Spec component `Address.StreetById` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type RegionsResponse = typeof RegionsResponse.Type
-
+export interface StreetById {
+  /** Street id. */
+  readonly id: string
+  /** Street classifierId. */
+  readonly classifierId?: string | null
+  /** City id. */
+  readonly cityId: string
+  /** City name. */
+  readonly cityName: string
+  /** Street name. */
+  readonly streetName: string
+}
 /**
- * Spec component `Address.StreetById` (response).
+ * The schema of {@link StreetById}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const StreetById = /*#__PURE__*/ Schema.Struct({
+export const StreetById: Schema.Codec<StreetById, StreetById> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   classifierId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   cityId: Schema.String,
   cityName: Schema.String,
   streetName: Schema.String
 })
+
 /**
- * The type of {@link StreetById}.
+ * Organization and city request DTO.
+ *
+ * Spec component `Address.StreetsByCityRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type StreetById = typeof StreetById.Type
-
+export interface StreetsByCityRequest {
+  /**
+   * Organization ID details of which have to be returned.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** City ID. */
+  readonly cityId: string
+  /** Include deleted streets in response. */
+  readonly includeDeleted?: boolean
+}
 /**
- * Spec component `Address.StreetsByCityRequest` (request).
+ * The schema of {@link StreetsByCityRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const StreetsByCityRequest = /*#__PURE__*/ Schema.Struct({
+export const StreetsByCityRequest: Schema.Codec<StreetsByCityRequest, StreetsByCityRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   cityId: IikoSchema.Uuid,
   includeDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
+
 /**
- * The type of {@link StreetsByCityRequest}.
+ * Organization and city request DTO.
+ *
+ * Spec component `Address.StreetsByIdRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type StreetsByCityRequest = typeof StreetsByCityRequest.Type
-
+export interface StreetsByIdRequest {
+  /** Organization Id. */
+  readonly organizationId: string
+  /** Street Ids. */
+  readonly ids?: ReadonlyArray<string> | null
+  /** Street classifierIds. */
+  readonly classifierIds?: ReadonlyArray<string> | null
+}
 /**
- * Spec component `Address.StreetsByIdRequest` (request).
+ * The schema of {@link StreetsByIdRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const StreetsByIdRequest = /*#__PURE__*/ Schema.Struct({
+export const StreetsByIdRequest: Schema.Codec<StreetsByIdRequest, StreetsByIdRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   ids: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid))),
   classifierIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
-/**
- * The type of {@link StreetsByIdRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type StreetsByIdRequest = typeof StreetsByIdRequest.Type
 
 /**
+ * Streets by ids response.
+ *
  * Spec component `Address.StreetsByIdResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const StreetsByIdResponse = /*#__PURE__*/ Schema.Struct({
-  streets: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(StreetById)),
-  correlationId: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link StreetsByIdResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type StreetsByIdResponse = typeof StreetsByIdResponse.Type
+export interface StreetsByIdResponse {
+  /** Found streets. */
+  readonly streets?: ReadonlyArray<StreetById> | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+}
+/**
+ * The schema of {@link StreetsByIdResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const StreetsByIdResponse: Schema.Codec<StreetsByIdResponse, StreetsByIdResponse> = /*#__PURE__*/ Schema.Struct({
+  streets: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(StreetById))),
+  correlationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
+ * Service response with list of streets.
+ *
  * Spec component `Address.StreetsResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface StreetsResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of streets. */
+  readonly streets: ReadonlyArray<AddressStreet>
+}
+/**
+ * The schema of {@link StreetsResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const StreetsResponse = /*#__PURE__*/ Schema.Struct({
+export const StreetsResponse: Schema.Codec<StreetsResponse, StreetsResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   streets: /*#__PURE__*/ Schema.Array(AddressStreet)
 })
-/**
- * The type of {@link StreetsResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type StreetsResponse = typeof StreetsResponse.Type
 
 /**
  * Descriptor of `POST /api/1/cities`.

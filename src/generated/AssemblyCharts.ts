@@ -17,63 +17,118 @@ import {
  * Spec component `AssembledRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AssembledRequest {
+  /** Date to retrieve the assembly chart for (YYYY-MM-DD) */
+  readonly dateFrom?: string
+  /** UUID of the organization (department) to build the assembly chart in the context of. Optional */
+  readonly organizationId?: string
+  /** UUID of the product to retrieve the assembly chart for */
+  readonly productId?: string
+}
+/**
+ * The schema of {@link AssembledRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AssembledRequest = /*#__PURE__*/ Schema.Struct({
+export const AssembledRequest: Schema.Codec<AssembledRequest, AssembledRequest> = /*#__PURE__*/ Schema.Struct({
   dateFrom: /*#__PURE__*/ Schema.optionalKey(IikoDate.IsoDate),
   organizationId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   productId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid)
 })
-/**
- * The type of {@link AssembledRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AssembledRequest = typeof AssembledRequest.Type
 
 /**
  * Spec component `AssemblyChartCommonResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AssemblyChartCommonResponse = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link AssemblyChartCommonResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AssemblyChartCommonResponse = typeof AssemblyChartCommonResponse.Type
+export interface AssemblyChartCommonResponse {
+  /** UUID of the assembly chart */
+  readonly id?: string | null
+}
+/**
+ * The schema of {@link AssemblyChartCommonResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AssemblyChartCommonResponse: Schema.Codec<AssemblyChartCommonResponse, AssemblyChartCommonResponse> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `StoreSpecification` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface StoreSpecificationInput {
+  /** true — specification applies to all departments EXCEPT the listed ones */
+  readonly inverse?: boolean
+  /** UUIDs of organizations (structural units) the specification applies to */
+  readonly organizationIds?: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link StoreSpecificationInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const StoreSpecificationInput = /*#__PURE__*/ Schema.Struct({
+export const StoreSpecificationInput: Schema.Codec<StoreSpecificationInput, StoreSpecificationInput> = /*#__PURE__*/ Schema.Struct({
   inverse: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid))
 })
-/**
- * The type of {@link StoreSpecificationInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type StoreSpecificationInput = typeof StoreSpecificationInput.Type
 
 /**
  * Spec component `AssemblyChartItem` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AssemblyChartItem {
+  /** UUID of the ingredient line */
+  readonly id?: string
+  /** Package count */
+  readonly packageCount?: number
+  /** UUID of the package type */
+  readonly packageTypeId?: string
+  /** UUID of the ingredient product */
+  readonly productId?: string
+  /** UUID of the product size this line applies to. null — applies to all sizes */
+  readonly productSizeId?: string
+  /** Gross quantity (brutto) */
+  readonly quantityIn?: number
+  /** Additional gross quantity #1 */
+  readonly quantityIn1?: number
+  /** Additional gross quantity #2 */
+  readonly quantityIn2?: number
+  /** Additional gross quantity #3 */
+  readonly quantityIn3?: number
+  /** Semi-processed quantity (netto) */
+  readonly quantityMiddle?: number
+  /** Finished quantity (yield) */
+  readonly quantityOut?: number
+  /** Additional yield quantity #1 */
+  readonly quantityOut1?: number
+  /** Additional yield quantity #2 */
+  readonly quantityOut2?: number
+  /** Additional yield quantity #3 */
+  readonly quantityOut3?: number
+  /** Display order weight */
+  readonly sortWeight?: number
+  /** Organization (structural unit) applicability filter for the ingredient line */
+  readonly storeSpecification?: StoreSpecificationInput
+}
+/**
+ * The schema of {@link AssemblyChartItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AssemblyChartItem = /*#__PURE__*/ Schema.Struct({
+export const AssemblyChartItem: Schema.Codec<AssemblyChartItem, AssemblyChartItem> = /*#__PURE__*/ Schema.Struct({
   id: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   packageCount: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   packageTypeId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
@@ -91,71 +146,122 @@ export const AssemblyChartItem = /*#__PURE__*/ Schema.Struct({
   sortWeight: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   storeSpecification: /*#__PURE__*/ Schema.optionalKey(StoreSpecificationInput)
 })
-/**
- * The type of {@link AssemblyChartItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AssemblyChartItem = typeof AssemblyChartItem.Type
 
 /**
  * Spec component `StoreSpecification` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const StoreSpecification = /*#__PURE__*/ Schema.Struct({
-  inverse: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
-})
-/**
- * The type of {@link StoreSpecification}.
- *
- * @since 0.1.0
  * @category models
  */
-export type StoreSpecification = typeof StoreSpecification.Type
+export interface StoreSpecification {
+  /** true — specification applies to all departments EXCEPT the listed ones */
+  readonly inverse?: boolean | null
+  /** UUIDs of organizations (structural units) the specification applies to */
+  readonly organizationIds?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link StoreSpecification}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const StoreSpecification: Schema.Codec<StoreSpecification, StoreSpecification> = /*#__PURE__*/ Schema.Struct({
+  inverse: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
+})
 
 /**
  * Spec component `AssemblyChartItemResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AssemblyChartItemResponse = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  packageCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  packageTypeId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productSizeId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  quantityIn: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  quantityIn1: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  quantityIn2: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  quantityIn3: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  quantityMiddle: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  quantityOut: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  quantityOut1: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  quantityOut2: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  quantityOut3: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sortWeight: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  storeSpecification: /*#__PURE__*/ Schema.optionalKey(StoreSpecification)
-})
-/**
- * The type of {@link AssemblyChartItemResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AssemblyChartItemResponse = typeof AssemblyChartItemResponse.Type
+export interface AssemblyChartItemResponse {
+  /** UUID of the ingredient line */
+  readonly id?: string | null
+  /** Package count */
+  readonly packageCount?: number | null
+  /** UUID of the package type */
+  readonly packageTypeId?: string | null
+  /** UUID of the ingredient product */
+  readonly productId?: string | null
+  /** UUID of the product size this line applies to. null — applies to all sizes */
+  readonly productSizeId?: string | null
+  /** Gross quantity (brutto) */
+  readonly quantityIn?: number | null
+  /** Additional gross quantity #1 */
+  readonly quantityIn1?: number | null
+  /** Additional gross quantity #2 */
+  readonly quantityIn2?: number | null
+  /** Additional gross quantity #3 */
+  readonly quantityIn3?: number | null
+  /** Semi-processed quantity (netto) */
+  readonly quantityMiddle?: number | null
+  /** Finished quantity (yield) */
+  readonly quantityOut?: number | null
+  /** Additional yield quantity #1 */
+  readonly quantityOut1?: number | null
+  /** Additional yield quantity #2 */
+  readonly quantityOut2?: number | null
+  /** Additional yield quantity #3 */
+  readonly quantityOut3?: number | null
+  /** Display order weight */
+  readonly sortWeight?: number | null
+  /** Department applicability filter for the ingredient line */
+  readonly storeSpecification?: StoreSpecification | null
+}
+/**
+ * The schema of {@link AssemblyChartItemResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AssemblyChartItemResponse: Schema.Codec<AssemblyChartItemResponse, AssemblyChartItemResponse> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  packageCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  packageTypeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productSizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  quantityIn: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  quantityIn1: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  quantityIn2: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  quantityIn3: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  quantityMiddle: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  quantityOut: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  quantityOut1: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  quantityOut2: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  quantityOut3: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sortWeight: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  storeSpecification: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(StoreSpecification))
+})
 
 /**
  * Spec component `AssemblyChartListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AssemblyChartListRequest {
+  /** Start of the sample period (YYYY-MM-DD). Required when productId is not set, or when knownRevision is set */
+  readonly dateFrom?: string
+  /** End of the sample period (YYYY-MM-DD). Optional */
+  readonly dateTo?: string
+  /** Whether to include assembly charts of deleted products. Defaults to true */
+  readonly includeDeletedProducts?: boolean
+  /** Whether to include the breakdown to store items (preparedCharts) in the response. Defaults to false */
+  readonly includePreparedCharts?: boolean
+  /** Known revision for incremental synchronization (getAllUpdate). Cannot be combined with productId */
+  readonly knownRevision?: number
+  /** UUID of the product to retrieve assembly charts for */
+  readonly productId?: string
+}
+/**
+ * The schema of {@link AssemblyChartListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AssemblyChartListRequest = /*#__PURE__*/ Schema.Struct({
+export const AssemblyChartListRequest: Schema.Codec<AssemblyChartListRequest, AssemblyChartListRequest> = /*#__PURE__*/ Schema.Struct({
   dateFrom: /*#__PURE__*/ Schema.optionalKey(IikoDate.IsoDate),
   dateTo: /*#__PURE__*/ Schema.optionalKey(IikoDate.IsoDate),
   includeDeletedProducts: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -163,119 +269,230 @@ export const AssemblyChartListRequest = /*#__PURE__*/ Schema.Struct({
   knownRevision: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   productId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid)
 })
-/**
- * The type of {@link AssemblyChartListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AssemblyChartListRequest = typeof AssemblyChartListRequest.Type
 
 /**
  * Spec component `AssemblyChartResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AssemblyChartResponse = /*#__PURE__*/ Schema.Struct({
-  appearance: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  assembledQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  dateFrom: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateTo: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  directWriteoffStoreSpecification: /*#__PURE__*/ Schema.optionalKey(StoreSpecification),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AssemblyChartItemResponse)),
-  organoleptic: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  outputComment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productSizeAssemblyStrategy: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  technologyDescription: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  writeoffStrategy: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link AssemblyChartResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AssemblyChartResponse = typeof AssemblyChartResponse.Type
+export interface AssemblyChartResponse {
+  /** Presentation and serving requirements (up to 2000 characters) */
+  readonly appearance?: string | null
+  /** Assembled quantity (bookmark rate). Must be greater than 0 */
+  readonly assembledQuantity?: number | null
+  /** Start date of the validity period (YYYY-MM-DD) */
+  readonly dateFrom?: string | null
+  /** End date of the validity period (YYYY-MM-DD) */
+  readonly dateTo?: string | null
+  /** Free-text description field (up to 2000 characters) */
+  readonly description?: string | null
+  /** Organization (structural unit) filter for DIRECT write-off strategy. null — applies to all organizations */
+  readonly directWriteoffStoreSpecification?: StoreSpecification | null
+  /** UUID of the assembly chart */
+  readonly id?: string | null
+  /** Ingredient lines of the assembly chart */
+  readonly items?: ReadonlyArray<AssemblyChartItemResponse> | null
+  /** Organoleptic quality indicators (up to 2000 characters) */
+  readonly organoleptic?: string | null
+  /** Output comment / yield note (up to 2000 characters) */
+  readonly outputComment?: string | null
+  /** UUID of the product this assembly chart belongs to */
+  readonly productId?: string | null
+  /** Size strategy: COMMON (one chart for all sizes) or SPECIFIC (per-size ingredients) */
+  readonly productSizeAssemblyStrategy?: string | null
+  /** Preparation technology description (up to 2000 characters) */
+  readonly technologyDescription?: string | null
+  /** Write-off strategy: ASSEMBLE (write off ingredients) or DIRECT (write off the product itself) */
+  readonly writeoffStrategy?: string | null
+}
+/**
+ * The schema of {@link AssemblyChartResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AssemblyChartResponse: Schema.Codec<AssemblyChartResponse, AssemblyChartResponse> = /*#__PURE__*/ Schema.Struct({
+  appearance: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  assembledQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  dateFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  directWriteoffStoreSpecification: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(StoreSpecification)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(AssemblyChartItemResponse))),
+  organoleptic: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  outputComment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productSizeAssemblyStrategy: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  technologyDescription: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  writeoffStrategy: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `PreparedChartItemDto` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const PreparedChartItemDto = /*#__PURE__*/ Schema.Struct({
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productSizeId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sortWeight: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  storeSpecification: /*#__PURE__*/ Schema.optionalKey(StoreSpecification)
-})
-/**
- * The type of {@link PreparedChartItemDto}.
- *
- * @since 0.1.0
  * @category models
  */
-export type PreparedChartItemDto = typeof PreparedChartItemDto.Type
+export interface PreparedChartItemDto {
+  /** Amount of the ingredient written off from stock */
+  readonly amount?: number | null
+  /** UUID of the ingredient line */
+  readonly id?: string | null
+  /** UUID of the ingredient product */
+  readonly productId?: string | null
+  /** UUID of the product size this line applies to. null — applies to all sizes */
+  readonly productSizeId?: string | null
+  /** Display order weight */
+  readonly sortWeight?: number | null
+  /** Department applicability filter for the ingredient line */
+  readonly storeSpecification?: StoreSpecification | null
+}
+/**
+ * The schema of {@link PreparedChartItemDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PreparedChartItemDto: Schema.Codec<PreparedChartItemDto, PreparedChartItemDto> = /*#__PURE__*/ Schema.Struct({
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productSizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sortWeight: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  storeSpecification: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(StoreSpecification))
+})
 
 /**
  * Spec component `PreparedChartDto` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const PreparedChartDto = /*#__PURE__*/ Schema.Struct({
-  assembledQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  dateFrom: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateTo: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  directWriteoffStoreSpecification: /*#__PURE__*/ Schema.optionalKey(StoreSpecification),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(PreparedChartItemDto)),
-  productId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productSizeAssemblyStrategy: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link PreparedChartDto}.
- *
- * @since 0.1.0
  * @category models
  */
-export type PreparedChartDto = typeof PreparedChartDto.Type
+export interface PreparedChartDto {
+  /** Assembled quantity (bookmark rate). Must be greater than 0 */
+  readonly assembledQuantity?: number | null
+  /** Start date of the validity period (YYYY-MM-DD) */
+  readonly dateFrom?: string | null
+  /** End date of the validity period (YYYY-MM-DD) */
+  readonly dateTo?: string | null
+  /** Organization (structural unit) filter for DIRECT write-off strategy. null — applies to all organizations */
+  readonly directWriteoffStoreSpecification?: StoreSpecification | null
+  /** UUID of the assembly chart */
+  readonly id?: string | null
+  /** Ingredient lines of the assembly chart */
+  readonly items?: ReadonlyArray<PreparedChartItemDto> | null
+  /** UUID of the product this assembly chart belongs to */
+  readonly productId?: string | null
+  /** Size strategy: COMMON (one chart for all sizes) or SPECIFIC (per-size ingredients) */
+  readonly productSizeAssemblyStrategy?: string | null
+}
+/**
+ * The schema of {@link PreparedChartDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PreparedChartDto: Schema.Codec<PreparedChartDto, PreparedChartDto> = /*#__PURE__*/ Schema.Struct({
+  assembledQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  dateFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  directWriteoffStoreSpecification: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(StoreSpecification)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(PreparedChartItemDto))),
+  productId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productSizeAssemblyStrategy: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `AssemblyChartListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AssemblyChartListResponse = /*#__PURE__*/ Schema.Struct({
-  deletedAssemblyChartIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  deletedPreparedChartIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AssemblyChartResponse)),
-  knownRevision: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  preparedCharts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(PreparedChartDto)),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link AssemblyChartListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AssemblyChartListResponse = typeof AssemblyChartListResponse.Type
+export interface AssemblyChartListResponse {
+  /** UUIDs of assembly charts deleted since the last synchronization (relevant with knownRevision) */
+  readonly deletedAssemblyChartIds?: ReadonlyArray<string> | null
+  /** UUIDs of prepared charts deleted since the last synchronization (relevant with knownRevision) */
+  readonly deletedPreparedChartIds?: ReadonlyArray<string> | null
+  /** Ingredient lines of the assembly chart */
+  readonly items?: ReadonlyArray<AssemblyChartResponse> | null
+  /** Known revision for incremental synchronization (getAllUpdate). Cannot be combined with productId */
+  readonly knownRevision?: number | null
+  /** Breakdown of assembly charts to store items (populated when includePreparedCharts: true) */
+  readonly preparedCharts?: ReadonlyArray<PreparedChartDto> | null
+  /** Total number of assembly charts of the product */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link AssemblyChartListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AssemblyChartListResponse: Schema.Codec<AssemblyChartListResponse, AssemblyChartListResponse> = /*#__PURE__*/ Schema.Struct({
+  deletedAssemblyChartIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  deletedPreparedChartIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(AssemblyChartResponse))),
+  knownRevision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  preparedCharts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(PreparedChartDto))),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `assembly_chart_v1.SaveRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AssemblyChartV1SaveRequest {
+  /** Presentation and serving requirements (up to 2000 characters) */
+  readonly appearance?: string
+  /** Assembled amount (bookmark rate). Must be greater than 0 */
+  readonly assembledAmount?: number
+  /** Start date of the validity period (YYYY-MM-DD) */
+  readonly dateFrom?: string
+  /** End date of the validity period (YYYY-MM-DD) */
+  readonly dateTo: string
+  /** Free-text description field (up to 2000 characters) */
+  readonly description?: string
+  /** Department filter for DIRECT write-off strategy. null — applies to all departments */
+  readonly directWriteoffStoreSpecification?: StoreSpecificationInput
+  /** Franchise master UUID. null — not a franchise object */
+  readonly franchiseMasterId?: string
+  /** Franchise original UUID. null — not a franchise object */
+  readonly franchiseOriginalId?: string
+  /** Franchise unique UUID. Required when franchiseMasterId is set */
+  readonly franchiseUniqueId?: string
+  /** UUID of the assembly chart */
+  readonly id?: string
+  /** Ingredient lines of the assembly chart */
+  readonly items?: ReadonlyArray<AssemblyChartItem>
+  /** Organoleptic quality indicators (up to 2000 characters) */
+  readonly organoleptic?: string
+  /** Output comment / yield note (up to 2000 characters) */
+  readonly outputComment?: string
+  /** UUID of the technology image. null — no image */
+  readonly picture?: string
+  /** UUID of the product this assembly chart belongs to */
+  readonly product?: string
+  /** Size strategy: COMMON (one chart for all sizes) or SPECIFIC (per-size ingredients) */
+  readonly productSizeAssemblyStrategy?: string
+  /** Preparation technology description (up to 2000 characters) */
+  readonly technologyDescription?: string
+  /** Version compatibility tag. Only V_7_0 is currently accepted */
+  readonly versionCompatibility?: string
+  /** Write-off strategy: ASSEMBLE (write off ingredients) or DIRECT (write off the product itself) */
+  readonly writeoffStrategy?: string
+}
+/**
+ * The schema of {@link AssemblyChartV1SaveRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AssemblyChartV1SaveRequest = /*#__PURE__*/ Schema.Struct({
+export const AssemblyChartV1SaveRequest: Schema.Codec<AssemblyChartV1SaveRequest, AssemblyChartV1SaveRequest> = /*#__PURE__*/ Schema.Struct({
   appearance: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   assembledAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   dateFrom: /*#__PURE__*/ Schema.optionalKey(IikoDate.IsoDate),
@@ -296,21 +513,60 @@ export const AssemblyChartV1SaveRequest = /*#__PURE__*/ Schema.Struct({
   versionCompatibility: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   writeoffStrategy: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link AssemblyChartV1SaveRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AssemblyChartV1SaveRequest = typeof AssemblyChartV1SaveRequest.Type
 
 /**
  * Spec component `assembly_chart_v2.SaveRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AssemblyChartV2SaveRequest {
+  /** Presentation and serving requirements (up to 2000 characters) */
+  readonly appearance?: string
+  /** Assembled quantity (bookmark rate). Must be greater than 0 */
+  readonly assembledQuantity?: number
+  /** Start date of the validity period (YYYY-MM-DD) */
+  readonly dateFrom?: string
+  /** End date of the validity period (YYYY-MM-DD) */
+  readonly dateTo: string
+  /** Free-text description field (up to 2000 characters) */
+  readonly description?: string
+  /** Organization (structural unit) filter for DIRECT write-off strategy. null — applies to all organizations */
+  readonly directWriteoffStoreSpecification?: StoreSpecificationInput
+  /** Franchise master UUID. null — not a franchise object */
+  readonly franchiseMasterId?: string
+  /** Franchise original UUID. null — not a franchise object */
+  readonly franchiseOriginalId?: string
+  /** Franchise unique UUID. Required when franchiseMasterId is set */
+  readonly franchiseUniqueId?: string
+  /** UUID of the assembly chart */
+  readonly id?: string
+  /** Ingredient lines of the assembly chart */
+  readonly items?: ReadonlyArray<AssemblyChartItem>
+  /** Organoleptic quality indicators (up to 2000 characters) */
+  readonly organoleptic?: string
+  /** Output comment / yield note (up to 2000 characters) */
+  readonly outputComment?: string
+  /** UUID of the technology image. null — no image */
+  readonly picture?: string
+  /** UUID of the product this assembly chart belongs to */
+  readonly productId?: string
+  /** Size strategy: COMMON (one chart for all sizes) or SPECIFIC (per-size ingredients) */
+  readonly productSizeAssemblyStrategy?: string
+  /** Preparation technology description (up to 2000 characters) */
+  readonly technologyDescription?: string
+  /** Version compatibility tag. Only V_7_0 is currently accepted */
+  readonly versionCompatibility?: string
+  /** Write-off strategy: ASSEMBLE (write off ingredients) or DIRECT (write off the product itself) */
+  readonly writeoffStrategy?: string
+}
+/**
+ * The schema of {@link AssemblyChartV2SaveRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AssemblyChartV2SaveRequest = /*#__PURE__*/ Schema.Struct({
+export const AssemblyChartV2SaveRequest: Schema.Codec<AssemblyChartV2SaveRequest, AssemblyChartV2SaveRequest> = /*#__PURE__*/ Schema.Struct({
   appearance: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   assembledQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   dateFrom: /*#__PURE__*/ Schema.optionalKey(IikoDate.IsoDate),
@@ -331,41 +587,59 @@ export const AssemblyChartV2SaveRequest = /*#__PURE__*/ Schema.Struct({
   versionCompatibility: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   writeoffStrategy: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link AssemblyChartV2SaveRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AssemblyChartV2SaveRequest = typeof AssemblyChartV2SaveRequest.Type
 
 /**
  * Spec component `ChartTreeNodeDto` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ChartTreeNodeDto = /*#__PURE__*/ Schema.Struct({
-  assembledQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  hasChart: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.suspend((): Schema.Codec<unknown> => ChartTreeNodeDto))),
-  packageCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  packageTypeId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productSizeAssemblyStrategy: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  quantityIn: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  quantityMiddle: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  quantityOut: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  writeoffStrategy: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link ChartTreeNodeDto}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ChartTreeNodeDto = typeof ChartTreeNodeDto.Type
+export interface ChartTreeNodeDto {
+  /** Assembled quantity (bookmark rate). Must be greater than 0 */
+  readonly assembledQuantity?: number | null
+  /** true — the product has its own assembly chart for the given date (items contains its composition); false — the product is an elementary store item */
+  readonly hasChart?: boolean | null
+  /** UUID of the assembly chart */
+  readonly id?: string | null
+  /** Child nodes of the tree — ingredients of the assembly chart, each recursively expanded with its own composition (if it has an assembly chart) */
+  readonly items?: ReadonlyArray<ChartTreeNodeDto> | null
+  /** Package count */
+  readonly packageCount?: number | null
+  /** UUID of the package type */
+  readonly packageTypeId?: string | null
+  /** UUID of the product this assembly chart belongs to */
+  readonly productId?: string | null
+  /** Size strategy: COMMON (one chart for all sizes) or SPECIFIC (per-size ingredients) */
+  readonly productSizeAssemblyStrategy?: string | null
+  /** Gross quantity (brutto) */
+  readonly quantityIn?: number | null
+  /** Semi-processed quantity (netto) */
+  readonly quantityMiddle?: number | null
+  /** Finished quantity (yield) */
+  readonly quantityOut?: number | null
+  /** Write-off strategy: ASSEMBLE (write off ingredients) or DIRECT (write off the product itself) */
+  readonly writeoffStrategy?: string | null
+}
+/**
+ * The schema of {@link ChartTreeNodeDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ChartTreeNodeDto: Schema.Codec<ChartTreeNodeDto, ChartTreeNodeDto> = /*#__PURE__*/ Schema.Struct({
+  assembledQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  hasChart: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.suspend((): Schema.Codec<ChartTreeNodeDto, ChartTreeNodeDto> => ChartTreeNodeDto)))),
+  packageCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  packageTypeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productSizeAssemblyStrategy: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  quantityIn: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  quantityMiddle: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  quantityOut: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  writeoffStrategy: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `CreateRequest` (request): the same shape as {@link AssemblyChartV2SaveRequest}.
@@ -375,7 +649,7 @@ export type ChartTreeNodeDto = typeof ChartTreeNodeDto.Type
  */
 export const CreateRequest = AssemblyChartV2SaveRequest
 /**
- * The type of {@link CreateRequest} (the same as {@link AssemblyChartV2SaveRequest}).
+ * Spec component `CreateRequest` (request): the same shape as {@link AssemblyChartV2SaveRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -386,18 +660,21 @@ export type CreateRequest = AssemblyChartV2SaveRequest
  * Spec component `DeleteRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const DeleteRequest = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid)
-})
-/**
- * The type of {@link DeleteRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type DeleteRequest = typeof DeleteRequest.Type
+export interface DeleteRequest {
+  /** UUID of the assembly chart */
+  readonly id?: string
+}
+/**
+ * The schema of {@link DeleteRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeleteRequest: Schema.Codec<DeleteRequest, DeleteRequest> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid)
+})
 
 /**
  * Spec component `GetRequest` (request): the same shape as {@link DeleteRequest}.
@@ -407,7 +684,7 @@ export type DeleteRequest = typeof DeleteRequest.Type
  */
 export const GetRequest = DeleteRequest
 /**
- * The type of {@link GetRequest} (the same as {@link DeleteRequest}).
+ * Spec component `GetRequest` (request): the same shape as {@link DeleteRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -418,19 +695,24 @@ export type GetRequest = DeleteRequest
  * Spec component `ListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ListResponse = /*#__PURE__*/ Schema.Struct({
-  count: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AssemblyChartResponse))
-})
-/**
- * The type of {@link ListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ListResponse = typeof ListResponse.Type
+export interface ListResponse {
+  /** Total number of assembly charts returned */
+  readonly count?: number | null
+  /** Ingredient lines of the assembly chart */
+  readonly items?: ReadonlyArray<AssemblyChartResponse> | null
+}
+/**
+ * The schema of {@link ListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ListResponse: Schema.Codec<ListResponse, ListResponse> = /*#__PURE__*/ Schema.Struct({
+  count: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(AssemblyChartResponse)))
+})
 
 /**
  * Spec component `PreparedRequest` (request): the same shape as {@link AssembledRequest}.
@@ -440,7 +722,7 @@ export type ListResponse = typeof ListResponse.Type
  */
 export const PreparedRequest = AssembledRequest
 /**
- * The type of {@link PreparedRequest} (the same as {@link AssembledRequest}).
+ * Spec component `PreparedRequest` (request): the same shape as {@link AssembledRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -455,7 +737,7 @@ export type PreparedRequest = AssembledRequest
  */
 export const TreeRequest = AssembledRequest
 /**
- * The type of {@link TreeRequest} (the same as {@link AssembledRequest}).
+ * Spec component `TreeRequest` (request): the same shape as {@link AssembledRequest}.
  *
  * @since 0.1.0
  * @category models

@@ -9,60 +9,94 @@ import * as Endpoint from "../Endpoint.ts"
 import * as Schema from "effect/Schema"
 
 /**
+ * Authentication token request.
+ *
  * Spec component `Auth.GetAccessTokenRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GetAccessTokenRequest = /*#__PURE__*/ Schema.Struct({
-  apiLogin: Schema.String
-})
-/**
- * The type of {@link GetAccessTokenRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GetAccessTokenRequest = typeof GetAccessTokenRequest.Type
+export interface GetAccessTokenRequest {
+  /** API key. It is set in iikoWeb. */
+  readonly apiLogin: string
+}
+/**
+ * The schema of {@link GetAccessTokenRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetAccessTokenRequest: Schema.Codec<GetAccessTokenRequest, GetAccessTokenRequest> = /*#__PURE__*/ Schema.Struct({
+  apiLogin: Schema.String
+})
 
 /**
+ * Response to authentication token request.
+ *
  * Spec component `Auth.GetAccessTokenResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetAccessTokenResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Authentication token. The standard token lifetime is 1 hour. */
+  readonly token: string
+}
+/**
+ * The schema of {@link GetAccessTokenResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetAccessTokenResponse = /*#__PURE__*/ Schema.Struct({
+export const GetAccessTokenResponse: Schema.Codec<GetAccessTokenResponse, GetAccessTokenResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   token: Schema.String
 })
+
 /**
- * The type of {@link GetAccessTokenResponse}.
+ * Authentication token request.
+ *
+ * Spec component `Auth.GetAccessTokenV2Request` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetAccessTokenResponse = typeof GetAccessTokenResponse.Type
-
+export interface GetAccessTokenV2Request {
+  /**
+   * API key generated in iikoWeb under "Integrations → API Keys".
+   * The key determines which restaurant organizations the token grants access to.
+   */
+  readonly apiKey: string
+  /**
+   * Unique application identifier issued by the iiko Developer Portal (https://public-api.iikoweb.ru/portal).
+   * You receive it when you register a new application in your developer account.
+   * The `appId` never changes for the lifetime of the application.
+   */
+  readonly appId: string
+  /**
+   * Application secret key issued by the iiko Developer Portal (https://public-api.iikoweb.ru/portal).
+   * The secret is shown **only once** — right after the application is created.
+   * Store it securely. If the secret is lost or compromised, regenerate it in the Developer Portal; the previous secret will be revoked immediately.
+   */
+  readonly clientSecret: string
+}
 /**
- * Spec component `Auth.GetAccessTokenV2Request` (request).
+ * The schema of {@link GetAccessTokenV2Request}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetAccessTokenV2Request = /*#__PURE__*/ Schema.Struct({
+export const GetAccessTokenV2Request: Schema.Codec<GetAccessTokenV2Request, GetAccessTokenV2Request> = /*#__PURE__*/ Schema.Struct({
   apiKey: Schema.String,
   appId: Schema.String,
   clientSecret: Schema.String
 })
-/**
- * The type of {@link GetAccessTokenV2Request}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetAccessTokenV2Request = typeof GetAccessTokenV2Request.Type
 
 /**
+ * Response to authentication token request.
+ *
  * Spec component `Auth.GetAccessTokenV2Response` (response): the same shape as {@link GetAccessTokenResponse}.
  *
  * @since 0.1.0
@@ -70,7 +104,9 @@ export type GetAccessTokenV2Request = typeof GetAccessTokenV2Request.Type
  */
 export const GetAccessTokenV2Response = GetAccessTokenResponse
 /**
- * The type of {@link GetAccessTokenV2Response} (the same as {@link GetAccessTokenResponse}).
+ * Response to authentication token request.
+ *
+ * Spec component `Auth.GetAccessTokenV2Response` (response): the same shape as {@link GetAccessTokenResponse}.
  *
  * @since 0.1.0
  * @category models

@@ -10,107 +10,138 @@ import * as IikoSchema from "../IikoSchema.ts"
 import * as Schema from "effect/Schema"
 
 /**
+ * Command completed with error.
+ *
  * Spec component `Commands.ErrorCommandStatus` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ErrorCommandStatus {
+  readonly state: "Error"
+  /** Occured exception details. */
+  readonly exception?: unknown
+  /** Error reason. */
+  readonly errorReason?: string | null
+}
+/**
+ * The schema of {@link ErrorCommandStatus}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ErrorCommandStatus = /*#__PURE__*/ Schema.Struct({
+export const ErrorCommandStatus: Schema.Codec<ErrorCommandStatus, ErrorCommandStatus> = /*#__PURE__*/ Schema.Struct({
   state: /*#__PURE__*/ Schema.Literal("Error"),
   exception: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown),
   errorReason: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link ErrorCommandStatus}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ErrorCommandStatus = typeof ErrorCommandStatus.Type
 
 /**
+ * Command is in progress.
+ *
  * Spec component `Commands.InProgressCommandStatus` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const InProgressCommandStatus = /*#__PURE__*/ Schema.Struct({
-  state: /*#__PURE__*/ Schema.Literal("InProgress")
-})
-/**
- * The type of {@link InProgressCommandStatus}.
- *
- * @since 0.1.0
  * @category models
  */
-export type InProgressCommandStatus = typeof InProgressCommandStatus.Type
+export interface InProgressCommandStatus {
+  readonly state: "InProgress"
+}
+/**
+ * The schema of {@link InProgressCommandStatus}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const InProgressCommandStatus: Schema.Codec<InProgressCommandStatus, InProgressCommandStatus> = /*#__PURE__*/ Schema.Struct({
+  state: /*#__PURE__*/ Schema.Literal("InProgress")
+})
 
 /**
+ * Command completed successfully.
+ *
  * Spec component `Commands.SuccessCommandStatus` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const SuccessCommandStatus = /*#__PURE__*/ Schema.Struct({
-  state: /*#__PURE__*/ Schema.Literal("Success")
-})
-/**
- * The type of {@link SuccessCommandStatus}.
- *
- * @since 0.1.0
  * @category models
  */
-export type SuccessCommandStatus = typeof SuccessCommandStatus.Type
+export interface SuccessCommandStatus {
+  readonly state: "Success"
+}
+/**
+ * The schema of {@link SuccessCommandStatus}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SuccessCommandStatus: Schema.Codec<SuccessCommandStatus, SuccessCommandStatus> = /*#__PURE__*/ Schema.Struct({
+  state: /*#__PURE__*/ Schema.Literal("Success")
+})
 
 /**
  * A `Commands.GetCommandStatusResponse` variant this version does not know: common fields decoded, other keys kept.
  *
  * @since 0.1.0
- * @category schemas
- */
-export const UnknownCommandStatus = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  state: /*#__PURE__*/ IikoSchema.unknownTag(["InProgress", "Success", "Error"])
-}))
-/**
- * The type of {@link UnknownCommandStatus}.
- *
- * @since 0.1.0
  * @category models
  */
-export type UnknownCommandStatus = typeof UnknownCommandStatus.Type
+export type UnknownCommandStatus = {
+  readonly state: string
+} & { readonly [x: string]: unknown }
+/**
+ * The schema of {@link UnknownCommandStatus}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const UnknownCommandStatus: Schema.Codec<UnknownCommandStatus, UnknownCommandStatus> = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
+  state: /*#__PURE__*/ IikoSchema.unknownTag(["InProgress", "Success", "Error"])
+}))
 
 /**
+ * Class containing information about command status.
+ *
  * Spec component `Commands.GetCommandStatusResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CommandStatus = /*#__PURE__*/ Schema.Union([InProgressCommandStatus, SuccessCommandStatus, ErrorCommandStatus, UnknownCommandStatus])
-/**
- * The type of {@link CommandStatus}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CommandStatus = typeof CommandStatus.Type
+export type CommandStatus = InProgressCommandStatus | SuccessCommandStatus | ErrorCommandStatus | UnknownCommandStatus
+/**
+ * The schema of {@link CommandStatus}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CommandStatus: Schema.Codec<CommandStatus, CommandStatus> = /*#__PURE__*/ Schema.Union([InProgressCommandStatus, SuccessCommandStatus, ErrorCommandStatus, UnknownCommandStatus])
 
 /**
+ * Request for command status obtaining.
+ *
  * Spec component `Commands.GetCommandStatusRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetCommandStatusRequest {
+  /**
+   * Organization id which "correlationId" belongs to.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Operation ID obtained from any command supporting operations. */
+  readonly correlationId: string
+}
+/**
+ * The schema of {@link GetCommandStatusRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetCommandStatusRequest = /*#__PURE__*/ Schema.Struct({
+export const GetCommandStatusRequest: Schema.Codec<GetCommandStatusRequest, GetCommandStatusRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   correlationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link GetCommandStatusRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetCommandStatusRequest = typeof GetCommandStatusRequest.Type
 
 /**
  * Descriptor of `POST /api/1/commands/status`.

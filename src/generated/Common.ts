@@ -10,99 +10,177 @@ import * as IikoSchema from "../IikoSchema.ts"
 import * as Schema from "effect/Schema"
 
 /**
+ * Additional data for Card payment item.
+ *
  * Spec component `Deliveries.Common.CardPaymentAdditionalData` (request and response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CardPaymentAdditionalData {
+  readonly type: "Card"
+  /**
+   * Card No.
+   * > In iikoFront, it is possible to make card payment without card No.
+   * If this property is set, the above `number` property is ignored.
+   */
+  readonly number?: string | null
+  /**
+   * Custom data.
+   *
+   *  > Allowed from version `8.8.6`.
+   */
+  readonly customData?: string | null
+  /**
+   * Card type (VISA, MasterCard, etc...).
+   *
+   *  > Allowed from version `9.3.6`.
+   */
+  readonly cardType?: string | null
+}
+/**
+ * The schema of {@link CardPaymentAdditionalData}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CardPaymentAdditionalData = /*#__PURE__*/ Schema.Struct({
+export const CardPaymentAdditionalData: Schema.Codec<CardPaymentAdditionalData, CardPaymentAdditionalData> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("Card"),
   number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   customData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   cardType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link CardPaymentAdditionalData}.
+ * Additional data for external payment item.
+ *
+ * Spec component `Deliveries.Common.ExternalPaymentAdditionalData` (request and response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CardPaymentAdditionalData = typeof CardPaymentAdditionalData.Type
-
+export interface ExternalPaymentAdditionalData {
+  readonly type: "External"
+  /** Payment custom data. */
+  readonly customData: string
+}
 /**
- * Spec component `Deliveries.Common.ExternalPaymentAdditionalData` (request and response).
+ * The schema of {@link ExternalPaymentAdditionalData}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ExternalPaymentAdditionalData = /*#__PURE__*/ Schema.Struct({
+export const ExternalPaymentAdditionalData: Schema.Codec<ExternalPaymentAdditionalData, ExternalPaymentAdditionalData> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("External"),
   customData: Schema.String
 })
-/**
- * The type of {@link ExternalPaymentAdditionalData}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalPaymentAdditionalData = typeof ExternalPaymentAdditionalData.Type
 
 /**
  * Spec component `Deliveries.Common.IikoCardSearchScope` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export type IikoCardSearchScopeInput = "Reserved" | "Phone" | "CardNumber" | "CardTrack" | "PaymentToken" | "FindFaceId"
+/**
+ * The schema of {@link IikoCardSearchScopeInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const IikoCardSearchScopeInput = /*#__PURE__*/ Schema.Literals(["Reserved", "Phone", "CardNumber", "CardTrack", "PaymentToken", "FindFaceId"])
+export const IikoCardSearchScopeInput: Schema.Codec<IikoCardSearchScopeInput, IikoCardSearchScopeInput> = /*#__PURE__*/ Schema.Literals(["Reserved", "Phone", "CardNumber", "CardTrack", "PaymentToken", "FindFaceId"])
+
 /**
- * The type of {@link IikoCardSearchScopeInput}.
+ * Additional data for LoyaltyApp payment item.
+ *
+ * Spec component `Deliveries.Common.LoyaltyCardPaymentAdditionalData` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type IikoCardSearchScopeInput = typeof IikoCardSearchScopeInput.Type
-
+export interface LoyaltyCardPaymentAdditionalDataInput {
+  readonly type: "LoyaltyCard"
+  /** Guest credential, authorizing payment. */
+  readonly credential: string
+  /** Guest credential search scope. */
+  readonly searchScope: IikoCardSearchScopeInput
+}
 /**
- * Spec component `Deliveries.Common.LoyaltyCardPaymentAdditionalData` (request).
+ * The schema of {@link LoyaltyCardPaymentAdditionalDataInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const LoyaltyCardPaymentAdditionalDataInput = /*#__PURE__*/ Schema.Struct({
+export const LoyaltyCardPaymentAdditionalDataInput: Schema.Codec<LoyaltyCardPaymentAdditionalDataInput, LoyaltyCardPaymentAdditionalDataInput> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("LoyaltyCard"),
   credential: Schema.String,
   searchScope: IikoCardSearchScopeInput
 })
-/**
- * The type of {@link LoyaltyCardPaymentAdditionalDataInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type LoyaltyCardPaymentAdditionalDataInput = typeof LoyaltyCardPaymentAdditionalDataInput.Type
 
 /**
+ * Additional payment data.
+ *
  * Spec component `Deliveries.Common.PaymentAdditionalData` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export type PaymentAdditionalDataInput = LoyaltyCardPaymentAdditionalDataInput | CardPaymentAdditionalData | ExternalPaymentAdditionalData
+/**
+ * The schema of {@link PaymentAdditionalDataInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const PaymentAdditionalDataInput = /*#__PURE__*/ Schema.Union([LoyaltyCardPaymentAdditionalDataInput, CardPaymentAdditionalData, ExternalPaymentAdditionalData])
+export const PaymentAdditionalDataInput: Schema.Codec<PaymentAdditionalDataInput, PaymentAdditionalDataInput> = /*#__PURE__*/ Schema.Union([LoyaltyCardPaymentAdditionalDataInput, CardPaymentAdditionalData, ExternalPaymentAdditionalData])
+
 /**
- * The type of {@link PaymentAdditionalDataInput}.
+ * Bank card payment.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.CardPayment` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type PaymentAdditionalDataInput = typeof PaymentAdditionalDataInput.Type
-
+export interface CardPaymentInput {
+  readonly paymentTypeKind: "Card"
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalDataInput | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean
+  /**
+   * Card No.
+   * > In iikoFront, it is possible to make card payment without card No.
+   */
+  readonly number?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.CardPayment` (request).
+ * The schema of {@link CardPaymentInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CardPaymentInput = /*#__PURE__*/ Schema.Struct({
+export const CardPaymentInput: Schema.Codec<CardPaymentInput, CardPaymentInput> = /*#__PURE__*/ Schema.Struct({
   paymentTypeKind: /*#__PURE__*/ Schema.Literal("Card"),
   sum: /*#__PURE__*/ Schema.Finite.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(0), /*#__PURE__*/ Schema.isLessThanOrEqualTo(10000000000)),
   paymentTypeId: IikoSchema.Uuid,
@@ -112,21 +190,52 @@ export const CardPaymentInput = /*#__PURE__*/ Schema.Struct({
   isPrepay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link CardPaymentInput}.
+ * Cash payment.
+ * <remarks>
+ * No additional fields for base class.
+ * </remarks>
+ *
+ * Spec component `Deliveries.Request.CreateOrder.CashPayment` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CardPaymentInput = typeof CardPaymentInput.Type
-
+export interface CashPaymentInput {
+  readonly paymentTypeKind: "Cash"
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalDataInput | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.CashPayment` (request).
+ * The schema of {@link CashPaymentInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CashPaymentInput = /*#__PURE__*/ Schema.Struct({
+export const CashPaymentInput: Schema.Codec<CashPaymentInput, CashPaymentInput> = /*#__PURE__*/ Schema.Struct({
   paymentTypeKind: /*#__PURE__*/ Schema.Literal("Cash"),
   sum: /*#__PURE__*/ Schema.Finite.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(0), /*#__PURE__*/ Schema.isLessThanOrEqualTo(10000000000)),
   paymentTypeId: IikoSchema.Uuid,
@@ -135,21 +244,49 @@ export const CashPaymentInput = /*#__PURE__*/ Schema.Struct({
   isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   isPrepay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
+
 /**
- * The type of {@link CashPaymentInput}.
+ * External payment type
+ *
+ * Spec component `Deliveries.Request.CreateOrder.ExternalPayment` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CashPaymentInput = typeof CashPaymentInput.Type
-
+export interface ExternalPaymentInput {
+  readonly paymentTypeKind: "External"
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalDataInput | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.ExternalPayment` (request).
+ * The schema of {@link ExternalPaymentInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ExternalPaymentInput = /*#__PURE__*/ Schema.Struct({
+export const ExternalPaymentInput: Schema.Codec<ExternalPaymentInput, ExternalPaymentInput> = /*#__PURE__*/ Schema.Struct({
   paymentTypeKind: /*#__PURE__*/ Schema.Literal("External"),
   sum: /*#__PURE__*/ Schema.Finite.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(0), /*#__PURE__*/ Schema.isLessThanOrEqualTo(10000000000)),
   paymentTypeId: IikoSchema.Uuid,
@@ -158,21 +295,49 @@ export const ExternalPaymentInput = /*#__PURE__*/ Schema.Struct({
   isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   isPrepay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
+
 /**
- * The type of {@link ExternalPaymentInput}.
+ * Payment with Card loyalty system.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.LoyaltyCardPayment` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ExternalPaymentInput = typeof ExternalPaymentInput.Type
-
+export interface LoyaltyCardPaymentInput {
+  readonly paymentTypeKind: "LoyaltyCard"
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalDataInput | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.LoyaltyCardPayment` (request).
+ * The schema of {@link LoyaltyCardPaymentInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const LoyaltyCardPaymentInput = /*#__PURE__*/ Schema.Struct({
+export const LoyaltyCardPaymentInput: Schema.Codec<LoyaltyCardPaymentInput, LoyaltyCardPaymentInput> = /*#__PURE__*/ Schema.Struct({
   paymentTypeKind: /*#__PURE__*/ Schema.Literal("LoyaltyCard"),
   sum: /*#__PURE__*/ Schema.Finite.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(0), /*#__PURE__*/ Schema.isLessThanOrEqualTo(10000000000)),
   paymentTypeId: IikoSchema.Uuid,
@@ -181,36 +346,77 @@ export const LoyaltyCardPaymentInput = /*#__PURE__*/ Schema.Struct({
   isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   isPrepay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
-/**
- * The type of {@link LoyaltyCardPaymentInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type LoyaltyCardPaymentInput = typeof LoyaltyCardPaymentInput.Type
 
 /**
+ * Base class of delivery order payment item.
+ *
  * Spec component `Deliveries.Request.CreateOrder.Payment` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export type PaymentInput = CashPaymentInput | CardPaymentInput | LoyaltyCardPaymentInput | ExternalPaymentInput
+/**
+ * The schema of {@link PaymentInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const PaymentInput = /*#__PURE__*/ Schema.Union([CashPaymentInput, CardPaymentInput, LoyaltyCardPaymentInput, ExternalPaymentInput])
+export const PaymentInput: Schema.Codec<PaymentInput, PaymentInput> = /*#__PURE__*/ Schema.Union([CashPaymentInput, CardPaymentInput, LoyaltyCardPaymentInput, ExternalPaymentInput])
+
 /**
- * The type of {@link PaymentInput}.
+ * Bank card tips payment.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.CardTipsPayment` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type PaymentInput = typeof PaymentInput.Type
-
+export interface CardTipsPaymentInput {
+  readonly paymentTypeKind: "Card"
+  /**
+   * Tips type ID.
+   *
+   * Can be obtained by `/api/1/tips_types` operation.
+   */
+  readonly tipsTypeId?: string
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalDataInput | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean
+  /**
+   * Card No.
+   * > In iikoFront, it is possible to make card payment without card No.
+   */
+  readonly number?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.CardTipsPayment` (request).
+ * The schema of {@link CardTipsPaymentInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CardTipsPaymentInput = /*#__PURE__*/ Schema.Struct({
+export const CardTipsPaymentInput: Schema.Codec<CardTipsPaymentInput, CardTipsPaymentInput> = /*#__PURE__*/ Schema.Struct({
   paymentTypeKind: /*#__PURE__*/ Schema.Literal("Card"),
   tipsTypeId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   sum: /*#__PURE__*/ Schema.Finite.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(0), /*#__PURE__*/ Schema.isLessThanOrEqualTo(10000000000)),
@@ -221,21 +427,58 @@ export const CardTipsPaymentInput = /*#__PURE__*/ Schema.Struct({
   isPrepay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link CardTipsPaymentInput}.
+ * Cash tips payment.
+ * <remarks>
+ * No additional fields for base class.
+ * </remarks>
+ *
+ * Spec component `Deliveries.Request.CreateOrder.CashTipsPayment` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CardTipsPaymentInput = typeof CardTipsPaymentInput.Type
-
+export interface CashTipsPaymentInput {
+  readonly paymentTypeKind: "Cash"
+  /**
+   * Tips type ID.
+   *
+   * Can be obtained by `/api/1/tips_types` operation.
+   */
+  readonly tipsTypeId?: string
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalDataInput | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.CashTipsPayment` (request).
+ * The schema of {@link CashTipsPaymentInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CashTipsPaymentInput = /*#__PURE__*/ Schema.Struct({
+export const CashTipsPaymentInput: Schema.Codec<CashTipsPaymentInput, CashTipsPaymentInput> = /*#__PURE__*/ Schema.Struct({
   paymentTypeKind: /*#__PURE__*/ Schema.Literal("Cash"),
   tipsTypeId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   sum: /*#__PURE__*/ Schema.Finite.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(0), /*#__PURE__*/ Schema.isLessThanOrEqualTo(10000000000)),
@@ -245,21 +488,55 @@ export const CashTipsPaymentInput = /*#__PURE__*/ Schema.Struct({
   isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   isPrepay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
+
 /**
- * The type of {@link CashTipsPaymentInput}.
+ * External tips payment type
+ *
+ * Spec component `Deliveries.Request.CreateOrder.ExternalTipsPayment` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CashTipsPaymentInput = typeof CashTipsPaymentInput.Type
-
+export interface ExternalTipsPaymentInput {
+  readonly paymentTypeKind: "External"
+  /**
+   * Tips type ID.
+   *
+   * Can be obtained by `/api/1/tips_types` operation.
+   */
+  readonly tipsTypeId?: string
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalDataInput | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.ExternalTipsPayment` (request).
+ * The schema of {@link ExternalTipsPaymentInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ExternalTipsPaymentInput = /*#__PURE__*/ Schema.Struct({
+export const ExternalTipsPaymentInput: Schema.Codec<ExternalTipsPaymentInput, ExternalTipsPaymentInput> = /*#__PURE__*/ Schema.Struct({
   paymentTypeKind: /*#__PURE__*/ Schema.Literal("External"),
   tipsTypeId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   sum: /*#__PURE__*/ Schema.Finite.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(0), /*#__PURE__*/ Schema.isLessThanOrEqualTo(10000000000)),
@@ -269,106 +546,187 @@ export const ExternalTipsPaymentInput = /*#__PURE__*/ Schema.Struct({
   isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   isPrepay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
-/**
- * The type of {@link ExternalTipsPaymentInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalTipsPaymentInput = typeof ExternalTipsPaymentInput.Type
 
 /**
+ * Base class of delivery order payment item.
+ *
  * Spec component `Deliveries.Request.CreateOrder.TipsPayment` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export type TipsPaymentInput = CashTipsPaymentInput | CardTipsPaymentInput | ExternalTipsPaymentInput
+/**
+ * The schema of {@link TipsPaymentInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const TipsPaymentInput = /*#__PURE__*/ Schema.Union([CashTipsPaymentInput, CardTipsPaymentInput, ExternalTipsPaymentInput])
+export const TipsPaymentInput: Schema.Codec<TipsPaymentInput, TipsPaymentInput> = /*#__PURE__*/ Schema.Union([CashTipsPaymentInput, CardTipsPaymentInput, ExternalTipsPaymentInput])
+
 /**
- * The type of {@link TipsPaymentInput}.
+ * Request for add order payments.
+ *
+ * Spec component `Orders.Common.AddOrderPaymentsRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type TipsPaymentInput = typeof TipsPaymentInput.Type
-
+export interface AddOrderPaymentsRequest {
+  /** Order ID. */
+  readonly orderId: string
+  /** Order tips. */
+  readonly tips?: ReadonlyArray<TipsPaymentInput> | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order payments. */
+  readonly payments: ReadonlyArray<PaymentInput>
+}
 /**
- * Spec component `Orders.Common.AddOrderPaymentsRequest` (request).
+ * The schema of {@link AddOrderPaymentsRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AddOrderPaymentsRequest = /*#__PURE__*/ Schema.Struct({
+export const AddOrderPaymentsRequest: Schema.Codec<AddOrderPaymentsRequest, AddOrderPaymentsRequest> = /*#__PURE__*/ Schema.Struct({
   orderId: IikoSchema.Uuid,
   tips: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TipsPaymentInput))),
   organizationId: IikoSchema.Uuid,
   payments: /*#__PURE__*/ Schema.Array(PaymentInput)
 })
-/**
- * The type of {@link AddOrderPaymentsRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AddOrderPaymentsRequest = typeof AddOrderPaymentsRequest.Type
 
 /**
+ * Address format type.
+ *
  * Spec component `Organizations.AddressFormatType` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const AddressFormatType = /*#__PURE__*/ IikoSchema.openEnum(["Legacy", "City", "International", "IntNoPostcode"])
+export type AddressFormatType = "Legacy" | "City" | "International" | "IntNoPostcode" | (string & {})
 /**
- * The type of {@link AddressFormatType}.
+ * The wire form of {@link AddressFormatType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type AddressFormatType = typeof AddressFormatType.Type
+export type AddressFormatTypeEncoded = string
+/**
+ * The schema of {@link AddressFormatType}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AddressFormatType: Schema.Codec<AddressFormatType, AddressFormatTypeEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["Legacy", "City", "International", "IntNoPostcode"])
 
 /**
+ * Address hints service type.
+ *
  * Spec component `AddressHints.AddressHintsServiceType` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const AddressHintsServiceType = /*#__PURE__*/ IikoSchema.openEnum(["DaData", "GetAddress", "Ya", "GooglePlaces"])
+export type AddressHintsServiceType = "DaData" | "GetAddress" | "Ya" | "GooglePlaces" | (string & {})
 /**
- * The type of {@link AddressHintsServiceType}.
+ * The wire form of {@link AddressHintsServiceType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type AddressHintsServiceType = typeof AddressHintsServiceType.Type
-
+export type AddressHintsServiceTypeEncoded = string
 /**
- * Spec component `Deliveries.Request.CreateOrder.Street` (request).
+ * The schema of {@link AddressHintsServiceType}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderStreetInput = /*#__PURE__*/ Schema.Struct({
+export const AddressHintsServiceType: Schema.Codec<AddressHintsServiceType, AddressHintsServiceTypeEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["DaData", "GetAddress", "Ya", "GooglePlaces"])
+
+/**
+ * Street.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.Street` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateOrderStreetInput {
+  /**
+   * Street ID in classifier, e.g., address database.
+   * \n > For using in the Russian Federation only.
+   */
+  readonly classifierId?: string | null
+  /**
+   * ID.
+   *
+   * Can be obtained by `/api/1/streets/by_city` operation.
+   */
+  readonly id?: string | null
+  /** Name. */
+  readonly name?: string | null
+  /** City name. */
+  readonly city?: string | null
+}
+/**
+ * The schema of {@link CreateOrderStreetInput}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CreateOrderStreetInput: Schema.Codec<CreateOrderStreetInput, CreateOrderStreetInput> = /*#__PURE__*/ Schema.Struct({
   classifierId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(255)))),
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(60)))),
   city: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(60))))
 })
+
 /**
- * The type of {@link CreateOrderStreetInput}.
+ * Order delivery legacy address.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.AddressLegacy` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderStreetInput = typeof CreateOrderStreetInput.Type
-
+export interface AddressLegacyInput {
+  readonly type: "legacy"
+  /**
+   * Street.
+   * > It's required specify only "classifierId" or "id" or "name" and "city".
+   */
+  readonly street: CreateOrderStreetInput
+  /** Postcode. */
+  readonly index?: string | null
+  /** House. */
+  readonly house: string
+  /** Building. */
+  readonly building?: string | null
+  /**
+   * Apartment.
+   * > In case useUaeAddressingSystem enabled max length - 100, otherwise - 10.
+   */
+  readonly flat?: string | null
+  /** Entrance. */
+  readonly entrance?: string | null
+  /** Floor. */
+  readonly floor?: string | null
+  /** Intercom. */
+  readonly doorphone?: string | null
+  /** Delivery area ID. */
+  readonly regionId?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.AddressLegacy` (request).
+ * The schema of {@link AddressLegacyInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AddressLegacyInput = /*#__PURE__*/ Schema.Struct({
+export const AddressLegacyInput: Schema.Codec<AddressLegacyInput, AddressLegacyInput> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("legacy"),
   street: CreateOrderStreetInput,
   index: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(10)))),
@@ -380,33 +738,35 @@ export const AddressLegacyInput = /*#__PURE__*/ Schema.Struct({
   doorphone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(10)))),
   regionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid))
 })
+
 /**
- * The type of {@link AddressLegacyInput}.
+ * Modifier scheme information.
+ *
+ * Spec component `Deliveries.Response.Order.CompoundItemTemplate` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type AddressLegacyInput = typeof AddressLegacyInput.Type
-
+export interface CompoundItemTemplate {
+  /** ID. */
+  readonly id: string
+  /** Name. */
+  readonly name: string
+}
 /**
- * Spec component `Deliveries.Response.Order.CompoundItemTemplate` (response).
+ * The schema of {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CompoundItemTemplate = /*#__PURE__*/ Schema.Struct({
+export const CompoundItemTemplate: Schema.Codec<CompoundItemTemplate, CompoundItemTemplate> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String
 })
-/**
- * The type of {@link CompoundItemTemplate}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CompoundItemTemplate = typeof CompoundItemTemplate.Type
 
 /**
+ * Delivery cancellation reason.
+ *
  * Spec component `Deliveries.Response.Order.CancelCause` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
@@ -414,7 +774,9 @@ export type CompoundItemTemplate = typeof CompoundItemTemplate.Type
  */
 export const OrderCancelCause = CompoundItemTemplate
 /**
- * The type of {@link OrderCancelCause} (the same as {@link CompoundItemTemplate}).
+ * Delivery cancellation reason.
+ *
+ * Spec component `Deliveries.Response.Order.CancelCause` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category models
@@ -422,89 +784,164 @@ export const OrderCancelCause = CompoundItemTemplate
 export type OrderCancelCause = CompoundItemTemplate
 
 /**
+ * Order cancellation details
+ *
  * Spec component `Deliveries.Response.Order.CancelInfo` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CancelInfo {
+  /** Cancellation time (Local for delivery terminal). */
+  readonly whenCancelled: string
+  /** Delivery cancellation reason. */
+  readonly cause: OrderCancelCause
+  /** Delivery cancellation comment. */
+  readonly comment?: string | null
+}
+/**
+ * The schema of {@link CancelInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CancelInfo = /*#__PURE__*/ Schema.Struct({
+export const CancelInfo: Schema.Codec<CancelInfo, CancelInfo> = /*#__PURE__*/ Schema.Struct({
   whenCancelled: IikoDate.LocalDateTimeLoose,
   cause: OrderCancelCause,
   comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link CancelInfo}.
+ * Order external data.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.ExternalData` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CancelInfo = typeof CancelInfo.Type
-
+export interface CreateOrderExternalDataInput {
+  /** Key. */
+  readonly key: string
+  /** Value. */
+  readonly value: string
+  /**
+   * The transmitted data may contain both technical identifiers and information useful for the restaurant employee.
+   * If it is necessary for the data to be included in the sales report, then this parameter must be set to TRUE, otherwise to FALSE.
+   */
+  readonly isPublic?: boolean
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.ExternalData` (request and response).
+ * The schema of {@link CreateOrderExternalDataInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderExternalData = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderExternalDataInput: Schema.Codec<CreateOrderExternalDataInput, CreateOrderExternalDataInput> = /*#__PURE__*/ Schema.Struct({
   key: Schema.String,
   value: Schema.String,
   isPublic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
-/**
- * The type of {@link CreateOrderExternalData}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateOrderExternalData = typeof CreateOrderExternalData.Type
 
 /**
+ * Request for change of delivery or table order external data.
+ *
  * Spec component `Deliveries.Request.UpdateOrder.ChangeExternalDataRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ChangeExternalDataRequest {
+  /** Organization ID. */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+  /** External data to change. */
+  readonly externalData: ReadonlyArray<CreateOrderExternalDataInput>
+}
+/**
+ * The schema of {@link ChangeExternalDataRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ChangeExternalDataRequest = /*#__PURE__*/ Schema.Struct({
+export const ChangeExternalDataRequest: Schema.Codec<ChangeExternalDataRequest, ChangeExternalDataRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
-  externalData: /*#__PURE__*/ Schema.Array(CreateOrderExternalData)
+  externalData: /*#__PURE__*/ Schema.Array(CreateOrderExternalDataInput)
 })
+
 /**
- * The type of {@link ChangeExternalDataRequest}.
+ * Change order's payments request.
+ *
+ * Spec component `Deliveries.Request.UpdateOrder.ChangePaymentsRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChangeExternalDataRequest = typeof ChangeExternalDataRequest.Type
-
+export interface ChangePaymentsRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+  /** Order payments. */
+  readonly payments: ReadonlyArray<PaymentInput>
+  /** Order tips. */
+  readonly tips?: ReadonlyArray<TipsPaymentInput> | null
+}
 /**
- * Spec component `Deliveries.Request.UpdateOrder.ChangePaymentsRequest` (request).
+ * The schema of {@link ChangePaymentsRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChangePaymentsRequest = /*#__PURE__*/ Schema.Struct({
+export const ChangePaymentsRequest: Schema.Codec<ChangePaymentsRequest, ChangePaymentsRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
   payments: /*#__PURE__*/ Schema.Array(PaymentInput),
   tips: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TipsPaymentInput)))
 })
+
 /**
- * The type of {@link ChangePaymentsRequest}.
+ * Cheque additional information according to russian federal law #54.
+ *
+ * Spec component `Deliveries.Common.ChequeAdditionalInfo` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChangePaymentsRequest = typeof ChangePaymentsRequest.Type
-
+export interface ChequeAdditionalInfoInput {
+  /** Whether paper cheque should be printed. */
+  readonly needReceipt: boolean
+  /** Email to send cheque information or null if the cheque shouldn't be sent by email. */
+  readonly email?: string | null
+  /** Settlement place. */
+  readonly settlementPlace?: string | null
+  /** Phone to send cheque information (by sms) or null if the cheque shouldn't be sent by sms. */
+  readonly phone?: string | null
+  /**
+   * Retail address.
+   *
+   *  > Allowed from version `9.4.6`.
+   */
+  readonly retailAddress?: string | null
+  /**
+   * Whether the settlement is an internet payment transaction.
+   *
+   *  > Allowed from version `9.4.6`.
+   */
+  readonly isInternetPayment?: boolean
+}
 /**
- * Spec component `Deliveries.Common.ChequeAdditionalInfo` (request).
+ * The schema of {@link ChequeAdditionalInfoInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChequeAdditionalInfoInput = /*#__PURE__*/ Schema.Struct({
+export const ChequeAdditionalInfoInput: Schema.Codec<ChequeAdditionalInfoInput, ChequeAdditionalInfoInput> = /*#__PURE__*/ Schema.Struct({
   needReceipt: Schema.Boolean,
   email: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(255)))),
   settlementPlace: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(500)))),
@@ -512,140 +949,209 @@ export const ChequeAdditionalInfoInput = /*#__PURE__*/ Schema.Struct({
   retailAddress: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(256)))),
   isInternetPayment: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
+
 /**
- * The type of {@link ChequeAdditionalInfoInput}.
+ * Combo in order.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.Combo` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChequeAdditionalInfoInput = typeof ChequeAdditionalInfoInput.Type
-
+export interface ComboInput {
+  /**
+   * Combo ID.
+   * MUST be unique for the whole system. Therefore it must be generated with Guid.NewGuid().
+   */
+  readonly id: string
+  /** Name of combo. */
+  readonly name: string
+  /** Quantity. */
+  readonly amount: number
+  /** Price of one combo. */
+  readonly price: number
+  /** Combo validity ID. */
+  readonly sourceId: string
+  /**
+   * Card program ID.
+   *
+   *  > Allowed from version `7.6.1`.
+   */
+  readonly programId?: string
+  /**
+   * Size ID. Required if combo has a size scale.
+   *
+   *  > Allowed from version `8.5.6`.
+   */
+  readonly sizeId?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.Combo` (request).
+ * The schema of {@link ComboInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ComboInput = /*#__PURE__*/ Schema.Struct({
+export const ComboInput: Schema.Codec<ComboInput, ComboInput> = /*#__PURE__*/ Schema.Struct({
   id: IikoSchema.Uuid,
   name: Schema.String,
-  amount: Schema.Int,
+  amount: /*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647)),
   price: Schema.Finite,
   sourceId: IikoSchema.Uuid,
   programId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid))
 })
-/**
- * The type of {@link ComboInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboInput = typeof ComboInput.Type
 
 /**
+ * Coordinate details.
+ *
  * Spec component `Deliveries.Common.Coordinates` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CommonCoordinates {
+  /** Latitude. */
+  readonly latitude: number
+  /** Longitude. */
+  readonly longitude: number
+}
+/**
+ * The schema of {@link CommonCoordinates}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CommonCoordinates = /*#__PURE__*/ Schema.Struct({
+export const CommonCoordinates: Schema.Codec<CommonCoordinates, CommonCoordinates> = /*#__PURE__*/ Schema.Struct({
   latitude: Schema.Number,
   longitude: Schema.Number
 })
-/**
- * The type of {@link CommonCoordinates}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CommonCoordinates = typeof CommonCoordinates.Type
 
 /**
+ * Coordinate details.
+ *
  * Spec component `Deliveries.Common.Coordinates` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CommonCoordinatesInput {
+  /** Latitude. */
+  readonly latitude: number
+  /** Longitude. */
+  readonly longitude: number
+}
+/**
+ * The schema of {@link CommonCoordinatesInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CommonCoordinatesInput = /*#__PURE__*/ Schema.Struct({
+export const CommonCoordinatesInput: Schema.Codec<CommonCoordinatesInput, CommonCoordinatesInput> = /*#__PURE__*/ Schema.Struct({
   latitude: Schema.Finite,
   longitude: Schema.Finite
 })
-/**
- * The type of {@link CommonCoordinatesInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CommonCoordinatesInput = typeof CommonCoordinatesInput.Type
 
 /**
+ * External data key and value pair.
+ *
  * Spec component `Common.ExternalData` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CommonExternalData {
+  /** External data key. */
+  readonly key: string
+  /** External data value. */
+  readonly value: string
+}
+/**
+ * The schema of {@link CommonExternalData}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CommonExternalData = /*#__PURE__*/ Schema.Struct({
+export const CommonExternalData: Schema.Codec<CommonExternalData, CommonExternalData> = /*#__PURE__*/ Schema.Struct({
   key: Schema.String,
   value: Schema.String
 })
-/**
- * The type of {@link CommonExternalData}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CommonExternalData = typeof CommonExternalData.Type
 
 /**
+ * Order type.
+ *
  * Spec component `Deliveries.Common.OrderServiceType` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const CommonOrderServiceType = /*#__PURE__*/ IikoSchema.openEnum(["Common", "DeliveryByCourier", "DeliveryByClient"])
+export type CommonOrderServiceType = "Common" | "DeliveryByCourier" | "DeliveryByClient" | (string & {})
 /**
- * The type of {@link CommonOrderServiceType}.
+ * The wire form of {@link CommonOrderServiceType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type CommonOrderServiceType = typeof CommonOrderServiceType.Type
+export type CommonOrderServiceTypeEncoded = string
+/**
+ * The schema of {@link CommonOrderServiceType}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CommonOrderServiceType: Schema.Codec<CommonOrderServiceType, CommonOrderServiceTypeEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["Common", "DeliveryByCourier", "DeliveryByClient"])
 
 /**
+ * Payment type kind.
+ *
  * Spec component `Deliveries.Common.PaymentTypeKind` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const CommonPaymentTypeKind = /*#__PURE__*/ IikoSchema.openEnum(["Unknown", "Cash", "Card", "Credit", "Writeoff", "Voucher", "External", "SmartSale", "Sberbank", "Trpos"])
+export type CommonPaymentTypeKind = "Unknown" | "Cash" | "Card" | "Credit" | "Writeoff" | "Voucher" | "External" | "SmartSale" | "Sberbank" | "Trpos" | (string & {})
 /**
- * The type of {@link CommonPaymentTypeKind}.
+ * The wire form of {@link CommonPaymentTypeKind}.
  *
  * @since 0.1.0
  * @category models
  */
-export type CommonPaymentTypeKind = typeof CommonPaymentTypeKind.Type
+export type CommonPaymentTypeKindEncoded = string
+/**
+ * The schema of {@link CommonPaymentTypeKind}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CommonPaymentTypeKind: Schema.Codec<CommonPaymentTypeKind, CommonPaymentTypeKindEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["Unknown", "Cash", "Card", "Credit", "Writeoff", "Voucher", "External", "SmartSale", "Sberbank", "Trpos"])
 
 /**
+ * Price category of the order.
+ *
  * Spec component `Common.PriceCategory` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CommonPriceCategory {
+  /** Id of price category. */
+  readonly id: string
+  /** Name of price category. */
+  readonly name?: string | null
+}
+/**
+ * The schema of {@link CommonPriceCategory}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CommonPriceCategory = /*#__PURE__*/ Schema.Struct({
+export const CommonPriceCategory: Schema.Codec<CommonPriceCategory, CommonPriceCategory> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link CommonPriceCategory}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CommonPriceCategory = typeof CommonPriceCategory.Type
 
 /**
+ * Write-off type.
+ *
  * Spec component `Deliveries.Response.Order.RemovalType` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
@@ -653,7 +1159,9 @@ export type CommonPriceCategory = typeof CommonPriceCategory.Type
  */
 export const OrderRemovalType = CompoundItemTemplate
 /**
- * The type of {@link OrderRemovalType} (the same as {@link CompoundItemTemplate}).
+ * Write-off type.
+ *
+ * Spec component `Deliveries.Response.Order.RemovalType` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category models
@@ -661,78 +1169,108 @@ export const OrderRemovalType = CompoundItemTemplate
 export type OrderRemovalType = CompoundItemTemplate
 
 /**
+ * Deletion method.
+ *
  * Spec component `Deliveries.Response.Order.DeletionMethod` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeletionMethod {
+  /** ID. */
+  readonly id: string
+  /** Comment. */
+  readonly comment?: string | null
+  /** Write-off type. */
+  readonly removalType: OrderRemovalType
+}
+/**
+ * The schema of {@link DeletionMethod}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DeletionMethod = /*#__PURE__*/ Schema.Struct({
+export const DeletionMethod: Schema.Codec<DeletionMethod, DeletionMethod> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   removalType: OrderRemovalType
 })
-/**
- * The type of {@link DeletionMethod}.
- *
- * @since 0.1.0
- * @category models
- */
-export type DeletionMethod = typeof DeletionMethod.Type
 
 /**
+ * Order cancellation details.
+ *
  * Spec component `Deliveries.Response.Order.ItemDeletedInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ItemDeletedInfo = /*#__PURE__*/ Schema.Struct({
-  deletionMethod: DeletionMethod
-})
-/**
- * The type of {@link ItemDeletedInfo}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ItemDeletedInfo = typeof ItemDeletedInfo.Type
+export interface ItemDeletedInfo {
+  /** Deletion method. */
+  readonly deletionMethod: DeletionMethod
+}
+/**
+ * The schema of {@link ItemDeletedInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ItemDeletedInfo: Schema.Codec<ItemDeletedInfo, ItemDeletedInfo> = /*#__PURE__*/ Schema.Struct({
+  deletionMethod: DeletionMethod
+})
 
 /**
+ * Product code.
+ *
  * Spec component `Deliveries.Response.Order.IdentifierCode` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface IdentifierCode {
+  /** Product code value. */
+  readonly value?: string | null
+}
+/**
+ * The schema of {@link IdentifierCode}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const IdentifierCode = /*#__PURE__*/ Schema.Struct({
-  value: /*#__PURE__*/ Schema.optionalKey(Schema.String)
+export const IdentifierCode: Schema.Codec<IdentifierCode, IdentifierCode> = /*#__PURE__*/ Schema.Struct({
+  value: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link IdentifierCode}.
+ * OrderItem's IdentifierCode.
+ *
+ * Spec component `Deliveries.Response.Order.OrderItemIdentifierCode` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type IdentifierCode = typeof IdentifierCode.Type
-
+export interface OrderItemIdentifierCode {
+  /** Id of order's position. */
+  readonly id: string
+  /** Product code. */
+  readonly code: IdentifierCode
+  /** Application flags. */
+  readonly flags: ReadonlyArray<string>
+}
 /**
- * Spec component `Deliveries.Response.Order.OrderItemIdentifierCode` (response).
+ * The schema of {@link OrderItemIdentifierCode}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderItemIdentifierCode = /*#__PURE__*/ Schema.Struct({
+export const OrderItemIdentifierCode: Schema.Codec<OrderItemIdentifierCode, OrderItemIdentifierCode> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   code: IdentifierCode,
   flags: /*#__PURE__*/ Schema.Array(Schema.String)
 })
-/**
- * The type of {@link OrderItemIdentifierCode}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderItemIdentifierCode = typeof OrderItemIdentifierCode.Type
 
 /**
+ * Item.
+ *
  * Spec component `Deliveries.Response.Order.Product` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
@@ -740,7 +1278,9 @@ export type OrderItemIdentifierCode = typeof OrderItemIdentifierCode.Type
  */
 export const Product = CompoundItemTemplate
 /**
- * The type of {@link Product} (the same as {@link CompoundItemTemplate}).
+ * Item.
+ *
+ * Spec component `Deliveries.Response.Order.Product` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category models
@@ -748,6 +1288,8 @@ export const Product = CompoundItemTemplate
 export type Product = CompoundItemTemplate
 
 /**
+ * Item category.
+ *
  * Spec component `Deliveries.Response.Order.ProductGroup` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
@@ -755,7 +1297,9 @@ export type Product = CompoundItemTemplate
  */
 export const ProductGroup = CompoundItemTemplate
 /**
- * The type of {@link ProductGroup} (the same as {@link CompoundItemTemplate}).
+ * Item category.
+ *
+ * Spec component `Deliveries.Response.Order.ProductGroup` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category models
@@ -763,12 +1307,55 @@ export const ProductGroup = CompoundItemTemplate
 export type ProductGroup = CompoundItemTemplate
 
 /**
+ * Order item modifier.
+ *
  * Spec component `Deliveries.Response.Order.OrderItemModifier` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrderItemModifier {
+  /** Item. */
+  readonly product: Product
+  /** Quantity. */
+  readonly amount: number
+  /** Whether quantity of modifier depends on quantity of item. */
+  readonly amountIndependentOfParentAmount: boolean
+  /**
+   * List of product codes. Each outer list item represents a separate product unit;
+   * each inner list contains codes associated with that unit.
+   *
+   *  > Allowed from version `9.3.6`.
+   */
+  readonly codes?: ReadonlyArray<ReadonlyArray<OrderItemIdentifierCode>> | null
+  /** Group of modifiers (in case of a group modifier). */
+  readonly productGroup?: ProductGroup | null
+  /** Price per item unit. Can be sent different from the price in RMS. */
+  readonly price: number
+  /** Whether price is predefined. */
+  readonly pricePredefined: boolean
+  /** Total amount per item including tax, discounts/surcharges. */
+  readonly resultSum: number
+  /** Item deletion details. If specified, the item is deleted. */
+  readonly deleted?: ItemDeletedInfo | null
+  /** Unique identifier of the item in the order and for the whole system. */
+  readonly positionId?: string | null
+  /** Default amount. */
+  readonly defaultAmount?: number | null
+  /** Hide modifier in UI if "amount" equals "defaultAmount". */
+  readonly hideIfDefaultAmount?: boolean | null
+  /** Tax rate. */
+  readonly taxPercent?: number | null
+  /** Free of charge amount. */
+  readonly freeOfChargeAmount?: number | null
+}
+/**
+ * The schema of {@link OrderItemModifier}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderItemModifier = /*#__PURE__*/ Schema.Struct({
+export const OrderItemModifier: Schema.Codec<OrderItemModifier, OrderItemModifier> = /*#__PURE__*/ Schema.Struct({
   product: Product,
   amount: Schema.Number,
   amountIndependentOfParentAmount: Schema.Boolean,
@@ -784,21 +1371,40 @@ export const OrderItemModifier = /*#__PURE__*/ Schema.Struct({
   taxPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   freeOfChargeAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
 })
+
 /**
- * The type of {@link OrderItemModifier}.
+ * Part of composite item.
+ *
+ * Spec component `Deliveries.Response.Order.CompoundOrderItemComponent` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderItemModifier = typeof OrderItemModifier.Type
-
+export interface CompoundOrderItemComponent {
+  /** Item. */
+  readonly product: Product
+  /** Modifiers. */
+  readonly modifiers?: ReadonlyArray<OrderItemModifier> | null
+  /** Price per item unit. Can be sent different from the price in the base menu. */
+  readonly price: number
+  /** Item total including tax, discounts/surcharges. */
+  readonly cost: number
+  /** Whether price is predefined. */
+  readonly pricePredefined: boolean
+  /** Unique identifier of the item in the order and for the whole system. */
+  readonly positionId?: string | null
+  /** Tax rate. */
+  readonly taxPercent?: number | null
+  /** Total amount per item including tax, discounts/surcharges. */
+  readonly resultSum?: number | null
+}
 /**
- * Spec component `Deliveries.Response.Order.CompoundOrderItemComponent` (response).
+ * The schema of {@link CompoundOrderItemComponent}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CompoundOrderItemComponent = /*#__PURE__*/ Schema.Struct({
+export const CompoundOrderItemComponent: Schema.Codec<CompoundOrderItemComponent, CompoundOrderItemComponent> = /*#__PURE__*/ Schema.Struct({
   product: Product,
   modifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderItemModifier))),
   price: Schema.Number,
@@ -806,52 +1412,67 @@ export const CompoundOrderItemComponent = /*#__PURE__*/ Schema.Struct({
   pricePredefined: Schema.Boolean,
   positionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   taxPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  resultSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
+  resultSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
 })
+
 /**
- * The type of {@link CompoundOrderItemComponent}.
+ * Information on order item to combo relation.
+ *
+ * Spec component `Deliveries.Response.Order.ComboItemInformation` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CompoundOrderItemComponent = typeof CompoundOrderItemComponent.Type
-
+export interface OrderComboItemInformation {
+  /** New combo ID. */
+  readonly comboId: string
+  /** Action ID that defines combo. */
+  readonly comboSourceId: string
+  /** Combo group ID to which item belongs. */
+  readonly groupId: string
+  /** Combo group name to which item belongs. */
+  readonly groupName?: string | null
+}
 /**
- * Spec component `Deliveries.Response.Order.ComboItemInformation` (response).
+ * The schema of {@link OrderComboItemInformation}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderComboItemInformation = /*#__PURE__*/ Schema.Struct({
+export const OrderComboItemInformation: Schema.Codec<OrderComboItemInformation, OrderComboItemInformation> = /*#__PURE__*/ Schema.Struct({
   comboId: Schema.String,
   comboSourceId: Schema.String,
   groupId: Schema.String,
   groupName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link OrderComboItemInformation}.
+ * Order item status.
+ *
+ * Spec component `Deliveries.Response.Order.OrderItemStatus` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderComboItemInformation = typeof OrderComboItemInformation.Type
-
+export type OrderItemStatus = "Added" | "PrintedNotCooking" | "CookingStarted" | "CookingCompleted" | "Served" | (string & {})
 /**
- * Spec component `Deliveries.Response.Order.OrderItemStatus` (response).
+ * The wire form of {@link OrderItemStatus}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OrderItemStatusEncoded = string
+/**
+ * The schema of {@link OrderItemStatus}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderItemStatus = /*#__PURE__*/ IikoSchema.openEnum(["Added", "PrintedNotCooking", "CookingStarted", "CookingCompleted", "Served"])
-/**
- * The type of {@link OrderItemStatus}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderItemStatus = typeof OrderItemStatus.Type
+export const OrderItemStatus: Schema.Codec<OrderItemStatus, OrderItemStatusEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["Added", "PrintedNotCooking", "CookingStarted", "CookingCompleted", "Served"])
 
 /**
+ * Item size.
+ *
  * Spec component `Deliveries.Response.Order.ProductSize` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
@@ -859,7 +1480,9 @@ export type OrderItemStatus = typeof OrderItemStatus.Type
  */
 export const ProductSize = CompoundItemTemplate
 /**
- * The type of {@link ProductSize} (the same as {@link CompoundItemTemplate}).
+ * Item size.
+ *
+ * Spec component `Deliveries.Response.Order.ProductSize` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category models
@@ -867,12 +1490,76 @@ export const ProductSize = CompoundItemTemplate
 export type ProductSize = CompoundItemTemplate
 
 /**
+ * Order item: composite item.
+ *
  * Spec component `Deliveries.Response.Order.CompoundOrderItem` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CompoundOrderItem {
+  readonly type: "Compound"
+  /** Item cooking status. */
+  readonly status: OrderItemStatus
+  /** Item deletion details. If filled up, item is deleted. */
+  readonly deleted?: ItemDeletedInfo | null
+  /** Quantity. */
+  readonly amount: number
+  /** Comment. */
+  readonly comment?: string | null
+  /** Printing time (Local for the terminal). */
+  readonly whenPrinted?: string | null
+  /** Size. */
+  readonly size?: ProductSize | null
+  /** Combo details, if order item is part of combo. */
+  readonly comboInformation?: OrderComboItemInformation | null
+  /** Main component. */
+  readonly primaryComponent: CompoundOrderItemComponent
+  /** Additional component. */
+  readonly secondaryComponent?: CompoundOrderItemComponent | null
+  /** Indivisible modifiers. */
+  readonly commonModifiers?: ReadonlyArray<OrderItemModifier> | null
+  /** Modifier scheme. */
+  readonly template?: CompoundItemTemplate | null
+}
+/**
+ * The wire form of {@link CompoundOrderItem}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CompoundOrderItemEncoded {
+  readonly type: "Compound"
+  /** Item cooking status. */
+  readonly status: OrderItemStatusEncoded
+  /** Item deletion details. If filled up, item is deleted. */
+  readonly deleted?: ItemDeletedInfo | null
+  /** Quantity. */
+  readonly amount: number
+  /** Comment. */
+  readonly comment?: string | null
+  /** Printing time (Local for the terminal). */
+  readonly whenPrinted?: string | null
+  /** Size. */
+  readonly size?: ProductSize | null
+  /** Combo details, if order item is part of combo. */
+  readonly comboInformation?: OrderComboItemInformation | null
+  /** Main component. */
+  readonly primaryComponent: CompoundOrderItemComponent
+  /** Additional component. */
+  readonly secondaryComponent?: CompoundOrderItemComponent | null
+  /** Indivisible modifiers. */
+  readonly commonModifiers?: ReadonlyArray<OrderItemModifier> | null
+  /** Modifier scheme. */
+  readonly template?: CompoundItemTemplate | null
+}
+/**
+ * The schema of {@link CompoundOrderItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CompoundOrderItem = /*#__PURE__*/ Schema.Struct({
+export const CompoundOrderItem: Schema.Codec<CompoundOrderItem, CompoundOrderItemEncoded> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("Compound"),
   status: OrderItemStatus,
   deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ItemDeletedInfo)),
@@ -886,94 +1573,145 @@ export const CompoundOrderItem = /*#__PURE__*/ Schema.Struct({
   commonModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderItemModifier))),
   template: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CompoundItemTemplate))
 })
+
 /**
- * The type of {@link CompoundOrderItem}.
+ * Concept.
+ *
+ * Spec component `Deliveries.Response.Order.Conception` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CompoundOrderItem = typeof CompoundOrderItem.Type
-
+export interface Conception {
+  /** ID. */
+  readonly id: string
+  /** Name. */
+  readonly name: string
+  /** Code. */
+  readonly code: string
+}
 /**
- * Spec component `Deliveries.Response.Order.Conception` (response).
+ * The schema of {@link Conception}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Conception = /*#__PURE__*/ Schema.Struct({
+export const Conception: Schema.Codec<Conception, Conception> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   code: Schema.String
 })
-/**
- * The type of {@link Conception}.
- *
- * @since 0.1.0
- * @category models
- */
-export type Conception = typeof Conception.Type
 
 /**
+ * Wrapping object (external) for CorrelationId return.
+ *
  * Spec component `Common.CorrelationIdResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CorrelationIdResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+}
+/**
+ * The schema of {@link CorrelationIdResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CorrelationIdResponse = /*#__PURE__*/ Schema.Struct({
+export const CorrelationIdResponse: Schema.Codec<CorrelationIdResponse, CorrelationIdResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String
 })
+
 /**
- * The type of {@link CorrelationIdResponse}.
+ * Employee.
+ *
+ * Spec component `Deliveries.Response.Order.Employee` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CorrelationIdResponse = typeof CorrelationIdResponse.Type
-
+export interface OrderEmployee {
+  /** ID. */
+  readonly id: string
+  /** Name. */
+  readonly name: string
+  /** Phone. */
+  readonly phone?: string | null
+}
 /**
- * Spec component `Deliveries.Response.Order.Employee` (response).
+ * The schema of {@link OrderEmployee}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderEmployee = /*#__PURE__*/ Schema.Struct({
+export const OrderEmployee: Schema.Codec<OrderEmployee, OrderEmployee> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   phone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link OrderEmployee}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderEmployee = typeof OrderEmployee.Type
 
 /**
+ * Driver information.
+ *
  * Spec component `Deliveries.Response.Order.CourierInfo` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CourierInfo {
+  /** Order driver. */
+  readonly courier: OrderEmployee
+  /** Whether driver is selected manually. */
+  readonly isCourierSelectedManually: boolean
+}
+/**
+ * The schema of {@link CourierInfo}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CourierInfo = /*#__PURE__*/ Schema.Struct({
+export const CourierInfo: Schema.Codec<CourierInfo, CourierInfo> = /*#__PURE__*/ Schema.Struct({
   courier: OrderEmployee,
   isCourierSelectedManually: Schema.Boolean
 })
+
 /**
- * The type of {@link CourierInfo}.
+ * Order delivery address.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.AddressCity` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CourierInfo = typeof CourierInfo.Type
-
+export interface CreateOrderAddressCityInput {
+  readonly type: "city"
+  /**
+   * Address line 1.
+   * Contains the primary address information.
+   *
+   *  > Allowed from version `8.7.6`.
+   */
+  readonly line1: string
+  /** Apartment. */
+  readonly flat?: string | null
+  /** Entrance. */
+  readonly entrance?: string | null
+  /** Floor. */
+  readonly floor?: string | null
+  /** Intercom. */
+  readonly doorphone?: string | null
+  /** Delivery area ID. */
+  readonly regionId?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.AddressCity` (request).
+ * The schema of {@link CreateOrderAddressCityInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderAddressCityInput = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderAddressCityInput: Schema.Codec<CreateOrderAddressCityInput, CreateOrderAddressCityInput> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("city"),
   line1: /*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(250)),
   flat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(10)))),
@@ -982,115 +1720,197 @@ export const CreateOrderAddressCityInput = /*#__PURE__*/ Schema.Struct({
   doorphone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(10)))),
   regionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid))
 })
-/**
- * The type of {@link CreateOrderAddressCityInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateOrderAddressCityInput = typeof CreateOrderAddressCityInput.Type
 
 /**
+ * Order delivery address
+ *
  * Spec component `Deliveries.Request.CreateOrder.Address` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CreateOrderAddressInput = /*#__PURE__*/ Schema.Union([AddressLegacyInput, CreateOrderAddressCityInput])
-/**
- * The type of {@link CreateOrderAddressInput}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CreateOrderAddressInput = typeof CreateOrderAddressInput.Type
+export type CreateOrderAddressInput = AddressLegacyInput | CreateOrderAddressCityInput
+/**
+ * The schema of {@link CreateOrderAddressInput}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CreateOrderAddressInput: Schema.Codec<CreateOrderAddressInput, CreateOrderAddressInput> = /*#__PURE__*/ Schema.Union([AddressLegacyInput, CreateOrderAddressCityInput])
 
 /**
+ * 'One-time' customer:
+ * - should be used if a customer does not agree to take part in the store's loyalty programs or an aggregator (external system) does not provide customer details
+ * - customer details will NOT be added to the store's customer database and will be used ONLY to complete the current order
+ *
  * Spec component `Deliveries.Request.CreateOrder.AnonymousCustomer` (request and response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CreateOrderAnonymousCustomer {
+  readonly type: "one-time"
+  /** Customer name. */
+  readonly name: string
+}
+/**
+ * The schema of {@link CreateOrderAnonymousCustomer}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderAnonymousCustomer = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderAnonymousCustomer: Schema.Codec<CreateOrderAnonymousCustomer, CreateOrderAnonymousCustomer> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("one-time"),
   name: Schema.String
 })
+
 /**
- * The type of {@link CreateOrderAnonymousCustomer}.
+ * Combo details if order item belongs to combo
+ *
+ * Spec component `Deliveries.Request.CreateOrder.ComboItemInformation` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderAnonymousCustomer = typeof CreateOrderAnonymousCustomer.Type
-
+export interface CreateOrderComboItemInformationInput {
+  /**
+   * Created combo ID.
+   * Must be one of combos.id generated values.
+   */
+  readonly comboId: string
+  /** Action ID that defines combo. */
+  readonly comboSourceId: string
+  /** Combo group ID to which item belongs. */
+  readonly comboGroupId: string
+  /** Combo group name to which item belongs. */
+  readonly comboGroupName?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.ComboItemInformation` (request).
+ * The schema of {@link CreateOrderComboItemInformationInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderComboItemInformationInput = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderComboItemInformationInput: Schema.Codec<CreateOrderComboItemInformationInput, CreateOrderComboItemInformationInput> = /*#__PURE__*/ Schema.Struct({
   comboId: IikoSchema.Uuid,
   comboSourceId: IikoSchema.Uuid,
   comboGroupId: IikoSchema.Uuid,
   comboGroupName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link CreateOrderComboItemInformationInput}.
+ * Modifier.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.Modifier` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderComboItemInformationInput = typeof CreateOrderComboItemInformationInput.Type
-
+export interface ModifierInput {
+  /**
+   * Modifier item ID.
+   *
+   * Can be obtained by `/api/1/nomenclature` operation.
+   */
+  readonly productId: string
+  /** Quantity. */
+  readonly amount: number
+  /**
+   * Modifiers group ID (for group modifier). Required for a group modifier.
+   *
+   * Can be obtained by `/api/1/nomenclature` operation.
+   */
+  readonly productGroupId?: string | null
+  /** Unit price. */
+  readonly price?: number | null
+  /**
+   * Unique identifier of the item in the order.
+   * MUST be unique for the whole system. Therefore it must be generated with Guid.NewGuid().
+   * > If sent null, it generates automatically on iikoTransport side.
+   */
+  readonly positionId?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.Modifier` (request).
+ * The schema of {@link ModifierInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ModifierInput = /*#__PURE__*/ Schema.Struct({
+export const ModifierInput: Schema.Codec<ModifierInput, ModifierInput> = /*#__PURE__*/ Schema.Struct({
   productId: IikoSchema.Uuid,
   amount: Schema.Finite,
   productGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Finite)),
   positionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid))
 })
+
 /**
- * The type of {@link ModifierInput}.
+ * Item component
+ *
+ * Spec component `Deliveries.Request.CreateOrder.CompoundOrderItemComponent` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ModifierInput = typeof ModifierInput.Type
-
+export interface CreateOrderCompoundOrderItemComponentInput {
+  /** Item ID. */
+  readonly productId: string
+  /** Modifiers. */
+  readonly modifiers?: ReadonlyArray<ModifierInput> | null
+  /** Price. */
+  readonly price?: number | null
+  /**
+   * Unique identifier of the item in the order.
+   * MUST be unique for the whole system. Therefore it must be generated with Guid.NewGuid().
+   * > If sent null, it generates automatically on iikoTransport side.
+   */
+  readonly positionId?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.CompoundOrderItemComponent` (request).
+ * The schema of {@link CreateOrderCompoundOrderItemComponentInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderCompoundOrderItemComponentInput = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderCompoundOrderItemComponentInput: Schema.Codec<CreateOrderCompoundOrderItemComponentInput, CreateOrderCompoundOrderItemComponentInput> = /*#__PURE__*/ Schema.Struct({
   productId: IikoSchema.Uuid,
   modifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ModifierInput))),
   price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Finite)),
   positionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid))
 })
+
 /**
- * The type of {@link CreateOrderCompoundOrderItemComponentInput}.
+ * Order item: composite item.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.CompoundOrderItem` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderCompoundOrderItemComponentInput = typeof CreateOrderCompoundOrderItemComponentInput.Type
-
+export interface CreateOrderCompoundOrderItemInput {
+  readonly type: "Compound"
+  /** Quantity. */
+  readonly amount: number
+  /** Size ID. Required if a stock list item has a size scale. */
+  readonly productSizeId?: string | null
+  /** Combo details if combo includes order item. */
+  readonly comboInformation?: CreateOrderComboItemInformationInput | null
+  /** Comment. */
+  readonly comment?: string | null
+  /** Main component. */
+  readonly primaryComponent: CreateOrderCompoundOrderItemComponentInput
+  /** Minor component. */
+  readonly secondaryComponent?: CreateOrderCompoundOrderItemComponentInput | null
+  /** Indivisible modifiers. */
+  readonly commonModifiers?: ReadonlyArray<ModifierInput> | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.CompoundOrderItem` (request).
+ * The schema of {@link CreateOrderCompoundOrderItemInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderCompoundOrderItemInput = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderCompoundOrderItemInput: Schema.Codec<CreateOrderCompoundOrderItemInput, CreateOrderCompoundOrderItemInput> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("Compound"),
   amount: /*#__PURE__*/ Schema.Finite.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(0), /*#__PURE__*/ Schema.isLessThanOrEqualTo(999.999)),
   productSizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
@@ -1100,36 +1920,70 @@ export const CreateOrderCompoundOrderItemInput = /*#__PURE__*/ Schema.Struct({
   secondaryComponent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateOrderCompoundOrderItemComponentInput)),
   commonModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ModifierInput)))
 })
-/**
- * The type of {@link CreateOrderCompoundOrderItemInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateOrderCompoundOrderItemInput = typeof CreateOrderCompoundOrderItemInput.Type
 
 /**
+ * Sex.
+ *
  * Spec component `Deliveries.Common.Gender` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export type GenderInput = "NotSpecified" | "Male" | "Female"
+/**
+ * The schema of {@link GenderInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GenderInput = /*#__PURE__*/ Schema.Literals(["NotSpecified", "Male", "Female"])
+export const GenderInput: Schema.Codec<GenderInput, GenderInput> = /*#__PURE__*/ Schema.Literals(["NotSpecified", "Male", "Female"])
+
 /**
- * The type of {@link GenderInput}.
+ * 'Regular' customer:
+ * - can be used only if a customer agrees to take part in the store's loyalty programs
+ * - customer details will be added (updated) to the store's customer database
+ * - benefits (accumulation of rewards, etc.) of active loyalty programs will be made available to the customer
+ *
+ * Spec component `Deliveries.Request.CreateOrder.RegularCustomer` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type GenderInput = typeof GenderInput.Type
-
+export interface CreateOrderRegularCustomerInput {
+  readonly type: "regular"
+  /**
+   * Existing customer ID in RMS.
+   * > If null - the phone number is searched in database, otherwise the new customer is created in RMS.
+   */
+  readonly id?: string | null
+  /**
+   * Name of customer.
+   * > Required for new customers (i.e. if "id" == null)
+   * > Not required if "id" specified.
+   */
+  readonly name?: string | null
+  /** Last name. */
+  readonly surname?: string | null
+  /** Comment. */
+  readonly comment?: string | null
+  /** Date of birth. */
+  readonly birthdate?: string | null
+  /** Email. */
+  readonly email?: string | null
+  /** Deprecated, use "shouldReceiveOrderStatusNotifications" instead. */
+  readonly shouldReceivePromoActionsInfo?: boolean | null
+  /** Whether customer receives order status notification messages. */
+  readonly shouldReceiveOrderStatusNotifications?: boolean | null
+  /** Gender. */
+  readonly gender?: GenderInput
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.RegularCustomer` (request).
+ * The schema of {@link CreateOrderRegularCustomerInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderRegularCustomerInput = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderRegularCustomerInput: Schema.Codec<CreateOrderRegularCustomerInput, CreateOrderRegularCustomerInput> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("regular"),
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(60)))),
@@ -1141,93 +1995,163 @@ export const CreateOrderRegularCustomerInput = /*#__PURE__*/ Schema.Struct({
   shouldReceiveOrderStatusNotifications: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   gender: /*#__PURE__*/ Schema.optionalKey(GenderInput)
 })
-/**
- * The type of {@link CreateOrderRegularCustomerInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateOrderRegularCustomerInput = typeof CreateOrderRegularCustomerInput.Type
 
 /**
+ * Customer base info.
+ *
  * Spec component `Deliveries.Request.CreateOrder.Customer` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export type CreateOrderCustomerInput = CreateOrderRegularCustomerInput | CreateOrderAnonymousCustomer
+/**
+ * The schema of {@link CreateOrderCustomerInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderCustomerInput = /*#__PURE__*/ Schema.Union([CreateOrderRegularCustomerInput, CreateOrderAnonymousCustomer])
+export const CreateOrderCustomerInput: Schema.Codec<CreateOrderCustomerInput, CreateOrderCustomerInput> = /*#__PURE__*/ Schema.Union([CreateOrderRegularCustomerInput, CreateOrderAnonymousCustomer])
+
 /**
- * The type of {@link CreateOrderCustomerInput}.
+ * Delivery location details.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.DeliveryPoint` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderCustomerInput = typeof CreateOrderCustomerInput.Type
-
+export interface CreateOrderDeliveryPointInput {
+  /**
+   * Delivery address coordinates.
+   * > Allowed from version `7.7.3`.
+   */
+  readonly coordinates?: CommonCoordinatesInput | null
+  /**
+   * Order delivery address.
+   *
+   * > The use of type **City** is allowed if the parameter **addressFormatType == City**.
+   *
+   * > Can be obtained by `/api/1/organizations` or `/api/1/organizations/settings` operations (`addressFormatType` parameter).
+   */
+  readonly address?: CreateOrderAddressInput | null
+  /** Delivery location custom code in customer's API system. */
+  readonly externalCartographyId?: string | null
+  /** Additional information. */
+  readonly comment?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.DeliveryPoint` (request).
+ * The schema of {@link CreateOrderDeliveryPointInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderDeliveryPointInput = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderDeliveryPointInput: Schema.Codec<CreateOrderDeliveryPointInput, CreateOrderDeliveryPointInput> = /*#__PURE__*/ Schema.Struct({
   coordinates: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CommonCoordinatesInput)),
   address: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateOrderAddressInput)),
   externalCartographyId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(100)))),
   comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(500))))
 })
-/**
- * The type of {@link CreateOrderDeliveryPointInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateOrderDeliveryPointInput = typeof CreateOrderDeliveryPointInput.Type
 
 /**
+ * Dynamic discount.
+ *
  * Spec component `Deliveries.Request.CreateOrder.DynamicDiscount` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CreateOrderDynamicDiscountInput {
+  /** Applied manual condition ID. */
+  readonly manualConditionId: string
+  /** Discount sum. */
+  readonly sum: number
+}
+/**
+ * The schema of {@link CreateOrderDynamicDiscountInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderDynamicDiscountInput = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderDynamicDiscountInput: Schema.Codec<CreateOrderDynamicDiscountInput, CreateOrderDynamicDiscountInput> = /*#__PURE__*/ Schema.Struct({
   manualConditionId: IikoSchema.Uuid,
   sum: Schema.Finite
 })
+
 /**
- * The type of {@link CreateOrderDynamicDiscountInput}.
+ * Information about Loyalty app.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.LoyaltyInfo` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderDynamicDiscountInput = typeof CreateOrderDynamicDiscountInput.Type
-
+export interface CreateOrderLoyaltyInfoInput {
+  /** Coupon No. that was considered when calculating loyalty program. */
+  readonly coupon?: string | null
+  /** Information about applied manual conditions. */
+  readonly applicableManualConditions?: ReadonlyArray<string> | null
+  /**
+   * Dynamic discounts.
+   *
+   *  > Allowed from version `9.4.6`.
+   */
+  readonly dynamicDiscounts?: ReadonlyArray<CreateOrderDynamicDiscountInput> | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.LoyaltyInfo` (request).
+ * The schema of {@link CreateOrderLoyaltyInfoInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderLoyaltyInfoInput = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderLoyaltyInfoInput: Schema.Codec<CreateOrderLoyaltyInfoInput, CreateOrderLoyaltyInfoInput> = /*#__PURE__*/ Schema.Struct({
   coupon: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   applicableManualConditions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid))),
   dynamicDiscounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderDynamicDiscountInput)))
 })
+
 /**
- * The type of {@link CreateOrderLoyaltyInfoInput}.
+ * Order item: item.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.ProductOrderItem` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderLoyaltyInfoInput = typeof CreateOrderLoyaltyInfoInput.Type
-
+export interface CreateOrderProductOrderItemInput {
+  readonly type: "Product"
+  /** Quantity. */
+  readonly amount: number
+  /** Size ID. Required if a stock list item has a size scale. */
+  readonly productSizeId?: string | null
+  /** Combo details if combo includes order item. */
+  readonly comboInformation?: CreateOrderComboItemInformationInput | null
+  /** Comment. */
+  readonly comment?: string | null
+  /**
+   * ID of menu item.
+   *
+   * Can be obtained by `/api/1/nomenclature` operation.
+   */
+  readonly productId: string
+  /** Modifiers. */
+  readonly modifiers?: ReadonlyArray<ModifierInput> | null
+  /** Price per item unit. Can be sent different from the price in the base menu. */
+  readonly price: number
+  /**
+   * Unique identifier of the item in the order.
+   * MUST be unique for the whole system. Therefore it must be generated with Guid.NewGuid().
+   * > If sent null, it generates automatically on iikoTransport side.
+   */
+  readonly positionId?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.ProductOrderItem` (request).
+ * The schema of {@link CreateOrderProductOrderItemInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderProductOrderItemInput = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderProductOrderItemInput: Schema.Codec<CreateOrderProductOrderItemInput, CreateOrderProductOrderItemInput> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("Product"),
   amount: /*#__PURE__*/ Schema.Finite.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(0), /*#__PURE__*/ Schema.isLessThanOrEqualTo(999.999)),
   productSizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
@@ -1238,229 +2162,324 @@ export const CreateOrderProductOrderItemInput = /*#__PURE__*/ Schema.Struct({
   price: Schema.Finite,
   positionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid))
 })
-/**
- * The type of {@link CreateOrderProductOrderItemInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateOrderProductOrderItemInput = typeof CreateOrderProductOrderItemInput.Type
 
 /**
+ * Order item.
+ *
  * Spec component `Deliveries.Request.CreateOrder.OrderItem` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CreateOrderOrderItemInput = /*#__PURE__*/ Schema.Union([CreateOrderProductOrderItemInput, CreateOrderCompoundOrderItemInput])
-/**
- * The type of {@link CreateOrderOrderItemInput}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CreateOrderOrderItemInput = typeof CreateOrderOrderItemInput.Type
+export type CreateOrderOrderItemInput = CreateOrderProductOrderItemInput | CreateOrderCompoundOrderItemInput
+/**
+ * The schema of {@link CreateOrderOrderItemInput}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CreateOrderOrderItemInput: Schema.Codec<CreateOrderOrderItemInput, CreateOrderOrderItemInput> = /*#__PURE__*/ Schema.Union([CreateOrderProductOrderItemInput, CreateOrderCompoundOrderItemInput])
 
 /**
+ * Order type.
+ *
  * Spec component `Deliveries.Request.CreateOrder.OrderServiceType` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CreateOrderOrderServiceTypeInput = /*#__PURE__*/ Schema.Literals(["DeliveryByCourier", "DeliveryByClient"])
-/**
- * The type of {@link CreateOrderOrderServiceTypeInput}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CreateOrderOrderServiceTypeInput = typeof CreateOrderOrderServiceTypeInput.Type
+export type CreateOrderOrderServiceTypeInput = "DeliveryByCourier" | "DeliveryByClient"
+/**
+ * The schema of {@link CreateOrderOrderServiceTypeInput}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CreateOrderOrderServiceTypeInput: Schema.Codec<CreateOrderOrderServiceTypeInput, CreateOrderOrderServiceTypeInput> = /*#__PURE__*/ Schema.Literals(["DeliveryByCourier", "DeliveryByClient"])
 
 /**
+ * Order creation options.
+ *
  * Spec component `Orders.Common.CreateOrderSettings` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CreateOrderSettings = /*#__PURE__*/ Schema.Struct({
-  transportToFrontTimeout: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),
-  checkStopList: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link CreateOrderSettings}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CreateOrderSettings = typeof CreateOrderSettings.Type
+export interface CreateOrderSettings {
+  /**
+   * Timeout in seconds that specifies how much time is given for order to reach iikoFront.
+   * After this time, order is nullified if iikoFront doesn't take it. By default - 8 seconds.
+   */
+  readonly transportToFrontTimeout?: number | null
+  /**
+   * Flag indicating whether there's need to check order items in out-of-stock list.
+   *
+   * Unable if `terminalGroupId` is null.
+   */
+  readonly checkStopList?: boolean
+}
+/**
+ * The schema of {@link CreateOrderSettings}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CreateOrderSettings: Schema.Codec<CreateOrderSettings, CreateOrderSettings> = /*#__PURE__*/ Schema.Struct({
+  transportToFrontTimeout: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647)))),
+  checkStopList: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+})
 
 /**
+ * Order creation status.
+ *
  * Spec component `Deliveries.Response.Order.CreationStatus` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const CreationStatus = /*#__PURE__*/ IikoSchema.openEnum(["Success", "InProgress", "Error"])
+export type CreationStatus = "Success" | "InProgress" | "Error" | (string & {})
 /**
- * The type of {@link CreationStatus}.
+ * The wire form of {@link CreationStatus}.
  *
  * @since 0.1.0
  * @category models
  */
-export type CreationStatus = typeof CreationStatus.Type
+export type CreationStatusEncoded = string
+/**
+ * The schema of {@link CreationStatus}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CreationStatus: Schema.Codec<CreationStatus, CreationStatusEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["Success", "InProgress", "Error"])
 
 /**
+ * Delivery payment time option.
+ *
  * Spec component `Organizations.DeliveryOrderPaymentSettings` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const DeliveryOrderPaymentSettings = /*#__PURE__*/ IikoSchema.openEnum(["WhenOrderOnTheWay", "WhenOrderClosed"])
+export type DeliveryOrderPaymentSettings = "WhenOrderOnTheWay" | "WhenOrderClosed" | (string & {})
 /**
- * The type of {@link DeliveryOrderPaymentSettings}.
+ * The wire form of {@link DeliveryOrderPaymentSettings}.
  *
  * @since 0.1.0
  * @category models
  */
-export type DeliveryOrderPaymentSettings = typeof DeliveryOrderPaymentSettings.Type
+export type DeliveryOrderPaymentSettingsEncoded = string
+/**
+ * The schema of {@link DeliveryOrderPaymentSettings}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeliveryOrderPaymentSettings: Schema.Codec<DeliveryOrderPaymentSettings, DeliveryOrderPaymentSettingsEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["WhenOrderOnTheWay", "WhenOrderClosed"])
 
 /**
+ * Delivery settings service type.
+ *
  * Spec component `Organizations.DeliverySettingsServiceType` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const DeliverySettingsServiceType = /*#__PURE__*/ IikoSchema.openEnum(["CourierOnly", "SelfServiceOnly", "CourierAndSelfService"])
+export type DeliverySettingsServiceType = "CourierOnly" | "SelfServiceOnly" | "CourierAndSelfService" | (string & {})
 /**
- * The type of {@link DeliverySettingsServiceType}.
+ * The wire form of {@link DeliverySettingsServiceType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type DeliverySettingsServiceType = typeof DeliverySettingsServiceType.Type
+export type DeliverySettingsServiceTypeEncoded = string
+/**
+ * The schema of {@link DeliverySettingsServiceType}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeliverySettingsServiceType: Schema.Codec<DeliverySettingsServiceType, DeliverySettingsServiceTypeEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["CourierOnly", "SelfServiceOnly", "CourierAndSelfService"])
 
 /**
+ * Delivery order statuses.
+ *
  * Spec component `Deliveries.Common.DeliveryStatus` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const DeliveryStatus = /*#__PURE__*/ IikoSchema.openEnum(["Unconfirmed", "WaitCooking", "ReadyForCooking", "CookingStarted", "CookingCompleted", "Waiting", "OnWay", "Delivered", "Closed", "Cancelled"])
+export type DeliveryStatus = "Unconfirmed" | "WaitCooking" | "ReadyForCooking" | "CookingStarted" | "CookingCompleted" | "Waiting" | "OnWay" | "Delivered" | "Closed" | "Cancelled" | (string & {})
 /**
- * The type of {@link DeliveryStatus}.
+ * The wire form of {@link DeliveryStatus}.
  *
  * @since 0.1.0
  * @category models
  */
-export type DeliveryStatus = typeof DeliveryStatus.Type
+export type DeliveryStatusEncoded = string
+/**
+ * The schema of {@link DeliveryStatus}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeliveryStatus: Schema.Codec<DeliveryStatus, DeliveryStatusEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["Unconfirmed", "WaitCooking", "ReadyForCooking", "CookingStarted", "CookingCompleted", "Waiting", "OnWay", "Delivered", "Closed", "Cancelled"])
 
 /**
+ * Delivery order statuses.
+ *
  * Spec component `Deliveries.Common.DeliveryStatus` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const DeliveryStatusInput = /*#__PURE__*/ Schema.Literals(["Unconfirmed", "WaitCooking", "ReadyForCooking", "CookingStarted", "CookingCompleted", "Waiting", "OnWay", "Delivered", "Closed", "Cancelled"])
-/**
- * The type of {@link DeliveryStatusInput}.
- *
- * @since 0.1.0
  * @category models
  */
-export type DeliveryStatusInput = typeof DeliveryStatusInput.Type
+export type DeliveryStatusInput = "Unconfirmed" | "WaitCooking" | "ReadyForCooking" | "CookingStarted" | "CookingCompleted" | "Waiting" | "OnWay" | "Delivered" | "Closed" | "Cancelled"
+/**
+ * The schema of {@link DeliveryStatusInput}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeliveryStatusInput: Schema.Codec<DeliveryStatusInput, DeliveryStatusInput> = /*#__PURE__*/ Schema.Literals(["Unconfirmed", "WaitCooking", "ReadyForCooking", "CookingStarted", "CookingCompleted", "Waiting", "OnWay", "Delivered", "Closed", "Cancelled"])
 
 /**
+ * Discount card.
+ *
  * Spec component `Deliveries.Request.CreateOrder.DiscountCard` (request and response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface DiscountCard {
+  /** Track of discount card to be applied to order. */
+  readonly track: string
+}
+/**
+ * The schema of {@link DiscountCard}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const DiscountCard = /*#__PURE__*/ Schema.Struct({
+export const DiscountCard: Schema.Codec<DiscountCard, DiscountCard> = /*#__PURE__*/ Schema.Struct({
   track: Schema.String
 })
+
 /**
- * The type of {@link DiscountCard}.
+ * Card discount/surcharge item.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.IikoCardDiscountItem` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type DiscountCard = typeof DiscountCard.Type
-
+export interface IikoCardDiscountItemInput {
+  /** Position ID of order item. */
+  readonly positionId: string
+  /** Discount/surcharge sum. */
+  readonly sum: number
+  /** Amount. */
+  readonly amount: number
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.IikoCardDiscountItem` (request).
+ * The schema of {@link IikoCardDiscountItemInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const IikoCardDiscountItemInput = /*#__PURE__*/ Schema.Struct({
+export const IikoCardDiscountItemInput: Schema.Codec<IikoCardDiscountItemInput, IikoCardDiscountItemInput> = /*#__PURE__*/ Schema.Struct({
   positionId: IikoSchema.Uuid,
   sum: Schema.Finite,
   amount: Schema.Finite
 })
+
 /**
- * The type of {@link IikoCardDiscountItemInput}.
+ * Card discount/surcharge.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.IikoCardDiscount` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type IikoCardDiscountItemInput = typeof IikoCardDiscountItemInput.Type
-
+export interface IikoCardDiscountInput {
+  readonly type: "iikoCard"
+  /** Card program ID. */
+  readonly programId: string
+  /** Card program name. */
+  readonly programName: string
+  /** Discount information for order items. */
+  readonly discountItems: ReadonlyArray<IikoCardDiscountItemInput>
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.IikoCardDiscount` (request).
+ * The schema of {@link IikoCardDiscountInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const IikoCardDiscountInput = /*#__PURE__*/ Schema.Struct({
+export const IikoCardDiscountInput: Schema.Codec<IikoCardDiscountInput, IikoCardDiscountInput> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("iikoCard"),
   programId: IikoSchema.Uuid,
   programName: Schema.String,
   discountItems: /*#__PURE__*/ Schema.Array(IikoCardDiscountItemInput)
 })
+
 /**
- * The type of {@link IikoCardDiscountInput}.
+ * RMS discount/surcharge.
+ * <remarks>
+ * Amount must be specified only if discount has "assign amount" setting enabled.
+ * In any other case, amount must not be specified.
+ * </remarks>
+ *
+ * Spec component `Deliveries.Request.CreateOrder.RmsDiscount` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type IikoCardDiscountInput = typeof IikoCardDiscountInput.Type
-
+export interface RmsDiscountInput {
+  readonly type: "RMS"
+  /**
+   * Discount type.
+   *
+   * Can be obtained by `/api/1/discounts` operation.
+   */
+  readonly discountTypeId: string
+  /** Discount/surcharge sum. */
+  readonly sum?: number
+  /** Order item positions. */
+  readonly selectivePositions?: ReadonlyArray<string> | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.RmsDiscount` (request).
+ * The schema of {@link RmsDiscountInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RmsDiscountInput = /*#__PURE__*/ Schema.Struct({
+export const RmsDiscountInput: Schema.Codec<RmsDiscountInput, RmsDiscountInput> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("RMS"),
   discountTypeId: IikoSchema.Uuid,
   sum: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   selectivePositions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid)))
 })
+
 /**
- * The type of {@link RmsDiscountInput}.
+ * Discount/surcharge.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.Discount` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type RmsDiscountInput = typeof RmsDiscountInput.Type
-
+export type DiscountInput = RmsDiscountInput | IikoCardDiscountInput
 /**
- * Spec component `Deliveries.Request.CreateOrder.Discount` (request).
+ * The schema of {@link DiscountInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DiscountInput = /*#__PURE__*/ Schema.Union([RmsDiscountInput, IikoCardDiscountInput])
-/**
- * The type of {@link DiscountInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type DiscountInput = typeof DiscountInput.Type
+export const DiscountInput: Schema.Codec<DiscountInput, DiscountInput> = /*#__PURE__*/ Schema.Union([RmsDiscountInput, IikoCardDiscountInput])
 
 /**
+ * Discount type.
+ *
  * Spec component `Deliveries.Response.Order.DiscountType` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
@@ -1468,7 +2487,9 @@ export type DiscountInput = typeof DiscountInput.Type
  */
 export const DiscountType = CompoundItemTemplate
 /**
- * The type of {@link DiscountType} (the same as {@link CompoundItemTemplate}).
+ * Discount type.
+ *
+ * Spec component `Deliveries.Response.Order.DiscountType` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category models
@@ -1476,105 +2497,331 @@ export const DiscountType = CompoundItemTemplate
 export type DiscountType = CompoundItemTemplate
 
 /**
- * Spec component `Deliveries.Response.Order.PositionWithSum` (response).
+ * Order item positions with position discount sum.
  *
- * @since 0.1.0
- * @category schemas
- */
-export const PositionWithSum = /*#__PURE__*/ Schema.Struct({
-  positionId: Schema.String,
-  sum: Schema.Number
-})
-/**
- * The type of {@link PositionWithSum}.
+ * Spec component `Deliveries.Response.Order.PositionWithSum` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type PositionWithSum = typeof PositionWithSum.Type
-
+export interface PositionWithSum {
+  /** Order item position ID. */
+  readonly positionId: string
+  /** Position discount sum. */
+  readonly sum: number
+}
 /**
- * Spec component `Deliveries.Response.Order.DiscountItem` (response).
+ * The schema of {@link PositionWithSum}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DiscountItem = /*#__PURE__*/ Schema.Struct({
+export const PositionWithSum: Schema.Codec<PositionWithSum, PositionWithSum> = /*#__PURE__*/ Schema.Struct({
+  positionId: Schema.String,
+  sum: Schema.Number
+})
+
+/**
+ * Discount.
+ *
+ * Spec component `Deliveries.Response.Order.DiscountItem` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DiscountItem {
+  /**
+   * Discount type.
+   *
+   * Can be obtained by `/api/1/discounts` operation.
+   */
+  readonly discountType: DiscountType
+  /** Total. */
+  readonly sum: number
+  /** Order item positions. */
+  readonly selectivePositions?: ReadonlyArray<string> | null
+  /**
+   * Order item positions with position discount sum.
+   *
+   *  > Allowed from version `8.5.6`.
+   */
+  readonly selectivePositionsWithSum?: ReadonlyArray<PositionWithSum> | null
+}
+/**
+ * The schema of {@link DiscountItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DiscountItem: Schema.Codec<DiscountItem, DiscountItem> = /*#__PURE__*/ Schema.Struct({
   discountType: DiscountType,
   sum: Schema.Number,
   selectivePositions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   selectivePositionsWithSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(PositionWithSum)))
 })
+
 /**
- * The type of {@link DiscountItem}.
+ * Information on discounts/surcharges to be applied to order.
+ * <remarks>
+ * Whether map or non-blank list of discounts must be set.
+ * </remarks>
+ *
+ * Spec component `Deliveries.Request.CreateOrder.DiscountsInfo` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type DiscountItem = typeof DiscountItem.Type
-
+export interface DiscountsInfoInput {
+  /** Track of discount card to be applied to order. */
+  readonly card?: DiscountCard | null
+  /**
+   * Discounts/surcharges.
+   *
+   *  > Type **iikoCard** allowed from version `7.4.4`.
+   */
+  readonly discounts?: ReadonlyArray<DiscountInput> | null
+  /** Whether loyalty discounts should be fixed. */
+  readonly fixedLoyaltyDiscounts?: boolean | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.DiscountsInfo` (request).
+ * The schema of {@link DiscountsInfoInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DiscountsInfoInput = /*#__PURE__*/ Schema.Struct({
+export const DiscountsInfoInput: Schema.Codec<DiscountsInfoInput, DiscountsInfoInput> = /*#__PURE__*/ Schema.Struct({
   card: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(DiscountCard)),
   discounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(DiscountInput))),
   fixedLoyaltyDiscounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
-/**
- * The type of {@link DiscountsInfoInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type DiscountsInfoInput = typeof DiscountsInfoInput.Type
 
 /**
  * Spec component `Errors.ErrorCode` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const ErrorCode = /*#__PURE__*/ IikoSchema.openEnum(["Common", "IllegalDeliveryStatus", "CustomerNameNotSpecified", "ProductNotFound", "MarketingSourceNotFound", "PaymentTypeNotFound", "ProductSizeNotFound", "ProductGroupNotFound", "OrderNotFound", "ConceptionNotFound", "DuplicatedOrderId", "TerminalGroupIdNotDetermined", "TerminalGroupUnregistered", "InvalidPhone", "ModifierDuplicated", "ProductCanBuyFromCashdesk", "DeliveryOpinionMarkInvalid", "WrongDeliveryStatusForOpinion", "OpinionCommentTooLong", "SurveyItemNotFound", "PaymentTypeCanNotBeUsedAsExternal", "AddressNotFound", "HomeNotFound", "IikonetPaymentAdditionalDataCanNotBeParsed", "IikonetPaymentExternalIdNotFound", "IikonetPaymentSumLessThanMarketingDiscount", "DiscountCardNotFound", "DiscountCardTypeModeForbidden", "Iikocard5PaymentAdditionalDataCanNotBeParsed", "Iikocard5PaymentExternalIdNotFound", "Iikocard5PaymentSumLessThanMarketingDiscount", "Iikocard5PaymentCanNotCreateCustomData", "CourierIdDoesNotExist", "CourierDoesNotOwnOrder", "WrongDeliveryStatus", "CanNotAssignCourierToOrder", "UserNotFoundByExternalPassword", "UserNotFound", "Iikocard51PaymentAdditionalDataCanNotBeParsed", "Iikocard51PaymentCredentialNotFound", "Iikocard51PaymentSearchScopeNotFound", "ComboDuplicated", "InvalidReferenceToCombo", "InvalidComboItemsAmount", "InvalidComboItemsGuest", "InvalidReferenceToGuest", "GuestDuplicated", "GuestNameNotSpecified", "OrderTypeNotFound", "OrderServiceTypeDoesNotMatchSelfServiceMode", "DeliveryDateNotSpecified", "OrderStatusChangedInIikoFront", "PaymentAdditionalDataTooLong", "PaymentSumShouldBePositive", "DiscountSumNotSpecified", "InvalidDiscountItem", "RequestProductPriceIsNotEqualToFrontPrice", "OrderItemsNotExists", "EntityAlreadyInUse", "DiscountItemPositionNotFound", "DiscountItemDuplicatePositions", "NonUnqiueOrderItemPosition", "EmptyOrderItemPosition", "IncorrectOrderType", "Incorrect", "TerminalGroupDisabled", "OrganizationUnregistered", "OrganizationDisabled", "TooSmallDeliveryDate", "IikoFrontTooOldVersion", "DuplicatedReserveId", "TipsTypeNotApplicable", "AnonymousCustomerDisabled", "MayBeInconsistentUpdates", "InconsistentUpdates", "Line1Disabled", "InternalServerError", "UnknownError"])
+export type ErrorCode = "Common" | "IllegalDeliveryStatus" | "CustomerNameNotSpecified" | "ProductNotFound" | "MarketingSourceNotFound" | "PaymentTypeNotFound" | "ProductSizeNotFound" | "ProductGroupNotFound" | "OrderNotFound" | "ConceptionNotFound" | "DuplicatedOrderId" | "TerminalGroupIdNotDetermined" | "TerminalGroupUnregistered" | "InvalidPhone" | "ModifierDuplicated" | "ProductCanBuyFromCashdesk" | "DeliveryOpinionMarkInvalid" | "WrongDeliveryStatusForOpinion" | "OpinionCommentTooLong" | "SurveyItemNotFound" | "PaymentTypeCanNotBeUsedAsExternal" | "AddressNotFound" | "HomeNotFound" | "IikonetPaymentAdditionalDataCanNotBeParsed" | "IikonetPaymentExternalIdNotFound" | "IikonetPaymentSumLessThanMarketingDiscount" | "DiscountCardNotFound" | "DiscountCardTypeModeForbidden" | "Iikocard5PaymentAdditionalDataCanNotBeParsed" | "Iikocard5PaymentExternalIdNotFound" | "Iikocard5PaymentSumLessThanMarketingDiscount" | "Iikocard5PaymentCanNotCreateCustomData" | "CourierIdDoesNotExist" | "CourierDoesNotOwnOrder" | "WrongDeliveryStatus" | "CanNotAssignCourierToOrder" | "UserNotFoundByExternalPassword" | "UserNotFound" | "Iikocard51PaymentAdditionalDataCanNotBeParsed" | "Iikocard51PaymentCredentialNotFound" | "Iikocard51PaymentSearchScopeNotFound" | "ComboDuplicated" | "InvalidReferenceToCombo" | "InvalidComboItemsAmount" | "InvalidComboItemsGuest" | "InvalidReferenceToGuest" | "GuestDuplicated" | "GuestNameNotSpecified" | "OrderTypeNotFound" | "OrderServiceTypeDoesNotMatchSelfServiceMode" | "DeliveryDateNotSpecified" | "OrderStatusChangedInIikoFront" | "PaymentAdditionalDataTooLong" | "PaymentSumShouldBePositive" | "DiscountSumNotSpecified" | "InvalidDiscountItem" | "RequestProductPriceIsNotEqualToFrontPrice" | "OrderItemsNotExists" | "EntityAlreadyInUse" | "DiscountItemPositionNotFound" | "DiscountItemDuplicatePositions" | "NonUnqiueOrderItemPosition" | "EmptyOrderItemPosition" | "IncorrectOrderType" | "Incorrect" | "TerminalGroupDisabled" | "OrganizationUnregistered" | "OrganizationDisabled" | "TooSmallDeliveryDate" | "IikoFrontTooOldVersion" | "DuplicatedReserveId" | "TipsTypeNotApplicable" | "AnonymousCustomerDisabled" | "MayBeInconsistentUpdates" | "InconsistentUpdates" | "Line1Disabled" | "InternalServerError" | "UnknownError" | (string & {})
 /**
- * The type of {@link ErrorCode}.
+ * The wire form of {@link ErrorCode}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ErrorCode = typeof ErrorCode.Type
-
+export type ErrorCodeEncoded = string
 /**
- * Spec component `Errors.ErrorInfo` (response).
+ * The schema of {@link ErrorCode}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ErrorInfo = /*#__PURE__*/ Schema.Struct({
+export const ErrorCode: Schema.Codec<ErrorCode, ErrorCodeEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["Common", "IllegalDeliveryStatus", "CustomerNameNotSpecified", "ProductNotFound", "MarketingSourceNotFound", "PaymentTypeNotFound", "ProductSizeNotFound", "ProductGroupNotFound", "OrderNotFound", "ConceptionNotFound", "DuplicatedOrderId", "TerminalGroupIdNotDetermined", "TerminalGroupUnregistered", "InvalidPhone", "ModifierDuplicated", "ProductCanBuyFromCashdesk", "DeliveryOpinionMarkInvalid", "WrongDeliveryStatusForOpinion", "OpinionCommentTooLong", "SurveyItemNotFound", "PaymentTypeCanNotBeUsedAsExternal", "AddressNotFound", "HomeNotFound", "IikonetPaymentAdditionalDataCanNotBeParsed", "IikonetPaymentExternalIdNotFound", "IikonetPaymentSumLessThanMarketingDiscount", "DiscountCardNotFound", "DiscountCardTypeModeForbidden", "Iikocard5PaymentAdditionalDataCanNotBeParsed", "Iikocard5PaymentExternalIdNotFound", "Iikocard5PaymentSumLessThanMarketingDiscount", "Iikocard5PaymentCanNotCreateCustomData", "CourierIdDoesNotExist", "CourierDoesNotOwnOrder", "WrongDeliveryStatus", "CanNotAssignCourierToOrder", "UserNotFoundByExternalPassword", "UserNotFound", "Iikocard51PaymentAdditionalDataCanNotBeParsed", "Iikocard51PaymentCredentialNotFound", "Iikocard51PaymentSearchScopeNotFound", "ComboDuplicated", "InvalidReferenceToCombo", "InvalidComboItemsAmount", "InvalidComboItemsGuest", "InvalidReferenceToGuest", "GuestDuplicated", "GuestNameNotSpecified", "OrderTypeNotFound", "OrderServiceTypeDoesNotMatchSelfServiceMode", "DeliveryDateNotSpecified", "OrderStatusChangedInIikoFront", "PaymentAdditionalDataTooLong", "PaymentSumShouldBePositive", "DiscountSumNotSpecified", "InvalidDiscountItem", "RequestProductPriceIsNotEqualToFrontPrice", "OrderItemsNotExists", "EntityAlreadyInUse", "DiscountItemPositionNotFound", "DiscountItemDuplicatePositions", "NonUnqiueOrderItemPosition", "EmptyOrderItemPosition", "IncorrectOrderType", "Incorrect", "TerminalGroupDisabled", "OrganizationUnregistered", "OrganizationDisabled", "TooSmallDeliveryDate", "IikoFrontTooOldVersion", "DuplicatedReserveId", "TipsTypeNotApplicable", "AnonymousCustomerDisabled", "MayBeInconsistentUpdates", "InconsistentUpdates", "Line1Disabled", "InternalServerError", "UnknownError"])
+
+/**
+ * DTO for error details transfer.
+ *
+ * Spec component `Errors.ErrorInfo` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ErrorInfo {
+  /** Error code. */
+  readonly code: ErrorCode
+  /** Localized message. */
+  readonly message?: string | null
+  /** Localized message. */
+  readonly description?: string | null
+  /** Additional information. */
+  readonly additionalData?: unknown
+  /** Error reason. */
+  readonly errorReason?: string | null
+}
+/**
+ * The wire form of {@link ErrorInfo}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ErrorInfoEncoded {
+  /** Error code. */
+  readonly code: ErrorCodeEncoded
+  /** Localized message. */
+  readonly message?: string | null
+  /** Localized message. */
+  readonly description?: string | null
+  /** Additional information. */
+  readonly additionalData?: unknown
+  /** Error reason. */
+  readonly errorReason?: string | null
+}
+/**
+ * The schema of {@link ErrorInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ErrorInfo: Schema.Codec<ErrorInfo, ErrorInfoEncoded> = /*#__PURE__*/ Schema.Struct({
   code: ErrorCode,
   message: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   additionalData: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown),
   errorReason: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link ErrorInfo}.
+ * Organization details.
+ *
+ * Spec component `Organizations.ExtendedOrganizationInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ErrorInfo = typeof ErrorInfo.Type
-
+export interface ExtendedOrganizationInfo {
+  readonly responseType: "Extended"
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly id: string
+  /** Organization name. */
+  readonly name: string | null
+  /** Organization`s code. */
+  readonly code?: string | null
+  /** Organization`s external data. */
+  readonly externalData?: ReadonlyArray<CommonExternalData> | null
+  /** Country. */
+  readonly country: string | null
+  /** Restaurant address. */
+  readonly restaurantAddress: string | null
+  /** Latitude. */
+  readonly latitude: number
+  /** Longitude. */
+  readonly longitude: number
+  /** Regional setting "Use the UAE Addressing System". */
+  readonly useUaeAddressingSystem: boolean
+  /** RMS version. */
+  readonly version: string
+  /** ISO currency code (for example: RUB, USD, EUR). */
+  readonly currencyIsoName: string | null
+  /** Value rounding of position. */
+  readonly currencyMinimumDenomination: number | null
+  /** Country dialing code. */
+  readonly countryPhoneCode: string | null
+  /** Require mandatory marketing source input when creating a delivery. */
+  readonly marketingSourceRequiredInDelivery: boolean | null
+  /** Default delivery city. */
+  readonly defaultDeliveryCityId: string | null
+  /** Delivery cities. */
+  readonly deliveryCityIds: ReadonlyArray<string> | null
+  /** Delivery type. */
+  readonly deliveryServiceType: DeliverySettingsServiceType | null
+  /** Delivery order payment settings. */
+  readonly deliveryOrderPaymentSettings?: DeliveryOrderPaymentSettings | null
+  /** Default payment type for CallCenter. */
+  readonly defaultCallCenterPaymentTypeId: string | null
+  /** Allow text comments for order items (in all restaurant sections). */
+  readonly orderItemCommentEnabled: boolean | null
+  /** Restaurant`s INN (Taxpayer Identification Number). */
+  readonly inn: string | null
+  /** Address format type. */
+  readonly addressFormatType: AddressFormatType
+  /** Determines whether to use delivery confirmation. */
+  readonly isConfirmationEnabled: boolean | null
+  /** Confirm orders time interval. */
+  readonly confirmAllowedIntervalInMinutes: number | null
+  /** Determines whether organization is hosted in iikoCloud. */
+  readonly isCloud: boolean
+  /**
+   * If the store allows orders for anonymous guests, then it is not necessary to transfer
+   * information about the guest as part of the delivery order. You can only transfer
+   * the phone number and optionally name of the guest, which will not be stored in the guest base
+   * and will only be used for the delivery of a current delivery order.
+   */
+  readonly isAnonymousGuestsAllowed?: boolean | null
+  /** Available address lookup services. */
+  readonly addressLookup: ReadonlyArray<AddressHintsServiceType>
+}
 /**
- * Spec component `Organizations.ExtendedOrganizationInfo` (response).
+ * The wire form of {@link ExtendedOrganizationInfo}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExtendedOrganizationInfoEncoded {
+  readonly responseType: "Extended"
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly id: string
+  /** Organization name. */
+  readonly name: string | null
+  /** Organization`s code. */
+  readonly code?: string | null
+  /** Organization`s external data. */
+  readonly externalData?: ReadonlyArray<CommonExternalData> | null
+  /** Country. */
+  readonly country: string | null
+  /** Restaurant address. */
+  readonly restaurantAddress: string | null
+  /** Latitude. */
+  readonly latitude: number
+  /** Longitude. */
+  readonly longitude: number
+  /** Regional setting "Use the UAE Addressing System". */
+  readonly useUaeAddressingSystem: boolean
+  /** RMS version. */
+  readonly version: string
+  /** ISO currency code (for example: RUB, USD, EUR). */
+  readonly currencyIsoName: string | null
+  /** Value rounding of position. */
+  readonly currencyMinimumDenomination: number | null
+  /** Country dialing code. */
+  readonly countryPhoneCode: string | null
+  /** Require mandatory marketing source input when creating a delivery. */
+  readonly marketingSourceRequiredInDelivery: boolean | null
+  /** Default delivery city. */
+  readonly defaultDeliveryCityId: string | null
+  /** Delivery cities. */
+  readonly deliveryCityIds: ReadonlyArray<string> | null
+  /** Delivery type. */
+  readonly deliveryServiceType: DeliverySettingsServiceTypeEncoded | null
+  /** Delivery order payment settings. */
+  readonly deliveryOrderPaymentSettings?: DeliveryOrderPaymentSettingsEncoded | null
+  /** Default payment type for CallCenter. */
+  readonly defaultCallCenterPaymentTypeId: string | null
+  /** Allow text comments for order items (in all restaurant sections). */
+  readonly orderItemCommentEnabled: boolean | null
+  /** Restaurant`s INN (Taxpayer Identification Number). */
+  readonly inn: string | null
+  /** Address format type. */
+  readonly addressFormatType: AddressFormatTypeEncoded
+  /** Determines whether to use delivery confirmation. */
+  readonly isConfirmationEnabled: boolean | null
+  /** Confirm orders time interval. */
+  readonly confirmAllowedIntervalInMinutes: number | null
+  /** Determines whether organization is hosted in iikoCloud. */
+  readonly isCloud: boolean
+  /**
+   * If the store allows orders for anonymous guests, then it is not necessary to transfer
+   * information about the guest as part of the delivery order. You can only transfer
+   * the phone number and optionally name of the guest, which will not be stored in the guest base
+   * and will only be used for the delivery of a current delivery order.
+   */
+  readonly isAnonymousGuestsAllowed?: boolean | null
+  /** Available address lookup services. */
+  readonly addressLookup: ReadonlyArray<AddressHintsServiceTypeEncoded>
+}
+/**
+ * The schema of {@link ExtendedOrganizationInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ExtendedOrganizationInfo = /*#__PURE__*/ Schema.Struct({
+export const ExtendedOrganizationInfo: Schema.Codec<ExtendedOrganizationInfo, ExtendedOrganizationInfoEncoded> = /*#__PURE__*/ Schema.Struct({
   responseType: /*#__PURE__*/ Schema.Literal("Extended"),
   id: Schema.String,
   name: /*#__PURE__*/ Schema.NullOr(Schema.String),
@@ -1601,18 +2848,13 @@ export const ExtendedOrganizationInfo = /*#__PURE__*/ Schema.Struct({
   isConfirmationEnabled: /*#__PURE__*/ Schema.NullOr(Schema.Boolean),
   confirmAllowedIntervalInMinutes: /*#__PURE__*/ Schema.NullOr(Schema.Number),
   isCloud: Schema.Boolean,
-  isAnonymousGuestsAllowed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isAnonymousGuestsAllowed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   addressLookup: /*#__PURE__*/ Schema.Array(AddressHintsServiceType)
 })
-/**
- * The type of {@link ExtendedOrganizationInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExtendedOrganizationInfo = typeof ExtendedOrganizationInfo.Type
 
 /**
+ * ECS info (external courier service).
+ *
  * Spec component `Deliveries.Response.Order.ExternalCourierService` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
@@ -1620,7 +2862,9 @@ export type ExtendedOrganizationInfo = typeof ExtendedOrganizationInfo.Type
  */
 export const ExternalCourierService = CompoundItemTemplate
 /**
- * The type of {@link ExternalCourierService} (the same as {@link CompoundItemTemplate}).
+ * ECS info (external courier service).
+ *
+ * Spec component `Deliveries.Response.Order.ExternalCourierService` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category models
@@ -1631,187 +2875,308 @@ export type ExternalCourierService = CompoundItemTemplate
  * Spec component `FilterCondition` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface FilterCondition {
+  /** Field name for filtering */
+  readonly field?: string
+  /** Operation ("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "like", "blank", "notblank") */
+  readonly op?: string
+  /** Value for filtering by the field */
+  readonly value?: unknown
+}
+/**
+ * The schema of {@link FilterCondition}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const FilterCondition = /*#__PURE__*/ Schema.Struct({
+export const FilterCondition: Schema.Codec<FilterCondition, FilterCondition> = /*#__PURE__*/ Schema.Struct({
   field: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   op: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   value: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown)
 })
+
 /**
- * The type of {@link FilterCondition}.
+ * Sex.
+ *
+ * Spec component `Deliveries.Common.Gender` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type FilterCondition = typeof FilterCondition.Type
-
+export type Gender = "NotSpecified" | "Male" | "Female" | (string & {})
 /**
- * Spec component `Deliveries.Common.Gender` (response).
+ * The wire form of {@link Gender}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type GenderEncoded = string
+/**
+ * The schema of {@link Gender}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Gender = /*#__PURE__*/ IikoSchema.openEnum(["NotSpecified", "Male", "Female"])
-/**
- * The type of {@link Gender}.
- *
- * @since 0.1.0
- * @category models
- */
-export type Gender = typeof Gender.Type
+export const Gender: Schema.Codec<Gender, GenderEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["NotSpecified", "Male", "Female"])
 
 /**
  * Spec component `GetByIDRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetByIDRequest {
+  /** Document identifier (GUID) */
+  readonly documentId: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link GetByIDRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetByIDRequest = /*#__PURE__*/ Schema.Struct({
+export const GetByIDRequest: Schema.Codec<GetByIDRequest, GetByIDRequest> = /*#__PURE__*/ Schema.Struct({
   documentId: Schema.String,
   organizationId: Schema.String
 })
+
 /**
- * The type of {@link GetByIDRequest}.
+ * Request for organizations.
+ *
+ * Spec component `Organizations.GetOrganizationsRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetByIDRequest = typeof GetByIDRequest.Type
-
+export interface GetOrganizationsRequest {
+  /**
+   * Organizations IDs which have to be returned. By default - all organizations from apiLogin.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds?: ReadonlyArray<string> | null
+  /**
+   * A sign whether additional information about the organization should be returned (RMS version, country, restaurantAddress, etc.),
+   *   or only minimal information should be returned (id and name).
+   */
+  readonly returnAdditionalInfo?: boolean
+  /** Attribute that shows that response contains disabled organizations. */
+  readonly includeDisabled?: boolean
+  /** External data keys that have to be returned. */
+  readonly returnExternalData?: ReadonlyArray<string> | null
+}
 /**
- * Spec component `Organizations.GetOrganizationsRequest` (request).
+ * The schema of {@link GetOrganizationsRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetOrganizationsRequest = /*#__PURE__*/ Schema.Struct({
+export const GetOrganizationsRequest: Schema.Codec<GetOrganizationsRequest, GetOrganizationsRequest> = /*#__PURE__*/ Schema.Struct({
   organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid))),
   returnAdditionalInfo: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   includeDisabled: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   returnExternalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
+
 /**
- * The type of {@link GetOrganizationsRequest}.
+ * Organization details.
+ *
+ * Spec component `Organizations.SimpleOrganizationInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetOrganizationsRequest = typeof GetOrganizationsRequest.Type
-
+export interface SimpleOrganizationInfo {
+  readonly responseType: "Simple"
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly id: string
+  /** Organization name. */
+  readonly name: string | null
+  /** Organization`s code. */
+  readonly code?: string | null
+  /** Organization`s external data. */
+  readonly externalData?: ReadonlyArray<CommonExternalData> | null
+}
 /**
- * Spec component `Organizations.SimpleOrganizationInfo` (response).
+ * The schema of {@link SimpleOrganizationInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SimpleOrganizationInfo = /*#__PURE__*/ Schema.Struct({
+export const SimpleOrganizationInfo: Schema.Codec<SimpleOrganizationInfo, SimpleOrganizationInfo> = /*#__PURE__*/ Schema.Struct({
   responseType: /*#__PURE__*/ Schema.Literal("Simple"),
   id: Schema.String,
   name: /*#__PURE__*/ Schema.NullOr(Schema.String),
   code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CommonExternalData)))
 })
-/**
- * The type of {@link SimpleOrganizationInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type SimpleOrganizationInfo = typeof SimpleOrganizationInfo.Type
 
 /**
  * A `Organizations.OrganizationInfo` variant this version does not know: common fields decoded, other keys kept.
  *
  * @since 0.1.0
+ * @category models
+ */
+export type UnknownOrganizationInfo = {
+  readonly responseType: string
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly id: string
+  /** Organization name. */
+  readonly name: string | null
+  /** Organization`s code. */
+  readonly code?: string | null
+  /** Organization`s external data. */
+  readonly externalData?: ReadonlyArray<CommonExternalData> | null
+} & { readonly [x: string]: unknown }
+/**
+ * The schema of {@link UnknownOrganizationInfo}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const UnknownOrganizationInfo = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
+export const UnknownOrganizationInfo: Schema.Codec<UnknownOrganizationInfo, UnknownOrganizationInfo> = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
   responseType: /*#__PURE__*/ IikoSchema.unknownTag(["Simple", "Extended"]),
   id: Schema.String,
   name: /*#__PURE__*/ Schema.NullOr(Schema.String),
   code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CommonExternalData)))
 }))
-/**
- * The type of {@link UnknownOrganizationInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type UnknownOrganizationInfo = typeof UnknownOrganizationInfo.Type
 
 /**
+ * Organization details.
+ *
  * Spec component `Organizations.OrganizationInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const OrganizationInfo = /*#__PURE__*/ Schema.Union([SimpleOrganizationInfo, ExtendedOrganizationInfo, UnknownOrganizationInfo])
+export type OrganizationInfo = SimpleOrganizationInfo | ExtendedOrganizationInfo | UnknownOrganizationInfo
 /**
- * The type of {@link OrganizationInfo}.
+ * The wire form of {@link OrganizationInfo}.
  *
  * @since 0.1.0
  * @category models
  */
-export type OrganizationInfo = typeof OrganizationInfo.Type
+export type OrganizationInfoEncoded = SimpleOrganizationInfo | ExtendedOrganizationInfoEncoded | UnknownOrganizationInfo
+/**
+ * The schema of {@link OrganizationInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrganizationInfo: Schema.Codec<OrganizationInfo, OrganizationInfoEncoded> = /*#__PURE__*/ Schema.Union([SimpleOrganizationInfo, ExtendedOrganizationInfo, UnknownOrganizationInfo])
 
 /**
+ * Response to request for organizations.
+ *
  * Spec component `Organizations.GetOrganizationsResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetOrganizationsResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /**
+   * List of organizations.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizations: ReadonlyArray<OrganizationInfo>
+}
+/**
+ * The wire form of {@link GetOrganizationsResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetOrganizationsResponseEncoded {
+  /** Operation ID. */
+  readonly correlationId: string
+  /**
+   * List of organizations.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizations: ReadonlyArray<OrganizationInfoEncoded>
+}
+/**
+ * The schema of {@link GetOrganizationsResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetOrganizationsResponse = /*#__PURE__*/ Schema.Struct({
+export const GetOrganizationsResponse: Schema.Codec<GetOrganizationsResponse, GetOrganizationsResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   organizations: /*#__PURE__*/ Schema.Array(OrganizationInfo)
 })
+
 /**
- * The type of {@link GetOrganizationsResponse}.
+ * Information on guests.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.Guests` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetOrganizationsResponse = typeof GetOrganizationsResponse.Type
-
+export interface GuestsInput {
+  /** Number of persons in order. This field defines the number of cutlery sets */
+  readonly count: number
+  /** Attribute that shows whether order must be split among guests. */
+  readonly splitBetweenPersons?: boolean | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.Guests` (request).
+ * The schema of {@link GuestsInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GuestsInput = /*#__PURE__*/ Schema.Struct({
-  count: Schema.Int,
+export const GuestsInput: Schema.Codec<GuestsInput, GuestsInput> = /*#__PURE__*/ Schema.Struct({
+  count: /*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647)),
   splitBetweenPersons: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
-/**
- * The type of {@link GuestsInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GuestsInput = typeof GuestsInput.Type
 
 /**
  * Spec component `ListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ListRequest {
+  /** Period start date (YYYY-MM-DD format) */
+  readonly from: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Period end date (YYYY-MM-DD format) */
+  readonly to: string
+}
+/**
+ * The schema of {@link ListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ListRequest = /*#__PURE__*/ Schema.Struct({
+export const ListRequest: Schema.Codec<ListRequest, ListRequest> = /*#__PURE__*/ Schema.Struct({
   from: IikoDate.IsoDate,
   organizationId: Schema.String,
   to: IikoDate.IsoDate
 })
-/**
- * The type of {@link ListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ListRequest = typeof ListRequest.Type
 
 /**
+ * Delivery district (part of delivery address).
+ *
  * Spec component `Deliveries.Response.Order.Region` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
@@ -1819,7 +3184,9 @@ export type ListRequest = typeof ListRequest.Type
  */
 export const OrderRegion = CompoundItemTemplate
 /**
- * The type of {@link OrderRegion} (the same as {@link CompoundItemTemplate}).
+ * Delivery district (part of delivery address).
+ *
+ * Spec component `Deliveries.Response.Order.Region` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category models
@@ -1827,6 +3194,8 @@ export const OrderRegion = CompoundItemTemplate
 export type OrderRegion = CompoundItemTemplate
 
 /**
+ * City.
+ *
  * Spec component `Deliveries.Response.Order.City` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
@@ -1834,7 +3203,9 @@ export type OrderRegion = CompoundItemTemplate
  */
 export const OrderCity = CompoundItemTemplate
 /**
- * The type of {@link OrderCity} (the same as {@link CompoundItemTemplate}).
+ * City.
+ *
+ * Spec component `Deliveries.Response.Order.City` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category models
@@ -1842,31 +3213,73 @@ export const OrderCity = CompoundItemTemplate
 export type OrderCity = CompoundItemTemplate
 
 /**
- * Spec component `Deliveries.Response.Order.Street` (response).
+ * Street.
  *
- * @since 0.1.0
- * @category schemas
- */
-export const OrderStreet = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  city: OrderCity
-})
-/**
- * The type of {@link OrderStreet}.
+ * Spec component `Deliveries.Response.Order.Street` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderStreet = typeof OrderStreet.Type
-
+export interface OrderStreet {
+  /** ID. */
+  readonly id: string
+  /** Name. */
+  readonly name: string
+  /** City. */
+  readonly city: OrderCity
+}
 /**
- * Spec component `Deliveries.Response.Order.Address` (response).
+ * The schema of {@link OrderStreet}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderAddress = /*#__PURE__*/ Schema.Struct({
+export const OrderStreet: Schema.Codec<OrderStreet, OrderStreet> = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  city: OrderCity
+})
+
+/**
+ * Address details.
+ *
+ * Spec component `Deliveries.Response.Order.Address` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrderAddress {
+  /** Street. */
+  readonly street?: OrderStreet | null
+  /** Postcode. */
+  readonly index?: string | null
+  /** House. */
+  readonly house?: string | null
+  /** Building. */
+  readonly building?: string | null
+  /** Apartment. */
+  readonly flat?: string | null
+  /** Entrance. */
+  readonly entrance?: string | null
+  /** Floor. */
+  readonly floor?: string | null
+  /** Intercom. */
+  readonly doorphone?: string | null
+  /** Region */
+  readonly region: OrderRegion | null
+  /**
+   * Address line 1.
+   * Contains the primary address information.
+   */
+  readonly line1?: string | null
+}
+/**
+ * The schema of {@link OrderAddress}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrderAddress: Schema.Codec<OrderAddress, OrderAddress> = /*#__PURE__*/ Schema.Struct({
   street: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderStreet)),
   index: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   house: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -1878,15 +3291,12 @@ export const OrderAddress = /*#__PURE__*/ Schema.Struct({
   region: /*#__PURE__*/ Schema.NullOr(OrderRegion),
   line1: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link OrderAddress}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderAddress = typeof OrderAddress.Type
 
 /**
+ * 'One-time' customer:
+ * - should be used if a customer does not agree to take part in the store's loyalty programs or an aggregator (external system) does not provide customer details
+ * - customer details will NOT be added to the store's customer database and will be used ONLY to complete the current order
+ *
  * Spec component `Deliveries.Response.Order.AnonymousCustomer` (response): the same shape as {@link CreateOrderAnonymousCustomer}.
  *
  * @since 0.1.0
@@ -1894,7 +3304,11 @@ export type OrderAddress = typeof OrderAddress.Type
  */
 export const OrderAnonymousCustomer = CreateOrderAnonymousCustomer
 /**
- * The type of {@link OrderAnonymousCustomer} (the same as {@link CreateOrderAnonymousCustomer}).
+ * 'One-time' customer:
+ * - should be used if a customer does not agree to take part in the store's loyalty programs or an aggregator (external system) does not provide customer details
+ * - customer details will NOT be added to the store's customer database and will be used ONLY to complete the current order
+ *
+ * Spec component `Deliveries.Response.Order.AnonymousCustomer` (response): the same shape as {@link CreateOrderAnonymousCustomer}.
  *
  * @since 0.1.0
  * @category models
@@ -1902,12 +3316,34 @@ export const OrderAnonymousCustomer = CreateOrderAnonymousCustomer
 export type OrderAnonymousCustomer = CreateOrderAnonymousCustomer
 
 /**
+ * Combo in order.
+ *
  * Spec component `Deliveries.Response.Order.OrderCombo` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrderCombo {
+  /** Combo ID. */
+  readonly id: string
+  /** Name of combo. */
+  readonly name: string
+  /** Number of combos. */
+  readonly amount: number
+  /** Price of combo. Given for 1 combo, without regard to amount. */
+  readonly price: number
+  /** Combo action ID. */
+  readonly sourceId: string
+  /** Size. */
+  readonly size?: ProductSize | null
+}
+/**
+ * The schema of {@link OrderCombo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderCombo = /*#__PURE__*/ Schema.Struct({
+export const OrderCombo: Schema.Codec<OrderCombo, OrderCombo> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   amount: Schema.Number,
@@ -1915,92 +3351,160 @@ export const OrderCombo = /*#__PURE__*/ Schema.Struct({
   sourceId: Schema.String,
   size: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ProductSize))
 })
-/**
- * The type of {@link OrderCombo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderCombo = typeof OrderCombo.Type
 
 /**
  * Spec component `Deliveries.Response.Order.RegularCustomer` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface OrderRegularCustomer {
+  readonly type: "regular"
+  /** Customer ID. */
+  readonly id: string
+  /** Name. */
+  readonly name: string
+  /** Last name. */
+  readonly surname?: string | null
+  /** Comment. */
+  readonly comment?: string | null
+  /** Sex. */
+  readonly gender?: Gender | null
+  /** Is client in blacklist. */
+  readonly inBlacklist?: boolean | null
+  /** Reason why client was added to blacklist. */
+  readonly blacklistReason?: string | null
+  /**
+   * Date of birth.
+   *
+   *  > Allowed from version `7.6.1`.
+   */
+  readonly birthdate?: string | null
+}
+/**
+ * The wire form of {@link OrderRegularCustomer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrderRegularCustomerEncoded {
+  readonly type: "regular"
+  /** Customer ID. */
+  readonly id: string
+  /** Name. */
+  readonly name: string
+  /** Last name. */
+  readonly surname?: string | null
+  /** Comment. */
+  readonly comment?: string | null
+  /** Sex. */
+  readonly gender?: GenderEncoded | null
+  /** Is client in blacklist. */
+  readonly inBlacklist?: boolean | null
+  /** Reason why client was added to blacklist. */
+  readonly blacklistReason?: string | null
+  /**
+   * Date of birth.
+   *
+   *  > Allowed from version `7.6.1`.
+   */
+  readonly birthdate?: string | null
+}
+/**
+ * The schema of {@link OrderRegularCustomer}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const OrderRegularCustomer = /*#__PURE__*/ Schema.Struct({
+export const OrderRegularCustomer: Schema.Codec<OrderRegularCustomer, OrderRegularCustomerEncoded> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("regular"),
   id: Schema.String,
   name: Schema.String,
   surname: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  gender: /*#__PURE__*/ Schema.optionalKey(Gender),
-  inBlacklist: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  gender: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Gender)),
+  inBlacklist: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   blacklistReason: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   birthdate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose))
 })
-/**
- * The type of {@link OrderRegularCustomer}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderRegularCustomer = typeof OrderRegularCustomer.Type
 
 /**
  * A `Deliveries.Response.Order.Customer` variant this version does not know: common fields decoded, other keys kept.
  *
  * @since 0.1.0
- * @category schemas
- */
-export const UnknownOrderCustomer = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  type: /*#__PURE__*/ IikoSchema.unknownTag(["regular", "one-time"])
-}))
-/**
- * The type of {@link UnknownOrderCustomer}.
- *
- * @since 0.1.0
  * @category models
  */
-export type UnknownOrderCustomer = typeof UnknownOrderCustomer.Type
+export type UnknownOrderCustomer = {
+  readonly type: string
+} & { readonly [x: string]: unknown }
+/**
+ * The schema of {@link UnknownOrderCustomer}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const UnknownOrderCustomer: Schema.Codec<UnknownOrderCustomer, UnknownOrderCustomer> = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
+  type: /*#__PURE__*/ IikoSchema.unknownTag(["regular", "one-time"])
+}))
 
 /**
+ * Delivery customer.
+ *
  * Spec component `Deliveries.Response.Order.Customer` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const OrderCustomer = /*#__PURE__*/ Schema.Union([OrderRegularCustomer, OrderAnonymousCustomer, UnknownOrderCustomer])
+export type OrderCustomer = OrderRegularCustomer | OrderAnonymousCustomer | UnknownOrderCustomer
 /**
- * The type of {@link OrderCustomer}.
+ * The wire form of {@link OrderCustomer}.
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderCustomer = typeof OrderCustomer.Type
-
+export type OrderCustomerEncoded = OrderRegularCustomerEncoded | OrderAnonymousCustomer | UnknownOrderCustomer
 /**
- * Spec component `Deliveries.Response.Order.DeliveryPoint` (response).
+ * The schema of {@link OrderCustomer}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderDeliveryPoint = /*#__PURE__*/ Schema.Struct({
+export const OrderCustomer: Schema.Codec<OrderCustomer, OrderCustomerEncoded> = /*#__PURE__*/ Schema.Union([OrderRegularCustomer, OrderAnonymousCustomer, UnknownOrderCustomer])
+
+/**
+ * Delivery address coordinates.
+ *
+ * Spec component `Deliveries.Response.Order.DeliveryPoint` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrderDeliveryPoint {
+  /** Delivery address coordinates. */
+  readonly coordinates?: CommonCoordinates | null
+  /** Delivery address details. */
+  readonly address?: OrderAddress | null
+  /** Address ID in external mapping system. */
+  readonly externalCartographyId?: string | null
+  /** Comment. */
+  readonly comment?: string | null
+}
+/**
+ * The schema of {@link OrderDeliveryPoint}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrderDeliveryPoint: Schema.Codec<OrderDeliveryPoint, OrderDeliveryPoint> = /*#__PURE__*/ Schema.Struct({
   coordinates: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CommonCoordinates)),
   address: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderAddress)),
   externalCartographyId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link OrderDeliveryPoint}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderDeliveryPoint = typeof OrderDeliveryPoint.Type
 
 /**
+ * Order external data.
+ *
  * Spec component `Deliveries.Response.Order.ExternalData` (response): the same shape as {@link CommonExternalData}.
  *
  * @since 0.1.0
@@ -2008,7 +3512,9 @@ export type OrderDeliveryPoint = typeof OrderDeliveryPoint.Type
  */
 export const OrderExternalData = CommonExternalData
 /**
- * The type of {@link OrderExternalData} (the same as {@link CommonExternalData}).
+ * Order external data.
+ *
+ * Spec component `Deliveries.Response.Order.ExternalData` (response): the same shape as {@link CommonExternalData}.
  *
  * @since 0.1.0
  * @category models
@@ -2016,30 +3522,131 @@ export const OrderExternalData = CommonExternalData
 export type OrderExternalData = CommonExternalData
 
 /**
- * Spec component `Deliveries.Response.Order.GuestsInfo` (response).
+ * Information about order guests.
  *
- * @since 0.1.0
- * @category schemas
- */
-export const OrderGuestsInfo = /*#__PURE__*/ Schema.Struct({
-  count: Schema.Number,
-  splitBetweenPersons: Schema.Boolean
-})
-/**
- * The type of {@link OrderGuestsInfo}.
+ * Spec component `Deliveries.Response.Order.GuestsInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderGuestsInfo = typeof OrderGuestsInfo.Type
-
+export interface OrderGuestsInfo {
+  /** Number of persons. */
+  readonly count: number
+  /** Attribute that shows whether order must be split among guests. */
+  readonly splitBetweenPersons: boolean
+}
 /**
- * Spec component `Deliveries.Response.Order.ProductOrderItem` (response).
+ * The schema of {@link OrderGuestsInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ProductOrderItem = /*#__PURE__*/ Schema.Struct({
+export const OrderGuestsInfo: Schema.Codec<OrderGuestsInfo, OrderGuestsInfo> = /*#__PURE__*/ Schema.Struct({
+  count: Schema.Number,
+  splitBetweenPersons: Schema.Boolean
+})
+
+/**
+ * Order item: item.
+ *
+ * Spec component `Deliveries.Response.Order.ProductOrderItem` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProductOrderItem {
+  readonly type: "Product"
+  /** Item cooking status. */
+  readonly status: OrderItemStatus
+  /** Item deletion details. If filled up, item is deleted. */
+  readonly deleted?: ItemDeletedInfo | null
+  /** Quantity. */
+  readonly amount: number
+  /** Comment. */
+  readonly comment?: string | null
+  /** Printing time (Local for the terminal). */
+  readonly whenPrinted?: string | null
+  /** Size. */
+  readonly size?: ProductSize | null
+  /** Combo details, if order item is part of combo. */
+  readonly comboInformation?: OrderComboItemInformation | null
+  /** Item. */
+  readonly product: Product
+  /** Modifiers. */
+  readonly modifiers?: ReadonlyArray<OrderItemModifier> | null
+  /**
+   * List of product codes. Each outer list item represents a separate product unit;
+   * each inner list contains codes associated with that unit.
+   *
+   *  > Allowed from version `9.2.6`.
+   */
+  readonly codes?: ReadonlyArray<ReadonlyArray<OrderItemIdentifierCode>> | null
+  /** Price per item unit. Can be sent different from the price in the base menu. */
+  readonly price: number
+  /** Total cost per item without tax, discounts/surcharges. */
+  readonly cost: number
+  /** Whether price is predefined. */
+  readonly pricePredefined: boolean
+  /** Unique identifier of the item in the order and for the whole system. */
+  readonly positionId?: string | null
+  /** Tax rate. */
+  readonly taxPercent?: number | null
+  /** Total amount per item including tax, discounts/surcharges. */
+  readonly resultSum?: number | null
+}
+/**
+ * The wire form of {@link ProductOrderItem}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProductOrderItemEncoded {
+  readonly type: "Product"
+  /** Item cooking status. */
+  readonly status: OrderItemStatusEncoded
+  /** Item deletion details. If filled up, item is deleted. */
+  readonly deleted?: ItemDeletedInfo | null
+  /** Quantity. */
+  readonly amount: number
+  /** Comment. */
+  readonly comment?: string | null
+  /** Printing time (Local for the terminal). */
+  readonly whenPrinted?: string | null
+  /** Size. */
+  readonly size?: ProductSize | null
+  /** Combo details, if order item is part of combo. */
+  readonly comboInformation?: OrderComboItemInformation | null
+  /** Item. */
+  readonly product: Product
+  /** Modifiers. */
+  readonly modifiers?: ReadonlyArray<OrderItemModifier> | null
+  /**
+   * List of product codes. Each outer list item represents a separate product unit;
+   * each inner list contains codes associated with that unit.
+   *
+   *  > Allowed from version `9.2.6`.
+   */
+  readonly codes?: ReadonlyArray<ReadonlyArray<OrderItemIdentifierCode>> | null
+  /** Price per item unit. Can be sent different from the price in the base menu. */
+  readonly price: number
+  /** Total cost per item without tax, discounts/surcharges. */
+  readonly cost: number
+  /** Whether price is predefined. */
+  readonly pricePredefined: boolean
+  /** Unique identifier of the item in the order and for the whole system. */
+  readonly positionId?: string | null
+  /** Tax rate. */
+  readonly taxPercent?: number | null
+  /** Total amount per item including tax, discounts/surcharges. */
+  readonly resultSum?: number | null
+}
+/**
+ * The schema of {@link ProductOrderItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProductOrderItem: Schema.Codec<ProductOrderItem, ProductOrderItemEncoded> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("Product"),
   status: OrderItemStatus,
   deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ItemDeletedInfo)),
@@ -2056,23 +3663,72 @@ export const ProductOrderItem = /*#__PURE__*/ Schema.Struct({
   pricePredefined: Schema.Boolean,
   positionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   taxPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  resultSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
+  resultSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
 })
+
 /**
- * The type of {@link ProductOrderItem}.
+ * Order item: service.
+ *
+ * Spec component `Deliveries.Response.Order.ServiceOrderItem` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ProductOrderItem = typeof ProductOrderItem.Type
-
+export interface ServiceOrderItem {
+  readonly type: "Service"
+  /** Item cooking status. */
+  readonly status: OrderItemStatus
+  /** Item deletion details. If filled up, item is deleted. */
+  readonly deleted?: ItemDeletedInfo | null
+  /** Quantity. */
+  readonly amount: number
+  /** Comment. */
+  readonly comment?: string | null
+  /** Printing time (Local for the terminal). */
+  readonly whenPrinted?: string | null
+  /** Size. */
+  readonly size?: ProductSize | null
+  /** Combo details, if order item is part of combo. */
+  readonly comboInformation?: OrderComboItemInformation | null
+  /** Item. */
+  readonly service: Product
+  /** Total cost per item without tax, discounts/surcharges. */
+  readonly cost: number
+}
 /**
- * Spec component `Deliveries.Response.Order.ServiceOrderItem` (response).
+ * The wire form of {@link ServiceOrderItem}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServiceOrderItemEncoded {
+  readonly type: "Service"
+  /** Item cooking status. */
+  readonly status: OrderItemStatusEncoded
+  /** Item deletion details. If filled up, item is deleted. */
+  readonly deleted?: ItemDeletedInfo | null
+  /** Quantity. */
+  readonly amount: number
+  /** Comment. */
+  readonly comment?: string | null
+  /** Printing time (Local for the terminal). */
+  readonly whenPrinted?: string | null
+  /** Size. */
+  readonly size?: ProductSize | null
+  /** Combo details, if order item is part of combo. */
+  readonly comboInformation?: OrderComboItemInformation | null
+  /** Item. */
+  readonly service: Product
+  /** Total cost per item without tax, discounts/surcharges. */
+  readonly cost: number
+}
+/**
+ * The schema of {@link ServiceOrderItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ServiceOrderItem = /*#__PURE__*/ Schema.Struct({
+export const ServiceOrderItem: Schema.Codec<ServiceOrderItem, ServiceOrderItemEncoded> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("Service"),
   status: OrderItemStatus,
   deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ItemDeletedInfo)),
@@ -2084,21 +3740,60 @@ export const ServiceOrderItem = /*#__PURE__*/ Schema.Struct({
   service: Product,
   cost: Schema.Number
 })
-/**
- * The type of {@link ServiceOrderItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ServiceOrderItem = typeof ServiceOrderItem.Type
 
 /**
  * A `Deliveries.Response.Order.OrderItem` variant this version does not know: common fields decoded, other keys kept.
  *
  * @since 0.1.0
+ * @category models
+ */
+export type UnknownOrderItem = {
+  readonly type: string
+  /** Item cooking status. */
+  readonly status: OrderItemStatus
+  /** Item deletion details. If filled up, item is deleted. */
+  readonly deleted?: ItemDeletedInfo | null
+  /** Quantity. */
+  readonly amount: number
+  /** Comment. */
+  readonly comment?: string | null
+  /** Printing time (Local for the terminal). */
+  readonly whenPrinted?: string | null
+  /** Size. */
+  readonly size?: ProductSize | null
+  /** Combo details, if order item is part of combo. */
+  readonly comboInformation?: OrderComboItemInformation | null
+} & { readonly [x: string]: unknown }
+/**
+ * The wire form of {@link UnknownOrderItem}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type UnknownOrderItemEncoded = {
+  readonly type: string
+  /** Item cooking status. */
+  readonly status: OrderItemStatusEncoded
+  /** Item deletion details. If filled up, item is deleted. */
+  readonly deleted?: ItemDeletedInfo | null
+  /** Quantity. */
+  readonly amount: number
+  /** Comment. */
+  readonly comment?: string | null
+  /** Printing time (Local for the terminal). */
+  readonly whenPrinted?: string | null
+  /** Size. */
+  readonly size?: ProductSize | null
+  /** Combo details, if order item is part of combo. */
+  readonly comboInformation?: OrderComboItemInformation | null
+} & { readonly [x: string]: unknown }
+/**
+ * The schema of {@link UnknownOrderItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const UnknownOrderItem = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
+export const UnknownOrderItem: Schema.Codec<UnknownOrderItem, UnknownOrderItemEncoded> = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ IikoSchema.unknownTag(["Product", "Compound", "Service"]),
   status: OrderItemStatus,
   deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ItemDeletedInfo)),
@@ -2108,67 +3803,91 @@ export const UnknownOrderItem = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PUR
   size: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ProductSize)),
   comboInformation: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderComboItemInformation))
 }))
-/**
- * The type of {@link UnknownOrderItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type UnknownOrderItem = typeof UnknownOrderItem.Type
 
 /**
+ * Order item.
+ *
  * Spec component `Deliveries.Response.Order.OrderItem` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const OrderItem = /*#__PURE__*/ Schema.Union([ProductOrderItem, CompoundOrderItem, ServiceOrderItem, UnknownOrderItem])
+export type OrderItem = ProductOrderItem | CompoundOrderItem | ServiceOrderItem | UnknownOrderItem
 /**
- * The type of {@link OrderItem}.
+ * The wire form of {@link OrderItem}.
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderItem = typeof OrderItem.Type
+export type OrderItemEncoded = ProductOrderItemEncoded | CompoundOrderItemEncoded | ServiceOrderItemEncoded | UnknownOrderItemEncoded
+/**
+ * The schema of {@link OrderItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrderItem: Schema.Codec<OrderItem, OrderItemEncoded> = /*#__PURE__*/ Schema.Union([ProductOrderItem, CompoundOrderItem, ServiceOrderItem, UnknownOrderItem])
 
 /**
+ * Dynamic discount.
+ *
  * Spec component `Deliveries.Response.Order.DynamicDiscount` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface OrderDynamicDiscount {
+  /** Applied manual condition ID. */
+  readonly manualConditionId: string
+  /** Discount sum. */
+  readonly sum: number
+}
+/**
+ * The schema of {@link OrderDynamicDiscount}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const OrderDynamicDiscount = /*#__PURE__*/ Schema.Struct({
+export const OrderDynamicDiscount: Schema.Codec<OrderDynamicDiscount, OrderDynamicDiscount> = /*#__PURE__*/ Schema.Struct({
   manualConditionId: Schema.String,
   sum: Schema.Number
 })
+
 /**
- * The type of {@link OrderDynamicDiscount}.
+ * Information about Loyalty app.
+ *
+ * Spec component `Deliveries.Response.Order.LoyaltyInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderDynamicDiscount = typeof OrderDynamicDiscount.Type
-
+export interface OrderLoyaltyInfo {
+  /** Coupon No. that was considered when calculating loyalty program. */
+  readonly coupon?: string | null
+  /** Information about applied manual conditions. */
+  readonly appliedManualConditions?: ReadonlyArray<string> | null
+  /**
+   * Dynamic discounts.
+   *
+   *  > Allowed from version `9.4.6`.
+   */
+  readonly dynamicDiscounts?: ReadonlyArray<OrderDynamicDiscount> | null
+}
 /**
- * Spec component `Deliveries.Response.Order.LoyaltyInfo` (response).
+ * The schema of {@link OrderLoyaltyInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderLoyaltyInfo = /*#__PURE__*/ Schema.Struct({
+export const OrderLoyaltyInfo: Schema.Codec<OrderLoyaltyInfo, OrderLoyaltyInfo> = /*#__PURE__*/ Schema.Struct({
   coupon: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   appliedManualConditions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   dynamicDiscounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderDynamicDiscount)))
 })
-/**
- * The type of {@link OrderLoyaltyInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderLoyaltyInfo = typeof OrderLoyaltyInfo.Type
 
 /**
+ * Marketing source.
+ *
  * Spec component `Deliveries.Response.Order.MarketingSource` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
@@ -2176,7 +3895,9 @@ export type OrderLoyaltyInfo = typeof OrderLoyaltyInfo.Type
  */
 export const OrderMarketingSource = CompoundItemTemplate
 /**
- * The type of {@link OrderMarketingSource} (the same as {@link CompoundItemTemplate}).
+ * Marketing source.
+ *
+ * Spec component `Deliveries.Response.Order.MarketingSource` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category models
@@ -2184,85 +3905,205 @@ export const OrderMarketingSource = CompoundItemTemplate
 export type OrderMarketingSource = CompoundItemTemplate
 
 /**
+ * Order type.
+ *
  * Spec component `Deliveries.Response.Order.OrderType` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrderOrderType {
+  /** ID. */
+  readonly id: string
+  /** Name. */
+  readonly name: string
+  /** Order type. */
+  readonly orderServiceType: CommonOrderServiceType
+}
+/**
+ * The wire form of {@link OrderOrderType}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrderOrderTypeEncoded {
+  /** ID. */
+  readonly id: string
+  /** Name. */
+  readonly name: string
+  /** Order type. */
+  readonly orderServiceType: CommonOrderServiceTypeEncoded
+}
+/**
+ * The schema of {@link OrderOrderType}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderOrderType = /*#__PURE__*/ Schema.Struct({
+export const OrderOrderType: Schema.Codec<OrderOrderType, OrderOrderTypeEncoded> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   orderServiceType: CommonOrderServiceType
 })
+
 /**
- * The type of {@link OrderOrderType}.
+ * Payment type.
+ *
+ * Can be obtained by `/api/1/payment_types` operation.
+ *
+ * Spec component `Deliveries.Response.Order.PaymentType` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderOrderType = typeof OrderOrderType.Type
-
+export interface OrderPaymentType {
+  /** ID. */
+  readonly id: string
+  /** Name. */
+  readonly name: string
+  /** Payment type classifier. */
+  readonly kind: CommonPaymentTypeKind
+}
 /**
- * Spec component `Deliveries.Response.Order.PaymentType` (response).
+ * The wire form of {@link OrderPaymentType}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrderPaymentTypeEncoded {
+  /** ID. */
+  readonly id: string
+  /** Name. */
+  readonly name: string
+  /** Payment type classifier. */
+  readonly kind: CommonPaymentTypeKindEncoded
+}
+/**
+ * The schema of {@link OrderPaymentType}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderPaymentType = /*#__PURE__*/ Schema.Struct({
+export const OrderPaymentType: Schema.Codec<OrderPaymentType, OrderPaymentTypeEncoded> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   kind: CommonPaymentTypeKind
 })
+
 /**
- * The type of {@link OrderPaymentType}.
+ * Delivery order payment component.
+ *
+ * Spec component `Deliveries.Response.Order.PaymentItem` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderPaymentType = typeof OrderPaymentType.Type
-
+export interface PaymentItem {
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentType: OrderPaymentType
+  /** Amount due. */
+  readonly sum: number
+  /** Whether payment item is preliminary. */
+  readonly isPreliminary: boolean
+  /** Payment item is external (created via biz.API). */
+  readonly isExternal: boolean
+  /** Payment item is processed by external payment system. */
+  readonly isProcessedExternally: boolean
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay.
+   *
+   *  > Allowed from version `7.7.6`.
+   */
+  readonly isPrepay: boolean
+}
 /**
- * Spec component `Deliveries.Response.Order.PaymentItem` (response).
+ * The wire form of {@link PaymentItem}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PaymentItemEncoded {
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentType: OrderPaymentTypeEncoded
+  /** Amount due. */
+  readonly sum: number
+  /** Whether payment item is preliminary. */
+  readonly isPreliminary: boolean
+  /** Payment item is external (created via biz.API). */
+  readonly isExternal: boolean
+  /** Payment item is processed by external payment system. */
+  readonly isProcessedExternally: boolean
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay.
+   *
+   *  > Allowed from version `7.7.6`.
+   */
+  readonly isPrepay: boolean
+}
+/**
+ * The schema of {@link PaymentItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const PaymentItem = /*#__PURE__*/ Schema.Struct({
+export const PaymentItem: Schema.Codec<PaymentItem, PaymentItemEncoded> = /*#__PURE__*/ Schema.Struct({
   paymentType: OrderPaymentType,
   sum: Schema.Number,
   isPreliminary: Schema.Boolean,
   isExternal: Schema.Boolean,
   isProcessedExternally: Schema.Boolean,
-  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   isPrepay: Schema.Boolean
 })
+
 /**
- * The type of {@link PaymentItem}.
+ * Order problem details.
+ *
+ * Spec component `Deliveries.Response.Order.Problem` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type PaymentItem = typeof PaymentItem.Type
-
+export interface Problem {
+  /** Has problem. */
+  readonly hasProblem: boolean
+  /** Problem description. */
+  readonly description?: string | null
+}
 /**
- * Spec component `Deliveries.Response.Order.Problem` (response).
+ * The schema of {@link Problem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Problem = /*#__PURE__*/ Schema.Struct({
+export const Problem: Schema.Codec<Problem, Problem> = /*#__PURE__*/ Schema.Struct({
   hasProblem: Schema.Boolean,
   description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link Problem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type Problem = typeof Problem.Type
 
 /**
+ * The tips type.
+ *
  * Spec component `Deliveries.Response.Order.TipsType` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
@@ -2270,7 +4111,9 @@ export type Problem = typeof Problem.Type
  */
 export const OrderTipsType = CompoundItemTemplate
 /**
- * The type of {@link OrderTipsType} (the same as {@link CompoundItemTemplate}).
+ * The tips type.
+ *
+ * Spec component `Deliveries.Response.Order.TipsType` (response): the same shape as {@link CompoundItemTemplate}.
  *
  * @since 0.1.0
  * @category models
@@ -2278,36 +4121,469 @@ export const OrderTipsType = CompoundItemTemplate
 export type OrderTipsType = CompoundItemTemplate
 
 /**
+ * Delivery order tips payment component.
+ *
  * Spec component `Deliveries.Response.Order.TipsPaymentItem` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TipsPaymentItem {
+  /** Tips type. */
+  readonly tipsType?: OrderTipsType | null
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentType: OrderPaymentType
+  /** Amount due. */
+  readonly sum: number
+  /** Whether payment item is preliminary. */
+  readonly isPreliminary: boolean
+  /** Payment item is external (created via biz.API). */
+  readonly isExternal: boolean
+  /** Payment item is processed by external payment system. */
+  readonly isProcessedExternally: boolean
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay.
+   *
+   *  > Allowed from version `7.7.6`.
+   */
+  readonly isPrepay: boolean
+}
+/**
+ * The wire form of {@link TipsPaymentItem}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TipsPaymentItemEncoded {
+  /** Tips type. */
+  readonly tipsType?: OrderTipsType | null
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentType: OrderPaymentTypeEncoded
+  /** Amount due. */
+  readonly sum: number
+  /** Whether payment item is preliminary. */
+  readonly isPreliminary: boolean
+  /** Payment item is external (created via biz.API). */
+  readonly isExternal: boolean
+  /** Payment item is processed by external payment system. */
+  readonly isProcessedExternally: boolean
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay.
+   *
+   *  > Allowed from version `7.7.6`.
+   */
+  readonly isPrepay: boolean
+}
+/**
+ * The schema of {@link TipsPaymentItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TipsPaymentItem = /*#__PURE__*/ Schema.Struct({
-  tipsType: /*#__PURE__*/ Schema.optionalKey(OrderTipsType),
+export const TipsPaymentItem: Schema.Codec<TipsPaymentItem, TipsPaymentItemEncoded> = /*#__PURE__*/ Schema.Struct({
+  tipsType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderTipsType)),
   paymentType: OrderPaymentType,
   sum: Schema.Number,
   isPreliminary: Schema.Boolean,
   isExternal: Schema.Boolean,
   isProcessedExternally: Schema.Boolean,
-  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   isPrepay: Schema.Boolean
 })
+
 /**
- * The type of {@link TipsPaymentItem}.
+ * Order details.
+ *
+ * Spec component `Deliveries.Response.Order.Order` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type TipsPaymentItem = typeof TipsPaymentItem.Type
-
+export interface OrderDetails {
+  /** ID of delivery serving as source for splitting by FCRs. */
+  readonly parentDeliveryId?: string | null
+  /** Delivery customer. */
+  readonly customer?: OrderCustomer | null
+  /** Delivery phone number. */
+  readonly phone: string
+  /** Extension delivery phone number. */
+  readonly phoneExtension?: string | null
+  /**
+   * Delivery point details.
+   * <remarks>
+   * Not required if order type is customer pickup. Otherwise, required.
+   * </remarks>
+   */
+  readonly deliveryPoint?: OrderDeliveryPoint | null
+  /**
+   * Delivery status.
+   *
+   * > Delivery status `ReadyForCooking` is deprecated from version `9.0.6`.
+   */
+  readonly status: DeliveryStatus
+  /**
+   * Delivery cancellation details.
+   * <remarks>
+   * Required only if delivery is canceled, i.e. status=Canceled.
+   * </remarks>
+   */
+  readonly cancelInfo?: CancelInfo | null
+  /** Driver information. */
+  readonly courierInfo?: CourierInfo | null
+  /** Order fulfillment time (Local for the terminal). */
+  readonly completeBefore: string
+  /** Delivery creation time in iikoFront (Local for the terminal). */
+  readonly whenCreated: string
+  /** Delivery confirmation time (Local for the terminal). */
+  readonly whenConfirmed?: string | null
+  /** Service printing time (Local for the terminal). */
+  readonly whenPrinted?: string | null
+  /** Cooking completion time (Local for the terminal). */
+  readonly whenCookingCompleted?: string | null
+  /** Delivery dispatch time (Local for the terminal). */
+  readonly whenSended?: string | null
+  /** Actual delivery time (Local for delivery terminal). */
+  readonly whenDelivered?: string | null
+  /** Order comment. */
+  readonly comment?: string | null
+  /** Problem flag. */
+  readonly problem?: Problem | null
+  /** Operator that took order. */
+  readonly operator?: OrderEmployee | null
+  /** Marketing source. */
+  readonly marketingSource?: OrderMarketingSource | null
+  /** Duration of delivery (in minutes). */
+  readonly deliveryDuration?: number | null
+  /**
+   * Ordinal number in route list.
+   * <remarks>
+   * Field is filled up at the time of delivery allocation by logistics in iikoFront.
+   * If logistics is not in use, the field is not filled up.
+   * </remarks>
+   */
+  readonly indexInCourierRoute?: number | null
+  /** The time when you need to start cooking an order (Local for the terminal). */
+  readonly cookingStartTime: string
+  /** Order is deleted. */
+  readonly isDeleted?: boolean | null
+  /** Moment of time when CloudAPI received the request to create the order (UTC). */
+  readonly whenReceivedByApi?: string | null
+  /** Moment of time when the order first received and saved from iikoFront (UTC). */
+  readonly whenReceivedFromFront?: string | null
+  /**
+   * Tells that this delivery has been moved from terminal group
+   * with id *MovedFromTerminalGroupId* by cancelling delivery with deliveryId *MovedFromDeliveryId*.
+   *
+   *  > Allowed from version `7.5.4`.
+   */
+  readonly movedFromDeliveryId?: string | null
+  /**
+   * Tells that this delivery has been moved from terminal group
+   * with id *MovedFromTerminalGroupId* by cancelling delivery with deliveryId *MovedFromDeliveryId*.
+   *
+   *  > Allowed from version `7.5.4`.
+   */
+  readonly movedFromTerminalGroupId?: string | null
+  /**
+   * Tells that this delivery has been moved from terminal group
+   * with id *MovedFromTerminalGroupId* by cancelling delivery with deliveryId *MovedFromDeliveryId*.
+   *
+   *  > Allowed from version `7.5.4`.
+   */
+  readonly movedFromOrganizationId?: string | null
+  /**
+   * ECS info.
+   *
+   *  > Allowed from version `7.7.7`.
+   */
+  readonly externalCourierService?: ExternalCourierService | null
+  /**
+   * Tells that this delivery has been canceled and moved to terminal group
+   * with id *MovedToTerminalGroupId*.
+   */
+  readonly movedToDeliveryId?: string | null
+  readonly movedToTerminalGroupId?: string | null
+  readonly movedToOrganizationId?: string | null
+  /** External menu ID. */
+  readonly menuId?: string | null
+  /** Name of delivery zone. */
+  readonly deliveryZone?: string | null
+  /** Timestamp of when the order was taken for editing (lock). */
+  readonly lockedAt?: string | null
+  /** Delivery estimated time. */
+  readonly estimatedTime?: string | null
+  /** Whether to deliver as soon as possible. */
+  readonly isAsap?: boolean | null
+  /** Delivery packing time (Local for the terminal). */
+  readonly whenPacked?: string | null
+  /**
+   * Price category of the order.
+   *
+   *  > Allowed from version `9.0.5`.
+   */
+  readonly priceCategory?: CommonPriceCategory | null
+  /** Order's tracking link. */
+  readonly trackingLink?: string | null
+  /** Order amount (after discount or surcharge). */
+  readonly sum: number
+  /** Delivery No. */
+  readonly number: number
+  /** Delivery source. */
+  readonly sourceKey?: string | null
+  /** Invoice printing time (guest bill time). */
+  readonly whenBillPrinted?: string | null
+  /** Delivery closing time (Local for delivery terminal). */
+  readonly whenClosed?: string | null
+  /** Concept. */
+  readonly conception?: Conception | null
+  /** Information about order guests. */
+  readonly guestsInfo: OrderGuestsInfo | null
+  /** Order items. */
+  readonly items: ReadonlyArray<OrderItem>
+  /** Combo. */
+  readonly combos?: ReadonlyArray<OrderCombo> | null
+  /** Payments. */
+  readonly payments?: ReadonlyArray<PaymentItem> | null
+  /** Tips. */
+  readonly tips?: ReadonlyArray<TipsPaymentItem> | null
+  /** Discounts. */
+  readonly discounts?: ReadonlyArray<DiscountItem> | null
+  /** Order type. */
+  readonly orderType: OrderOrderType | null
+  /** ID of the terminal group where the order is located. */
+  readonly terminalGroupId: string
+  /**
+   * The amount of processed payments.
+   * <remarks>
+   * null - only for unsupported POS versions.
+   * </remarks>
+   *
+   *  > Allowed from version `7.6.0`.
+   */
+  readonly processedPaymentsSum: number | null
+  /**
+   * Information about Loyalty app.
+   * <remarks>
+   * null - only for unsupported POS versions.
+   * </remarks>
+   */
+  readonly loyaltyInfo?: OrderLoyaltyInfo | null
+  /**
+   * Order external data.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalData?: ReadonlyArray<OrderExternalData> | null
+}
 /**
- * Spec component `Deliveries.Response.Order.Order` (response).
+ * The wire form of {@link OrderDetails}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrderDetailsEncoded {
+  /** ID of delivery serving as source for splitting by FCRs. */
+  readonly parentDeliveryId?: string | null
+  /** Delivery customer. */
+  readonly customer?: OrderCustomerEncoded | null
+  /** Delivery phone number. */
+  readonly phone: string
+  /** Extension delivery phone number. */
+  readonly phoneExtension?: string | null
+  /**
+   * Delivery point details.
+   * <remarks>
+   * Not required if order type is customer pickup. Otherwise, required.
+   * </remarks>
+   */
+  readonly deliveryPoint?: OrderDeliveryPoint | null
+  /**
+   * Delivery status.
+   *
+   * > Delivery status `ReadyForCooking` is deprecated from version `9.0.6`.
+   */
+  readonly status: DeliveryStatusEncoded
+  /**
+   * Delivery cancellation details.
+   * <remarks>
+   * Required only if delivery is canceled, i.e. status=Canceled.
+   * </remarks>
+   */
+  readonly cancelInfo?: CancelInfo | null
+  /** Driver information. */
+  readonly courierInfo?: CourierInfo | null
+  /** Order fulfillment time (Local for the terminal). */
+  readonly completeBefore: string
+  /** Delivery creation time in iikoFront (Local for the terminal). */
+  readonly whenCreated: string
+  /** Delivery confirmation time (Local for the terminal). */
+  readonly whenConfirmed?: string | null
+  /** Service printing time (Local for the terminal). */
+  readonly whenPrinted?: string | null
+  /** Cooking completion time (Local for the terminal). */
+  readonly whenCookingCompleted?: string | null
+  /** Delivery dispatch time (Local for the terminal). */
+  readonly whenSended?: string | null
+  /** Actual delivery time (Local for delivery terminal). */
+  readonly whenDelivered?: string | null
+  /** Order comment. */
+  readonly comment?: string | null
+  /** Problem flag. */
+  readonly problem?: Problem | null
+  /** Operator that took order. */
+  readonly operator?: OrderEmployee | null
+  /** Marketing source. */
+  readonly marketingSource?: OrderMarketingSource | null
+  /** Duration of delivery (in minutes). */
+  readonly deliveryDuration?: number | null
+  /**
+   * Ordinal number in route list.
+   * <remarks>
+   * Field is filled up at the time of delivery allocation by logistics in iikoFront.
+   * If logistics is not in use, the field is not filled up.
+   * </remarks>
+   */
+  readonly indexInCourierRoute?: number | null
+  /** The time when you need to start cooking an order (Local for the terminal). */
+  readonly cookingStartTime: string
+  /** Order is deleted. */
+  readonly isDeleted?: boolean | null
+  /** Moment of time when CloudAPI received the request to create the order (UTC). */
+  readonly whenReceivedByApi?: string | null
+  /** Moment of time when the order first received and saved from iikoFront (UTC). */
+  readonly whenReceivedFromFront?: string | null
+  /**
+   * Tells that this delivery has been moved from terminal group
+   * with id *MovedFromTerminalGroupId* by cancelling delivery with deliveryId *MovedFromDeliveryId*.
+   *
+   *  > Allowed from version `7.5.4`.
+   */
+  readonly movedFromDeliveryId?: string | null
+  /**
+   * Tells that this delivery has been moved from terminal group
+   * with id *MovedFromTerminalGroupId* by cancelling delivery with deliveryId *MovedFromDeliveryId*.
+   *
+   *  > Allowed from version `7.5.4`.
+   */
+  readonly movedFromTerminalGroupId?: string | null
+  /**
+   * Tells that this delivery has been moved from terminal group
+   * with id *MovedFromTerminalGroupId* by cancelling delivery with deliveryId *MovedFromDeliveryId*.
+   *
+   *  > Allowed from version `7.5.4`.
+   */
+  readonly movedFromOrganizationId?: string | null
+  /**
+   * ECS info.
+   *
+   *  > Allowed from version `7.7.7`.
+   */
+  readonly externalCourierService?: ExternalCourierService | null
+  /**
+   * Tells that this delivery has been canceled and moved to terminal group
+   * with id *MovedToTerminalGroupId*.
+   */
+  readonly movedToDeliveryId?: string | null
+  readonly movedToTerminalGroupId?: string | null
+  readonly movedToOrganizationId?: string | null
+  /** External menu ID. */
+  readonly menuId?: string | null
+  /** Name of delivery zone. */
+  readonly deliveryZone?: string | null
+  /** Timestamp of when the order was taken for editing (lock). */
+  readonly lockedAt?: string | null
+  /** Delivery estimated time. */
+  readonly estimatedTime?: string | null
+  /** Whether to deliver as soon as possible. */
+  readonly isAsap?: boolean | null
+  /** Delivery packing time (Local for the terminal). */
+  readonly whenPacked?: string | null
+  /**
+   * Price category of the order.
+   *
+   *  > Allowed from version `9.0.5`.
+   */
+  readonly priceCategory?: CommonPriceCategory | null
+  /** Order's tracking link. */
+  readonly trackingLink?: string | null
+  /** Order amount (after discount or surcharge). */
+  readonly sum: number
+  /** Delivery No. */
+  readonly number: number
+  /** Delivery source. */
+  readonly sourceKey?: string | null
+  /** Invoice printing time (guest bill time). */
+  readonly whenBillPrinted?: string | null
+  /** Delivery closing time (Local for delivery terminal). */
+  readonly whenClosed?: string | null
+  /** Concept. */
+  readonly conception?: Conception | null
+  /** Information about order guests. */
+  readonly guestsInfo: OrderGuestsInfo | null
+  /** Order items. */
+  readonly items: ReadonlyArray<OrderItemEncoded>
+  /** Combo. */
+  readonly combos?: ReadonlyArray<OrderCombo> | null
+  /** Payments. */
+  readonly payments?: ReadonlyArray<PaymentItemEncoded> | null
+  /** Tips. */
+  readonly tips?: ReadonlyArray<TipsPaymentItemEncoded> | null
+  /** Discounts. */
+  readonly discounts?: ReadonlyArray<DiscountItem> | null
+  /** Order type. */
+  readonly orderType: OrderOrderTypeEncoded | null
+  /** ID of the terminal group where the order is located. */
+  readonly terminalGroupId: string
+  /**
+   * The amount of processed payments.
+   * <remarks>
+   * null - only for unsupported POS versions.
+   * </remarks>
+   *
+   *  > Allowed from version `7.6.0`.
+   */
+  readonly processedPaymentsSum: number | null
+  /**
+   * Information about Loyalty app.
+   * <remarks>
+   * null - only for unsupported POS versions.
+   * </remarks>
+   */
+  readonly loyaltyInfo?: OrderLoyaltyInfo | null
+  /**
+   * Order external data.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalData?: ReadonlyArray<OrderExternalData> | null
+}
+/**
+ * The schema of {@link OrderDetails}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderDetails = /*#__PURE__*/ Schema.Struct({
+export const OrderDetails: Schema.Codec<OrderDetails, OrderDetailsEncoded> = /*#__PURE__*/ Schema.Struct({
   parentDeliveryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   customer: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderCustomer)),
   phone: Schema.String,
@@ -2366,21 +4642,84 @@ export const OrderDetails = /*#__PURE__*/ Schema.Struct({
   loyaltyInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderLoyaltyInfo)),
   externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderExternalData)))
 })
+
 /**
- * The type of {@link OrderDetails}.
+ * Order.
+ *
+ * Spec component `Deliveries.Response.Order.OrderInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderDetails = typeof OrderDetails.Type
-
+export interface OrderInfo {
+  /** Delivery order ID. */
+  readonly id: string
+  /** POS delivery order ID. */
+  readonly posId?: string | null
+  /** Order external number. */
+  readonly externalNumber?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Timestamp of most recent order change that took place on iikoTransport server. */
+  readonly timestamp: number
+  /** Order creation status. In case of asynchronous creation, it allows to track the instance an order was validated/created in iikoFront. */
+  readonly creationStatus: CreationStatus
+  /**
+   * Order creation error details.
+   * > Required only if "creationStatus"="Error".
+   */
+  readonly errorInfo?: ErrorInfo | null
+  /**
+   * Order creation details.
+   * > Field is filled up if "creationStatus"="Success".
+   */
+  readonly order?: OrderDetails | null
+}
 /**
- * Spec component `Deliveries.Response.Order.OrderInfo` (response).
+ * The wire form of {@link OrderInfo}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrderInfoEncoded {
+  /** Delivery order ID. */
+  readonly id: string
+  /** POS delivery order ID. */
+  readonly posId?: string | null
+  /** Order external number. */
+  readonly externalNumber?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Timestamp of most recent order change that took place on iikoTransport server. */
+  readonly timestamp: number
+  /** Order creation status. In case of asynchronous creation, it allows to track the instance an order was validated/created in iikoFront. */
+  readonly creationStatus: CreationStatusEncoded
+  /**
+   * Order creation error details.
+   * > Required only if "creationStatus"="Error".
+   */
+  readonly errorInfo?: ErrorInfoEncoded | null
+  /**
+   * Order creation details.
+   * > Field is filled up if "creationStatus"="Success".
+   */
+  readonly order?: OrderDetailsEncoded | null
+}
+/**
+ * The schema of {@link OrderInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderInfo = /*#__PURE__*/ Schema.Struct({
+export const OrderInfo: Schema.Codec<OrderInfo, OrderInfoEncoded> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   posId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   externalNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -2390,108 +4729,276 @@ export const OrderInfo = /*#__PURE__*/ Schema.Struct({
   errorInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ErrorInfo)),
   order: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderDetails))
 })
-/**
- * The type of {@link OrderInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderInfo = typeof OrderInfo.Type
 
 /**
+ * Wrapping object (external) for a delivery order return.
+ *
  * Spec component `Deliveries.Response.OrderResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface OrderResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Delivery order. */
+  readonly orderInfo: OrderInfo
+}
+/**
+ * The wire form of {@link OrderResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrderResponseEncoded {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Delivery order. */
+  readonly orderInfo: OrderInfoEncoded
+}
+/**
+ * The schema of {@link OrderResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const OrderResponse = /*#__PURE__*/ Schema.Struct({
+export const OrderResponse: Schema.Codec<OrderResponse, OrderResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   orderInfo: OrderInfo
 })
+
 /**
- * The type of {@link OrderResponse}.
+ * Describes the status of an order.
+ *
+ * Spec component `Deliveries.Response.Order.OrderStatus` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderResponse = typeof OrderResponse.Type
-
+export type OrderStatus = "New" | "Bill" | "Closed" | "Deleted" | (string & {})
 /**
- * Spec component `Deliveries.Response.Order.OrderStatus` (response).
+ * The wire form of {@link OrderStatus}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OrderStatusEncoded = string
+/**
+ * The schema of {@link OrderStatus}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderStatus = /*#__PURE__*/ IikoSchema.openEnum(["New", "Bill", "Closed", "Deleted"])
-/**
- * The type of {@link OrderStatus}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderStatus = typeof OrderStatus.Type
+export const OrderStatus: Schema.Codec<OrderStatus, OrderStatusEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["New", "Bill", "Closed", "Deleted"])
 
 /**
  * Spec component `product_size.Filter` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ProductSizeFilter {
+  /** Field name for filtering */
+  readonly field?: string
+  /** Comparison operator: "eq" (equal), "ne" (not equal), "gt" (greater than), "gte" (greater than or equal), "lt" (less than), "lte" (less than or equal), "in" (value in list — uses values[]), "nin" (value not in list — uses values[]), "like" (case-insensitive substring), "blank" (null or empty string), "notblank" (not null and not empty string) */
+  readonly op?: string
+  /** Scalar value for filtering (used with eq, ne, gt, gte, lt, lte, like) */
+  readonly value?: unknown
+  /** Array of values for multi-value filtering (used with "in", "nin") */
+  readonly values?: ReadonlyArray<unknown>
+}
+/**
+ * The schema of {@link ProductSizeFilter}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ProductSizeFilter = /*#__PURE__*/ Schema.Struct({
+export const ProductSizeFilter: Schema.Codec<ProductSizeFilter, ProductSizeFilter> = /*#__PURE__*/ Schema.Struct({
   field: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   op: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   value: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown),
   values: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.Unknown))
 })
-/**
- * The type of {@link ProductSizeFilter}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ProductSizeFilter = typeof ProductSizeFilter.Type
 
 /**
  * Spec component `ProductSizeListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ProductSizeListRequest {
+  /** Request filters. All filters are applied simultaneously (AND). See the method description for the list of supported filter fields */
+  readonly filters?: ReadonlyArray<ProductSizeFilter>
+  /** Maximum number of records in the response. Allowed values: 1 to 1000 */
+  readonly limit?: number
+  /** Number of records to skip from the beginning of the list (0-based). Use together with limit for pagination */
+  readonly offset?: number
+}
+/**
+ * The schema of {@link ProductSizeListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ProductSizeListRequest = /*#__PURE__*/ Schema.Struct({
+export const ProductSizeListRequest: Schema.Codec<ProductSizeListRequest, ProductSizeListRequest> = /*#__PURE__*/ Schema.Struct({
   filters: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ProductSizeFilter)),
   limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(1), /*#__PURE__*/ Schema.isLessThanOrEqualTo(1000))),
   offset: /*#__PURE__*/ Schema.optionalKey(Schema.Int)
 })
-/**
- * The type of {@link ProductSizeListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ProductSizeListRequest = typeof ProductSizeListRequest.Type
 
 /**
+ * Reason why planned event failed.
+ *
  * Spec component `Reserves.ReserveCancelReason` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const ReserveCancelReason = /*#__PURE__*/ IikoSchema.openEnum(["ClientNotAppeared", "ClientRefused", "Other"])
+export type ReserveCancelReason = "ClientNotAppeared" | "ClientRefused" | "Other" | (string & {})
 /**
- * The type of {@link ReserveCancelReason}.
+ * The wire form of {@link ReserveCancelReason}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ReserveCancelReason = typeof ReserveCancelReason.Type
-
+export type ReserveCancelReasonEncoded = string
 /**
- * Spec component `Reserves.Response.ReserveOrder` (response).
+ * The schema of {@link ReserveCancelReason}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ReserveOrder = /*#__PURE__*/ Schema.Struct({
+export const ReserveCancelReason: Schema.Codec<ReserveCancelReason, ReserveCancelReasonEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["ClientNotAppeared", "ClientRefused", "Other"])
+
+/**
+ * Order.
+ *
+ * Spec component `Reserves.Response.ReserveOrder` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReserveOrder {
+  /** External menu ID. */
+  readonly menuId?: string | null
+  /** Order amount (after discount or surcharge). */
+  readonly sum: number
+  /** Delivery No. */
+  readonly number: number
+  /** Delivery source. */
+  readonly sourceKey?: string | null
+  /** Invoice printing time (guest bill time). */
+  readonly whenBillPrinted?: string | null
+  /** Delivery closing time (Local for delivery terminal). */
+  readonly whenClosed?: string | null
+  /** Concept. */
+  readonly conception?: Conception | null
+  /** Information about order guests. */
+  readonly guestsInfo: OrderGuestsInfo | null
+  /** Order items. */
+  readonly items: ReadonlyArray<OrderItem>
+  /** Combo. */
+  readonly combos?: ReadonlyArray<OrderCombo> | null
+  /** Payments. */
+  readonly payments?: ReadonlyArray<PaymentItem> | null
+  /** Tips. */
+  readonly tips?: ReadonlyArray<TipsPaymentItem> | null
+  /** Discounts. */
+  readonly discounts?: ReadonlyArray<DiscountItem> | null
+  /** Order type. */
+  readonly orderType: OrderOrderType | null
+  /** ID of the terminal group where the order is located. */
+  readonly terminalGroupId: string
+  /**
+   * The amount of processed payments.
+   * <remarks>
+   * null - only for unsupported POS versions.
+   * </remarks>
+   *
+   *  > Allowed from version `7.6.0`.
+   */
+  readonly processedPaymentsSum: number | null
+  /**
+   * Information about Loyalty app.
+   * <remarks>
+   * null - only for unsupported POS versions.
+   * </remarks>
+   */
+  readonly loyaltyInfo?: OrderLoyaltyInfo | null
+  /**
+   * Order external data.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalData?: ReadonlyArray<OrderExternalData> | null
+}
+/**
+ * The wire form of {@link ReserveOrder}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReserveOrderEncoded {
+  /** External menu ID. */
+  readonly menuId?: string | null
+  /** Order amount (after discount or surcharge). */
+  readonly sum: number
+  /** Delivery No. */
+  readonly number: number
+  /** Delivery source. */
+  readonly sourceKey?: string | null
+  /** Invoice printing time (guest bill time). */
+  readonly whenBillPrinted?: string | null
+  /** Delivery closing time (Local for delivery terminal). */
+  readonly whenClosed?: string | null
+  /** Concept. */
+  readonly conception?: Conception | null
+  /** Information about order guests. */
+  readonly guestsInfo: OrderGuestsInfo | null
+  /** Order items. */
+  readonly items: ReadonlyArray<OrderItemEncoded>
+  /** Combo. */
+  readonly combos?: ReadonlyArray<OrderCombo> | null
+  /** Payments. */
+  readonly payments?: ReadonlyArray<PaymentItemEncoded> | null
+  /** Tips. */
+  readonly tips?: ReadonlyArray<TipsPaymentItemEncoded> | null
+  /** Discounts. */
+  readonly discounts?: ReadonlyArray<DiscountItem> | null
+  /** Order type. */
+  readonly orderType: OrderOrderTypeEncoded | null
+  /** ID of the terminal group where the order is located. */
+  readonly terminalGroupId: string
+  /**
+   * The amount of processed payments.
+   * <remarks>
+   * null - only for unsupported POS versions.
+   * </remarks>
+   *
+   *  > Allowed from version `7.6.0`.
+   */
+  readonly processedPaymentsSum: number | null
+  /**
+   * Information about Loyalty app.
+   * <remarks>
+   * null - only for unsupported POS versions.
+   * </remarks>
+   */
+  readonly loyaltyInfo?: OrderLoyaltyInfo | null
+  /**
+   * Order external data.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalData?: ReadonlyArray<OrderExternalData> | null
+}
+/**
+ * The schema of {@link ReserveOrder}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ReserveOrder: Schema.Codec<ReserveOrder, ReserveOrderEncoded> = /*#__PURE__*/ Schema.Struct({
   menuId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   sum: Schema.Number,
   number: Schema.Number,
@@ -2511,36 +5018,116 @@ export const ReserveOrder = /*#__PURE__*/ Schema.Struct({
   loyaltyInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderLoyaltyInfo)),
   externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderExternalData)))
 })
-/**
- * The type of {@link ReserveOrder}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ReserveOrder = typeof ReserveOrder.Type
 
 /**
+ * Describes the status of a reserve or a banquet.
+ *
  * Spec component `Reserves.ReserveStatus` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const ReserveStatus = /*#__PURE__*/ IikoSchema.openEnum(["New", "Started", "Closed"])
+export type ReserveStatus = "New" | "Started" | "Closed" | (string & {})
 /**
- * The type of {@link ReserveStatus}.
+ * The wire form of {@link ReserveStatus}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ReserveStatus = typeof ReserveStatus.Type
-
+export type ReserveStatusEncoded = string
 /**
- * Spec component `Reserves.Reserve` (response).
+ * The schema of {@link ReserveStatus}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Reserve = /*#__PURE__*/ Schema.Struct({
+export const ReserveStatus: Schema.Codec<ReserveStatus, ReserveStatusEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["New", "Started", "Closed"])
+
+/**
+ * Banquet/reserve.
+ *
+ * Spec component `Reserves.Reserve` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Reserve {
+  /** Client that placed the reserve. */
+  readonly customer: OrderCustomer
+  /** Estimated guests count. */
+  readonly guestsCount: number
+  /** Optional comment for reserve or banquet. */
+  readonly comment?: string | null
+  /** Estimated banquet duration. */
+  readonly durationInMinutes: number
+  /** Whether to remind staff to prepare table beforehand. */
+  readonly shouldRemind: boolean
+  /** Status of the reserve or banquet. */
+  readonly status: ReserveStatus
+  /** The reserve cancellation reason or null if the reserve hasn't been canceled. */
+  readonly cancelReason?: ReserveCancelReason | null
+  /** Reserved table IDs. */
+  readonly tableIds: ReadonlyArray<string>
+  /** Estimated time when reserve will be closed or banquet will be started. */
+  readonly estimatedStartTime: string
+  /** Time when guests came and reserve was closed or banquet was started. */
+  readonly guestsComingTime?: string | null
+  /** Telephone number. */
+  readonly phone?: string | null
+  /**
+   * Event type.
+   *
+   *  > Allowed from version `8.5.6`.
+   */
+  readonly eventType?: string | null
+  /** Order. Used only at a banquet. */
+  readonly order?: ReserveOrder | null
+}
+/**
+ * The wire form of {@link Reserve}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReserveEncoded {
+  /** Client that placed the reserve. */
+  readonly customer: OrderCustomerEncoded
+  /** Estimated guests count. */
+  readonly guestsCount: number
+  /** Optional comment for reserve or banquet. */
+  readonly comment?: string | null
+  /** Estimated banquet duration. */
+  readonly durationInMinutes: number
+  /** Whether to remind staff to prepare table beforehand. */
+  readonly shouldRemind: boolean
+  /** Status of the reserve or banquet. */
+  readonly status: ReserveStatusEncoded
+  /** The reserve cancellation reason or null if the reserve hasn't been canceled. */
+  readonly cancelReason?: ReserveCancelReasonEncoded | null
+  /** Reserved table IDs. */
+  readonly tableIds: ReadonlyArray<string>
+  /** Estimated time when reserve will be closed or banquet will be started. */
+  readonly estimatedStartTime: string
+  /** Time when guests came and reserve was closed or banquet was started. */
+  readonly guestsComingTime?: string | null
+  /** Telephone number. */
+  readonly phone?: string | null
+  /**
+   * Event type.
+   *
+   *  > Allowed from version `8.5.6`.
+   */
+  readonly eventType?: string | null
+  /** Order. Used only at a banquet. */
+  readonly order?: ReserveOrderEncoded | null
+}
+/**
+ * The schema of {@link Reserve}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Reserve: Schema.Codec<Reserve, ReserveEncoded> = /*#__PURE__*/ Schema.Struct({
   customer: OrderCustomer,
   guestsCount: Schema.Number,
   comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -2555,21 +5142,78 @@ export const Reserve = /*#__PURE__*/ Schema.Struct({
   eventType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   order: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ReserveOrder))
 })
+
 /**
- * The type of {@link Reserve}.
+ * Banquet/reserve.
+ *
+ * Spec component `Reserves.ReserveInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type Reserve = typeof Reserve.Type
-
+export interface ReserveInfo {
+  /** Banquet/reserve ID. */
+  readonly id: string
+  /** Banquet/reserve external number. */
+  readonly externalNumber?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Timestamp of most recent banquet/reserve change that took place on iikoTransport server. */
+  readonly timestamp: number
+  /** Banquet/reserve creation status. In case of asynchronous creation, it allows to track the instance an banquet/reserve was validated/created in iikoFront. */
+  readonly creationStatus: CreationStatus
+  /**
+   * Banquet/reserve creation error details.
+   * > Required only if "creationStatus"="Error".
+   */
+  readonly errorInfo?: ErrorInfo | null
+  /** Banquet/reserve is deleted. */
+  readonly isDeleted: boolean
+  /** Banquet/reserve. */
+  readonly reserve?: Reserve | null
+}
 /**
- * Spec component `Reserves.ReserveInfo` (response).
+ * The wire form of {@link ReserveInfo}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReserveInfoEncoded {
+  /** Banquet/reserve ID. */
+  readonly id: string
+  /** Banquet/reserve external number. */
+  readonly externalNumber?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Timestamp of most recent banquet/reserve change that took place on iikoTransport server. */
+  readonly timestamp: number
+  /** Banquet/reserve creation status. In case of asynchronous creation, it allows to track the instance an banquet/reserve was validated/created in iikoFront. */
+  readonly creationStatus: CreationStatusEncoded
+  /**
+   * Banquet/reserve creation error details.
+   * > Required only if "creationStatus"="Error".
+   */
+  readonly errorInfo?: ErrorInfoEncoded | null
+  /** Banquet/reserve is deleted. */
+  readonly isDeleted: boolean
+  /** Banquet/reserve. */
+  readonly reserve?: ReserveEncoded | null
+}
+/**
+ * The schema of {@link ReserveInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ReserveInfo = /*#__PURE__*/ Schema.Struct({
+export const ReserveInfo: Schema.Codec<ReserveInfo, ReserveInfoEncoded> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   externalNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   organizationId: Schema.String,
@@ -2579,21 +5223,46 @@ export const ReserveInfo = /*#__PURE__*/ Schema.Struct({
   isDeleted: Schema.Boolean,
   reserve: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Reserve))
 })
+
 /**
- * The type of {@link ReserveInfo}.
+ * DTO containing terminal groups details
+ *
+ * Spec component `Terminals.TerminalGroup` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ReserveInfo = typeof ReserveInfo.Type
-
+export interface TerminalGroup {
+  /**
+   * Delivery group ID.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly id: string
+  /**
+   * Organization ID to which delivery group belongs.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Terminal group name. */
+  readonly name: string
+  /** Group address. Not used. */
+  readonly address: string | null
+  /** Terminal group time zone. */
+  readonly timeZone: string
+  /** Terminal group external data. */
+  readonly externalData?: ReadonlyArray<CommonExternalData> | null
+  /** Version of the iikoFront. */
+  readonly posVersion?: string | null
+}
 /**
- * Spec component `Terminals.TerminalGroup` (response).
+ * The schema of {@link TerminalGroup}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TerminalGroup = /*#__PURE__*/ Schema.Struct({
+export const TerminalGroup: Schema.Codec<TerminalGroup, TerminalGroup> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   organizationId: Schema.String,
   name: Schema.String,
@@ -2602,69 +5271,284 @@ export const TerminalGroup = /*#__PURE__*/ Schema.Struct({
   externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CommonExternalData))),
   posVersion: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link TerminalGroup}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TerminalGroup = typeof TerminalGroup.Type
 
 /**
+ * RMS pair wrapping - list of response items that belong to this RMS.
+ *
  * Spec component `Common.RmsItemsResponseWrapper<Terminals.TerminalGroup>` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface RmsTerminalGroupItemsResponse {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Items for organization. */
+  readonly items: ReadonlyArray<TerminalGroup>
+}
+/**
+ * The schema of {@link RmsTerminalGroupItemsResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const RmsTerminalGroupItemsResponse = /*#__PURE__*/ Schema.Struct({
+export const RmsTerminalGroupItemsResponse: Schema.Codec<RmsTerminalGroupItemsResponse, RmsTerminalGroupItemsResponse> = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   items: /*#__PURE__*/ Schema.Array(TerminalGroup)
 })
-/**
- * The type of {@link RmsTerminalGroupItemsResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type RmsTerminalGroupItemsResponse = typeof RmsTerminalGroupItemsResponse.Type
 
 /**
+ * Sorting direction.
+ *
  * Spec component `Common.SortDirection` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const SortDirection = /*#__PURE__*/ Schema.Literals(["Ascending", "Descending"])
-/**
- * The type of {@link SortDirection}.
- *
- * @since 0.1.0
  * @category models
  */
-export type SortDirection = typeof SortDirection.Type
+export type SortDirection = "Ascending" | "Descending"
+/**
+ * The schema of {@link SortDirection}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SortDirection: Schema.Codec<SortDirection, SortDirection> = /*#__PURE__*/ Schema.Literals(["Ascending", "Descending"])
 
 /**
+ * Need to split order between cash registers.
+ *
  * Spec component `TableOrders.Response.SplitOrderBetweenCashRegisters` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const SplitOrderBetweenCashRegisters = /*#__PURE__*/ IikoSchema.openEnum(["Disabled", "Allowed", "Required"])
+export type SplitOrderBetweenCashRegisters = "Disabled" | "Allowed" | "Required" | (string & {})
 /**
- * The type of {@link SplitOrderBetweenCashRegisters}.
+ * The wire form of {@link SplitOrderBetweenCashRegisters}.
  *
  * @since 0.1.0
  * @category models
  */
-export type SplitOrderBetweenCashRegisters = typeof SplitOrderBetweenCashRegisters.Type
-
+export type SplitOrderBetweenCashRegistersEncoded = string
 /**
- * Spec component `TableOrders.Response.TableOrder` (response).
+ * The schema of {@link SplitOrderBetweenCashRegisters}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TableOrder = /*#__PURE__*/ Schema.Struct({
+export const SplitOrderBetweenCashRegisters: Schema.Codec<SplitOrderBetweenCashRegisters, SplitOrderBetweenCashRegistersEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["Disabled", "Allowed", "Required"])
+
+/**
+ * Order.
+ *
+ * Spec component `TableOrders.Response.TableOrder` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TableOrder {
+  /**
+   * Table IDs.
+   *
+   * Can be obtained by `/api/1/reserve/available_restaurant_sections` operation.
+   */
+  readonly tableIds: ReadonlyArray<string>
+  /**
+   * Guest.
+   *
+   *  > Allowed from version `7.5.2`.
+   */
+  readonly customer?: OrderRegularCustomer | null
+  /**
+   * Guest phone.
+   *
+   *  > Allowed from version `7.5.2`.
+   */
+  readonly phone?: string | null
+  /** Order status. */
+  readonly status: OrderStatus
+  /** Order creation date (terminal time zone). */
+  readonly whenCreated?: string | null
+  /** Order waiter. */
+  readonly waiter?: OrderEmployee | null
+  /** Tab name (only for fastfood terminals group in tab mode). */
+  readonly tabName?: string | null
+  /**
+   * Need to split order between cash registers.
+   * <remarks>
+   * Not empty for orders in statuses New or Bill.
+   * </remarks>
+   */
+  readonly splitOrderBetweenCashRegisters?: SplitOrderBetweenCashRegisters | null
+  /** External menu ID. */
+  readonly menuId?: string | null
+  /**
+   * Price Category of the order.
+   *
+   *  > Allowed from version `9.0.5`.
+   */
+  readonly priceCategory?: CommonPriceCategory | null
+  /** Order amount (after discount or surcharge). */
+  readonly sum: number
+  /** Delivery No. */
+  readonly number: number
+  /** Delivery source. */
+  readonly sourceKey?: string | null
+  /** Invoice printing time (guest bill time). */
+  readonly whenBillPrinted?: string | null
+  /** Delivery closing time (Local for delivery terminal). */
+  readonly whenClosed?: string | null
+  /** Concept. */
+  readonly conception?: Conception | null
+  /** Information about order guests. */
+  readonly guestsInfo: OrderGuestsInfo | null
+  /** Order items. */
+  readonly items: ReadonlyArray<OrderItem>
+  /** Combo. */
+  readonly combos?: ReadonlyArray<OrderCombo> | null
+  /** Payments. */
+  readonly payments?: ReadonlyArray<PaymentItem> | null
+  /** Tips. */
+  readonly tips?: ReadonlyArray<TipsPaymentItem> | null
+  /** Discounts. */
+  readonly discounts?: ReadonlyArray<DiscountItem> | null
+  /** Order type. */
+  readonly orderType: OrderOrderType | null
+  /** ID of the terminal group where the order is located. */
+  readonly terminalGroupId: string
+  /**
+   * The amount of processed payments.
+   * <remarks>
+   * null - only for unsupported POS versions.
+   * </remarks>
+   *
+   *  > Allowed from version `7.6.0`.
+   */
+  readonly processedPaymentsSum: number | null
+  /**
+   * Information about Loyalty app.
+   * <remarks>
+   * null - only for unsupported POS versions.
+   * </remarks>
+   */
+  readonly loyaltyInfo?: OrderLoyaltyInfo | null
+  /**
+   * Order external data.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalData?: ReadonlyArray<OrderExternalData> | null
+}
+/**
+ * The wire form of {@link TableOrder}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TableOrderEncoded {
+  /**
+   * Table IDs.
+   *
+   * Can be obtained by `/api/1/reserve/available_restaurant_sections` operation.
+   */
+  readonly tableIds: ReadonlyArray<string>
+  /**
+   * Guest.
+   *
+   *  > Allowed from version `7.5.2`.
+   */
+  readonly customer?: OrderRegularCustomerEncoded | null
+  /**
+   * Guest phone.
+   *
+   *  > Allowed from version `7.5.2`.
+   */
+  readonly phone?: string | null
+  /** Order status. */
+  readonly status: OrderStatusEncoded
+  /** Order creation date (terminal time zone). */
+  readonly whenCreated?: string | null
+  /** Order waiter. */
+  readonly waiter?: OrderEmployee | null
+  /** Tab name (only for fastfood terminals group in tab mode). */
+  readonly tabName?: string | null
+  /**
+   * Need to split order between cash registers.
+   * <remarks>
+   * Not empty for orders in statuses New or Bill.
+   * </remarks>
+   */
+  readonly splitOrderBetweenCashRegisters?: SplitOrderBetweenCashRegistersEncoded | null
+  /** External menu ID. */
+  readonly menuId?: string | null
+  /**
+   * Price Category of the order.
+   *
+   *  > Allowed from version `9.0.5`.
+   */
+  readonly priceCategory?: CommonPriceCategory | null
+  /** Order amount (after discount or surcharge). */
+  readonly sum: number
+  /** Delivery No. */
+  readonly number: number
+  /** Delivery source. */
+  readonly sourceKey?: string | null
+  /** Invoice printing time (guest bill time). */
+  readonly whenBillPrinted?: string | null
+  /** Delivery closing time (Local for delivery terminal). */
+  readonly whenClosed?: string | null
+  /** Concept. */
+  readonly conception?: Conception | null
+  /** Information about order guests. */
+  readonly guestsInfo: OrderGuestsInfo | null
+  /** Order items. */
+  readonly items: ReadonlyArray<OrderItemEncoded>
+  /** Combo. */
+  readonly combos?: ReadonlyArray<OrderCombo> | null
+  /** Payments. */
+  readonly payments?: ReadonlyArray<PaymentItemEncoded> | null
+  /** Tips. */
+  readonly tips?: ReadonlyArray<TipsPaymentItemEncoded> | null
+  /** Discounts. */
+  readonly discounts?: ReadonlyArray<DiscountItem> | null
+  /** Order type. */
+  readonly orderType: OrderOrderTypeEncoded | null
+  /** ID of the terminal group where the order is located. */
+  readonly terminalGroupId: string
+  /**
+   * The amount of processed payments.
+   * <remarks>
+   * null - only for unsupported POS versions.
+   * </remarks>
+   *
+   *  > Allowed from version `7.6.0`.
+   */
+  readonly processedPaymentsSum: number | null
+  /**
+   * Information about Loyalty app.
+   * <remarks>
+   * null - only for unsupported POS versions.
+   * </remarks>
+   */
+  readonly loyaltyInfo?: OrderLoyaltyInfo | null
+  /**
+   * Order external data.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalData?: ReadonlyArray<OrderExternalData> | null
+}
+/**
+ * The schema of {@link TableOrder}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TableOrder: Schema.Codec<TableOrder, TableOrderEncoded> = /*#__PURE__*/ Schema.Struct({
   tableIds: /*#__PURE__*/ Schema.Array(Schema.String),
   customer: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderRegularCustomer)),
   phone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -2693,21 +5577,84 @@ export const TableOrder = /*#__PURE__*/ Schema.Struct({
   loyaltyInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderLoyaltyInfo)),
   externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderExternalData)))
 })
+
 /**
- * The type of {@link TableOrder}.
+ * Order.
+ *
+ * Spec component `TableOrders.Response.TableOrderInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type TableOrder = typeof TableOrder.Type
-
+export interface TableOrderInfo {
+  /** Order ID. */
+  readonly id: string
+  /** POS order ID. */
+  readonly posId?: string | null
+  /** Order external number. */
+  readonly externalNumber?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Timestamp of most recent order change that took place on iikoTransport server. */
+  readonly timestamp: number
+  /** Order creation status. In case of asynchronous creation, it allows to track the instance an order was validated/created in iikoFront. */
+  readonly creationStatus: CreationStatus
+  /**
+   * Order creation error details.
+   * > Required only if "creationStatus"="Error".
+   */
+  readonly errorInfo?: ErrorInfo | null
+  /**
+   * Order creation details.
+   * > Field is filled up if "creationStatus"="Success".
+   */
+  readonly order?: TableOrder | null
+}
 /**
- * Spec component `TableOrders.Response.TableOrderInfo` (response).
+ * The wire form of {@link TableOrderInfo}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TableOrderInfoEncoded {
+  /** Order ID. */
+  readonly id: string
+  /** POS order ID. */
+  readonly posId?: string | null
+  /** Order external number. */
+  readonly externalNumber?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Timestamp of most recent order change that took place on iikoTransport server. */
+  readonly timestamp: number
+  /** Order creation status. In case of asynchronous creation, it allows to track the instance an order was validated/created in iikoFront. */
+  readonly creationStatus: CreationStatusEncoded
+  /**
+   * Order creation error details.
+   * > Required only if "creationStatus"="Error".
+   */
+  readonly errorInfo?: ErrorInfoEncoded | null
+  /**
+   * Order creation details.
+   * > Field is filled up if "creationStatus"="Success".
+   */
+  readonly order?: TableOrderEncoded | null
+}
+/**
+ * The schema of {@link TableOrderInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TableOrderInfo = /*#__PURE__*/ Schema.Struct({
+export const TableOrderInfo: Schema.Codec<TableOrderInfo, TableOrderInfoEncoded> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   posId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   externalNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -2717,63 +5664,80 @@ export const TableOrderInfo = /*#__PURE__*/ Schema.Struct({
   errorInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ErrorInfo)),
   order: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(TableOrder))
 })
-/**
- * The type of {@link TableOrderInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TableOrderInfo = typeof TableOrderInfo.Type
 
 /**
+ * Describes the status of an order.
+ *
  * Spec component `Orders.Common.OrderStatus` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export type TableOrderStatusInput = "New" | "Bill" | "Closed" | "Deleted"
+/**
+ * The schema of {@link TableOrderStatusInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const TableOrderStatusInput = /*#__PURE__*/ Schema.Literals(["New", "Bill", "Closed", "Deleted"])
+export const TableOrderStatusInput: Schema.Codec<TableOrderStatusInput, TableOrderStatusInput> = /*#__PURE__*/ Schema.Literals(["New", "Bill", "Closed", "Deleted"])
+
 /**
- * The type of {@link TableOrderStatusInput}.
+ * DTO containing terminal groups details.
+ *
+ * Spec component `Terminals.TerminalGroupsResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type TableOrderStatusInput = typeof TableOrderStatusInput.Type
-
+export interface TerminalGroupsResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of terminal groups broken down by organizations. */
+  readonly terminalGroups: ReadonlyArray<RmsTerminalGroupItemsResponse>
+  /**
+   * Terminal groups are in sleep mode because they are not active.
+   *
+   * Can be awakened by `/api/1/terminal_groups/awake` operation.
+   */
+  readonly terminalGroupsInSleep: ReadonlyArray<RmsTerminalGroupItemsResponse>
+}
 /**
- * Spec component `Terminals.TerminalGroupsResponse` (response).
+ * The schema of {@link TerminalGroupsResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TerminalGroupsResponse = /*#__PURE__*/ Schema.Struct({
+export const TerminalGroupsResponse: Schema.Codec<TerminalGroupsResponse, TerminalGroupsResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   terminalGroups: /*#__PURE__*/ Schema.Array(RmsTerminalGroupItemsResponse),
   terminalGroupsInSleep: /*#__PURE__*/ Schema.Array(RmsTerminalGroupItemsResponse)
 })
+
 /**
- * The type of {@link TerminalGroupsResponse}.
+ * Warning info.
+ *
+ * Spec component `LoyaltyResult.WarningInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type TerminalGroupsResponse = typeof TerminalGroupsResponse.Type
-
+export interface WarningInfo {
+  /** Code of an error. Can be null. */
+  readonly Code?: string | null
+  /** Error code. Can be null. */
+  readonly ErrorCode?: string | null
+  /** Description of an error. Can be null. */
+  readonly Message?: string | null
+}
 /**
- * Spec component `LoyaltyResult.WarningInfo` (response).
+ * The schema of {@link WarningInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const WarningInfo = /*#__PURE__*/ Schema.Struct({
-  Code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  ErrorCode: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  Message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
+export const WarningInfo: Schema.Codec<WarningInfo, WarningInfo> = /*#__PURE__*/ Schema.Struct({
+  Code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  ErrorCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  Message: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link WarningInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type WarningInfo = typeof WarningInfo.Type

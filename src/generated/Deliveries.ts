@@ -18,7 +18,7 @@ import {
   CorrelationIdResponse,
   CreateOrderCustomerInput,
   CreateOrderDeliveryPointInput,
-  CreateOrderExternalData,
+  CreateOrderExternalDataInput,
   CreateOrderLoyaltyInfoInput,
   CreateOrderOrderItemInput,
   CreateOrderOrderServiceTypeInput,
@@ -30,54 +30,135 @@ import {
   OrderResponse,
   PaymentInput,
   SortDirection,
-  TipsPaymentInput
+  TipsPaymentInput,
+  type OrderInfoEncoded
 } from "./Common.ts"
 
 /**
+ * Request for add order items.
+ *
  * Spec component `Deliveries.Request.AddOrderItemsRequest` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AddOrderItemsRequest {
+  /** Order ID. */
+  readonly orderId: string
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order items (may include ProductOrderItem or CompoundOrderItem). */
+  readonly items: ReadonlyArray<CreateOrderOrderItemInput>
+  /**
+   * Combos.
+   *
+   *  > Allowed from version `7.6.1`.
+   */
+  readonly combos?: ReadonlyArray<ComboInput> | null
+}
+/**
+ * The schema of {@link AddOrderItemsRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AddOrderItemsRequest = /*#__PURE__*/ Schema.Struct({
+export const AddOrderItemsRequest: Schema.Codec<AddOrderItemsRequest, AddOrderItemsRequest> = /*#__PURE__*/ Schema.Struct({
   orderId: IikoSchema.Uuid,
   organizationId: IikoSchema.Uuid,
   items: /*#__PURE__*/ Schema.Array(CreateOrderOrderItemInput),
   combos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboInput)))
 })
-/**
- * The type of {@link AddOrderItemsRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AddOrderItemsRequest = typeof AddOrderItemsRequest.Type
 
 /**
+ * Request for cancel delivery confirmation.
+ *
  * Spec component `Deliveries.Request.UpdateOrder.CancelDeliveryConfirmationRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CancelDeliveryConfirmationRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+}
+/**
+ * The schema of {@link CancelDeliveryConfirmationRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CancelDeliveryConfirmationRequest = /*#__PURE__*/ Schema.Struct({
+export const CancelDeliveryConfirmationRequest: Schema.Codec<CancelDeliveryConfirmationRequest, CancelDeliveryConfirmationRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid
 })
+
 /**
- * The type of {@link CancelDeliveryConfirmationRequest}.
+ * Request for cancel the order.
+ *
+ * Spec component `Deliveries.Request.CancelOrderRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CancelDeliveryConfirmationRequest = typeof CancelDeliveryConfirmationRequest.Type
-
+export interface CancelOrderRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+  /** Fill this field with id of the new order if current order has been moved to the new RMS/terminal group. */
+  readonly movedOrderId?: string | null
+  /**
+   * Cancel order dictionary item id.
+   *
+   *  > Allowed from version `7.7.1`.
+   */
+  readonly cancelCauseId?: string | null
+  /**
+   * Comment to the delivery cancellation.
+   *
+   *  > Allowed from version `8.7.6`.
+   */
+  readonly cancelComment?: string | null
+  /**
+   * Removal type (for delete printed order items).
+   *
+   *  > Allowed from version `7.7.1`.
+   */
+  readonly removalTypeId?: string | null
+  /**
+   * Comment to the charge-off.
+   *
+   *  > Allowed from version `8.7.6`.
+   */
+  readonly removalComment?: string | null
+  /**
+   * User for writeoff (for delete printed order items).
+   *
+   *  > Allowed from version `7.7.1`.
+   */
+  readonly userIdForWriteoff?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CancelOrderRequest` (request).
+ * The schema of {@link CancelOrderRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CancelOrderRequest = /*#__PURE__*/ Schema.Struct({
+export const CancelOrderRequest: Schema.Codec<CancelOrderRequest, CancelOrderRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
   movedOrderId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
@@ -87,184 +168,291 @@ export const CancelOrderRequest = /*#__PURE__*/ Schema.Struct({
   removalComment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(255)))),
   userIdForWriteoff: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid))
 })
+
 /**
- * The type of {@link CancelOrderRequest}.
+ * Request for change time when client wants the order to be delivered.
+ *
+ * Spec component `Deliveries.Request.UpdateOrder.ChangeCompleteBeforeRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CancelOrderRequest = typeof CancelOrderRequest.Type
-
+export interface ChangeCompleteBeforeRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+  /** New time when client wants the order to be delivered (Local for delivery terminal). */
+  readonly newCompleteBefore: string
+}
 /**
- * Spec component `Deliveries.Request.UpdateOrder.ChangeCompleteBeforeRequest` (request).
+ * The schema of {@link ChangeCompleteBeforeRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChangeCompleteBeforeRequest = /*#__PURE__*/ Schema.Struct({
+export const ChangeCompleteBeforeRequest: Schema.Codec<ChangeCompleteBeforeRequest, ChangeCompleteBeforeRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
   newCompleteBefore: IikoDate.LocalDateTime
 })
+
 /**
- * The type of {@link ChangeCompleteBeforeRequest}.
+ * Request for change delivery comment.
+ *
+ * Spec component `Deliveries.Request.UpdateOrder.ChangeDeliveryCommentRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChangeCompleteBeforeRequest = typeof ChangeCompleteBeforeRequest.Type
-
+export interface ChangeDeliveryCommentRequest {
+  /** Organization ID. */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+  /** New delivery comment. */
+  readonly comment: string
+}
 /**
- * Spec component `Deliveries.Request.UpdateOrder.ChangeDeliveryCommentRequest` (request).
+ * The schema of {@link ChangeDeliveryCommentRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChangeDeliveryCommentRequest = /*#__PURE__*/ Schema.Struct({
+export const ChangeDeliveryCommentRequest: Schema.Codec<ChangeDeliveryCommentRequest, ChangeDeliveryCommentRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
   comment: Schema.String
 })
+
 /**
- * The type of {@link ChangeDeliveryCommentRequest}.
+ * Request for assign/change the order operator.
+ *
+ * Spec component `Deliveries.Request.UpdateOrder.ChangeDeliveryOperatorRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChangeDeliveryCommentRequest = typeof ChangeDeliveryCommentRequest.Type
-
+export interface ChangeDeliveryOperatorRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+  /** Operator to assign the order to. */
+  readonly operatorId: string
+}
 /**
- * Spec component `Deliveries.Request.UpdateOrder.ChangeDeliveryOperatorRequest` (request).
+ * The schema of {@link ChangeDeliveryOperatorRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChangeDeliveryOperatorRequest = /*#__PURE__*/ Schema.Struct({
+export const ChangeDeliveryOperatorRequest: Schema.Codec<ChangeDeliveryOperatorRequest, ChangeDeliveryOperatorRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
   operatorId: IikoSchema.Uuid
 })
+
 /**
- * The type of {@link ChangeDeliveryOperatorRequest}.
+ * Request for change order's delivery point information.
+ *
+ * Spec component `Deliveries.Request.UpdateOrder.ChangeDeliveryPointRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChangeDeliveryOperatorRequest = typeof ChangeDeliveryOperatorRequest.Type
-
+export interface ChangeDeliveryPointRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+  /** New address of delivery. */
+  readonly newDeliveryPoint: CreateOrderDeliveryPointInput
+}
 /**
- * Spec component `Deliveries.Request.UpdateOrder.ChangeDeliveryPointRequest` (request).
+ * The schema of {@link ChangeDeliveryPointRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChangeDeliveryPointRequest = /*#__PURE__*/ Schema.Struct({
+export const ChangeDeliveryPointRequest: Schema.Codec<ChangeDeliveryPointRequest, ChangeDeliveryPointRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
   newDeliveryPoint: CreateOrderDeliveryPointInput
 })
+
 /**
- * The type of {@link ChangeDeliveryPointRequest}.
+ * Request for change driver info.
+ *
+ * Spec component `Deliveries.Request.ChangeDriverInfoRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChangeDeliveryPointRequest = typeof ChangeDeliveryPointRequest.Type
-
+export interface ChangeDriverInfoRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+  /**
+   * Driver ID.
+   *
+   * Can be obtained by `/api/1/employees/couriers` operation.
+   */
+  readonly driverId?: string | null
+  /** Delivery estimated time. */
+  readonly estimatedTime?: string | null
+}
 /**
- * Spec component `Deliveries.Request.ChangeDriverInfoRequest` (request).
+ * The schema of {@link ChangeDriverInfoRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChangeDriverInfoRequest = /*#__PURE__*/ Schema.Struct({
+export const ChangeDriverInfoRequest: Schema.Codec<ChangeDriverInfoRequest, ChangeDriverInfoRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
   driverId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   estimatedTime: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime))
 })
+
 /**
- * The type of {@link ChangeDriverInfoRequest}.
+ * Change order's delivery type to DeliveryByClient.
+ *
+ * Spec component `Deliveries.Request.UpdateOrder.ChangeServiceTypeDeliveryByClient` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChangeDriverInfoRequest = typeof ChangeDriverInfoRequest.Type
-
+export interface ChangeServiceTypeDeliveryByClient {
+  readonly newServiceType: "DeliveryByClient"
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+}
 /**
- * Spec component `Deliveries.Request.UpdateOrder.ChangeServiceTypeDeliveryByClient` (request).
+ * The schema of {@link ChangeServiceTypeDeliveryByClient}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChangeServiceTypeDeliveryByClient = /*#__PURE__*/ Schema.Struct({
+export const ChangeServiceTypeDeliveryByClient: Schema.Codec<ChangeServiceTypeDeliveryByClient, ChangeServiceTypeDeliveryByClient> = /*#__PURE__*/ Schema.Struct({
   newServiceType: /*#__PURE__*/ Schema.Literal("DeliveryByClient"),
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid
 })
+
 /**
- * The type of {@link ChangeServiceTypeDeliveryByClient}.
+ * Change order's delivery type to DeliveryByCourier.
+ *
+ * Spec component `Deliveries.Request.UpdateOrder.ChangeServiceTypeDeliveryByCourier` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChangeServiceTypeDeliveryByClient = typeof ChangeServiceTypeDeliveryByClient.Type
-
+export interface ChangeServiceTypeDeliveryByCourier {
+  readonly newServiceType: "DeliveryByCourier"
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+  /** Address of delivery. */
+  readonly deliveryPoint: CreateOrderDeliveryPointInput
+}
 /**
- * Spec component `Deliveries.Request.UpdateOrder.ChangeServiceTypeDeliveryByCourier` (request).
+ * The schema of {@link ChangeServiceTypeDeliveryByCourier}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChangeServiceTypeDeliveryByCourier = /*#__PURE__*/ Schema.Struct({
+export const ChangeServiceTypeDeliveryByCourier: Schema.Codec<ChangeServiceTypeDeliveryByCourier, ChangeServiceTypeDeliveryByCourier> = /*#__PURE__*/ Schema.Struct({
   newServiceType: /*#__PURE__*/ Schema.Literal("DeliveryByCourier"),
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
   deliveryPoint: CreateOrderDeliveryPointInput
 })
-/**
- * The type of {@link ChangeServiceTypeDeliveryByCourier}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ChangeServiceTypeDeliveryByCourier = typeof ChangeServiceTypeDeliveryByCourier.Type
 
 /**
+ * Request for change order's delivery type.
+ *
  * Spec component `Deliveries.Request.UpdateOrder.ChangeServiceTypeRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export type ChangeServiceTypeRequest = ChangeServiceTypeDeliveryByCourier | ChangeServiceTypeDeliveryByClient
+/**
+ * The schema of {@link ChangeServiceTypeRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ChangeServiceTypeRequest = /*#__PURE__*/ Schema.Union([ChangeServiceTypeDeliveryByCourier, ChangeServiceTypeDeliveryByClient])
+export const ChangeServiceTypeRequest: Schema.Codec<ChangeServiceTypeRequest, ChangeServiceTypeRequest> = /*#__PURE__*/ Schema.Union([ChangeServiceTypeDeliveryByCourier, ChangeServiceTypeDeliveryByClient])
+
 /**
- * The type of {@link ChangeServiceTypeRequest}.
+ * Request for close table order.
+ *
+ * Spec component `Deliveries.Request.CloseDeliveryOrderRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChangeServiceTypeRequest = typeof ChangeServiceTypeRequest.Type
-
+export interface CloseDeliveryOrderRequest {
+  /**
+   * Actual delivery time. If empty local iikoFront time will used.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly deliveryDate?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+}
 /**
- * Spec component `Deliveries.Request.CloseDeliveryOrderRequest` (request).
+ * The schema of {@link CloseDeliveryOrderRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CloseDeliveryOrderRequest = /*#__PURE__*/ Schema.Struct({
+export const CloseDeliveryOrderRequest: Schema.Codec<CloseDeliveryOrderRequest, CloseDeliveryOrderRequest> = /*#__PURE__*/ Schema.Struct({
   deliveryDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime)),
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid
 })
-/**
- * The type of {@link CloseDeliveryOrderRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CloseDeliveryOrderRequest = typeof CloseDeliveryOrderRequest.Type
 
 /**
+ * Request for confirm delivery.
+ *
  * Spec component `Deliveries.Request.UpdateOrder.ConfirmDeliveryRequest` (request): the same shape as {@link CancelDeliveryConfirmationRequest}.
  *
  * @since 0.1.0
@@ -272,7 +460,9 @@ export type CloseDeliveryOrderRequest = typeof CloseDeliveryOrderRequest.Type
  */
 export const ConfirmDeliveryRequest = CancelDeliveryConfirmationRequest
 /**
- * The type of {@link ConfirmDeliveryRequest} (the same as {@link CancelDeliveryConfirmationRequest}).
+ * Request for confirm delivery.
+ *
+ * Spec component `Deliveries.Request.UpdateOrder.ConfirmDeliveryRequest` (request): the same shape as {@link CancelDeliveryConfirmationRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -280,12 +470,152 @@ export const ConfirmDeliveryRequest = CancelDeliveryConfirmationRequest
 export type ConfirmDeliveryRequest = CancelDeliveryConfirmationRequest
 
 /**
+ * Delivery order.
+ *
  * Spec component `Deliveries.Request.CreateOrder.DeliveryOrder` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeliveryOrder {
+  /** External menu ID. */
+  readonly menuId?: string | null
+  /**
+   * Order ID. Must be unique.
+   * > If sent null, it generates automatically on iikoTransport side.
+   */
+  readonly id?: string | null
+  /**
+   * Order external number.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalNumber?: string | null
+  /**
+   * Order fulfillment date.
+   * > Date and time must be local for delivery terminal, without time zone (take a look at example).
+   * > If null, order is urgent and time is calculated based on customer settings,
+   * > i.e. the shortest delivery time possible.
+   * > Permissible values: from current day and 60 days on.
+   */
+  readonly completeBefore?: string | null
+  /**
+   * Telephone number.
+   * > Must begin with symbol "+" and must be at least 8 digits.
+   */
+  readonly phone: string
+  /**
+   * Extension telephone number.
+   * > Must contain only digits and have length from 1 to 10 symbols.
+   *
+   *  > Allowed from version `9.2.5`.
+   */
+  readonly phoneExtension?: string | null
+  /**
+   * Order type ID.
+   *
+   * Can be obtained by `/api/1/deliveries/order_types` operation.
+   *
+   * > Only one of the fields must be defined: **orderTypeId** or **orderServiceType**.
+   */
+  readonly orderTypeId?: string | null
+  /**
+   * Order service type.
+   * > Only one of the fields must be defined: **orderTypeId** or **orderServiceType**.
+   *
+   *  > Allowed from version `7.0.3`.
+   */
+  readonly orderServiceType?: CreateOrderOrderServiceTypeInput | null
+  /**
+   * Delivery point details.
+   * > Not required in case of customer pickup. Otherwise, required.
+   */
+  readonly deliveryPoint?: CreateOrderDeliveryPointInput | null
+  /** Order comment. */
+  readonly comment?: string | null
+  /**
+   * Customer.
+   *
+   * 'Regular' customer:
+   *
+   * - can be used only if a customer agrees to take part in the store's loyalty programs
+   * - customer details will be added (updated) to the store's customer database
+   * - benefits (accumulation of rewards, etc.) of active loyalty programs will be made available to the customer
+   *
+   * 'One-time' customer:
+   *
+   * - should be used if a customer does not agree to take part in the store's loyalty programs or an aggregator (external system) does not provide customer details
+   * - customer details will NOT be added to the store's customer database and will be used ONLY to complete the current order
+   */
+  readonly customer?: CreateOrderCustomerInput | null
+  /** Guest details. Not equal to the customer who makes an order. */
+  readonly guests?: GuestsInput | null
+  /**
+   * Marketing source (advertisement) ID.
+   *
+   * Can be obtained by `/api/1/marketing_sources` operation.
+   */
+  readonly marketingSourceId?: string | null
+  /**
+   * Operator ID.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly operatorId?: string | null
+  /**
+   * Delivery duration.
+   *
+   *  > Allowed from version `8.8.6`.
+   */
+  readonly deliveryDuration?: number | null
+  /**
+   * Name of delivery zone.
+   *
+   *  > Allowed from version `8.8.6`.
+   */
+  readonly deliveryZone?: string | null
+  /**
+   * Price category id of the order.
+   *
+   * Can be obtained by `/api/2/menu` operation.
+   *
+   *  > Allowed from version `9.0.5`.
+   */
+  readonly priceCategoryId?: string | null
+  /** Order items. */
+  readonly items: ReadonlyArray<CreateOrderOrderItemInput>
+  /** Combos included in order. */
+  readonly combos?: ReadonlyArray<ComboInput> | null
+  /**
+   * Order payment components.
+   *
+   *  > Type **LoyaltyCard** allowed from version `7.1.5`.
+   */
+  readonly payments?: ReadonlyArray<PaymentInput> | null
+  /** Order tips components. */
+  readonly tips?: ReadonlyArray<TipsPaymentInput> | null
+  /** The string key (marker) of the source (partner - api user) that created the order. Needed to limit the visibility of orders for external integration. */
+  readonly sourceKey?: string | null
+  /** Discounts/surcharges. */
+  readonly discountsInfo?: DiscountsInfoInput | null
+  /** Information about Loyalty app. */
+  readonly loyaltyInfo?: CreateOrderLoyaltyInfoInput | null
+  /** Cheque additional information. */
+  readonly chequeAdditionalInfo?: ChequeAdditionalInfoInput | null
+  /**
+   * Order external data.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalData?: ReadonlyArray<CreateOrderExternalDataInput> | null
+}
+/**
+ * The schema of {@link DeliveryOrder}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DeliveryOrder = /*#__PURE__*/ Schema.Struct({
+export const DeliveryOrder: Schema.Codec<DeliveryOrder, DeliveryOrder> = /*#__PURE__*/ Schema.Struct({
   menuId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   externalNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(50)))),
@@ -300,7 +630,7 @@ export const DeliveryOrder = /*#__PURE__*/ Schema.Struct({
   guests: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(GuestsInput)),
   marketingSourceId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   operatorId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
-  deliveryDuration: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),
+  deliveryDuration: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647)))),
   deliveryZone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   priceCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   items: /*#__PURE__*/ Schema.Array(CreateOrderOrderItemInput),
@@ -311,92 +641,182 @@ export const DeliveryOrder = /*#__PURE__*/ Schema.Struct({
   discountsInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(DiscountsInfoInput)),
   loyaltyInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateOrderLoyaltyInfoInput)),
   chequeAdditionalInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ChequeAdditionalInfoInput)),
-  externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderExternalData)))
+  externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderExternalDataInput)))
 })
+
 /**
- * The type of {@link DeliveryOrder}.
+ * Order creation model.
+ *
+ * Spec component `Deliveries.Request.CreateOrderRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type DeliveryOrder = typeof DeliveryOrder.Type
-
+export interface CreateOrderRequest {
+  /**
+   * Organization ID of the new order.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /**
+   * Front group ID the order must be sent to.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId?: string | null
+  /** Order creation parameters. */
+  readonly createOrderSettings?: CreateOrderSettings | null
+  /** Order. */
+  readonly order: DeliveryOrder
+}
 /**
- * Spec component `Deliveries.Request.CreateOrderRequest` (request).
+ * The schema of {@link CreateOrderRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderRequest = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderRequest: Schema.Codec<CreateOrderRequest, CreateOrderRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   terminalGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   createOrderSettings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateOrderSettings)),
   order: DeliveryOrder
 })
-/**
- * The type of {@link CreateOrderRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateOrderRequest = typeof CreateOrderRequest.Type
 
 /**
+ * Delivery order statuses for update requests.
+ *
  * Spec component `Deliveries.Common.DeliveryStatusForUpdate` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export type DeliveryStatusForUpdate = "Waiting" | "OnWay" | "Delivered"
+/**
+ * The schema of {@link DeliveryStatusForUpdate}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const DeliveryStatusForUpdate = /*#__PURE__*/ Schema.Literals(["Waiting", "OnWay", "Delivered"])
+export const DeliveryStatusForUpdate: Schema.Codec<DeliveryStatusForUpdate, DeliveryStatusForUpdate> = /*#__PURE__*/ Schema.Literals(["Waiting", "OnWay", "Delivered"])
+
 /**
- * The type of {@link DeliveryStatusForUpdate}.
+ * Payments details.
+ *
+ * Spec component `Deliveries.Request.UpdateOrder.OrderPaymentItem` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type DeliveryStatusForUpdate = typeof DeliveryStatusForUpdate.Type
-
+export interface OrderPaymentItem {
+  /** Amount due */
+  readonly sum: number
+  /** Payment type ID. */
+  readonly paymentTypeId: string
+  /** Payment item is processed by external payment system. */
+  readonly isProcessedExternally: boolean
+}
 /**
- * Spec component `Deliveries.Request.UpdateOrder.OrderPaymentItem` (request).
+ * The schema of {@link OrderPaymentItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderPaymentItem = /*#__PURE__*/ Schema.Struct({
+export const OrderPaymentItem: Schema.Codec<OrderPaymentItem, OrderPaymentItem> = /*#__PURE__*/ Schema.Struct({
   sum: Schema.Finite,
   paymentTypeId: IikoSchema.Uuid,
   isProcessedExternally: Schema.Boolean
 })
-/**
- * The type of {@link OrderPaymentItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderPaymentItem = typeof OrderPaymentItem.Type
 
 /**
+ * Order sorting property.
+ *
  * Spec component `Deliveries.Request.OrderSortProperty` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export type OrderSortProperty = "Number" | "CompleteBefore" | "Sum" | "Customer" | "Courier" | "Status" | "OrderTypeName"
+/**
+ * The schema of {@link OrderSortProperty}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const OrderSortProperty = /*#__PURE__*/ Schema.Literals(["Number", "CompleteBefore", "Sum", "Customer", "Courier", "Status", "OrderTypeName"])
+export const OrderSortProperty: Schema.Codec<OrderSortProperty, OrderSortProperty> = /*#__PURE__*/ Schema.Literals(["Number", "CompleteBefore", "Sum", "Customer", "Courier", "Status", "OrderTypeName"])
+
 /**
- * The type of {@link OrderSortProperty}.
+ * Request for information about orders from external source and based on additional filters.
+ *
+ * Spec component `Deliveries.Request.OrdersByDeliveryDateAndFilterRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderSortProperty = typeof OrderSortProperty.Type
-
+export interface OrdersByDeliveryDateAndFilterRequest {
+  /**
+   * Organization ID for which an order search will be performed.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+  /** List of terminal groups IDs. */
+  readonly terminalGroupIds?: ReadonlyArray<string> | null
+  /**
+   * Order delivery date (Local for delivery terminal). Lower limit.
+   *
+   * The guaranteed order availability period is the last 7 days. To access earlier orders, use the `/api/1/deliveries/history/by_delivery_date_and_phone` method.
+   */
+  readonly deliveryDateFrom?: string | null
+  /** Order delivery date (Local for delivery terminal). Upper limit. */
+  readonly deliveryDateTo?: string | null
+  /** Allowed order statuses. */
+  readonly statuses?: ReadonlyArray<DeliveryStatusInput> | null
+  /**
+   * If true, delivery has a problem.
+   * > Conditions under which the order has a problem:
+   * > * order.problem.hasProblem is true;
+   * > * order status is Unconfirmed and CookingStartTime before now;
+   * > * order status is ReadyForCooking and (CookingStartTime + timeToCookingErrorTimeout) before now;
+   * > * order status is CookingCompleted or Waiting and (CookingStartTime + cookingTimeout) before now.
+   */
+  readonly hasProblem?: boolean | null
+  /** Order service type. */
+  readonly orderServiceType?: CreateOrderOrderServiceTypeInput | null
+  /** Value for search. Used for prefix search. */
+  readonly searchText?: string | null
+  /** Error timeout for status time to cooking, in seconds. */
+  readonly timeToCookingErrorTimeout?: number
+  /** Expected cooking time, in seconds. */
+  readonly cookingTimeout?: number
+  /** Sorting property. */
+  readonly sortProperty?: OrderSortProperty
+  /** Sorting direction. */
+  readonly sortDirection?: SortDirection
+  /** Maximum number of items returned. */
+  readonly rowsCount?: number
+  /** Source keys. */
+  readonly sourceKeys?: ReadonlyArray<string> | null
+  /**
+   * Order IDs.
+   *
+   * > Must be null if "posOrderIds" is not null.
+   */
+  readonly orderIds?: ReadonlyArray<string> | null
+  /**
+   * POS order IDs.
+   *
+   * > Must be null if "orderIds" is not null.
+   */
+  readonly posOrderIds?: ReadonlyArray<string> | null
+}
 /**
- * Spec component `Deliveries.Request.OrdersByDeliveryDateAndFilterRequest` (request).
+ * The schema of {@link OrdersByDeliveryDateAndFilterRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrdersByDeliveryDateAndFilterRequest = /*#__PURE__*/ Schema.Struct({
+export const OrdersByDeliveryDateAndFilterRequest: Schema.Codec<OrdersByDeliveryDateAndFilterRequest, OrdersByDeliveryDateAndFilterRequest> = /*#__PURE__*/ Schema.Struct({
   organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   terminalGroupIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid))),
   deliveryDateFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime)),
@@ -405,53 +825,106 @@ export const OrdersByDeliveryDateAndFilterRequest = /*#__PURE__*/ Schema.Struct(
   hasProblem: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   orderServiceType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateOrderOrderServiceTypeInput)),
   searchText: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  timeToCookingErrorTimeout: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
-  cookingTimeout: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
+  timeToCookingErrorTimeout: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647))),
+  cookingTimeout: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647))),
   sortProperty: /*#__PURE__*/ Schema.optionalKey(OrderSortProperty),
   sortDirection: /*#__PURE__*/ Schema.optionalKey(SortDirection),
-  rowsCount: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
+  rowsCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647))),
   sourceKeys: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   orderIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid))),
   posOrderIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid)))
 })
+
 /**
- * The type of {@link OrdersByDeliveryDateAndFilterRequest}.
+ * Request for a list of orders by phone number.
+ *
+ * Spec component `Deliveries.Request.OrdersByDeliveryDateAndPhoneRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrdersByDeliveryDateAndFilterRequest = typeof OrdersByDeliveryDateAndFilterRequest.Type
-
+export interface OrdersByDeliveryDateAndPhoneRequest {
+  /** Delivery order phone number. */
+  readonly phone: string | null
+  /**
+   * Order delivery date (Local for delivery terminal). Lower limit.
+   *
+   * The guaranteed order availability period is the last 7 days. To access earlier orders, use the `/api/1/deliveries/history/by_delivery_date_and_phone` method.
+   */
+  readonly deliveryDateFrom?: string | null
+  /** Order delivery date (Local for delivery terminal). Upper limit. */
+  readonly deliveryDateTo?: string | null
+  /**
+   * Organization ID for which an order search will be performed.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+  /** Revision start number beginning from which (but not including) new/edited orders will be returned. */
+  readonly startRevision?: number | null
+  /** Source keys. */
+  readonly sourceKeys?: ReadonlyArray<string> | null
+  /**
+   * Maximum number of items returned.
+   * <remarks>
+   * If null, all items will be returned.
+   * </remarks>
+   */
+  readonly rowsCount?: number | null
+}
 /**
- * Spec component `Deliveries.Request.OrdersByDeliveryDateAndPhoneRequest` (request).
+ * The schema of {@link OrdersByDeliveryDateAndPhoneRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrdersByDeliveryDateAndPhoneRequest = /*#__PURE__*/ Schema.Struct({
+export const OrdersByDeliveryDateAndPhoneRequest: Schema.Codec<OrdersByDeliveryDateAndPhoneRequest, OrdersByDeliveryDateAndPhoneRequest> = /*#__PURE__*/ Schema.Struct({
   phone: /*#__PURE__*/ Schema.NullOr(Schema.String),
   deliveryDateFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime)),
   deliveryDateTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime)),
   organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   startRevision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),
   sourceKeys: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
-  rowsCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int))
+  rowsCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647))))
 })
+
 /**
- * The type of {@link OrdersByDeliveryDateAndPhoneRequest}.
+ * Request for information about orders.
+ *
+ * Spec component `Deliveries.Request.OrdersByDeliveryDateAndStatusRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrdersByDeliveryDateAndPhoneRequest = typeof OrdersByDeliveryDateAndPhoneRequest.Type
-
+export interface OrdersByDeliveryDateAndStatusRequest {
+  /**
+   * Organization ID for which an order search will be performed.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+  /**
+   * Order delivery date (Local for delivery terminal). Lower limit.
+   *
+   * The guaranteed order availability period is the last 7 days. To access earlier orders, use the `/api/1/deliveries/history/by_delivery_date_and_phone` method.
+   */
+  readonly deliveryDateFrom: string
+  /** Order delivery date (Local for delivery terminal). Upper limit. */
+  readonly deliveryDateTo?: string | null
+  /** Allowed order statuses. */
+  readonly statuses?: ReadonlyArray<DeliveryStatusInput> | null
+  /** Source keys. */
+  readonly sourceKeys?: ReadonlyArray<string> | null
+  /** List of driver IDs. */
+  readonly courierIds?: ReadonlyArray<string> | null
+}
 /**
- * Spec component `Deliveries.Request.OrdersByDeliveryDateAndStatusRequest` (request).
+ * The schema of {@link OrdersByDeliveryDateAndStatusRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrdersByDeliveryDateAndStatusRequest = /*#__PURE__*/ Schema.Struct({
+export const OrdersByDeliveryDateAndStatusRequest: Schema.Codec<OrdersByDeliveryDateAndStatusRequest, OrdersByDeliveryDateAndStatusRequest> = /*#__PURE__*/ Schema.Struct({
   organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   deliveryDateFrom: IikoDate.LocalDateTime,
   deliveryDateTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime)),
@@ -459,21 +932,56 @@ export const OrdersByDeliveryDateAndStatusRequest = /*#__PURE__*/ Schema.Struct(
   sourceKeys: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   courierIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid)))
 })
+
 /**
- * The type of {@link OrdersByDeliveryDateAndStatusRequest}.
+ * Request for information about orders using IDs.
+ *
+ * Spec component `Deliveries.Request.OrdersByIdRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrdersByDeliveryDateAndStatusRequest = typeof OrdersByDeliveryDateAndStatusRequest.Type
-
+export interface OrdersByIdRequest {
+  /**
+   * Organization ID for which an order search will be performed.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /**
+   * IDs of orders information on which is required.
+   *
+   * > Required if "posOrderIds" is null. Must be null if "posOrderIds" is not null.
+   *
+   * > Maximum allowed "orderIds" to request - `200`.
+   *
+   * The guaranteed order availability period is the last 7 days. To access earlier orders, use the `/api/1/deliveries/history/by_delivery_date_and_phone` method.
+   */
+  readonly orderIds?: ReadonlyArray<string> | null
+  /** Source keys. */
+  readonly sourceKeys?: ReadonlyArray<string> | null
+  /**
+   * POS order IDs information on which is required.
+   *
+   * > Required if "orderIds" is null. Must be null if "orderIds" is not null.
+   *
+   * > Maximum allowed "posOrderIds" to request - `200`.
+   *
+   * The guaranteed order availability period is the last 7 days. To access earlier orders, use the `/api/1/deliveries/history/by_delivery_date_and_phone` method.
+   */
+  readonly posOrderIds?: ReadonlyArray<string> | null
+  /** Keys for retrun external data information. */
+  readonly returnExternalDataKeys?: ReadonlyArray<string> | null
+  /** Whether to check and return LockedByUser property (see FullOrderUpdateRequest.EmployeeId). */
+  readonly returnLockedByUser?: boolean
+}
 /**
- * Spec component `Deliveries.Request.OrdersByIdRequest` (request).
+ * The schema of {@link OrdersByIdRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrdersByIdRequest = /*#__PURE__*/ Schema.Struct({
+export const OrdersByIdRequest: Schema.Codec<OrdersByIdRequest, OrdersByIdRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid))),
   sourceKeys: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
@@ -481,112 +989,228 @@ export const OrdersByIdRequest = /*#__PURE__*/ Schema.Struct({
   returnExternalDataKeys: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   returnLockedByUser: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
-/**
- * The type of {@link OrdersByIdRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrdersByIdRequest = typeof OrdersByIdRequest.Type
 
 /**
+ * Orders grouped by organization.
+ *
  * Spec component `Deliveries.Response.OrdersByOrganization` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const OrdersByOrganization = /*#__PURE__*/ Schema.Struct({
-  organizationId: Schema.String,
-  orders: /*#__PURE__*/ Schema.Array(OrderInfo)
-})
+export interface OrdersByOrganization {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** List of orders by organization. */
+  readonly orders: ReadonlyArray<OrderInfo>
+}
 /**
- * The type of {@link OrdersByOrganization}.
+ * The wire form of {@link OrdersByOrganization}.
  *
  * @since 0.1.0
  * @category models
  */
-export type OrdersByOrganization = typeof OrdersByOrganization.Type
-
+export interface OrdersByOrganizationEncoded {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** List of orders by organization. */
+  readonly orders: ReadonlyArray<OrderInfoEncoded>
+}
 /**
- * Spec component `Deliveries.Request.OrdersByRevisionRequest` (request).
+ * The schema of {@link OrdersByOrganization}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrdersByRevisionRequest = /*#__PURE__*/ Schema.Struct({
+export const OrdersByOrganization: Schema.Codec<OrdersByOrganization, OrdersByOrganizationEncoded> = /*#__PURE__*/ Schema.Struct({
+  organizationId: Schema.String,
+  orders: /*#__PURE__*/ Schema.Array(OrderInfo)
+})
+
+/**
+ * Request for a list of edited orders starting from specified revision number.
+ *
+ * Spec component `Deliveries.Request.OrdersByRevisionRequest` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrdersByRevisionRequest {
+  /**
+   * Revision start number beginning from which (but not including) new/edited orders will be returned.
+   *
+   * > Maximum revision offset to request - `3 hours`.
+   */
+  readonly startRevision: number
+  /**
+   * Organization ID for which an order search will be performed.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+  /** Source keys. */
+  readonly sourceKeys?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link OrdersByRevisionRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrdersByRevisionRequest: Schema.Codec<OrdersByRevisionRequest, OrdersByRevisionRequest> = /*#__PURE__*/ Schema.Struct({
   startRevision: Schema.Int,
   organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   sourceKeys: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
+
 /**
- * The type of {@link OrdersByRevisionRequest}.
+ * Request for a list of historical orders by phone number.
+ *
+ * Spec component `Deliveries.Request.OrdersHistoryByDeliveryDateAndPhoneRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrdersByRevisionRequest = typeof OrdersByRevisionRequest.Type
-
+export interface OrdersHistoryByDeliveryDateAndPhoneRequest {
+  /** Delivery order phone number. */
+  readonly phone: string
+  /**
+   * Order delivery date (Local for delivery terminal). Lower limit.
+   *
+   * Order details are stored for 90 days.
+   */
+  readonly deliveryDateFrom?: string | null
+  /**
+   * Order delivery date (Local for delivery terminal). Upper limit.
+   *
+   * Order details are stored for 90 days.
+   */
+  readonly deliveryDateTo?: string | null
+  /**
+   * Organization ID for which an order search will be performed.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+  /**
+   * Revision start number beginning from which (but not including) orders will be returned.
+   *
+   * > Maximum revision offset to request - `3 hours`.
+   */
+  readonly startRevision?: number | null
+  /** Source keys. */
+  readonly sourceKeys?: ReadonlyArray<string> | null
+  /**
+   * Maximum number of items returned.
+   *
+   * > Maximum numbers of items to request - `200`.
+   */
+  readonly rowsCount: number
+}
 /**
- * Spec component `Deliveries.Request.OrdersHistoryByDeliveryDateAndPhoneRequest` (request).
+ * The schema of {@link OrdersHistoryByDeliveryDateAndPhoneRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrdersHistoryByDeliveryDateAndPhoneRequest = /*#__PURE__*/ Schema.Struct({
+export const OrdersHistoryByDeliveryDateAndPhoneRequest: Schema.Codec<OrdersHistoryByDeliveryDateAndPhoneRequest, OrdersHistoryByDeliveryDateAndPhoneRequest> = /*#__PURE__*/ Schema.Struct({
   phone: Schema.String,
   deliveryDateFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime)),
   deliveryDateTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime)),
   organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   startRevision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),
   sourceKeys: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
-  rowsCount: Schema.Int
+  rowsCount: /*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647))
 })
-/**
- * The type of {@link OrdersHistoryByDeliveryDateAndPhoneRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrdersHistoryByDeliveryDateAndPhoneRequest = typeof OrdersHistoryByDeliveryDateAndPhoneRequest.Type
 
 /**
+ * Wrapping object (external) for return of delivery orders.
+ *
  * Spec component `Deliveries.Response.OrdersResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const OrdersResponse = /*#__PURE__*/ Schema.Struct({
-  correlationId: Schema.String,
-  orders: /*#__PURE__*/ Schema.Array(OrderInfo)
-})
+export interface OrdersResponse {
+  readonly correlationId: string
+  /** Orders. */
+  readonly orders: ReadonlyArray<OrderInfo>
+}
 /**
- * The type of {@link OrdersResponse}.
+ * The wire form of {@link OrdersResponse}.
  *
  * @since 0.1.0
  * @category models
  */
-export type OrdersResponse = typeof OrdersResponse.Type
-
+export interface OrdersResponseEncoded {
+  readonly correlationId: string
+  /** Orders. */
+  readonly orders: ReadonlyArray<OrderInfoEncoded>
+}
 /**
- * Spec component `Deliveries.Response.OrdersWithRevisionResponse` (response).
+ * The schema of {@link OrdersResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrdersWithRevisionResponse = /*#__PURE__*/ Schema.Struct({
+export const OrdersResponse: Schema.Codec<OrdersResponse, OrdersResponseEncoded> = /*#__PURE__*/ Schema.Struct({
+  correlationId: Schema.String,
+  orders: /*#__PURE__*/ Schema.Array(OrderInfo)
+})
+
+/**
+ * Wrapping object (external) for return of delivery orders.
+ *
+ * Spec component `Deliveries.Response.OrdersWithRevisionResponse` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrdersWithRevisionResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Maximum revision value per all orders. */
+  readonly maxRevision: number
+  /** Orders. */
+  readonly ordersByOrganizations: ReadonlyArray<OrdersByOrganization>
+}
+/**
+ * The wire form of {@link OrdersWithRevisionResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrdersWithRevisionResponseEncoded {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Maximum revision value per all orders. */
+  readonly maxRevision: number
+  /** Orders. */
+  readonly ordersByOrganizations: ReadonlyArray<OrdersByOrganizationEncoded>
+}
+/**
+ * The schema of {@link OrdersWithRevisionResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrdersWithRevisionResponse: Schema.Codec<OrdersWithRevisionResponse, OrdersWithRevisionResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   maxRevision: Schema.Number,
   ordersByOrganizations: /*#__PURE__*/ Schema.Array(OrdersByOrganization)
 })
-/**
- * The type of {@link OrdersWithRevisionResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrdersWithRevisionResponse = typeof OrdersWithRevisionResponse.Type
 
 /**
+ * Request to print bill.
+ *
  * Spec component `Deliveries.Request.PrintBillRequest` (request): the same shape as {@link CancelDeliveryConfirmationRequest}.
  *
  * @since 0.1.0
@@ -594,7 +1218,9 @@ export type OrdersWithRevisionResponse = typeof OrdersWithRevisionResponse.Type
  */
 export const PrintBillRequest = CancelDeliveryConfirmationRequest
 /**
- * The type of {@link PrintBillRequest} (the same as {@link CancelDeliveryConfirmationRequest}).
+ * Request to print bill.
+ *
+ * Spec component `Deliveries.Request.PrintBillRequest` (request): the same shape as {@link CancelDeliveryConfirmationRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -602,6 +1228,8 @@ export const PrintBillRequest = CancelDeliveryConfirmationRequest
 export type PrintBillRequest = CancelDeliveryConfirmationRequest
 
 /**
+ * Request to print delivery bill.
+ *
  * Spec component `Deliveries.Request.PrintDeliveryBillRequest` (request): the same shape as {@link CancelDeliveryConfirmationRequest}.
  *
  * @since 0.1.0
@@ -609,7 +1237,9 @@ export type PrintBillRequest = CancelDeliveryConfirmationRequest
  */
 export const PrintDeliveryBillRequest = CancelDeliveryConfirmationRequest
 /**
- * The type of {@link PrintDeliveryBillRequest} (the same as {@link CancelDeliveryConfirmationRequest}).
+ * Request to print delivery bill.
+ *
+ * Spec component `Deliveries.Request.PrintDeliveryBillRequest` (request): the same shape as {@link CancelDeliveryConfirmationRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -617,101 +1247,170 @@ export const PrintDeliveryBillRequest = CancelDeliveryConfirmationRequest
 export type PrintDeliveryBillRequest = CancelDeliveryConfirmationRequest
 
 /**
+ * Request for delivery status update.
+ *
  * Spec component `Deliveries.Request.UpdateDeliveryStatusRequest` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UpdateDeliveryStatusRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+  /** Delivery status. Can be only switched between these three statuses. */
+  readonly deliveryStatus: DeliveryStatusForUpdate
+  /** The date and time when the order was received by the guest (Local for delivery terminal). */
+  readonly deliveryDate?: string | null
+}
+/**
+ * The schema of {@link UpdateDeliveryStatusRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const UpdateDeliveryStatusRequest = /*#__PURE__*/ Schema.Struct({
+export const UpdateDeliveryStatusRequest: Schema.Codec<UpdateDeliveryStatusRequest, UpdateDeliveryStatusRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
   deliveryStatus: DeliveryStatusForUpdate,
   deliveryDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime))
 })
+
 /**
- * The type of {@link UpdateDeliveryStatusRequest}.
+ * Request for order courier update.
+ *
+ * Spec component `Deliveries.Request.UpdateOrderCourierRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type UpdateDeliveryStatusRequest = typeof UpdateDeliveryStatusRequest.Type
-
+export interface UpdateOrderCourierRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+  /**
+   * Courier ID.
+   *
+   * Can be obtained by `/api/1/employees/couriers` operation.
+   */
+  readonly employeeId: string
+}
 /**
- * Spec component `Deliveries.Request.UpdateOrderCourierRequest` (request).
+ * The schema of {@link UpdateOrderCourierRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const UpdateOrderCourierRequest = /*#__PURE__*/ Schema.Struct({
+export const UpdateOrderCourierRequest: Schema.Codec<UpdateOrderCourierRequest, UpdateOrderCourierRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
   employeeId: IikoSchema.Uuid
 })
+
 /**
- * The type of {@link UpdateOrderCourierRequest}.
+ * Request for order payment update.
+ *
+ * Spec component `Deliveries.Request.UpdateOrderPaymentsRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type UpdateOrderCourierRequest = typeof UpdateOrderCourierRequest.Type
-
+export interface UpdateOrderPaymentsRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+  /** Payment details. */
+  readonly paymentItems?: ReadonlyArray<OrderPaymentItem>
+}
 /**
- * Spec component `Deliveries.Request.UpdateOrderPaymentsRequest` (request).
+ * The schema of {@link UpdateOrderPaymentsRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const UpdateOrderPaymentsRequest = /*#__PURE__*/ Schema.Struct({
+export const UpdateOrderPaymentsRequest: Schema.Codec<UpdateOrderPaymentsRequest, UpdateOrderPaymentsRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
   paymentItems: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(OrderPaymentItem))
 })
+
 /**
- * The type of {@link UpdateOrderPaymentsRequest}.
+ * Request for order problem update.
+ *
+ * Spec component `Deliveries.Request.UpdateOrderProblemRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type UpdateOrderPaymentsRequest = typeof UpdateOrderPaymentsRequest.Type
-
+export interface UpdateOrderProblemRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+  /** Problem flag. */
+  readonly hasProblem: boolean
+  /** Problem text. */
+  readonly problem: string | null
+}
 /**
- * Spec component `Deliveries.Request.UpdateOrderProblemRequest` (request).
+ * The schema of {@link UpdateOrderProblemRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const UpdateOrderProblemRequest = /*#__PURE__*/ Schema.Struct({
+export const UpdateOrderProblemRequest: Schema.Codec<UpdateOrderProblemRequest, UpdateOrderProblemRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
   hasProblem: Schema.Boolean,
   problem: /*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(1000)))
 })
+
 /**
- * The type of {@link UpdateOrderProblemRequest}.
+ * Request to update tracking link of a delivery order.
+ *
+ * Spec component `Deliveries.Request.UpdateTrackingLinkRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type UpdateOrderProblemRequest = typeof UpdateOrderProblemRequest.Type
-
+export interface UpdateTrackingLinkRequest {
+  /** OrganizationId. */
+  readonly organizationId: string
+  /** Delivery order id. */
+  readonly orderId: string
+  /** Tracking link of a delivery order. */
+  readonly trackingLink?: string | null
+}
 /**
- * Spec component `Deliveries.Request.UpdateTrackingLinkRequest` (request).
+ * The schema of {@link UpdateTrackingLinkRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const UpdateTrackingLinkRequest = /*#__PURE__*/ Schema.Struct({
+export const UpdateTrackingLinkRequest: Schema.Codec<UpdateTrackingLinkRequest, UpdateTrackingLinkRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
   trackingLink: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(512))))
 })
-/**
- * The type of {@link UpdateTrackingLinkRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type UpdateTrackingLinkRequest = typeof UpdateTrackingLinkRequest.Type
 
 /**
  * Descriptor of `POST /api/1/deliveries/add_items`.

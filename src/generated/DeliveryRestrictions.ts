@@ -15,63 +15,140 @@ import {
 } from "./Common.ts"
 
 /**
- * Spec component `DeliveryRestrictions.ActionOnValidationRejection` (response).
+ * Actions on problems with auto-assignment.
  *
- * @since 0.1.0
- * @category schemas
- */
-export const ActionOnValidationRejection = /*#__PURE__*/ IikoSchema.openIntEnum([1, 2])
-/**
- * The type of {@link ActionOnValidationRejection}.
+ * Spec component `DeliveryRestrictions.ActionOnValidationRejection` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ActionOnValidationRejection = typeof ActionOnValidationRejection.Type
-
+export type ActionOnValidationRejection = 1 | 2 | (number & {}) | (string & {})
 /**
- * Spec component `DeliveryRestrictions.AllowedRestrictions.AllowedItemWithDuration` (response).
+ * The wire form of {@link ActionOnValidationRejection}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ActionOnValidationRejectionEncoded = number | string
+/**
+ * The schema of {@link ActionOnValidationRejection}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AllowedItemWithDuration = /*#__PURE__*/ Schema.Struct({
+export const ActionOnValidationRejection: Schema.Codec<ActionOnValidationRejection, ActionOnValidationRejectionEncoded> = /*#__PURE__*/ IikoSchema.openIntEnum([1, 2])
+
+/**
+ * Suitable terminal group with delivery duration and other parameters.
+ *
+ * Spec component `DeliveryRestrictions.AllowedRestrictions.AllowedItemWithDuration` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AllowedItemWithDuration {
+  /**
+   * Terminal group ID.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Delivery duration in minutes. */
+  readonly deliveryDurationInMinutes: number
+  /** Delivery zone name which this TerminalGroupId belongs to. */
+  readonly zone: string | null
+  /** Link to "delivery service payment". */
+  readonly deliveryServiceProductId: string | null
+}
+/**
+ * The schema of {@link AllowedItemWithDuration}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AllowedItemWithDuration: Schema.Codec<AllowedItemWithDuration, AllowedItemWithDuration> = /*#__PURE__*/ Schema.Struct({
   terminalGroupId: Schema.String,
   organizationId: Schema.String,
   deliveryDurationInMinutes: Schema.Number,
   zone: /*#__PURE__*/ Schema.NullOr(Schema.String),
   deliveryServiceProductId: /*#__PURE__*/ Schema.NullOr(Schema.String)
 })
-/**
- * The type of {@link AllowedItemWithDuration}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AllowedItemWithDuration = typeof AllowedItemWithDuration.Type
 
 /**
+ * Geocoding service.
+ *
  * Spec component `DeliveryRestrictions.DeliveryGeocodeServiceType` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const DeliveryGeocodeServiceType = /*#__PURE__*/ IikoSchema.openIntEnum([1, 2, 3, 4])
+export type DeliveryGeocodeServiceType = 1 | 2 | 3 | 4 | (number & {}) | (string & {})
 /**
- * The type of {@link DeliveryGeocodeServiceType}.
+ * The wire form of {@link DeliveryGeocodeServiceType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type DeliveryGeocodeServiceType = typeof DeliveryGeocodeServiceType.Type
-
+export type DeliveryGeocodeServiceTypeEncoded = number | string
 /**
- * Spec component `DeliveryRestrictions.DeliveryRestrictionItem` (response).
+ * The schema of {@link DeliveryGeocodeServiceType}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DeliveryRestrictionItem = /*#__PURE__*/ Schema.Struct({
+export const DeliveryGeocodeServiceType: Schema.Codec<DeliveryGeocodeServiceType, DeliveryGeocodeServiceTypeEncoded> = /*#__PURE__*/ IikoSchema.openIntEnum([1, 2, 3, 4])
+
+/**
+ * Item of delivery restrictions.
+ *
+ * Spec component `DeliveryRestrictions.DeliveryRestrictionItem` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeliveryRestrictionItem {
+  /** The minimum order amount for a given point in a given time interval in this delivery zone. */
+  readonly minSum: number | null
+  /**
+   * Terminal group ID.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string | null
+  /** Name of delivery zone from cartography. */
+  readonly zone: string | null
+  /** Days of the week. */
+  readonly weekMap: number
+  /** The time from which the point can process orders from the selected zone, in minutes from the beginning of the day. */
+  readonly from: number | null
+  /** The maximum time at which a point can carry an order to a given zone, in minutes from the beginning of the day. */
+  readonly to: number | null
+  /** Priority of point in delivery zone. */
+  readonly priority: number
+  /** Delivery duration in delivery zone. */
+  readonly deliveryDurationInMinutes: number
+  /** Link to "delivery service payment". */
+  readonly deliveryServiceProductId: string | null
+}
+/**
+ * The schema of {@link DeliveryRestrictionItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeliveryRestrictionItem: Schema.Codec<DeliveryRestrictionItem, DeliveryRestrictionItem> = /*#__PURE__*/ Schema.Struct({
   minSum: /*#__PURE__*/ Schema.NullOr(Schema.Number),
   terminalGroupId: /*#__PURE__*/ Schema.NullOr(Schema.String),
   organizationId: /*#__PURE__*/ Schema.NullOr(Schema.String),
@@ -83,45 +160,58 @@ export const DeliveryRestrictionItem = /*#__PURE__*/ Schema.Struct({
   deliveryDurationInMinutes: Schema.Number,
   deliveryServiceProductId: /*#__PURE__*/ Schema.NullOr(Schema.String)
 })
-/**
- * The type of {@link DeliveryRestrictionItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type DeliveryRestrictionItem = typeof DeliveryRestrictionItem.Type
 
 /**
+ * Delivery restrictions reject cause code.
+ *
  * Spec component `DeliveryRestrictions.AllowedRestrictions.DeliveryRestrictionRejectCode` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const DeliveryRestrictionRejectCode = /*#__PURE__*/ IikoSchema.openEnum(["Undefined", "SumIsLessThenMinimum", "DayOfWeekIsUnacceptable", "DeliveryTimeIsUnacceptable", "OutOfTerminalZone"])
+export type DeliveryRestrictionRejectCode = "Undefined" | "SumIsLessThenMinimum" | "DayOfWeekIsUnacceptable" | "DeliveryTimeIsUnacceptable" | "OutOfTerminalZone" | (string & {})
 /**
- * The type of {@link DeliveryRestrictionRejectCode}.
+ * The wire form of {@link DeliveryRestrictionRejectCode}.
  *
  * @since 0.1.0
  * @category models
  */
-export type DeliveryRestrictionRejectCode = typeof DeliveryRestrictionRejectCode.Type
+export type DeliveryRestrictionRejectCodeEncoded = string
+/**
+ * The schema of {@link DeliveryRestrictionRejectCode}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeliveryRestrictionRejectCode: Schema.Codec<DeliveryRestrictionRejectCode, DeliveryRestrictionRejectCodeEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["Undefined", "SumIsLessThenMinimum", "DayOfWeekIsUnacceptable", "DeliveryTimeIsUnacceptable", "OutOfTerminalZone"])
 
 /**
+ * Delivery restrictions mode.
+ *
  * Spec component `DeliveryRestrictions.DeliveryRestrictionsMode` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const DeliveryRestrictionsMode = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2])
+export type DeliveryRestrictionsMode = 0 | 1 | 2 | (number & {}) | (string & {})
 /**
- * The type of {@link DeliveryRestrictionsMode}.
+ * The wire form of {@link DeliveryRestrictionsMode}.
  *
  * @since 0.1.0
  * @category models
  */
-export type DeliveryRestrictionsMode = typeof DeliveryRestrictionsMode.Type
+export type DeliveryRestrictionsModeEncoded = number | string
+/**
+ * The schema of {@link DeliveryRestrictionsMode}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeliveryRestrictionsMode: Schema.Codec<DeliveryRestrictionsMode, DeliveryRestrictionsModeEncoded> = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2])
 
 /**
+ * Coordinate details.
+ *
  * Spec component `DeliveryRestrictions.Coordinates` (response): the same shape as {@link CommonCoordinates}.
  *
  * @since 0.1.0
@@ -129,7 +219,9 @@ export type DeliveryRestrictionsMode = typeof DeliveryRestrictionsMode.Type
  */
 export const DeliveryRestrictionsCoordinates = CommonCoordinates
 /**
- * The type of {@link DeliveryRestrictionsCoordinates} (the same as {@link CommonCoordinates}).
+ * Coordinate details.
+ *
+ * Spec component `DeliveryRestrictions.Coordinates` (response): the same shape as {@link CommonCoordinates}.
  *
  * @since 0.1.0
  * @category models
@@ -137,86 +229,329 @@ export const DeliveryRestrictionsCoordinates = CommonCoordinates
 export type DeliveryRestrictionsCoordinates = CommonCoordinates
 
 /**
- * Spec component `DeliveryRestrictions.HousesRangeType` (response).
+ * Type of house number range.
  *
- * @since 0.1.0
- * @category schemas
- */
-export const HousesRangeType = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3])
-/**
- * The type of {@link HousesRangeType}.
+ * Spec component `DeliveryRestrictions.HousesRangeType` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type HousesRangeType = typeof HousesRangeType.Type
-
+export type HousesRangeType = 0 | 1 | 2 | 3 | (number & {}) | (string & {})
 /**
- * Spec component `DeliveryRestrictions.HousesRange` (response).
+ * The wire form of {@link HousesRangeType}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HousesRangeTypeEncoded = number | string
+/**
+ * The schema of {@link HousesRangeType}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const HousesRange = /*#__PURE__*/ Schema.Struct({
+export const HousesRangeType: Schema.Codec<HousesRangeType, HousesRangeTypeEncoded> = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3])
+
+/**
+ * Range of house numbers in the delivery zone.
+ * It can work in two modes:
+ * a) HousesRangeType.SpecificNumbers - list of house numbers. If the house is on this list - it is in the range
+ * b) Rest HousesRangeType. Defines a range of numbers from StartingNumber to MaxNumber.
+ * Since it is necessary to compare numbers - only supports numeric house numbers.
+ * Type determines the admissibility of even/odd numbers.
+ *
+ * Spec component `DeliveryRestrictions.HousesRange` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HousesRange {
+  /** Type of house number range. */
+  readonly type: HousesRangeType
+  /** Starting house number. */
+  readonly startingNumber: number
+  /** Maximum house number. */
+  readonly maxNumber: number
+  /** Unlimited range. */
+  readonly isUnlimitedRange: boolean
+  /** Specific numbers. */
+  readonly specificNumbers: ReadonlyArray<string>
+}
+/**
+ * The wire form of {@link HousesRange}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HousesRangeEncoded {
+  /** Type of house number range. */
+  readonly type: HousesRangeTypeEncoded
+  /** Starting house number. */
+  readonly startingNumber: number
+  /** Maximum house number. */
+  readonly maxNumber: number
+  /** Unlimited range. */
+  readonly isUnlimitedRange: boolean
+  /** Specific numbers. */
+  readonly specificNumbers: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link HousesRange}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const HousesRange: Schema.Codec<HousesRange, HousesRangeEncoded> = /*#__PURE__*/ Schema.Struct({
   type: HousesRangeType,
   startingNumber: Schema.Number,
   maxNumber: Schema.Number,
   isUnlimitedRange: Schema.Boolean,
   specificNumbers: /*#__PURE__*/ Schema.Array(Schema.String)
 })
+
 /**
- * The type of {@link HousesRange}.
+ * Delivery zone polygon, defined by the combination of street, index and house numbers.
+ *
+ * Spec component `DeliveryRestrictions.DeliveryZoneAddressBinding` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type HousesRange = typeof HousesRange.Type
-
+export interface DeliveryZoneAddressBinding {
+  /** ID of the delivery zone's street. */
+  readonly streetId: string
+  /** Postcode. */
+  readonly postcode: string
+  /** Range of house numbers in the delivery zone. */
+  readonly houses: HousesRange
+}
 /**
- * Spec component `DeliveryRestrictions.DeliveryZoneAddressBinding` (response).
+ * The wire form of {@link DeliveryZoneAddressBinding}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeliveryZoneAddressBindingEncoded {
+  /** ID of the delivery zone's street. */
+  readonly streetId: string
+  /** Postcode. */
+  readonly postcode: string
+  /** Range of house numbers in the delivery zone. */
+  readonly houses: HousesRangeEncoded
+}
+/**
+ * The schema of {@link DeliveryZoneAddressBinding}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DeliveryZoneAddressBinding = /*#__PURE__*/ Schema.Struct({
+export const DeliveryZoneAddressBinding: Schema.Codec<DeliveryZoneAddressBinding, DeliveryZoneAddressBindingEncoded> = /*#__PURE__*/ Schema.Struct({
   streetId: Schema.String,
   postcode: Schema.String,
   houses: HousesRange
 })
+
 /**
- * The type of {@link DeliveryZoneAddressBinding}.
+ * Delivery zone.
+ *
+ * Spec component `DeliveryRestrictions.DeliveryZone` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type DeliveryZoneAddressBinding = typeof DeliveryZoneAddressBinding.Type
-
+export interface DeliveryZone {
+  /** Polygon name. */
+  readonly name: string
+  /** A set of points describing a polygon. */
+  readonly coordinates: ReadonlyArray<DeliveryRestrictionsCoordinates>
+  /**
+   * A set of addresses describing a polygon.
+   *
+   * > Available only for manual delivery zones.
+   */
+  readonly addresses: ReadonlyArray<DeliveryZoneAddressBinding>
+}
 /**
- * Spec component `DeliveryRestrictions.DeliveryZone` (response).
+ * The wire form of {@link DeliveryZone}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeliveryZoneEncoded {
+  /** Polygon name. */
+  readonly name: string
+  /** A set of points describing a polygon. */
+  readonly coordinates: ReadonlyArray<DeliveryRestrictionsCoordinates>
+  /**
+   * A set of addresses describing a polygon.
+   *
+   * > Available only for manual delivery zones.
+   */
+  readonly addresses: ReadonlyArray<DeliveryZoneAddressBindingEncoded>
+}
+/**
+ * The schema of {@link DeliveryZone}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DeliveryZone = /*#__PURE__*/ Schema.Struct({
+export const DeliveryZone: Schema.Codec<DeliveryZone, DeliveryZoneEncoded> = /*#__PURE__*/ Schema.Struct({
   name: Schema.String,
   coordinates: /*#__PURE__*/ Schema.Array(DeliveryRestrictionsCoordinates),
   addresses: /*#__PURE__*/ Schema.Array(DeliveryZoneAddressBinding)
 })
+
 /**
- * The type of {@link DeliveryZone}.
+ * Delivery restrictions.
+ *
+ * Spec component `DeliveryRestrictions.DeliveryRestrictions` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type DeliveryZone = typeof DeliveryZone.Type
-
+export interface DeliveryRestrictions {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Geocoding service type. */
+  readonly deliveryGeocodeServiceType: DeliveryGeocodeServiceType
+  /** Link to the map of delivery service regions. */
+  readonly deliveryRegionsMapUrl: string | null
+  /** General standard of delivery time. */
+  readonly defaultDeliveryDurationInMinutes: number
+  /** Default pickup time. */
+  readonly defaultSelfServiceDurationInMinutes: number
+  /** Indication that all delivery points in all delivery zones use common delivery time limits. */
+  readonly useSameDeliveryDuration: boolean
+  /** Indication that all delivery points for all delivery zones use the total minimum order amount. */
+  readonly useSameMinSum: boolean
+  /** Total minimum order amount. */
+  readonly defaultMinSum: number | null
+  /** Indication that all delivery points in all zones use common time limits. */
+  readonly useSameWorkTimeInterval: boolean
+  /**
+   * The beginning of the interval of the total work time for all points and delivery zones,
+   * in minutes from the beginning of the day.
+   */
+  readonly defaultFrom: number | null
+  /**
+   * End of the total work time interval for all points and delivery zones,
+   * in minutes from the beginning of the day.
+   */
+  readonly defaultTo: number | null
+  /** Indication that all delivery points in all zones use the same schedule for all days of the week. */
+  readonly useSameRestrictionsOnAllWeek: boolean
+  /** Restrictions. */
+  readonly restrictions: ReadonlyArray<DeliveryRestrictionItem>
+  /** Delivery zones. */
+  readonly deliveryZones: ReadonlyArray<DeliveryZone>
+  /** Reject delivery if we could not geocode the address. */
+  readonly rejectOnGeocodingError: boolean
+  /** Add shipping cost to order. */
+  readonly addDeliveryServiceCost: boolean
+  /** Indication that the cost is the same for all points of delivery. */
+  readonly useSameDeliveryServiceProduct: boolean
+  /** Link to "delivery service payment". */
+  readonly defaultDeliveryServiceProductId: string | null
+  /** Use external delivery distribution service. */
+  readonly useExternalAssignationService: boolean
+  /**
+   * Indication whether or not to trust on the fronts the call center mapping restrictions from the call center
+   * if the composition of the order has not changed since the last check. If true, then trust.
+   */
+  readonly frontTrustsCallCenterCheck: boolean
+  /** Address of external delivery distribution service. */
+  readonly externalAssignationServiceUrl: string | null
+  /** Require an exact geocoding address. */
+  readonly requireExactAddressForGeocoding: boolean
+  /** Delivery restrictions mode. */
+  readonly zonesMode: DeliveryRestrictionsMode
+  /** Automatically assigned delivery method based on cartography. */
+  readonly autoAssignExternalDeliveries: boolean
+  /** Action on problems with auto-assignment. */
+  readonly actionOnValidationRejection: ActionOnValidationRejection
+}
 /**
- * Spec component `DeliveryRestrictions.DeliveryRestrictions` (response).
+ * The wire form of {@link DeliveryRestrictions}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeliveryRestrictionsEncoded {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Geocoding service type. */
+  readonly deliveryGeocodeServiceType: DeliveryGeocodeServiceTypeEncoded
+  /** Link to the map of delivery service regions. */
+  readonly deliveryRegionsMapUrl: string | null
+  /** General standard of delivery time. */
+  readonly defaultDeliveryDurationInMinutes: number
+  /** Default pickup time. */
+  readonly defaultSelfServiceDurationInMinutes: number
+  /** Indication that all delivery points in all delivery zones use common delivery time limits. */
+  readonly useSameDeliveryDuration: boolean
+  /** Indication that all delivery points for all delivery zones use the total minimum order amount. */
+  readonly useSameMinSum: boolean
+  /** Total minimum order amount. */
+  readonly defaultMinSum: number | null
+  /** Indication that all delivery points in all zones use common time limits. */
+  readonly useSameWorkTimeInterval: boolean
+  /**
+   * The beginning of the interval of the total work time for all points and delivery zones,
+   * in minutes from the beginning of the day.
+   */
+  readonly defaultFrom: number | null
+  /**
+   * End of the total work time interval for all points and delivery zones,
+   * in minutes from the beginning of the day.
+   */
+  readonly defaultTo: number | null
+  /** Indication that all delivery points in all zones use the same schedule for all days of the week. */
+  readonly useSameRestrictionsOnAllWeek: boolean
+  /** Restrictions. */
+  readonly restrictions: ReadonlyArray<DeliveryRestrictionItem>
+  /** Delivery zones. */
+  readonly deliveryZones: ReadonlyArray<DeliveryZoneEncoded>
+  /** Reject delivery if we could not geocode the address. */
+  readonly rejectOnGeocodingError: boolean
+  /** Add shipping cost to order. */
+  readonly addDeliveryServiceCost: boolean
+  /** Indication that the cost is the same for all points of delivery. */
+  readonly useSameDeliveryServiceProduct: boolean
+  /** Link to "delivery service payment". */
+  readonly defaultDeliveryServiceProductId: string | null
+  /** Use external delivery distribution service. */
+  readonly useExternalAssignationService: boolean
+  /**
+   * Indication whether or not to trust on the fronts the call center mapping restrictions from the call center
+   * if the composition of the order has not changed since the last check. If true, then trust.
+   */
+  readonly frontTrustsCallCenterCheck: boolean
+  /** Address of external delivery distribution service. */
+  readonly externalAssignationServiceUrl: string | null
+  /** Require an exact geocoding address. */
+  readonly requireExactAddressForGeocoding: boolean
+  /** Delivery restrictions mode. */
+  readonly zonesMode: DeliveryRestrictionsModeEncoded
+  /** Automatically assigned delivery method based on cartography. */
+  readonly autoAssignExternalDeliveries: boolean
+  /** Action on problems with auto-assignment. */
+  readonly actionOnValidationRejection: ActionOnValidationRejectionEncoded
+}
+/**
+ * The schema of {@link DeliveryRestrictions}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DeliveryRestrictions = /*#__PURE__*/ Schema.Struct({
+export const DeliveryRestrictions: Schema.Codec<DeliveryRestrictions, DeliveryRestrictionsEncoded> = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   deliveryGeocodeServiceType: DeliveryGeocodeServiceType,
   deliveryRegionsMapUrl: /*#__PURE__*/ Schema.NullOr(Schema.String),
@@ -243,15 +578,10 @@ export const DeliveryRestrictions = /*#__PURE__*/ Schema.Struct({
   autoAssignExternalDeliveries: Schema.Boolean,
   actionOnValidationRejection: ActionOnValidationRejection
 })
-/**
- * The type of {@link DeliveryRestrictions}.
- *
- * @since 0.1.0
- * @category models
- */
-export type DeliveryRestrictions = typeof DeliveryRestrictions.Type
 
 /**
+ * Order location.
+ *
  * Spec component `DeliveryRestrictions.AllowedRestrictions.OrderLocation` (request): the same shape as {@link CommonCoordinatesInput}.
  *
  * @since 0.1.0
@@ -259,7 +589,9 @@ export type DeliveryRestrictions = typeof DeliveryRestrictions.Type
  */
 export const OrderLocationInput = CommonCoordinatesInput
 /**
- * The type of {@link OrderLocationInput} (the same as {@link CommonCoordinatesInput}).
+ * Order location.
+ *
+ * Spec component `DeliveryRestrictions.AllowedRestrictions.OrderLocation` (request): the same shape as {@link CommonCoordinatesInput}.
  *
  * @since 0.1.0
  * @category models
@@ -267,12 +599,41 @@ export const OrderLocationInput = CommonCoordinatesInput
 export type OrderLocationInput = CommonCoordinatesInput
 
 /**
+ * Address.
+ *
  * Spec component `DeliveryRestrictions.AllowedRestrictions.RestrictionsAddress` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RestrictionsAddress {
+  /** City. */
+  readonly city?: string | null
+  /** Street. */
+  readonly streetName?: string | null
+  /** Street ID. */
+  readonly streetId?: string | null
+  /** House. */
+  readonly house?: string | null
+  /** Building. */
+  readonly building?: string | null
+  /** Post index. */
+  readonly index?: string | null
+  /**
+   * Address line 1.
+   * Contains the primary address information.
+   */
+  readonly line1?: string | null
+  /** Entrance. */
+  readonly entrance?: string | null
+}
+/**
+ * The schema of {@link RestrictionsAddress}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RestrictionsAddress = /*#__PURE__*/ Schema.Struct({
+export const RestrictionsAddress: Schema.Codec<RestrictionsAddress, RestrictionsAddress> = /*#__PURE__*/ Schema.Struct({
   city: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   streetName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   streetId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
@@ -282,60 +643,105 @@ export const RestrictionsAddress = /*#__PURE__*/ Schema.Struct({
   line1: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   entrance: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link RestrictionsAddress}.
+ * Order item modifier.
+ *
+ * Spec component `DeliveryRestrictions.AllowedRestrictions.RestrictionsOrderItemModifier` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type RestrictionsAddress = typeof RestrictionsAddress.Type
-
+export interface RestrictionsOrderItemModifier {
+  /** Product ID. */
+  readonly id: string
+  /** Product. */
+  readonly product?: string
+  /** Amount. */
+  readonly amount: number
+}
 /**
- * Spec component `DeliveryRestrictions.AllowedRestrictions.RestrictionsOrderItemModifier` (request).
+ * The schema of {@link RestrictionsOrderItemModifier}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RestrictionsOrderItemModifier = /*#__PURE__*/ Schema.Struct({
+export const RestrictionsOrderItemModifier: Schema.Codec<RestrictionsOrderItemModifier, RestrictionsOrderItemModifier> = /*#__PURE__*/ Schema.Struct({
   id: IikoSchema.Uuid,
   product: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   amount: Schema.Finite
 })
+
 /**
- * The type of {@link RestrictionsOrderItemModifier}.
+ * Order item.
+ *
+ * Spec component `DeliveryRestrictions.AllowedRestrictions.RestrictionsOrderItem` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type RestrictionsOrderItemModifier = typeof RestrictionsOrderItemModifier.Type
-
+export interface RestrictionsOrderItem {
+  /** Product ID. */
+  readonly id: string
+  /** Product. */
+  readonly product: string
+  /** Amount. */
+  readonly amount: number
+  /** Modifiers (absolute amount). */
+  readonly modifiers?: ReadonlyArray<RestrictionsOrderItemModifier>
+}
 /**
- * Spec component `DeliveryRestrictions.AllowedRestrictions.RestrictionsOrderItem` (request).
+ * The schema of {@link RestrictionsOrderItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RestrictionsOrderItem = /*#__PURE__*/ Schema.Struct({
+export const RestrictionsOrderItem: Schema.Codec<RestrictionsOrderItem, RestrictionsOrderItem> = /*#__PURE__*/ Schema.Struct({
   id: IikoSchema.Uuid,
   product: Schema.String,
   amount: Schema.Finite,
   modifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(RestrictionsOrderItemModifier))
 })
+
 /**
- * The type of {@link RestrictionsOrderItem}.
+ * Request to identify suitable terminal groups.
+ *
+ * Spec component `DeliveryRestrictions.AllowedRestrictions.GetAllowedRestrictionsRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type RestrictionsOrderItem = typeof RestrictionsOrderItem.Type
-
+export interface GetAllowedRestrictionsRequest {
+  /** Organization ID. Deprecated, use "organizationIds". */
+  readonly organizationId?: string | null
+  /**
+   * Organization IDs.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds?: ReadonlyArray<string>
+  /** Delivery address. */
+  readonly deliveryAddress?: RestrictionsAddress | null
+  /** Order location. */
+  readonly orderLocation?: OrderLocationInput | null
+  /** Order list. */
+  readonly orderItems?: ReadonlyArray<RestrictionsOrderItem>
+  /** Type of delivery service. */
+  readonly isCourierDelivery: boolean
+  /** Delivery date (Local for delivery terminal). */
+  readonly deliveryDate?: string | null
+  /** Sum. */
+  readonly deliverySum?: number | null
+  /** Discounts sum. */
+  readonly discountSum?: number | null
+}
 /**
- * Spec component `DeliveryRestrictions.AllowedRestrictions.GetAllowedRestrictionsRequest` (request).
+ * The schema of {@link GetAllowedRestrictionsRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetAllowedRestrictionsRequest = /*#__PURE__*/ Schema.Struct({
+export const GetAllowedRestrictionsRequest: Schema.Codec<GetAllowedRestrictionsRequest, GetAllowedRestrictionsRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid)),
   deliveryAddress: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(RestrictionsAddress)),
@@ -346,15 +752,10 @@ export const GetAllowedRestrictionsRequest = /*#__PURE__*/ Schema.Struct({
   deliverySum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Finite)),
   discountSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Finite))
 })
-/**
- * The type of {@link GetAllowedRestrictionsRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetAllowedRestrictionsRequest = typeof GetAllowedRestrictionsRequest.Type
 
 /**
+ * Order location.
+ *
  * Spec component `DeliveryRestrictions.AllowedRestrictions.OrderLocation` (response): the same shape as {@link CommonCoordinates}.
  *
  * @since 0.1.0
@@ -362,7 +763,9 @@ export type GetAllowedRestrictionsRequest = typeof GetAllowedRestrictionsRequest
  */
 export const OrderLocation = CommonCoordinates
 /**
- * The type of {@link OrderLocation} (the same as {@link CommonCoordinates}).
+ * Order location.
+ *
+ * Spec component `DeliveryRestrictions.AllowedRestrictions.OrderLocation` (response): the same shape as {@link CommonCoordinates}.
  *
  * @since 0.1.0
  * @category models
@@ -370,32 +773,101 @@ export const OrderLocation = CommonCoordinates
 export type OrderLocation = CommonCoordinates
 
 /**
+ * Reject additional information.
+ *
  * Spec component `DeliveryRestrictions.AllowedRestrictions.RejectItemData` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RejectItemData {
+  /** Point work time start. */
+  readonly dateFrom?: string | null
+  /** Point work time end. */
+  readonly dateTo?: string | null
+  /** Allowed week days. */
+  readonly allowedWeekDays?: ReadonlyArray<string> | null
+  /** Order min sum. */
+  readonly minSum?: number | null
+}
+/**
+ * The schema of {@link RejectItemData}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RejectItemData = /*#__PURE__*/ Schema.Struct({
+export const RejectItemData: Schema.Codec<RejectItemData, RejectItemData> = /*#__PURE__*/ Schema.Struct({
   dateFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   dateTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   allowedWeekDays: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   minSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
 })
+
 /**
- * The type of {@link RejectItemData}.
+ * Rejected item info.
+ *
+ * Spec component `DeliveryRestrictions.AllowedRestrictions.RejectItem` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type RejectItemData = typeof RejectItemData.Type
-
+export interface RejectItem {
+  /**
+   * Terminal group ID.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string | null
+  /** Delivery zone name which this TerminalGroupId belongs to. */
+  readonly zone?: string | null
+  /** Reject cause code. */
+  readonly rejectCode: DeliveryRestrictionRejectCode
+  /** Reject hint. */
+  readonly rejectHint: string
+  /** Reject additional information. */
+  readonly rejectItemData?: RejectItemData | null
+}
 /**
- * Spec component `DeliveryRestrictions.AllowedRestrictions.RejectItem` (response).
+ * The wire form of {@link RejectItem}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RejectItemEncoded {
+  /**
+   * Terminal group ID.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string | null
+  /** Delivery zone name which this TerminalGroupId belongs to. */
+  readonly zone?: string | null
+  /** Reject cause code. */
+  readonly rejectCode: DeliveryRestrictionRejectCodeEncoded
+  /** Reject hint. */
+  readonly rejectHint: string
+  /** Reject additional information. */
+  readonly rejectItemData?: RejectItemData | null
+}
+/**
+ * The schema of {@link RejectItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RejectItem = /*#__PURE__*/ Schema.Struct({
+export const RejectItem: Schema.Codec<RejectItem, RejectItemEncoded> = /*#__PURE__*/ Schema.Struct({
   terminalGroupId: /*#__PURE__*/ Schema.NullOr(Schema.String),
   organizationId: /*#__PURE__*/ Schema.NullOr(Schema.String),
   zone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -403,21 +875,60 @@ export const RejectItem = /*#__PURE__*/ Schema.Struct({
   rejectHint: Schema.String,
   rejectItemData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(RejectItemData))
 })
+
 /**
- * The type of {@link RejectItem}.
+ * Response for a request to identify suitable terminal groups.
+ *
+ * Spec component `DeliveryRestrictions.AllowedRestrictions.GetAllowedRestrictionsResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type RejectItem = typeof RejectItem.Type
-
+export interface GetAllowedRestrictionsResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** A sign of successful verification. */
+  readonly isAllowed: boolean
+  /** Reject cause. */
+  readonly rejectCause: string | null
+  /** Delivery address ID in external mapping system. */
+  readonly addressExternalId: string | null
+  /** Coordinates returned by geocoding service. */
+  readonly location: OrderLocation | null
+  /** Suitable terminal groups with a delivery duration for them. */
+  readonly allowedItems: ReadonlyArray<AllowedItemWithDuration>
+  /** Rejected items with cause. */
+  readonly rejectedItems: ReadonlyArray<RejectItem>
+}
 /**
- * Spec component `DeliveryRestrictions.AllowedRestrictions.GetAllowedRestrictionsResponse` (response).
+ * The wire form of {@link GetAllowedRestrictionsResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetAllowedRestrictionsResponseEncoded {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** A sign of successful verification. */
+  readonly isAllowed: boolean
+  /** Reject cause. */
+  readonly rejectCause: string | null
+  /** Delivery address ID in external mapping system. */
+  readonly addressExternalId: string | null
+  /** Coordinates returned by geocoding service. */
+  readonly location: OrderLocation | null
+  /** Suitable terminal groups with a delivery duration for them. */
+  readonly allowedItems: ReadonlyArray<AllowedItemWithDuration>
+  /** Rejected items with cause. */
+  readonly rejectedItems: ReadonlyArray<RejectItemEncoded>
+}
+/**
+ * The schema of {@link GetAllowedRestrictionsResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetAllowedRestrictionsResponse = /*#__PURE__*/ Schema.Struct({
+export const GetAllowedRestrictionsResponse: Schema.Codec<GetAllowedRestrictionsResponse, GetAllowedRestrictionsResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   isAllowed: Schema.Boolean,
   rejectCause: /*#__PURE__*/ Schema.NullOr(Schema.String),
@@ -426,48 +937,69 @@ export const GetAllowedRestrictionsResponse = /*#__PURE__*/ Schema.Struct({
   allowedItems: /*#__PURE__*/ Schema.Array(AllowedItemWithDuration),
   rejectedItems: /*#__PURE__*/ Schema.Array(RejectItem)
 })
-/**
- * The type of {@link GetAllowedRestrictionsResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetAllowedRestrictionsResponse = typeof GetAllowedRestrictionsResponse.Type
 
 /**
+ * Request for delivery restrictions.
+ *
  * Spec component `DeliveryRestrictions.GetDeliveryRestrictionsRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GetDeliveryRestrictionsRequest = /*#__PURE__*/ Schema.Struct({
-  organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
-})
-/**
- * The type of {@link GetDeliveryRestrictionsRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GetDeliveryRestrictionsRequest = typeof GetDeliveryRestrictionsRequest.Type
+export interface GetDeliveryRestrictionsRequest {
+  /**
+   * Organizations IDs which delivery restrictions have to be returned.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link GetDeliveryRestrictionsRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetDeliveryRestrictionsRequest: Schema.Codec<GetDeliveryRestrictionsRequest, GetDeliveryRestrictionsRequest> = /*#__PURE__*/ Schema.Struct({
+  organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
+})
 
 /**
+ * Response for delivery restrictions.
+ *
  * Spec component `DeliveryRestrictions.GetDeliveryRestrictionsResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const GetDeliveryRestrictionsResponse = /*#__PURE__*/ Schema.Struct({
-  correlationId: Schema.String,
-  deliveryRestrictions: /*#__PURE__*/ Schema.Array(DeliveryRestrictions)
-})
+export interface GetDeliveryRestrictionsResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Delivery restrictions. */
+  readonly deliveryRestrictions: ReadonlyArray<DeliveryRestrictions>
+}
 /**
- * The type of {@link GetDeliveryRestrictionsResponse}.
+ * The wire form of {@link GetDeliveryRestrictionsResponse}.
  *
  * @since 0.1.0
  * @category models
  */
-export type GetDeliveryRestrictionsResponse = typeof GetDeliveryRestrictionsResponse.Type
+export interface GetDeliveryRestrictionsResponseEncoded {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Delivery restrictions. */
+  readonly deliveryRestrictions: ReadonlyArray<DeliveryRestrictionsEncoded>
+}
+/**
+ * The schema of {@link GetDeliveryRestrictionsResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetDeliveryRestrictionsResponse: Schema.Codec<GetDeliveryRestrictionsResponse, GetDeliveryRestrictionsResponseEncoded> = /*#__PURE__*/ Schema.Struct({
+  correlationId: Schema.String,
+  deliveryRestrictions: /*#__PURE__*/ Schema.Array(DeliveryRestrictions)
+})
 
 /**
  * Descriptor of `POST /api/1/delivery_restrictions`.

@@ -13,100 +13,259 @@ import {
 } from "./Common.ts"
 
 /**
+ * Delivery cancel cause.
+ *
  * Spec component `CancelCauses.CancelCause` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CancelCause = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link CancelCause}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CancelCause = typeof CancelCause.Type
+export interface CancelCause {
+  /** Identifier. */
+  readonly id: string
+  /** Name. */
+  readonly name: string
+  /** Is deleted sign. */
+  readonly isDeleted?: boolean | null
+}
+/**
+ * The schema of {@link CancelCause}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CancelCause: Schema.Codec<CancelCause, CancelCause> = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
+ * Request for organization's delivery cancel causes.
+ *
  * Spec component `CancelCauses.CancelCausesRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CancelCausesRequest = /*#__PURE__*/ Schema.Struct({
-  organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
-})
-/**
- * The type of {@link CancelCausesRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CancelCausesRequest = typeof CancelCausesRequest.Type
+export interface CancelCausesRequest {
+  /**
+   * Organizations ids which delivery cancel causes needs to be returned.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link CancelCausesRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CancelCausesRequest: Schema.Codec<CancelCausesRequest, CancelCausesRequest> = /*#__PURE__*/ Schema.Struct({
+  organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
+})
 
 /**
+ * Response with delivery cancel causes (reasons for deletion) list.
+ *
  * Spec component `CancelCauses.CancelCausesResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CancelCausesResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of delivery cancel causes. */
+  readonly cancelCauses: ReadonlyArray<CancelCause>
+}
+/**
+ * The schema of {@link CancelCausesResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CancelCausesResponse = /*#__PURE__*/ Schema.Struct({
+export const CancelCausesResponse: Schema.Codec<CancelCausesResponse, CancelCausesResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   cancelCauses: /*#__PURE__*/ Schema.Array(CancelCause)
 })
-/**
- * The type of {@link CancelCausesResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CancelCausesResponse = typeof CancelCausesResponse.Type
 
 /**
+ * Discount type.
+ *
  * Spec component `Discounts.DiscountCardMode` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const DiscountCardMode = /*#__PURE__*/ IikoSchema.openEnum(["Percent", "FlexibleSum", "FixedSum"])
+export type DiscountCardMode = "Percent" | "FlexibleSum" | "FixedSum" | (string & {})
 /**
- * The type of {@link DiscountCardMode}.
+ * The wire form of {@link DiscountCardMode}.
  *
  * @since 0.1.0
  * @category models
  */
-export type DiscountCardMode = typeof DiscountCardMode.Type
-
+export type DiscountCardModeEncoded = string
 /**
- * Spec component `Discounts.ProductCategoryDiscount` (response).
+ * The schema of {@link DiscountCardMode}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ProductCategoryDiscount = /*#__PURE__*/ Schema.Struct({
+export const DiscountCardMode: Schema.Codec<DiscountCardMode, DiscountCardModeEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["Percent", "FlexibleSum", "FixedSum"])
+
+/**
+ * Product category discount details.
+ *
+ * Spec component `Discounts.ProductCategoryDiscount` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProductCategoryDiscount {
+  /** Category ID. */
+  readonly categoryId: string
+  /** Category name. */
+  readonly categoryName: string | null
+  /** This category discount %. */
+  readonly percent: number
+}
+/**
+ * The schema of {@link ProductCategoryDiscount}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProductCategoryDiscount: Schema.Codec<ProductCategoryDiscount, ProductCategoryDiscount> = /*#__PURE__*/ Schema.Struct({
   categoryId: Schema.String,
   categoryName: /*#__PURE__*/ Schema.NullOr(Schema.String),
   percent: Schema.Number
 })
+
 /**
- * The type of {@link ProductCategoryDiscount}.
+ * Discount/surcharge DTO.
+ *
+ * Spec component `Discounts.DiscountCardTypeInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ProductCategoryDiscount = typeof ProductCategoryDiscount.Type
-
+export interface DiscountCardTypeInfo {
+  /** Discount ID in RMS. */
+  readonly id: string
+  /** Discount name. */
+  readonly name: string | null
+  /**
+   * Total discount rate.
+   * > Ignored if "isCategorisedDiscount" specified.
+   */
+  readonly percent: number
+  /**
+   * Whether it is category discount or not.
+   * > If true, "productCategoryDiscounts" discounts will apply.
+   */
+  readonly isCategorisedDiscount: boolean
+  /** Category discount. */
+  readonly productCategoryDiscounts: ReadonlyArray<ProductCategoryDiscount>
+  /** Comment. */
+  readonly comment?: string | null
+  /** Whether discount allows for selected application to individual items at user's discretion. */
+  readonly canBeAppliedSelectively: boolean
+  /**
+   * Minimum order amount required for discount application.
+   * If order amount is less than specified threshold, discount does not apply.
+   */
+  readonly minOrderSum?: number | null
+  /**
+   * Discount type.
+   *
+   * Can be obtained by `/api/1/discounts` operation.
+   */
+  readonly mode: DiscountCardMode
+  /**
+   * Fixed amount.
+   * > Triggers if fixed amount has been specified.
+   */
+  readonly sum: number
+  /**
+   * Can be applied by card No.
+   * > If true, it's enough to enter discount card No. (card swiping not required)
+   */
+  readonly canApplyByCardNumber: boolean
+  /** Created manually. */
+  readonly isManual: boolean
+  /** Executed by card. */
+  readonly isCard: boolean
+  /** Created automatically. */
+  readonly isAutomatic: boolean
+  /** IsDeleted. */
+  readonly isDeleted?: boolean | null
+}
 /**
- * Spec component `Discounts.DiscountCardTypeInfo` (response).
+ * The wire form of {@link DiscountCardTypeInfo}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DiscountCardTypeInfoEncoded {
+  /** Discount ID in RMS. */
+  readonly id: string
+  /** Discount name. */
+  readonly name: string | null
+  /**
+   * Total discount rate.
+   * > Ignored if "isCategorisedDiscount" specified.
+   */
+  readonly percent: number
+  /**
+   * Whether it is category discount or not.
+   * > If true, "productCategoryDiscounts" discounts will apply.
+   */
+  readonly isCategorisedDiscount: boolean
+  /** Category discount. */
+  readonly productCategoryDiscounts: ReadonlyArray<ProductCategoryDiscount>
+  /** Comment. */
+  readonly comment?: string | null
+  /** Whether discount allows for selected application to individual items at user's discretion. */
+  readonly canBeAppliedSelectively: boolean
+  /**
+   * Minimum order amount required for discount application.
+   * If order amount is less than specified threshold, discount does not apply.
+   */
+  readonly minOrderSum?: number | null
+  /**
+   * Discount type.
+   *
+   * Can be obtained by `/api/1/discounts` operation.
+   */
+  readonly mode: DiscountCardModeEncoded
+  /**
+   * Fixed amount.
+   * > Triggers if fixed amount has been specified.
+   */
+  readonly sum: number
+  /**
+   * Can be applied by card No.
+   * > If true, it's enough to enter discount card No. (card swiping not required)
+   */
+  readonly canApplyByCardNumber: boolean
+  /** Created manually. */
+  readonly isManual: boolean
+  /** Executed by card. */
+  readonly isCard: boolean
+  /** Created automatically. */
+  readonly isAutomatic: boolean
+  /** IsDeleted. */
+  readonly isDeleted?: boolean | null
+}
+/**
+ * The schema of {@link DiscountCardTypeInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DiscountCardTypeInfo = /*#__PURE__*/ Schema.Struct({
+export const DiscountCardTypeInfo: Schema.Codec<DiscountCardTypeInfo, DiscountCardTypeInfoEncoded> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: /*#__PURE__*/ Schema.NullOr(Schema.String),
   percent: Schema.Number,
@@ -121,17 +280,12 @@ export const DiscountCardTypeInfo = /*#__PURE__*/ Schema.Struct({
   isManual: Schema.Boolean,
   isCard: Schema.Boolean,
   isAutomatic: Schema.Boolean,
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
-/**
- * The type of {@link DiscountCardTypeInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type DiscountCardTypeInfo = typeof DiscountCardTypeInfo.Type
 
 /**
+ * Request of discounts/surcharges.
+ *
  * Spec component `Discounts.DiscountsRequest` (request): the same shape as {@link CancelCausesRequest}.
  *
  * @since 0.1.0
@@ -139,7 +293,9 @@ export type DiscountCardTypeInfo = typeof DiscountCardTypeInfo.Type
  */
 export const DiscountsRequest = CancelCausesRequest
 /**
- * The type of {@link DiscountsRequest} (the same as {@link CancelCausesRequest}).
+ * Request of discounts/surcharges.
+ *
+ * Spec component `Discounts.DiscountsRequest` (request): the same shape as {@link CancelCausesRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -147,64 +303,131 @@ export const DiscountsRequest = CancelCausesRequest
 export type DiscountsRequest = CancelCausesRequest
 
 /**
+ * RMS pair wrapping - list of response items that belong to this RMS.
+ *
  * Spec component `Common.RmsItemsResponseWrapper<Discounts.DiscountCardTypeInfo>` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface RmsDiscountCardTypeInfoItemsResponse {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Items for organization. */
+  readonly items: ReadonlyArray<DiscountCardTypeInfo>
+}
+/**
+ * The wire form of {@link RmsDiscountCardTypeInfoItemsResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RmsDiscountCardTypeInfoItemsResponseEncoded {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Items for organization. */
+  readonly items: ReadonlyArray<DiscountCardTypeInfoEncoded>
+}
+/**
+ * The schema of {@link RmsDiscountCardTypeInfoItemsResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const RmsDiscountCardTypeInfoItemsResponse = /*#__PURE__*/ Schema.Struct({
+export const RmsDiscountCardTypeInfoItemsResponse: Schema.Codec<RmsDiscountCardTypeInfoItemsResponse, RmsDiscountCardTypeInfoItemsResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   items: /*#__PURE__*/ Schema.Array(DiscountCardTypeInfo)
 })
-/**
- * The type of {@link RmsDiscountCardTypeInfoItemsResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type RmsDiscountCardTypeInfoItemsResponse = typeof RmsDiscountCardTypeInfoItemsResponse.Type
 
 /**
+ * Response with list of discounts/surcharges.
+ *
  * Spec component `Discounts.DiscountsResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const DiscountsResponse = /*#__PURE__*/ Schema.Struct({
-  correlationId: Schema.String,
-  discounts: /*#__PURE__*/ Schema.Array(RmsDiscountCardTypeInfoItemsResponse)
-})
+export interface DiscountsResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of discounts/surcharges. */
+  readonly discounts: ReadonlyArray<RmsDiscountCardTypeInfoItemsResponse>
+}
 /**
- * The type of {@link DiscountsResponse}.
+ * The wire form of {@link DiscountsResponse}.
  *
  * @since 0.1.0
  * @category models
  */
-export type DiscountsResponse = typeof DiscountsResponse.Type
-
+export interface DiscountsResponseEncoded {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of discounts/surcharges. */
+  readonly discounts: ReadonlyArray<RmsDiscountCardTypeInfoItemsResponseEncoded>
+}
 /**
- * Spec component `MarketingSources.MarketingSource` (response).
+ * The schema of {@link DiscountsResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const MarketingSource = /*#__PURE__*/ Schema.Struct({
+export const DiscountsResponse: Schema.Codec<DiscountsResponse, DiscountsResponseEncoded> = /*#__PURE__*/ Schema.Struct({
+  correlationId: Schema.String,
+  discounts: /*#__PURE__*/ Schema.Array(RmsDiscountCardTypeInfoItemsResponse)
+})
+
+/**
+ * DTO for marketing source in iikoRMS.
+ *
+ * Spec component `MarketingSources.MarketingSource` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MarketingSource {
+  /** Marketing source ID. */
+  readonly id: string
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Marketing source name. */
+  readonly name: string
+  /** External system revision number. */
+  readonly externalRevision?: number | null
+  /** IsDeleted attribute of marketing source. */
+  readonly isDeleted?: boolean | null
+  /** Attached marketing sources. */
+  readonly attachedSources: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link MarketingSource}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MarketingSource: Schema.Codec<MarketingSource, MarketingSource> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   organizationId: Schema.String,
   name: Schema.String,
   externalRevision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   attachedSources: /*#__PURE__*/ Schema.Array(Schema.String)
 })
-/**
- * The type of {@link MarketingSource}.
- *
- * @since 0.1.0
- * @category models
- */
-export type MarketingSource = typeof MarketingSource.Type
 
 /**
+ * Request for marketing sources.
+ *
  * Spec component `MarketingSources.MarketingSourcesRequest` (request): the same shape as {@link CancelCausesRequest}.
  *
  * @since 0.1.0
@@ -212,7 +435,9 @@ export type MarketingSource = typeof MarketingSource.Type
  */
 export const MarketingSourcesRequest = CancelCausesRequest
 /**
- * The type of {@link MarketingSourcesRequest} (the same as {@link CancelCausesRequest}).
+ * Request for marketing sources.
+ *
+ * Spec component `MarketingSources.MarketingSourcesRequest` (request): the same shape as {@link CancelCausesRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -220,61 +445,113 @@ export const MarketingSourcesRequest = CancelCausesRequest
 export type MarketingSourcesRequest = CancelCausesRequest
 
 /**
+ * Response to request for marketing sources by organization.
+ *
  * Spec component `MarketingSources.MarketingSourcesResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface MarketingSourcesResponse {
+  readonly correlationId: string
+  /** List of marketing sources. */
+  readonly marketingSources: ReadonlyArray<MarketingSource>
+}
+/**
+ * The schema of {@link MarketingSourcesResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const MarketingSourcesResponse = /*#__PURE__*/ Schema.Struct({
+export const MarketingSourcesResponse: Schema.Codec<MarketingSourcesResponse, MarketingSourcesResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   marketingSources: /*#__PURE__*/ Schema.Array(MarketingSource)
 })
-/**
- * The type of {@link MarketingSourcesResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type MarketingSourcesResponse = typeof MarketingSourcesResponse.Type
 
 /**
+ * Order service type.
+ *
  * Spec component `OrderTypes.OrderServiceType` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const OrderTypesOrderServiceType = /*#__PURE__*/ IikoSchema.openEnum(["Common", "DeliveryByCourier", "DeliveryPickUp"])
+export type OrderTypesOrderServiceType = "Common" | "DeliveryByCourier" | "DeliveryPickUp" | (string & {})
 /**
- * The type of {@link OrderTypesOrderServiceType}.
+ * The wire form of {@link OrderTypesOrderServiceType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderTypesOrderServiceType = typeof OrderTypesOrderServiceType.Type
+export type OrderTypesOrderServiceTypeEncoded = string
+/**
+ * The schema of {@link OrderTypesOrderServiceType}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrderTypesOrderServiceType: Schema.Codec<OrderTypesOrderServiceType, OrderTypesOrderServiceTypeEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["Common", "DeliveryByCourier", "DeliveryPickUp"])
 
 /**
+ * Order type.
+ *
  * Spec component `OrderTypes.OrderType` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const OrderType = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  orderServiceType: OrderTypesOrderServiceType,
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  externalRevision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  isDefault: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
-})
+export interface OrderType {
+  /** Order type ID in RMS. */
+  readonly id: string
+  /** Order type name. */
+  readonly name: string
+  /** Service type. */
+  readonly orderServiceType: OrderTypesOrderServiceType
+  /** IsDeleted attribute of order type. */
+  readonly isDeleted?: boolean | null
+  /** External system revision number. */
+  readonly externalRevision?: number | null
+  /** IsDefault attribute of order type. */
+  readonly isDefault?: boolean | null
+}
 /**
- * The type of {@link OrderType}.
+ * The wire form of {@link OrderType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderType = typeof OrderType.Type
+export interface OrderTypeEncoded {
+  /** Order type ID in RMS. */
+  readonly id: string
+  /** Order type name. */
+  readonly name: string
+  /** Service type. */
+  readonly orderServiceType: OrderTypesOrderServiceTypeEncoded
+  /** IsDeleted attribute of order type. */
+  readonly isDeleted?: boolean | null
+  /** External system revision number. */
+  readonly externalRevision?: number | null
+  /** IsDefault attribute of order type. */
+  readonly isDefault?: boolean | null
+}
+/**
+ * The schema of {@link OrderType}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrderType: Schema.Codec<OrderType, OrderTypeEncoded> = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  orderServiceType: OrderTypesOrderServiceType,
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  externalRevision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  isDefault: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
+ * Request for order types.
+ *
  * Spec component `OrderTypes.OrderTypesRequest` (request): the same shape as {@link CancelCausesRequest}.
  *
  * @since 0.1.0
@@ -282,7 +559,9 @@ export type OrderType = typeof OrderType.Type
  */
 export const OrderTypesRequest = CancelCausesRequest
 /**
- * The type of {@link OrderTypesRequest} (the same as {@link CancelCausesRequest}).
+ * Request for order types.
+ *
+ * Spec component `OrderTypes.OrderTypesRequest` (request): the same shape as {@link CancelCausesRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -290,100 +569,225 @@ export const OrderTypesRequest = CancelCausesRequest
 export type OrderTypesRequest = CancelCausesRequest
 
 /**
+ * RMS pair wrapping - list of response items that belong to this RMS.
+ *
  * Spec component `Common.RmsItemsResponseWrapper<OrderTypes.OrderType>` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface RmsOrderTypeItemsResponse {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Items for organization. */
+  readonly items: ReadonlyArray<OrderType>
+}
+/**
+ * The wire form of {@link RmsOrderTypeItemsResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RmsOrderTypeItemsResponseEncoded {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Items for organization. */
+  readonly items: ReadonlyArray<OrderTypeEncoded>
+}
+/**
+ * The schema of {@link RmsOrderTypeItemsResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const RmsOrderTypeItemsResponse = /*#__PURE__*/ Schema.Struct({
+export const RmsOrderTypeItemsResponse: Schema.Codec<RmsOrderTypeItemsResponse, RmsOrderTypeItemsResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   items: /*#__PURE__*/ Schema.Array(OrderType)
 })
-/**
- * The type of {@link RmsOrderTypeItemsResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type RmsOrderTypeItemsResponse = typeof RmsOrderTypeItemsResponse.Type
 
 /**
+ * Response to request for order types by organization.
+ *
  * Spec component `OrderTypes.OrderTypesResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface OrderTypesResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of order types. */
+  readonly orderTypes: ReadonlyArray<RmsOrderTypeItemsResponse>
+}
+/**
+ * The wire form of {@link OrderTypesResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrderTypesResponseEncoded {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of order types. */
+  readonly orderTypes: ReadonlyArray<RmsOrderTypeItemsResponseEncoded>
+}
+/**
+ * The schema of {@link OrderTypesResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const OrderTypesResponse = /*#__PURE__*/ Schema.Struct({
+export const OrderTypesResponse: Schema.Codec<OrderTypesResponse, OrderTypesResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   orderTypes: /*#__PURE__*/ Schema.Array(RmsOrderTypeItemsResponse)
 })
-/**
- * The type of {@link OrderTypesResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrderTypesResponse = typeof OrderTypesResponse.Type
 
 /**
+ * Payment processing type.
+ *
  * Spec component `PaymentTypes.PaymentProcessingType` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const PaymentProcessingType = /*#__PURE__*/ IikoSchema.openEnum(["External", "Internal", "Both"])
+export type PaymentProcessingType = "External" | "Internal" | "Both" | (string & {})
 /**
- * The type of {@link PaymentProcessingType}.
+ * The wire form of {@link PaymentProcessingType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type PaymentProcessingType = typeof PaymentProcessingType.Type
+export type PaymentProcessingTypeEncoded = string
+/**
+ * The schema of {@link PaymentProcessingType}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PaymentProcessingType: Schema.Codec<PaymentProcessingType, PaymentProcessingTypeEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["External", "Internal", "Both"])
 
 /**
+ * Payment type category.
+ *
  * Spec component `PaymentTypes.PaymentTypeKind` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const PaymentTypesPaymentTypeKind = /*#__PURE__*/ IikoSchema.openEnum(["Unknown", "Cash", "Card", "Credit", "Writeoff", "Voucher", "External", "IikoCard"])
+export type PaymentTypesPaymentTypeKind = "Unknown" | "Cash" | "Card" | "Credit" | "Writeoff" | "Voucher" | "External" | "IikoCard" | (string & {})
 /**
- * The type of {@link PaymentTypesPaymentTypeKind}.
+ * The wire form of {@link PaymentTypesPaymentTypeKind}.
  *
  * @since 0.1.0
  * @category models
  */
-export type PaymentTypesPaymentTypeKind = typeof PaymentTypesPaymentTypeKind.Type
-
+export type PaymentTypesPaymentTypeKindEncoded = string
 /**
- * Spec component `PaymentTypes.PaymentType` (response).
+ * The schema of {@link PaymentTypesPaymentTypeKind}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const PaymentType = /*#__PURE__*/ Schema.Struct({
+export const PaymentTypesPaymentTypeKind: Schema.Codec<PaymentTypesPaymentTypeKind, PaymentTypesPaymentTypeKindEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["Unknown", "Cash", "Card", "Credit", "Writeoff", "Voucher", "External", "IikoCard"])
+
+/**
+ * DTO for payment type in iikoRMS
+ *
+ * Spec component `PaymentTypes.PaymentType` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PaymentType {
+  /** Payment type ID */
+  readonly id?: string | null
+  /** Payment type code */
+  readonly code?: string | null
+  /** Payment type name */
+  readonly name?: string | null
+  /** Payment type comment */
+  readonly comment?: string | null
+  /** Combinability attribute */
+  readonly combinable?: boolean | null
+  /** External system revision number. */
+  readonly externalRevision?: number | null
+  /** Array of marketing campaigns associated with LoyaltyApp payment type applicable to this organization. */
+  readonly applicableMarketingCampaigns: ReadonlyArray<string>
+  /** IsDeleted attribute of payment type. */
+  readonly isDeleted?: boolean | null
+  /** If true, payment type is fiscal and bill will be printed. */
+  readonly printCheque?: boolean | null
+  /** Describes operation processing type. */
+  readonly paymentProcessingType?: PaymentProcessingType | null
+  /** Payment type category. */
+  readonly paymentTypeKind?: PaymentTypesPaymentTypeKind | null
+  /** Terminal groups where this payment type is available. */
+  readonly terminalGroups: ReadonlyArray<TerminalGroup>
+}
+/**
+ * The wire form of {@link PaymentType}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PaymentTypeEncoded {
+  /** Payment type ID */
+  readonly id?: string | null
+  /** Payment type code */
+  readonly code?: string | null
+  /** Payment type name */
+  readonly name?: string | null
+  /** Payment type comment */
+  readonly comment?: string | null
+  /** Combinability attribute */
+  readonly combinable?: boolean | null
+  /** External system revision number. */
+  readonly externalRevision?: number | null
+  /** Array of marketing campaigns associated with LoyaltyApp payment type applicable to this organization. */
+  readonly applicableMarketingCampaigns: ReadonlyArray<string>
+  /** IsDeleted attribute of payment type. */
+  readonly isDeleted?: boolean | null
+  /** If true, payment type is fiscal and bill will be printed. */
+  readonly printCheque?: boolean | null
+  /** Describes operation processing type. */
+  readonly paymentProcessingType?: PaymentProcessingTypeEncoded | null
+  /** Payment type category. */
+  readonly paymentTypeKind?: PaymentTypesPaymentTypeKindEncoded | null
+  /** Terminal groups where this payment type is available. */
+  readonly terminalGroups: ReadonlyArray<TerminalGroup>
+}
+/**
+ * The schema of {@link PaymentType}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PaymentType: Schema.Codec<PaymentType, PaymentTypeEncoded> = /*#__PURE__*/ Schema.Struct({
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  combinable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  combinable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   externalRevision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   applicableMarketingCampaigns: /*#__PURE__*/ Schema.Array(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  printCheque: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  printCheque: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   paymentProcessingType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentProcessingType)),
   paymentTypeKind: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentTypesPaymentTypeKind)),
   terminalGroups: /*#__PURE__*/ Schema.Array(TerminalGroup)
 })
-/**
- * The type of {@link PaymentType}.
- *
- * @since 0.1.0
- * @category models
- */
-export type PaymentType = typeof PaymentType.Type
 
 /**
+ * Request for payment types.
+ *
  * Spec component `PaymentTypes.PaymentTypesRequest` (request): the same shape as {@link CancelCausesRequest}.
  *
  * @since 0.1.0
@@ -391,7 +795,9 @@ export type PaymentType = typeof PaymentType.Type
  */
 export const PaymentTypesRequest = CancelCausesRequest
 /**
- * The type of {@link PaymentTypesRequest} (the same as {@link CancelCausesRequest}).
+ * Request for payment types.
+ *
+ * Spec component `PaymentTypes.PaymentTypesRequest` (request): the same shape as {@link CancelCausesRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -399,49 +805,89 @@ export const PaymentTypesRequest = CancelCausesRequest
 export type PaymentTypesRequest = CancelCausesRequest
 
 /**
+ * Response to request for payment types by organization.
+ *
  * Spec component `PaymentTypes.PaymentTypesResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface PaymentTypesResponse {
+  readonly correlationId: string
+  /** List of payment types and terminal groups where they are available. */
+  readonly paymentTypes: ReadonlyArray<PaymentType>
+}
+/**
+ * The wire form of {@link PaymentTypesResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PaymentTypesResponseEncoded {
+  readonly correlationId: string
+  /** List of payment types and terminal groups where they are available. */
+  readonly paymentTypes: ReadonlyArray<PaymentTypeEncoded>
+}
+/**
+ * The schema of {@link PaymentTypesResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const PaymentTypesResponse = /*#__PURE__*/ Schema.Struct({
+export const PaymentTypesResponse: Schema.Codec<PaymentTypesResponse, PaymentTypesResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   paymentTypes: /*#__PURE__*/ Schema.Array(PaymentType)
 })
+
 /**
- * The type of {@link PaymentTypesResponse}.
+ * Removal type (aka reason for deletion).
+ *
+ * Spec component `RemovalTypes.RemovalType` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type PaymentTypesResponse = typeof PaymentTypesResponse.Type
-
+export interface RemovalType {
+  /** Identifier. */
+  readonly id: string
+  /** Name of removal type. */
+  readonly name: string
+  /** Comment. */
+  readonly comment?: string | null
+  /** Can write off to cafe. */
+  readonly canWriteoffToCafe?: boolean | null
+  /** Can write off to waiter. */
+  readonly canWriteoffToWaiter?: boolean | null
+  /** Can write off to user. */
+  readonly canWriteoffToUser?: boolean | null
+  /** Require comments on operations. */
+  readonly reasonRequired?: boolean | null
+  /** Can be used manually. */
+  readonly manual?: boolean | null
+  /** Is deleted sign. */
+  readonly isDeleted?: boolean | null
+}
 /**
- * Spec component `RemovalTypes.RemovalType` (response).
+ * The schema of {@link RemovalType}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RemovalType = /*#__PURE__*/ Schema.Struct({
+export const RemovalType: Schema.Codec<RemovalType, RemovalType> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  canWriteoffToCafe: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  canWriteoffToWaiter: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  canWriteoffToUser: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  reasonRequired: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  manual: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+  canWriteoffToCafe: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  canWriteoffToWaiter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  canWriteoffToUser: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  reasonRequired: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  manual: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
-/**
- * The type of {@link RemovalType}.
- *
- * @since 0.1.0
- * @category models
- */
-export type RemovalType = typeof RemovalType.Type
 
 /**
+ * Request for organization's removal types (reasons for deletion).
+ *
  * Spec component `RemovalTypes.RemovalTypesRequest` (request): the same shape as {@link CancelCausesRequest}.
  *
  * @since 0.1.0
@@ -449,7 +895,9 @@ export type RemovalType = typeof RemovalType.Type
  */
 export const RemovalTypesRequest = CancelCausesRequest
 /**
- * The type of {@link RemovalTypesRequest} (the same as {@link CancelCausesRequest}).
+ * Request for organization's removal types (reasons for deletion).
+ *
+ * Spec component `RemovalTypes.RemovalTypesRequest` (request): the same shape as {@link CancelCausesRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -457,61 +905,134 @@ export const RemovalTypesRequest = CancelCausesRequest
 export type RemovalTypesRequest = CancelCausesRequest
 
 /**
- * Spec component `RemovalTypes.RemovalTypesResponse` (response).
+ * Response with removal types (reasons for deletion) list.
  *
- * @since 0.1.0
- * @category schemas
- */
-export const RemovalTypesResponse = /*#__PURE__*/ Schema.Struct({
-  correlationId: Schema.String,
-  removalTypes: /*#__PURE__*/ Schema.Array(RemovalType)
-})
-/**
- * The type of {@link RemovalTypesResponse}.
+ * Spec component `RemovalTypes.RemovalTypesResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type RemovalTypesResponse = typeof RemovalTypesResponse.Type
-
+export interface RemovalTypesResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of removal types. */
+  readonly removalTypes: ReadonlyArray<RemovalType>
+}
 /**
- * Spec component `TipsTypes.TipsType` (response).
+ * The schema of {@link RemovalTypesResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TipsType = /*#__PURE__*/ Schema.Struct({
+export const RemovalTypesResponse: Schema.Codec<RemovalTypesResponse, RemovalTypesResponse> = /*#__PURE__*/ Schema.Struct({
+  correlationId: Schema.String,
+  removalTypes: /*#__PURE__*/ Schema.Array(RemovalType)
+})
+
+/**
+ * Tips type.
+ *
+ * Spec component `TipsTypes.TipsType` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TipsType {
+  /**
+   * Tips type ID.
+   *
+   * Can be obtained by `/api/1/tips_types` operation.
+   */
+  readonly id: string
+  /** Tips type name. */
+  readonly name: string
+  /**
+   * Supported organizations IDs.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+  /** Supported order service types. */
+  readonly orderServiceTypes: ReadonlyArray<OrderTypesOrderServiceType>
+  /** Supported payment types IDs. */
+  readonly paymentTypesIds: ReadonlyArray<string>
+}
+/**
+ * The wire form of {@link TipsType}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TipsTypeEncoded {
+  /**
+   * Tips type ID.
+   *
+   * Can be obtained by `/api/1/tips_types` operation.
+   */
+  readonly id: string
+  /** Tips type name. */
+  readonly name: string
+  /**
+   * Supported organizations IDs.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+  /** Supported order service types. */
+  readonly orderServiceTypes: ReadonlyArray<OrderTypesOrderServiceTypeEncoded>
+  /** Supported payment types IDs. */
+  readonly paymentTypesIds: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link TipsType}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TipsType: Schema.Codec<TipsType, TipsTypeEncoded> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   organizationIds: /*#__PURE__*/ Schema.Array(Schema.String),
   orderServiceTypes: /*#__PURE__*/ Schema.Array(OrderTypesOrderServiceType),
   paymentTypesIds: /*#__PURE__*/ Schema.Array(Schema.String)
 })
+
 /**
- * The type of {@link TipsType}.
+ * Response to request for tips types by api-login`s rms group.
+ *
+ * Spec component `TipsTypes.TipsTypesResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type TipsType = typeof TipsType.Type
-
+export interface TipsTypesResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of tips types for rms group. */
+  readonly tipsTypes: ReadonlyArray<TipsType>
+}
 /**
- * Spec component `TipsTypes.TipsTypesResponse` (response).
+ * The wire form of {@link TipsTypesResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TipsTypesResponseEncoded {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of tips types for rms group. */
+  readonly tipsTypes: ReadonlyArray<TipsTypeEncoded>
+}
+/**
+ * The schema of {@link TipsTypesResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TipsTypesResponse = /*#__PURE__*/ Schema.Struct({
+export const TipsTypesResponse: Schema.Codec<TipsTypesResponse, TipsTypesResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   tipsTypes: /*#__PURE__*/ Schema.Array(TipsType)
 })
-/**
- * The type of {@link TipsTypesResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TipsTypesResponse = typeof TipsTypesResponse.Type
 
 /**
  * Descriptor of `POST /api/1/cancel_causes`.

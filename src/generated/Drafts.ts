@@ -18,7 +18,7 @@ import {
   CreateOrderAnonymousCustomer,
   CreateOrderCustomerInput,
   CreateOrderDeliveryPointInput,
-  CreateOrderExternalData,
+  CreateOrderExternalDataInput,
   CreateOrderLoyaltyInfoInput,
   CreateOrderOrderItemInput,
   CreateOrderOrderServiceTypeInput,
@@ -33,36 +33,90 @@ import {
   PaymentInput,
   SortDirection,
   TipsPaymentInput,
-  UnknownOrderCustomer
+  UnknownOrderCustomer,
+  type GenderEncoded
 } from "./Common.ts"
 
 /**
+ * Street.
+ *
  * Spec component `Deliveries.Request.CreateOrder.Street` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateOrderStreet {
+  /**
+   * Street ID in classifier, e.g., address database.
+   * \n > For using in the Russian Federation only.
+   */
+  readonly classifierId?: string | null
+  /**
+   * ID.
+   *
+   * Can be obtained by `/api/1/streets/by_city` operation.
+   */
+  readonly id?: string | null
+  /** Name. */
+  readonly name?: string | null
+  /** City name. */
+  readonly city?: string | null
+}
+/**
+ * The schema of {@link CreateOrderStreet}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderStreet = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderStreet: Schema.Codec<CreateOrderStreet, CreateOrderStreet> = /*#__PURE__*/ Schema.Struct({
   classifierId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   city: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link CreateOrderStreet}.
+ * Order delivery legacy address.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.AddressLegacy` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderStreet = typeof CreateOrderStreet.Type
-
+export interface AddressLegacy {
+  readonly type: "legacy"
+  /**
+   * Street.
+   * > It's required specify only "classifierId" or "id" or "name" and "city".
+   */
+  readonly street: CreateOrderStreet
+  /** Postcode. */
+  readonly index?: string | null
+  /** House. */
+  readonly house: string
+  /** Building. */
+  readonly building?: string | null
+  /**
+   * Apartment.
+   * > In case useUaeAddressingSystem enabled max length - 100, otherwise - 10.
+   */
+  readonly flat?: string | null
+  /** Entrance. */
+  readonly entrance?: string | null
+  /** Floor. */
+  readonly floor?: string | null
+  /** Intercom. */
+  readonly doorphone?: string | null
+  /** Delivery area ID. */
+  readonly regionId?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.AddressLegacy` (response).
+ * The schema of {@link AddressLegacy}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AddressLegacy = /*#__PURE__*/ Schema.Struct({
+export const AddressLegacy: Schema.Codec<AddressLegacy, AddressLegacy> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("legacy"),
   street: CreateOrderStreet,
   index: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -74,248 +128,784 @@ export const AddressLegacy = /*#__PURE__*/ Schema.Struct({
   doorphone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   regionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link AddressLegacy}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AddressLegacy = typeof AddressLegacy.Type
 
 /**
  * Spec component `Deliveries.Common.IikoCardSearchScope` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const IikoCardSearchScope = /*#__PURE__*/ IikoSchema.openEnum(["Reserved", "Phone", "CardNumber", "CardTrack", "PaymentToken", "FindFaceId"])
+export type IikoCardSearchScope = "Reserved" | "Phone" | "CardNumber" | "CardTrack" | "PaymentToken" | "FindFaceId" | (string & {})
 /**
- * The type of {@link IikoCardSearchScope}.
+ * The wire form of {@link IikoCardSearchScope}.
  *
  * @since 0.1.0
  * @category models
  */
-export type IikoCardSearchScope = typeof IikoCardSearchScope.Type
-
+export type IikoCardSearchScopeEncoded = string
 /**
- * Spec component `Deliveries.Common.LoyaltyCardPaymentAdditionalData` (response).
+ * The schema of {@link IikoCardSearchScope}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const LoyaltyCardPaymentAdditionalData = /*#__PURE__*/ Schema.Struct({
+export const IikoCardSearchScope: Schema.Codec<IikoCardSearchScope, IikoCardSearchScopeEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["Reserved", "Phone", "CardNumber", "CardTrack", "PaymentToken", "FindFaceId"])
+
+/**
+ * Additional data for LoyaltyApp payment item.
+ *
+ * Spec component `Deliveries.Common.LoyaltyCardPaymentAdditionalData` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoyaltyCardPaymentAdditionalData {
+  readonly type: "LoyaltyCard"
+  /** Guest credential, authorizing payment. */
+  readonly credential: string
+  /** Guest credential search scope. */
+  readonly searchScope: IikoCardSearchScope
+}
+/**
+ * The wire form of {@link LoyaltyCardPaymentAdditionalData}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoyaltyCardPaymentAdditionalDataEncoded {
+  readonly type: "LoyaltyCard"
+  /** Guest credential, authorizing payment. */
+  readonly credential: string
+  /** Guest credential search scope. */
+  readonly searchScope: IikoCardSearchScopeEncoded
+}
+/**
+ * The schema of {@link LoyaltyCardPaymentAdditionalData}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const LoyaltyCardPaymentAdditionalData: Schema.Codec<LoyaltyCardPaymentAdditionalData, LoyaltyCardPaymentAdditionalDataEncoded> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("LoyaltyCard"),
   credential: Schema.String,
   searchScope: IikoCardSearchScope
 })
-/**
- * The type of {@link LoyaltyCardPaymentAdditionalData}.
- *
- * @since 0.1.0
- * @category models
- */
-export type LoyaltyCardPaymentAdditionalData = typeof LoyaltyCardPaymentAdditionalData.Type
 
 /**
  * A `Deliveries.Common.PaymentAdditionalData` variant this version does not know: common fields decoded, other keys kept.
  *
  * @since 0.1.0
- * @category schemas
- */
-export const UnknownPaymentAdditionalData = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  type: /*#__PURE__*/ IikoSchema.unknownTag(["LoyaltyCard", "Card", "External"])
-}))
-/**
- * The type of {@link UnknownPaymentAdditionalData}.
- *
- * @since 0.1.0
  * @category models
  */
-export type UnknownPaymentAdditionalData = typeof UnknownPaymentAdditionalData.Type
+export type UnknownPaymentAdditionalData = {
+  readonly type: string
+} & { readonly [x: string]: unknown }
+/**
+ * The schema of {@link UnknownPaymentAdditionalData}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const UnknownPaymentAdditionalData: Schema.Codec<UnknownPaymentAdditionalData, UnknownPaymentAdditionalData> = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
+  type: /*#__PURE__*/ IikoSchema.unknownTag(["LoyaltyCard", "Card", "External"])
+}))
 
 /**
+ * Additional payment data.
+ *
  * Spec component `Deliveries.Common.PaymentAdditionalData` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const PaymentAdditionalData = /*#__PURE__*/ Schema.Union([LoyaltyCardPaymentAdditionalData, CardPaymentAdditionalData, ExternalPaymentAdditionalData, UnknownPaymentAdditionalData])
+export type PaymentAdditionalData = LoyaltyCardPaymentAdditionalData | CardPaymentAdditionalData | ExternalPaymentAdditionalData | UnknownPaymentAdditionalData
 /**
- * The type of {@link PaymentAdditionalData}.
+ * The wire form of {@link PaymentAdditionalData}.
  *
  * @since 0.1.0
  * @category models
  */
-export type PaymentAdditionalData = typeof PaymentAdditionalData.Type
+export type PaymentAdditionalDataEncoded = LoyaltyCardPaymentAdditionalDataEncoded | CardPaymentAdditionalData | ExternalPaymentAdditionalData | UnknownPaymentAdditionalData
+/**
+ * The schema of {@link PaymentAdditionalData}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PaymentAdditionalData: Schema.Codec<PaymentAdditionalData, PaymentAdditionalDataEncoded> = /*#__PURE__*/ Schema.Union([LoyaltyCardPaymentAdditionalData, CardPaymentAdditionalData, ExternalPaymentAdditionalData, UnknownPaymentAdditionalData])
 
 /**
+ * Bank card payment.
+ *
  * Spec component `Deliveries.Request.CreateOrder.CardPayment` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const CardPayment = /*#__PURE__*/ Schema.Struct({
-  paymentTypeKind: /*#__PURE__*/ Schema.Literal("Card"),
-  sum: Schema.Number,
-  paymentTypeId: Schema.String,
-  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  paymentAdditionalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentAdditionalData)),
-  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isPrepay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
+export interface CardPayment {
+  readonly paymentTypeKind: "Card"
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalData | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+  /**
+   * Card No.
+   * > In iikoFront, it is possible to make card payment without card No.
+   */
+  readonly number?: string | null
+}
 /**
- * The type of {@link CardPayment}.
+ * The wire form of {@link CardPayment}.
  *
  * @since 0.1.0
  * @category models
  */
-export type CardPayment = typeof CardPayment.Type
+export interface CardPaymentEncoded {
+  readonly paymentTypeKind: "Card"
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalDataEncoded | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+  /**
+   * Card No.
+   * > In iikoFront, it is possible to make card payment without card No.
+   */
+  readonly number?: string | null
+}
+/**
+ * The schema of {@link CardPayment}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CardPayment: Schema.Codec<CardPayment, CardPaymentEncoded> = /*#__PURE__*/ Schema.Struct({
+  paymentTypeKind: /*#__PURE__*/ Schema.Literal("Card"),
+  sum: Schema.Number,
+  paymentTypeId: Schema.String,
+  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  paymentAdditionalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentAdditionalData)),
+  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isPrepay: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
+ * Bank card tips payment.
+ *
  * Spec component `Deliveries.Request.CreateOrder.CardTipsPayment` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const CardTipsPayment = /*#__PURE__*/ Schema.Struct({
-  paymentTypeKind: /*#__PURE__*/ Schema.Literal("Card"),
-  tipsTypeId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: Schema.Number,
-  paymentTypeId: Schema.String,
-  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  paymentAdditionalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentAdditionalData)),
-  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isPrepay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
+export interface CardTipsPayment {
+  readonly paymentTypeKind: "Card"
+  /**
+   * Tips type ID.
+   *
+   * Can be obtained by `/api/1/tips_types` operation.
+   */
+  readonly tipsTypeId?: string | null
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalData | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+  /**
+   * Card No.
+   * > In iikoFront, it is possible to make card payment without card No.
+   */
+  readonly number?: string | null
+}
 /**
- * The type of {@link CardTipsPayment}.
+ * The wire form of {@link CardTipsPayment}.
  *
  * @since 0.1.0
  * @category models
  */
-export type CardTipsPayment = typeof CardTipsPayment.Type
+export interface CardTipsPaymentEncoded {
+  readonly paymentTypeKind: "Card"
+  /**
+   * Tips type ID.
+   *
+   * Can be obtained by `/api/1/tips_types` operation.
+   */
+  readonly tipsTypeId?: string | null
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalDataEncoded | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+  /**
+   * Card No.
+   * > In iikoFront, it is possible to make card payment without card No.
+   */
+  readonly number?: string | null
+}
+/**
+ * The schema of {@link CardTipsPayment}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CardTipsPayment: Schema.Codec<CardTipsPayment, CardTipsPaymentEncoded> = /*#__PURE__*/ Schema.Struct({
+  paymentTypeKind: /*#__PURE__*/ Schema.Literal("Card"),
+  tipsTypeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: Schema.Number,
+  paymentTypeId: Schema.String,
+  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  paymentAdditionalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentAdditionalData)),
+  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isPrepay: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
+ * Cash payment.
+ * <remarks>
+ * No additional fields for base class.
+ * </remarks>
+ *
  * Spec component `Deliveries.Request.CreateOrder.CashPayment` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const CashPayment = /*#__PURE__*/ Schema.Struct({
-  paymentTypeKind: /*#__PURE__*/ Schema.Literal("Cash"),
-  sum: Schema.Number,
-  paymentTypeId: Schema.String,
-  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  paymentAdditionalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentAdditionalData)),
-  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isPrepay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
+export interface CashPayment {
+  readonly paymentTypeKind: "Cash"
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalData | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+}
 /**
- * The type of {@link CashPayment}.
+ * The wire form of {@link CashPayment}.
  *
  * @since 0.1.0
  * @category models
  */
-export type CashPayment = typeof CashPayment.Type
+export interface CashPaymentEncoded {
+  readonly paymentTypeKind: "Cash"
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalDataEncoded | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+}
+/**
+ * The schema of {@link CashPayment}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CashPayment: Schema.Codec<CashPayment, CashPaymentEncoded> = /*#__PURE__*/ Schema.Struct({
+  paymentTypeKind: /*#__PURE__*/ Schema.Literal("Cash"),
+  sum: Schema.Number,
+  paymentTypeId: Schema.String,
+  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  paymentAdditionalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentAdditionalData)),
+  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isPrepay: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
+ * Cash tips payment.
+ * <remarks>
+ * No additional fields for base class.
+ * </remarks>
+ *
  * Spec component `Deliveries.Request.CreateOrder.CashTipsPayment` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const CashTipsPayment = /*#__PURE__*/ Schema.Struct({
-  paymentTypeKind: /*#__PURE__*/ Schema.Literal("Cash"),
-  tipsTypeId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: Schema.Number,
-  paymentTypeId: Schema.String,
-  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  paymentAdditionalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentAdditionalData)),
-  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isPrepay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
+export interface CashTipsPayment {
+  readonly paymentTypeKind: "Cash"
+  /**
+   * Tips type ID.
+   *
+   * Can be obtained by `/api/1/tips_types` operation.
+   */
+  readonly tipsTypeId?: string | null
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalData | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+}
 /**
- * The type of {@link CashTipsPayment}.
+ * The wire form of {@link CashTipsPayment}.
  *
  * @since 0.1.0
  * @category models
  */
-export type CashTipsPayment = typeof CashTipsPayment.Type
-
+export interface CashTipsPaymentEncoded {
+  readonly paymentTypeKind: "Cash"
+  /**
+   * Tips type ID.
+   *
+   * Can be obtained by `/api/1/tips_types` operation.
+   */
+  readonly tipsTypeId?: string | null
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalDataEncoded | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+}
 /**
- * Spec component `Deliveries.Common.ChequeAdditionalInfo` (response).
+ * The schema of {@link CashTipsPayment}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChequeAdditionalInfo = /*#__PURE__*/ Schema.Struct({
+export const CashTipsPayment: Schema.Codec<CashTipsPayment, CashTipsPaymentEncoded> = /*#__PURE__*/ Schema.Struct({
+  paymentTypeKind: /*#__PURE__*/ Schema.Literal("Cash"),
+  tipsTypeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: Schema.Number,
+  paymentTypeId: Schema.String,
+  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  paymentAdditionalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentAdditionalData)),
+  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isPrepay: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
+
+/**
+ * Cheque additional information according to russian federal law #54.
+ *
+ * Spec component `Deliveries.Common.ChequeAdditionalInfo` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChequeAdditionalInfo {
+  /** Whether paper cheque should be printed. */
+  readonly needReceipt: boolean
+  /** Email to send cheque information or null if the cheque shouldn't be sent by email. */
+  readonly email?: string | null
+  /** Settlement place. */
+  readonly settlementPlace?: string | null
+  /** Phone to send cheque information (by sms) or null if the cheque shouldn't be sent by sms. */
+  readonly phone?: string | null
+  /**
+   * Retail address.
+   *
+   *  > Allowed from version `9.4.6`.
+   */
+  readonly retailAddress?: string | null
+  /**
+   * Whether the settlement is an internet payment transaction.
+   *
+   *  > Allowed from version `9.4.6`.
+   */
+  readonly isInternetPayment?: boolean | null
+}
+/**
+ * The schema of {@link ChequeAdditionalInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ChequeAdditionalInfo: Schema.Codec<ChequeAdditionalInfo, ChequeAdditionalInfo> = /*#__PURE__*/ Schema.Struct({
   needReceipt: Schema.Boolean,
   email: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   settlementPlace: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   phone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   retailAddress: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isInternetPayment: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+  isInternetPayment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
+
 /**
- * The type of {@link ChequeAdditionalInfo}.
+ * Combo in order.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.Combo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChequeAdditionalInfo = typeof ChequeAdditionalInfo.Type
-
+export interface Combo {
+  /**
+   * Combo ID.
+   * MUST be unique for the whole system. Therefore it must be generated with Guid.NewGuid().
+   */
+  readonly id: string
+  /** Name of combo. */
+  readonly name: string
+  /** Quantity. */
+  readonly amount: number
+  /** Price of one combo. */
+  readonly price: number
+  /** Combo validity ID. */
+  readonly sourceId: string
+  /**
+   * Card program ID.
+   *
+   *  > Allowed from version `7.6.1`.
+   */
+  readonly programId?: string | null
+  /**
+   * Size ID. Required if combo has a size scale.
+   *
+   *  > Allowed from version `8.5.6`.
+   */
+  readonly sizeId?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.Combo` (response).
+ * The schema of {@link Combo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Combo = /*#__PURE__*/ Schema.Struct({
+export const Combo: Schema.Codec<Combo, Combo> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   amount: Schema.Number,
   price: Schema.Number,
   sourceId: Schema.String,
-  programId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  programId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link Combo}.
+ * Delivery order draft commitment request.
+ *
+ * Spec component `Deliveries.Drafts.CommitDraftRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type Combo = typeof Combo.Type
-
+export interface CommitDraftRequest {
+  /**
+   * Organization ID of the new order.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /**
+   * Front group ID the order must be sent to.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId?: string | null
+  /** Order creation parameters. */
+  readonly createOrderSettings?: CreateOrderSettings
+  /** ID of the order. */
+  readonly orderId: string
+}
 /**
- * Spec component `Deliveries.Drafts.CommitDraftRequest` (request).
+ * The schema of {@link CommitDraftRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CommitDraftRequest = /*#__PURE__*/ Schema.Struct({
+export const CommitDraftRequest: Schema.Codec<CommitDraftRequest, CommitDraftRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   terminalGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   createOrderSettings: /*#__PURE__*/ Schema.optionalKey(CreateOrderSettings),
   orderId: IikoSchema.Uuid
 })
+
 /**
- * The type of {@link CommitDraftRequest}.
+ * Delivery order draft.
+ *
+ * Spec component `Deliveries.Drafts.DeliveryOrderDraft` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CommitDraftRequest = typeof CommitDraftRequest.Type
-
+export interface DeliveryOrderDraftInput {
+  /** External menu ID. */
+  readonly menuId: string
+  /**
+   * Order ID. Must be unique.
+   * > If sent null, it generates automatically on iikoTransport side.
+   */
+  readonly id?: string | null
+  /**
+   * Order external number.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalNumber?: string | null
+  /**
+   * Order fulfillment date.
+   * > Date and time must be local for delivery terminal, without time zone (take a look at example).
+   * > If null, order is urgent and time is calculated based on customer settings,
+   * > i.e. the shortest delivery time possible.
+   * > Permissible values: from current day and 60 days on.
+   */
+  readonly completeBefore?: string | null
+  /**
+   * Telephone number.
+   * > Must begin with symbol "+" and must be at least 8 digits.
+   */
+  readonly phone: string
+  /**
+   * Extension telephone number.
+   * > Must contain only digits and have length from 1 to 10 symbols.
+   *
+   *  > Allowed from version `9.2.5`.
+   */
+  readonly phoneExtension?: string | null
+  /**
+   * Order type ID.
+   *
+   * Can be obtained by `/api/1/deliveries/order_types` operation.
+   *
+   * > Only one of the fields must be defined: **orderTypeId** or **orderServiceType**.
+   */
+  readonly orderTypeId?: string | null
+  /**
+   * Order service type.
+   * > Only one of the fields must be defined: **orderTypeId** or **orderServiceType**.
+   *
+   *  > Allowed from version `7.0.3`.
+   */
+  readonly orderServiceType?: CreateOrderOrderServiceTypeInput | null
+  /**
+   * Delivery point details.
+   * > Not required in case of customer pickup. Otherwise, required.
+   */
+  readonly deliveryPoint?: CreateOrderDeliveryPointInput | null
+  /** Order comment. */
+  readonly comment?: string | null
+  /**
+   * Customer.
+   *
+   * 'Regular' customer:
+   *
+   * - can be used only if a customer agrees to take part in the store's loyalty programs
+   * - customer details will be added (updated) to the store's customer database
+   * - benefits (accumulation of rewards, etc.) of active loyalty programs will be made available to the customer
+   *
+   * 'One-time' customer:
+   *
+   * - should be used if a customer does not agree to take part in the store's loyalty programs or an aggregator (external system) does not provide customer details
+   * - customer details will NOT be added to the store's customer database and will be used ONLY to complete the current order
+   */
+  readonly customer?: CreateOrderCustomerInput | null
+  /** Guest details. Not equal to the customer who makes an order. */
+  readonly guests?: GuestsInput | null
+  /**
+   * Marketing source (advertisement) ID.
+   *
+   * Can be obtained by `/api/1/marketing_sources` operation.
+   */
+  readonly marketingSourceId?: string | null
+  /**
+   * Operator ID.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly operatorId?: string | null
+  /**
+   * Delivery duration.
+   *
+   *  > Allowed from version `8.8.6`.
+   */
+  readonly deliveryDuration?: number | null
+  /**
+   * Name of delivery zone.
+   *
+   *  > Allowed from version `8.8.6`.
+   */
+  readonly deliveryZone?: string | null
+  /**
+   * Price category id of the order.
+   *
+   * Can be obtained by `/api/2/menu` operation.
+   *
+   *  > Allowed from version `9.0.5`.
+   */
+  readonly priceCategoryId?: string | null
+  /** Order items. */
+  readonly items: ReadonlyArray<CreateOrderOrderItemInput>
+  /** Combos included in order. */
+  readonly combos?: ReadonlyArray<ComboInput> | null
+  /**
+   * Order payment components.
+   *
+   *  > Type **LoyaltyCard** allowed from version `7.1.5`.
+   */
+  readonly payments?: ReadonlyArray<PaymentInput> | null
+  /** Order tips components. */
+  readonly tips?: ReadonlyArray<TipsPaymentInput> | null
+  /** The string key (marker) of the source (partner - api user) that created the order. Needed to limit the visibility of orders for external integration. */
+  readonly sourceKey?: string | null
+  /** Discounts/surcharges. */
+  readonly discountsInfo?: DiscountsInfoInput | null
+  /** Information about Loyalty app. */
+  readonly loyaltyInfo?: CreateOrderLoyaltyInfoInput | null
+  /** Cheque additional information. */
+  readonly chequeAdditionalInfo?: ChequeAdditionalInfoInput | null
+  /**
+   * Order external data.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalData?: ReadonlyArray<CreateOrderExternalDataInput> | null
+}
 /**
- * Spec component `Deliveries.Drafts.DeliveryOrderDraft` (request).
+ * The schema of {@link DeliveryOrderDraftInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DeliveryOrderDraftInput = /*#__PURE__*/ Schema.Struct({
+export const DeliveryOrderDraftInput: Schema.Codec<DeliveryOrderDraftInput, DeliveryOrderDraftInput> = /*#__PURE__*/ Schema.Struct({
   menuId: Schema.String,
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   externalNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(50)))),
@@ -330,7 +920,7 @@ export const DeliveryOrderDraftInput = /*#__PURE__*/ Schema.Struct({
   guests: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(GuestsInput)),
   marketingSourceId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   operatorId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
-  deliveryDuration: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),
+  deliveryDuration: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647)))),
   deliveryZone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   priceCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   items: /*#__PURE__*/ Schema.Array(CreateOrderOrderItemInput),
@@ -341,60 +931,105 @@ export const DeliveryOrderDraftInput = /*#__PURE__*/ Schema.Struct({
   discountsInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(DiscountsInfoInput)),
   loyaltyInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateOrderLoyaltyInfoInput)),
   chequeAdditionalInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ChequeAdditionalInfoInput)),
-  externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderExternalData)))
+  externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderExternalDataInput)))
 })
+
 /**
- * The type of {@link DeliveryOrderDraftInput}.
+ * Draft creation model.
+ *
+ * Spec component `Deliveries.Drafts.CreateDraftRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type DeliveryOrderDraftInput = typeof DeliveryOrderDraftInput.Type
-
+export interface CreateDraftRequest {
+  /**
+   * Organization ID of the new order.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order item. */
+  readonly order: DeliveryOrderDraftInput
+  /**
+   * Front group ID the order must be sent to.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId?: string | null
+}
 /**
- * Spec component `Deliveries.Drafts.CreateDraftRequest` (request).
+ * The schema of {@link CreateDraftRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateDraftRequest = /*#__PURE__*/ Schema.Struct({
+export const CreateDraftRequest: Schema.Codec<CreateDraftRequest, CreateDraftRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   order: DeliveryOrderDraftInput,
   terminalGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid))
 })
-/**
- * The type of {@link CreateDraftRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateDraftRequest = typeof CreateDraftRequest.Type
 
 /**
+ * Wrapping object (external) for a delivery order draft creation/update return.
+ *
  * Spec component `Deliveries.Drafts.CreateOrSaveDraftResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CreateOrSaveDraftResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Order draft order ID. */
+  readonly orderId: string
+}
+/**
+ * The schema of {@link CreateOrSaveDraftResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CreateOrSaveDraftResponse = /*#__PURE__*/ Schema.Struct({
+export const CreateOrSaveDraftResponse: Schema.Codec<CreateOrSaveDraftResponse, CreateOrSaveDraftResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   orderId: Schema.String
 })
+
 /**
- * The type of {@link CreateOrSaveDraftResponse}.
+ * Order delivery address.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.AddressCity` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrSaveDraftResponse = typeof CreateOrSaveDraftResponse.Type
-
+export interface CreateOrderAddressCity {
+  readonly type: "city"
+  /**
+   * Address line 1.
+   * Contains the primary address information.
+   *
+   *  > Allowed from version `8.7.6`.
+   */
+  readonly line1: string
+  /** Apartment. */
+  readonly flat?: string | null
+  /** Entrance. */
+  readonly entrance?: string | null
+  /** Floor. */
+  readonly floor?: string | null
+  /** Intercom. */
+  readonly doorphone?: string | null
+  /** Delivery area ID. */
+  readonly regionId?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.AddressCity` (response).
+ * The schema of {@link CreateOrderAddressCity}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderAddressCity = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderAddressCity: Schema.Codec<CreateOrderAddressCity, CreateOrderAddressCity> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("city"),
   line1: Schema.String,
   flat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -403,114 +1038,190 @@ export const CreateOrderAddressCity = /*#__PURE__*/ Schema.Struct({
   doorphone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   regionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link CreateOrderAddressCity}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateOrderAddressCity = typeof CreateOrderAddressCity.Type
 
 /**
  * A `Deliveries.Request.CreateOrder.Address` variant this version does not know: common fields decoded, other keys kept.
  *
  * @since 0.1.0
- * @category schemas
- */
-export const UnknownCreateOrderAddress = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  type: /*#__PURE__*/ IikoSchema.unknownTag(["legacy", "city"])
-}))
-/**
- * The type of {@link UnknownCreateOrderAddress}.
- *
- * @since 0.1.0
  * @category models
  */
-export type UnknownCreateOrderAddress = typeof UnknownCreateOrderAddress.Type
+export type UnknownCreateOrderAddress = {
+  readonly type: string
+} & { readonly [x: string]: unknown }
+/**
+ * The schema of {@link UnknownCreateOrderAddress}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const UnknownCreateOrderAddress: Schema.Codec<UnknownCreateOrderAddress, UnknownCreateOrderAddress> = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
+  type: /*#__PURE__*/ IikoSchema.unknownTag(["legacy", "city"])
+}))
 
 /**
+ * Order delivery address
+ *
  * Spec component `Deliveries.Request.CreateOrder.Address` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export type CreateOrderAddress = AddressLegacy | CreateOrderAddressCity | UnknownCreateOrderAddress
+/**
+ * The schema of {@link CreateOrderAddress}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderAddress = /*#__PURE__*/ Schema.Union([AddressLegacy, CreateOrderAddressCity, UnknownCreateOrderAddress])
+export const CreateOrderAddress: Schema.Codec<CreateOrderAddress, CreateOrderAddress> = /*#__PURE__*/ Schema.Union([AddressLegacy, CreateOrderAddressCity, UnknownCreateOrderAddress])
+
 /**
- * The type of {@link CreateOrderAddress}.
+ * Combo details if order item belongs to combo
+ *
+ * Spec component `Deliveries.Request.CreateOrder.ComboItemInformation` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderAddress = typeof CreateOrderAddress.Type
-
+export interface CreateOrderComboItemInformation {
+  /**
+   * Created combo ID.
+   * Must be one of combos.id generated values.
+   */
+  readonly comboId: string
+  /** Action ID that defines combo. */
+  readonly comboSourceId: string
+  /** Combo group ID to which item belongs. */
+  readonly comboGroupId: string
+  /** Combo group name to which item belongs. */
+  readonly comboGroupName?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.ComboItemInformation` (response).
+ * The schema of {@link CreateOrderComboItemInformation}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderComboItemInformation = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderComboItemInformation: Schema.Codec<CreateOrderComboItemInformation, CreateOrderComboItemInformation> = /*#__PURE__*/ Schema.Struct({
   comboId: Schema.String,
   comboSourceId: Schema.String,
   comboGroupId: Schema.String,
   comboGroupName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link CreateOrderComboItemInformation}.
+ * Modifier.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.Modifier` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderComboItemInformation = typeof CreateOrderComboItemInformation.Type
-
+export interface Modifier {
+  /**
+   * Modifier item ID.
+   *
+   * Can be obtained by `/api/1/nomenclature` operation.
+   */
+  readonly productId: string
+  /** Quantity. */
+  readonly amount: number
+  /**
+   * Modifiers group ID (for group modifier). Required for a group modifier.
+   *
+   * Can be obtained by `/api/1/nomenclature` operation.
+   */
+  readonly productGroupId?: string | null
+  /** Unit price. */
+  readonly price?: number | null
+  /**
+   * Unique identifier of the item in the order.
+   * MUST be unique for the whole system. Therefore it must be generated with Guid.NewGuid().
+   * > If sent null, it generates automatically on iikoTransport side.
+   */
+  readonly positionId?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.Modifier` (response).
+ * The schema of {@link Modifier}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Modifier = /*#__PURE__*/ Schema.Struct({
+export const Modifier: Schema.Codec<Modifier, Modifier> = /*#__PURE__*/ Schema.Struct({
   productId: Schema.String,
   amount: Schema.Number,
   productGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   positionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link Modifier}.
+ * Item component
+ *
+ * Spec component `Deliveries.Request.CreateOrder.CompoundOrderItemComponent` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type Modifier = typeof Modifier.Type
-
+export interface CreateOrderCompoundOrderItemComponent {
+  /** Item ID. */
+  readonly productId: string
+  /** Modifiers. */
+  readonly modifiers?: ReadonlyArray<Modifier> | null
+  /** Price. */
+  readonly price?: number | null
+  /**
+   * Unique identifier of the item in the order.
+   * MUST be unique for the whole system. Therefore it must be generated with Guid.NewGuid().
+   * > If sent null, it generates automatically on iikoTransport side.
+   */
+  readonly positionId?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.CompoundOrderItemComponent` (response).
+ * The schema of {@link CreateOrderCompoundOrderItemComponent}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderCompoundOrderItemComponent = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderCompoundOrderItemComponent: Schema.Codec<CreateOrderCompoundOrderItemComponent, CreateOrderCompoundOrderItemComponent> = /*#__PURE__*/ Schema.Struct({
   productId: Schema.String,
   modifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Modifier))),
   price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   positionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link CreateOrderCompoundOrderItemComponent}.
+ * Order item: composite item.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.CompoundOrderItem` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderCompoundOrderItemComponent = typeof CreateOrderCompoundOrderItemComponent.Type
-
+export interface CreateOrderCompoundOrderItem {
+  readonly type: "Compound"
+  /** Quantity. */
+  readonly amount: number
+  /** Size ID. Required if a stock list item has a size scale. */
+  readonly productSizeId?: string | null
+  /** Combo details if combo includes order item. */
+  readonly comboInformation?: CreateOrderComboItemInformation | null
+  /** Comment. */
+  readonly comment?: string | null
+  /** Main component. */
+  readonly primaryComponent: CreateOrderCompoundOrderItemComponent
+  /** Minor component. */
+  readonly secondaryComponent?: CreateOrderCompoundOrderItemComponent | null
+  /** Indivisible modifiers. */
+  readonly commonModifiers?: ReadonlyArray<Modifier> | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.CompoundOrderItem` (response).
+ * The schema of {@link CreateOrderCompoundOrderItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderCompoundOrderItem = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderCompoundOrderItem: Schema.Codec<CreateOrderCompoundOrderItem, CreateOrderCompoundOrderItem> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("Compound"),
   amount: Schema.Number,
   productSizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -520,21 +1231,87 @@ export const CreateOrderCompoundOrderItem = /*#__PURE__*/ Schema.Struct({
   secondaryComponent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateOrderCompoundOrderItemComponent)),
   commonModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Modifier)))
 })
+
 /**
- * The type of {@link CreateOrderCompoundOrderItem}.
+ * 'Regular' customer:
+ * - can be used only if a customer agrees to take part in the store's loyalty programs
+ * - customer details will be added (updated) to the store's customer database
+ * - benefits (accumulation of rewards, etc.) of active loyalty programs will be made available to the customer
+ *
+ * Spec component `Deliveries.Request.CreateOrder.RegularCustomer` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderCompoundOrderItem = typeof CreateOrderCompoundOrderItem.Type
-
+export interface CreateOrderRegularCustomer {
+  readonly type: "regular"
+  /**
+   * Existing customer ID in RMS.
+   * > If null - the phone number is searched in database, otherwise the new customer is created in RMS.
+   */
+  readonly id?: string | null
+  /**
+   * Name of customer.
+   * > Required for new customers (i.e. if "id" == null)
+   * > Not required if "id" specified.
+   */
+  readonly name?: string | null
+  /** Last name. */
+  readonly surname?: string | null
+  /** Comment. */
+  readonly comment?: string | null
+  /** Date of birth. */
+  readonly birthdate?: string | null
+  /** Email. */
+  readonly email?: string | null
+  /** Deprecated, use "shouldReceiveOrderStatusNotifications" instead. */
+  readonly shouldReceivePromoActionsInfo?: boolean | null
+  /** Whether customer receives order status notification messages. */
+  readonly shouldReceiveOrderStatusNotifications?: boolean | null
+  /** Gender. */
+  readonly gender?: Gender | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.RegularCustomer` (response).
+ * The wire form of {@link CreateOrderRegularCustomer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateOrderRegularCustomerEncoded {
+  readonly type: "regular"
+  /**
+   * Existing customer ID in RMS.
+   * > If null - the phone number is searched in database, otherwise the new customer is created in RMS.
+   */
+  readonly id?: string | null
+  /**
+   * Name of customer.
+   * > Required for new customers (i.e. if "id" == null)
+   * > Not required if "id" specified.
+   */
+  readonly name?: string | null
+  /** Last name. */
+  readonly surname?: string | null
+  /** Comment. */
+  readonly comment?: string | null
+  /** Date of birth. */
+  readonly birthdate?: string | null
+  /** Email. */
+  readonly email?: string | null
+  /** Deprecated, use "shouldReceiveOrderStatusNotifications" instead. */
+  readonly shouldReceivePromoActionsInfo?: boolean | null
+  /** Whether customer receives order status notification messages. */
+  readonly shouldReceiveOrderStatusNotifications?: boolean | null
+  /** Gender. */
+  readonly gender?: GenderEncoded | null
+}
+/**
+ * The schema of {@link CreateOrderRegularCustomer}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderRegularCustomer = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderRegularCustomer: Schema.Codec<CreateOrderRegularCustomer, CreateOrderRegularCustomerEncoded> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("regular"),
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -544,15 +1321,8 @@ export const CreateOrderRegularCustomer = /*#__PURE__*/ Schema.Struct({
   email: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   shouldReceivePromoActionsInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   shouldReceiveOrderStatusNotifications: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
-  gender: /*#__PURE__*/ Schema.optionalKey(Gender)
+  gender: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Gender))
 })
-/**
- * The type of {@link CreateOrderRegularCustomer}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateOrderRegularCustomer = typeof CreateOrderRegularCustomer.Type
 
 /**
  * A `Deliveries.Request.CreateOrder.Customer` variant this version does not know: common fields decoded, other keys kept: the same shape as {@link UnknownOrderCustomer}.
@@ -562,7 +1332,7 @@ export type CreateOrderRegularCustomer = typeof CreateOrderRegularCustomer.Type
  */
 export const UnknownCreateOrderCustomer = UnknownOrderCustomer
 /**
- * The type of {@link UnknownCreateOrderCustomer} (the same as {@link UnknownOrderCustomer}).
+ * A `Deliveries.Request.CreateOrder.Customer` variant this version does not know: common fields decoded, other keys kept: the same shape as {@link UnknownOrderCustomer}.
  *
  * @since 0.1.0
  * @category models
@@ -570,41 +1340,72 @@ export const UnknownCreateOrderCustomer = UnknownOrderCustomer
 export type UnknownCreateOrderCustomer = UnknownOrderCustomer
 
 /**
- * Spec component `Deliveries.Request.CreateOrder.Customer` (response).
+ * Customer base info.
  *
- * @since 0.1.0
- * @category schemas
- */
-export const CreateOrderCustomer = /*#__PURE__*/ Schema.Union([CreateOrderRegularCustomer, CreateOrderAnonymousCustomer, UnknownCreateOrderCustomer])
-/**
- * The type of {@link CreateOrderCustomer}.
+ * Spec component `Deliveries.Request.CreateOrder.Customer` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderCustomer = typeof CreateOrderCustomer.Type
-
+export type CreateOrderCustomer = CreateOrderRegularCustomer | CreateOrderAnonymousCustomer | UnknownCreateOrderCustomer
 /**
- * Spec component `Deliveries.Request.CreateOrder.DeliveryPoint` (response).
+ * The wire form of {@link CreateOrderCustomer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CreateOrderCustomerEncoded = CreateOrderRegularCustomerEncoded | CreateOrderAnonymousCustomer | UnknownCreateOrderCustomer
+/**
+ * The schema of {@link CreateOrderCustomer}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderDeliveryPoint = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderCustomer: Schema.Codec<CreateOrderCustomer, CreateOrderCustomerEncoded> = /*#__PURE__*/ Schema.Union([CreateOrderRegularCustomer, CreateOrderAnonymousCustomer, UnknownCreateOrderCustomer])
+
+/**
+ * Delivery location details.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.DeliveryPoint` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateOrderDeliveryPoint {
+  /**
+   * Delivery address coordinates.
+   * > Allowed from version `7.7.3`.
+   */
+  readonly coordinates?: CommonCoordinates | null
+  /**
+   * Order delivery address.
+   *
+   * > The use of type **City** is allowed if the parameter **addressFormatType == City**.
+   *
+   * > Can be obtained by `/api/1/organizations` or `/api/1/organizations/settings` operations (`addressFormatType` parameter).
+   */
+  readonly address?: CreateOrderAddress | null
+  /** Delivery location custom code in customer's API system. */
+  readonly externalCartographyId?: string | null
+  /** Additional information. */
+  readonly comment?: string | null
+}
+/**
+ * The schema of {@link CreateOrderDeliveryPoint}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CreateOrderDeliveryPoint: Schema.Codec<CreateOrderDeliveryPoint, CreateOrderDeliveryPoint> = /*#__PURE__*/ Schema.Struct({
   coordinates: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CommonCoordinates)),
   address: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateOrderAddress)),
   externalCartographyId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link CreateOrderDeliveryPoint}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateOrderDeliveryPoint = typeof CreateOrderDeliveryPoint.Type
 
 /**
+ * Dynamic discount.
+ *
  * Spec component `Deliveries.Request.CreateOrder.DynamicDiscount` (response): the same shape as {@link OrderDynamicDiscount}.
  *
  * @since 0.1.0
@@ -612,7 +1413,9 @@ export type CreateOrderDeliveryPoint = typeof CreateOrderDeliveryPoint.Type
  */
 export const CreateOrderDynamicDiscount = OrderDynamicDiscount
 /**
- * The type of {@link CreateOrderDynamicDiscount} (the same as {@link OrderDynamicDiscount}).
+ * Dynamic discount.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.DynamicDiscount` (response): the same shape as {@link OrderDynamicDiscount}.
  *
  * @since 0.1.0
  * @category models
@@ -620,31 +1423,110 @@ export const CreateOrderDynamicDiscount = OrderDynamicDiscount
 export type CreateOrderDynamicDiscount = OrderDynamicDiscount
 
 /**
- * Spec component `Deliveries.Request.CreateOrder.LoyaltyInfo` (response).
+ * Order external data.
  *
- * @since 0.1.0
- * @category schemas
- */
-export const CreateOrderLoyaltyInfo = /*#__PURE__*/ Schema.Struct({
-  coupon: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  applicableManualConditions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
-  dynamicDiscounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderDynamicDiscount)))
-})
-/**
- * The type of {@link CreateOrderLoyaltyInfo}.
+ * Spec component `Deliveries.Request.CreateOrder.ExternalData` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderLoyaltyInfo = typeof CreateOrderLoyaltyInfo.Type
-
+export interface CreateOrderExternalData {
+  /** Key. */
+  readonly key: string
+  /** Value. */
+  readonly value: string
+  /**
+   * The transmitted data may contain both technical identifiers and information useful for the restaurant employee.
+   * If it is necessary for the data to be included in the sales report, then this parameter must be set to TRUE, otherwise to FALSE.
+   */
+  readonly isPublic?: boolean | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.ProductOrderItem` (response).
+ * The schema of {@link CreateOrderExternalData}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderProductOrderItem = /*#__PURE__*/ Schema.Struct({
+export const CreateOrderExternalData: Schema.Codec<CreateOrderExternalData, CreateOrderExternalData> = /*#__PURE__*/ Schema.Struct({
+  key: Schema.String,
+  value: Schema.String,
+  isPublic: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
+
+/**
+ * Information about Loyalty app.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.LoyaltyInfo` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateOrderLoyaltyInfo {
+  /** Coupon No. that was considered when calculating loyalty program. */
+  readonly coupon?: string | null
+  /** Information about applied manual conditions. */
+  readonly applicableManualConditions?: ReadonlyArray<string> | null
+  /**
+   * Dynamic discounts.
+   *
+   *  > Allowed from version `9.4.6`.
+   */
+  readonly dynamicDiscounts?: ReadonlyArray<CreateOrderDynamicDiscount> | null
+}
+/**
+ * The schema of {@link CreateOrderLoyaltyInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CreateOrderLoyaltyInfo: Schema.Codec<CreateOrderLoyaltyInfo, CreateOrderLoyaltyInfo> = /*#__PURE__*/ Schema.Struct({
+  coupon: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  applicableManualConditions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  dynamicDiscounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderDynamicDiscount)))
+})
+
+/**
+ * Order item: item.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.ProductOrderItem` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateOrderProductOrderItem {
+  readonly type: "Product"
+  /** Quantity. */
+  readonly amount: number
+  /** Size ID. Required if a stock list item has a size scale. */
+  readonly productSizeId?: string | null
+  /** Combo details if combo includes order item. */
+  readonly comboInformation?: CreateOrderComboItemInformation | null
+  /** Comment. */
+  readonly comment?: string | null
+  /**
+   * ID of menu item.
+   *
+   * Can be obtained by `/api/1/nomenclature` operation.
+   */
+  readonly productId: string
+  /** Modifiers. */
+  readonly modifiers?: ReadonlyArray<Modifier> | null
+  /** Price per item unit. Can be sent different from the price in the base menu. */
+  readonly price: number
+  /**
+   * Unique identifier of the item in the order.
+   * MUST be unique for the whole system. Therefore it must be generated with Guid.NewGuid().
+   * > If sent null, it generates automatically on iikoTransport side.
+   */
+  readonly positionId?: string | null
+}
+/**
+ * The schema of {@link CreateOrderProductOrderItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CreateOrderProductOrderItem: Schema.Codec<CreateOrderProductOrderItem, CreateOrderProductOrderItem> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("Product"),
   amount: Schema.Number,
   productSizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -655,365 +1537,1075 @@ export const CreateOrderProductOrderItem = /*#__PURE__*/ Schema.Struct({
   price: Schema.Number,
   positionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link CreateOrderProductOrderItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateOrderProductOrderItem = typeof CreateOrderProductOrderItem.Type
 
 /**
  * A `Deliveries.Request.CreateOrder.OrderItem` variant this version does not know: common fields decoded, other keys kept.
  *
  * @since 0.1.0
+ * @category models
+ */
+export type UnknownCreateOrderOrderItem = {
+  readonly type: string
+  /** Quantity. */
+  readonly amount: number
+  /** Size ID. Required if a stock list item has a size scale. */
+  readonly productSizeId?: string | null
+  /** Combo details if combo includes order item. */
+  readonly comboInformation?: CreateOrderComboItemInformation | null
+  /** Comment. */
+  readonly comment?: string | null
+} & { readonly [x: string]: unknown }
+/**
+ * The schema of {@link UnknownCreateOrderOrderItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const UnknownCreateOrderOrderItem = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
+export const UnknownCreateOrderOrderItem: Schema.Codec<UnknownCreateOrderOrderItem, UnknownCreateOrderOrderItem> = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ IikoSchema.unknownTag(["Product", "Compound"]),
   amount: Schema.Number,
   productSizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   comboInformation: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateOrderComboItemInformation)),
   comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 }))
-/**
- * The type of {@link UnknownCreateOrderOrderItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type UnknownCreateOrderOrderItem = typeof UnknownCreateOrderOrderItem.Type
 
 /**
+ * Order item.
+ *
  * Spec component `Deliveries.Request.CreateOrder.OrderItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CreateOrderOrderItem = /*#__PURE__*/ Schema.Union([CreateOrderProductOrderItem, CreateOrderCompoundOrderItem, UnknownCreateOrderOrderItem])
-/**
- * The type of {@link CreateOrderOrderItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CreateOrderOrderItem = typeof CreateOrderOrderItem.Type
+export type CreateOrderOrderItem = CreateOrderProductOrderItem | CreateOrderCompoundOrderItem | UnknownCreateOrderOrderItem
+/**
+ * The schema of {@link CreateOrderOrderItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CreateOrderOrderItem: Schema.Codec<CreateOrderOrderItem, CreateOrderOrderItem> = /*#__PURE__*/ Schema.Union([CreateOrderProductOrderItem, CreateOrderCompoundOrderItem, UnknownCreateOrderOrderItem])
 
 /**
+ * Order type.
+ *
  * Spec component `Deliveries.Request.CreateOrder.OrderServiceType` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const CreateOrderOrderServiceType = /*#__PURE__*/ IikoSchema.openEnum(["DeliveryByCourier", "DeliveryByClient"])
+export type CreateOrderOrderServiceType = "DeliveryByCourier" | "DeliveryByClient" | (string & {})
 /**
- * The type of {@link CreateOrderOrderServiceType}.
+ * The wire form of {@link CreateOrderOrderServiceType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateOrderOrderServiceType = typeof CreateOrderOrderServiceType.Type
+export type CreateOrderOrderServiceTypeEncoded = string
+/**
+ * The schema of {@link CreateOrderOrderServiceType}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CreateOrderOrderServiceType: Schema.Codec<CreateOrderOrderServiceType, CreateOrderOrderServiceTypeEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["DeliveryByCourier", "DeliveryByClient"])
 
 /**
+ * Delivery order draft deletion request.
+ *
  * Spec component `Deliveries.Drafts.DeleteDraftRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface DeleteDraftRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** ID of the order. */
+  readonly orderId: string
+}
+/**
+ * The schema of {@link DeleteDraftRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const DeleteDraftRequest = /*#__PURE__*/ Schema.Struct({
+export const DeleteDraftRequest: Schema.Codec<DeleteDraftRequest, DeleteDraftRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid
 })
+
 /**
- * The type of {@link DeleteDraftRequest}.
+ * Card discount/surcharge item.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.IikoCardDiscountItem` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type DeleteDraftRequest = typeof DeleteDraftRequest.Type
-
+export interface IikoCardDiscountItem {
+  /** Position ID of order item. */
+  readonly positionId: string
+  /** Discount/surcharge sum. */
+  readonly sum: number
+  /** Amount. */
+  readonly amount: number
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.IikoCardDiscountItem` (response).
+ * The schema of {@link IikoCardDiscountItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const IikoCardDiscountItem = /*#__PURE__*/ Schema.Struct({
+export const IikoCardDiscountItem: Schema.Codec<IikoCardDiscountItem, IikoCardDiscountItem> = /*#__PURE__*/ Schema.Struct({
   positionId: Schema.String,
   sum: Schema.Number,
   amount: Schema.Number
 })
+
 /**
- * The type of {@link IikoCardDiscountItem}.
+ * Card discount/surcharge.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.IikoCardDiscount` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type IikoCardDiscountItem = typeof IikoCardDiscountItem.Type
-
+export interface IikoCardDiscount {
+  readonly type: "iikoCard"
+  /** Card program ID. */
+  readonly programId: string
+  /** Card program name. */
+  readonly programName: string
+  /** Discount information for order items. */
+  readonly discountItems: ReadonlyArray<IikoCardDiscountItem>
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.IikoCardDiscount` (response).
+ * The schema of {@link IikoCardDiscount}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const IikoCardDiscount = /*#__PURE__*/ Schema.Struct({
+export const IikoCardDiscount: Schema.Codec<IikoCardDiscount, IikoCardDiscount> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("iikoCard"),
   programId: Schema.String,
   programName: Schema.String,
   discountItems: /*#__PURE__*/ Schema.Array(IikoCardDiscountItem)
 })
+
 /**
- * The type of {@link IikoCardDiscount}.
+ * RMS discount/surcharge.
+ * <remarks>
+ * Amount must be specified only if discount has "assign amount" setting enabled.
+ * In any other case, amount must not be specified.
+ * </remarks>
+ *
+ * Spec component `Deliveries.Request.CreateOrder.RmsDiscount` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type IikoCardDiscount = typeof IikoCardDiscount.Type
-
+export interface RmsDiscount {
+  readonly type: "RMS"
+  /**
+   * Discount type.
+   *
+   * Can be obtained by `/api/1/discounts` operation.
+   */
+  readonly discountTypeId: string
+  /** Discount/surcharge sum. */
+  readonly sum?: number | null
+  /** Order item positions. */
+  readonly selectivePositions?: ReadonlyArray<string> | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.RmsDiscount` (response).
+ * The schema of {@link RmsDiscount}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RmsDiscount = /*#__PURE__*/ Schema.Struct({
+export const RmsDiscount: Schema.Codec<RmsDiscount, RmsDiscount> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("RMS"),
   discountTypeId: Schema.String,
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   selectivePositions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
-/**
- * The type of {@link RmsDiscount}.
- *
- * @since 0.1.0
- * @category models
- */
-export type RmsDiscount = typeof RmsDiscount.Type
 
 /**
  * A `Deliveries.Request.CreateOrder.Discount` variant this version does not know: common fields decoded, other keys kept.
  *
  * @since 0.1.0
- * @category schemas
- */
-export const UnknownDiscount = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  type: /*#__PURE__*/ IikoSchema.unknownTag(["RMS", "iikoCard"])
-}))
-/**
- * The type of {@link UnknownDiscount}.
- *
- * @since 0.1.0
  * @category models
  */
-export type UnknownDiscount = typeof UnknownDiscount.Type
+export type UnknownDiscount = {
+  readonly type: string
+} & { readonly [x: string]: unknown }
+/**
+ * The schema of {@link UnknownDiscount}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const UnknownDiscount: Schema.Codec<UnknownDiscount, UnknownDiscount> = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
+  type: /*#__PURE__*/ IikoSchema.unknownTag(["RMS", "iikoCard"])
+}))
 
 /**
+ * Discount/surcharge.
+ *
  * Spec component `Deliveries.Request.CreateOrder.Discount` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export type Discount = RmsDiscount | IikoCardDiscount | UnknownDiscount
+/**
+ * The schema of {@link Discount}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const Discount = /*#__PURE__*/ Schema.Union([RmsDiscount, IikoCardDiscount, UnknownDiscount])
+export const Discount: Schema.Codec<Discount, Discount> = /*#__PURE__*/ Schema.Union([RmsDiscount, IikoCardDiscount, UnknownDiscount])
+
 /**
- * The type of {@link Discount}.
+ * Information on discounts/surcharges to be applied to order.
+ * <remarks>
+ * Whether map or non-blank list of discounts must be set.
+ * </remarks>
+ *
+ * Spec component `Deliveries.Request.CreateOrder.DiscountsInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type Discount = typeof Discount.Type
-
+export interface DiscountsInfo {
+  /** Track of discount card to be applied to order. */
+  readonly card?: DiscountCard | null
+  /**
+   * Discounts/surcharges.
+   *
+   *  > Type **iikoCard** allowed from version `7.4.4`.
+   */
+  readonly discounts?: ReadonlyArray<Discount> | null
+  /** Whether loyalty discounts should be fixed. */
+  readonly fixedLoyaltyDiscounts?: boolean | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.DiscountsInfo` (response).
+ * The schema of {@link DiscountsInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DiscountsInfo = /*#__PURE__*/ Schema.Struct({
+export const DiscountsInfo: Schema.Codec<DiscountsInfo, DiscountsInfo> = /*#__PURE__*/ Schema.Struct({
   card: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(DiscountCard)),
   discounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Discount))),
   fixedLoyaltyDiscounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
-/**
- * The type of {@link DiscountsInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type DiscountsInfo = typeof DiscountsInfo.Type
 
 /**
+ * Information on guests.
+ *
  * Spec component `Deliveries.Request.CreateOrder.Guests` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface Guests {
+  /** Number of persons in order. This field defines the number of cutlery sets */
+  readonly count: number
+  /** Attribute that shows whether order must be split among guests. */
+  readonly splitBetweenPersons?: boolean | null
+}
+/**
+ * The schema of {@link Guests}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const Guests = /*#__PURE__*/ Schema.Struct({
+export const Guests: Schema.Codec<Guests, Guests> = /*#__PURE__*/ Schema.Struct({
   count: Schema.Number,
   splitBetweenPersons: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
-/**
- * The type of {@link Guests}.
- *
- * @since 0.1.0
- * @category models
- */
-export type Guests = typeof Guests.Type
 
 /**
+ * External payment type
+ *
  * Spec component `Deliveries.Request.CreateOrder.ExternalPayment` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ExternalPayment {
+  readonly paymentTypeKind: "External"
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalData | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+}
+/**
+ * The wire form of {@link ExternalPayment}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExternalPaymentEncoded {
+  readonly paymentTypeKind: "External"
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalDataEncoded | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+}
+/**
+ * The schema of {@link ExternalPayment}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ExternalPayment = /*#__PURE__*/ Schema.Struct({
+export const ExternalPayment: Schema.Codec<ExternalPayment, ExternalPaymentEncoded> = /*#__PURE__*/ Schema.Struct({
   paymentTypeKind: /*#__PURE__*/ Schema.Literal("External"),
   sum: Schema.Number,
   paymentTypeId: Schema.String,
-  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   paymentAdditionalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentAdditionalData)),
-  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isPrepay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isPrepay: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
+
 /**
- * The type of {@link ExternalPayment}.
+ * Payment with Card loyalty system.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.LoyaltyCardPayment` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ExternalPayment = typeof ExternalPayment.Type
-
+export interface LoyaltyCardPayment {
+  readonly paymentTypeKind: "LoyaltyCard"
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalData | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.LoyaltyCardPayment` (response).
+ * The wire form of {@link LoyaltyCardPayment}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoyaltyCardPaymentEncoded {
+  readonly paymentTypeKind: "LoyaltyCard"
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalDataEncoded | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+}
+/**
+ * The schema of {@link LoyaltyCardPayment}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const LoyaltyCardPayment = /*#__PURE__*/ Schema.Struct({
+export const LoyaltyCardPayment: Schema.Codec<LoyaltyCardPayment, LoyaltyCardPaymentEncoded> = /*#__PURE__*/ Schema.Struct({
   paymentTypeKind: /*#__PURE__*/ Schema.Literal("LoyaltyCard"),
   sum: Schema.Number,
   paymentTypeId: Schema.String,
-  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   paymentAdditionalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentAdditionalData)),
-  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isPrepay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isPrepay: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
-/**
- * The type of {@link LoyaltyCardPayment}.
- *
- * @since 0.1.0
- * @category models
- */
-export type LoyaltyCardPayment = typeof LoyaltyCardPayment.Type
 
 /**
  * A `Deliveries.Request.CreateOrder.Payment` variant this version does not know: common fields decoded, other keys kept.
  *
  * @since 0.1.0
+ * @category models
+ */
+export type UnknownPayment = {
+  readonly paymentTypeKind: string
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalData | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+} & { readonly [x: string]: unknown }
+/**
+ * The wire form of {@link UnknownPayment}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type UnknownPaymentEncoded = {
+  readonly paymentTypeKind: string
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalDataEncoded | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+} & { readonly [x: string]: unknown }
+/**
+ * The schema of {@link UnknownPayment}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const UnknownPayment = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
+export const UnknownPayment: Schema.Codec<UnknownPayment, UnknownPaymentEncoded> = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
   paymentTypeKind: /*#__PURE__*/ IikoSchema.unknownTag(["Cash", "Card", "LoyaltyCard", "External"]),
   sum: Schema.Number,
   paymentTypeId: Schema.String,
-  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   paymentAdditionalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentAdditionalData)),
-  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isPrepay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isPrepay: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 }))
-/**
- * The type of {@link UnknownPayment}.
- *
- * @since 0.1.0
- * @category models
- */
-export type UnknownPayment = typeof UnknownPayment.Type
 
 /**
+ * Base class of delivery order payment item.
+ *
  * Spec component `Deliveries.Request.CreateOrder.Payment` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const Payment = /*#__PURE__*/ Schema.Union([CashPayment, CardPayment, LoyaltyCardPayment, ExternalPayment, UnknownPayment])
+export type Payment = CashPayment | CardPayment | LoyaltyCardPayment | ExternalPayment | UnknownPayment
 /**
- * The type of {@link Payment}.
+ * The wire form of {@link Payment}.
  *
  * @since 0.1.0
  * @category models
  */
-export type Payment = typeof Payment.Type
+export type PaymentEncoded = CashPaymentEncoded | CardPaymentEncoded | LoyaltyCardPaymentEncoded | ExternalPaymentEncoded | UnknownPaymentEncoded
+/**
+ * The schema of {@link Payment}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Payment: Schema.Codec<Payment, PaymentEncoded> = /*#__PURE__*/ Schema.Union([CashPayment, CardPayment, LoyaltyCardPayment, ExternalPayment, UnknownPayment])
 
 /**
+ * External tips payment type
+ *
  * Spec component `Deliveries.Request.CreateOrder.ExternalTipsPayment` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const ExternalTipsPayment = /*#__PURE__*/ Schema.Struct({
-  paymentTypeKind: /*#__PURE__*/ Schema.Literal("External"),
-  tipsTypeId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: Schema.Number,
-  paymentTypeId: Schema.String,
-  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  paymentAdditionalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentAdditionalData)),
-  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isPrepay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
+export interface ExternalTipsPayment {
+  readonly paymentTypeKind: "External"
+  /**
+   * Tips type ID.
+   *
+   * Can be obtained by `/api/1/tips_types` operation.
+   */
+  readonly tipsTypeId?: string | null
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalData | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+}
 /**
- * The type of {@link ExternalTipsPayment}.
+ * The wire form of {@link ExternalTipsPayment}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ExternalTipsPayment = typeof ExternalTipsPayment.Type
+export interface ExternalTipsPaymentEncoded {
+  readonly paymentTypeKind: "External"
+  /**
+   * Tips type ID.
+   *
+   * Can be obtained by `/api/1/tips_types` operation.
+   */
+  readonly tipsTypeId?: string | null
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalDataEncoded | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+}
+/**
+ * The schema of {@link ExternalTipsPayment}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExternalTipsPayment: Schema.Codec<ExternalTipsPayment, ExternalTipsPaymentEncoded> = /*#__PURE__*/ Schema.Struct({
+  paymentTypeKind: /*#__PURE__*/ Schema.Literal("External"),
+  tipsTypeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: Schema.Number,
+  paymentTypeId: Schema.String,
+  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  paymentAdditionalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentAdditionalData)),
+  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isPrepay: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
  * A `Deliveries.Request.CreateOrder.TipsPayment` variant this version does not know: common fields decoded, other keys kept.
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const UnknownTipsPayment = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
-  paymentTypeKind: /*#__PURE__*/ IikoSchema.unknownTag(["Cash", "Card", "External"]),
-  tipsTypeId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: Schema.Number,
-  paymentTypeId: Schema.String,
-  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  paymentAdditionalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentAdditionalData)),
-  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isPrepay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-}))
+export type UnknownTipsPayment = {
+  readonly paymentTypeKind: string
+  /**
+   * Tips type ID.
+   *
+   * Can be obtained by `/api/1/tips_types` operation.
+   */
+  readonly tipsTypeId?: string | null
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalData | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+} & { readonly [x: string]: unknown }
 /**
- * The type of {@link UnknownTipsPayment}.
+ * The wire form of {@link UnknownTipsPayment}.
  *
  * @since 0.1.0
  * @category models
  */
-export type UnknownTipsPayment = typeof UnknownTipsPayment.Type
+export type UnknownTipsPaymentEncoded = {
+  readonly paymentTypeKind: string
+  /**
+   * Tips type ID.
+   *
+   * Can be obtained by `/api/1/tips_types` operation.
+   */
+  readonly tipsTypeId?: string | null
+  /** Amount due. */
+  readonly sum: number
+  /**
+   * Payment type.
+   *
+   * Can be obtained by `/api/1/payment_types` operation.
+   */
+  readonly paymentTypeId: string
+  /** Whether payment item is processed by external payment system (made from outside). */
+  readonly isProcessedExternally?: boolean | null
+  /** Additional payment parameters. */
+  readonly paymentAdditionalData?: PaymentAdditionalDataEncoded | null
+  /**
+   * Whether the payment item is externally fiscalized.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly isFiscalizedExternally?: boolean | null
+  /**
+   * Whether the payment item is prepay. Unavailable for `paymentKindType.LoyaltyCard`.
+   *
+   *  > Allowed from version `8.2.6`.
+   */
+  readonly isPrepay?: boolean | null
+} & { readonly [x: string]: unknown }
+/**
+ * The schema of {@link UnknownTipsPayment}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const UnknownTipsPayment: Schema.Codec<UnknownTipsPayment, UnknownTipsPaymentEncoded> = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
+  paymentTypeKind: /*#__PURE__*/ IikoSchema.unknownTag(["Cash", "Card", "External"]),
+  tipsTypeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: Schema.Number,
+  paymentTypeId: Schema.String,
+  isProcessedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  paymentAdditionalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentAdditionalData)),
+  isFiscalizedExternally: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isPrepay: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+}))
 
 /**
+ * Base class of delivery order payment item.
+ *
  * Spec component `Deliveries.Request.CreateOrder.TipsPayment` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const TipsPayment = /*#__PURE__*/ Schema.Union([CashTipsPayment, CardTipsPayment, ExternalTipsPayment, UnknownTipsPayment])
+export type TipsPayment = CashTipsPayment | CardTipsPayment | ExternalTipsPayment | UnknownTipsPayment
 /**
- * The type of {@link TipsPayment}.
+ * The wire form of {@link TipsPayment}.
  *
  * @since 0.1.0
  * @category models
  */
-export type TipsPayment = typeof TipsPayment.Type
-
+export type TipsPaymentEncoded = CashTipsPaymentEncoded | CardTipsPaymentEncoded | ExternalTipsPaymentEncoded | UnknownTipsPaymentEncoded
 /**
- * Spec component `Deliveries.Drafts.DeliveryOrderDraft` (response).
+ * The schema of {@link TipsPayment}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DeliveryOrderDraft = /*#__PURE__*/ Schema.Struct({
+export const TipsPayment: Schema.Codec<TipsPayment, TipsPaymentEncoded> = /*#__PURE__*/ Schema.Union([CashTipsPayment, CardTipsPayment, ExternalTipsPayment, UnknownTipsPayment])
+
+/**
+ * Delivery order draft.
+ *
+ * Spec component `Deliveries.Drafts.DeliveryOrderDraft` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeliveryOrderDraft {
+  /** External menu ID. */
+  readonly menuId: string
+  /**
+   * Order ID. Must be unique.
+   * > If sent null, it generates automatically on iikoTransport side.
+   */
+  readonly id?: string | null
+  /**
+   * Order external number.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalNumber?: string | null
+  /**
+   * Order fulfillment date.
+   * > Date and time must be local for delivery terminal, without time zone (take a look at example).
+   * > If null, order is urgent and time is calculated based on customer settings,
+   * > i.e. the shortest delivery time possible.
+   * > Permissible values: from current day and 60 days on.
+   */
+  readonly completeBefore?: string | null
+  /**
+   * Telephone number.
+   * > Must begin with symbol "+" and must be at least 8 digits.
+   */
+  readonly phone: string
+  /**
+   * Extension telephone number.
+   * > Must contain only digits and have length from 1 to 10 symbols.
+   *
+   *  > Allowed from version `9.2.5`.
+   */
+  readonly phoneExtension?: string | null
+  /**
+   * Order type ID.
+   *
+   * Can be obtained by `/api/1/deliveries/order_types` operation.
+   *
+   * > Only one of the fields must be defined: **orderTypeId** or **orderServiceType**.
+   */
+  readonly orderTypeId?: string | null
+  /**
+   * Order service type.
+   * > Only one of the fields must be defined: **orderTypeId** or **orderServiceType**.
+   *
+   *  > Allowed from version `7.0.3`.
+   */
+  readonly orderServiceType?: CreateOrderOrderServiceType | null
+  /**
+   * Delivery point details.
+   * > Not required in case of customer pickup. Otherwise, required.
+   */
+  readonly deliveryPoint?: CreateOrderDeliveryPoint | null
+  /** Order comment. */
+  readonly comment?: string | null
+  /**
+   * Customer.
+   *
+   * 'Regular' customer:
+   *
+   * - can be used only if a customer agrees to take part in the store's loyalty programs
+   * - customer details will be added (updated) to the store's customer database
+   * - benefits (accumulation of rewards, etc.) of active loyalty programs will be made available to the customer
+   *
+   * 'One-time' customer:
+   *
+   * - should be used if a customer does not agree to take part in the store's loyalty programs or an aggregator (external system) does not provide customer details
+   * - customer details will NOT be added to the store's customer database and will be used ONLY to complete the current order
+   */
+  readonly customer?: CreateOrderCustomer | null
+  /** Guest details. Not equal to the customer who makes an order. */
+  readonly guests?: Guests | null
+  /**
+   * Marketing source (advertisement) ID.
+   *
+   * Can be obtained by `/api/1/marketing_sources` operation.
+   */
+  readonly marketingSourceId?: string | null
+  /**
+   * Operator ID.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly operatorId?: string | null
+  /**
+   * Delivery duration.
+   *
+   *  > Allowed from version `8.8.6`.
+   */
+  readonly deliveryDuration?: number | null
+  /**
+   * Name of delivery zone.
+   *
+   *  > Allowed from version `8.8.6`.
+   */
+  readonly deliveryZone?: string | null
+  /**
+   * Price category id of the order.
+   *
+   * Can be obtained by `/api/2/menu` operation.
+   *
+   *  > Allowed from version `9.0.5`.
+   */
+  readonly priceCategoryId?: string | null
+  /** Order items. */
+  readonly items: ReadonlyArray<CreateOrderOrderItem>
+  /** Combos included in order. */
+  readonly combos?: ReadonlyArray<Combo> | null
+  /**
+   * Order payment components.
+   *
+   *  > Type **LoyaltyCard** allowed from version `7.1.5`.
+   */
+  readonly payments?: ReadonlyArray<Payment> | null
+  /** Order tips components. */
+  readonly tips?: ReadonlyArray<TipsPayment> | null
+  /** The string key (marker) of the source (partner - api user) that created the order. Needed to limit the visibility of orders for external integration. */
+  readonly sourceKey?: string | null
+  /** Discounts/surcharges. */
+  readonly discountsInfo?: DiscountsInfo | null
+  /** Information about Loyalty app. */
+  readonly loyaltyInfo?: CreateOrderLoyaltyInfo | null
+  /** Cheque additional information. */
+  readonly chequeAdditionalInfo?: ChequeAdditionalInfo | null
+  /**
+   * Order external data.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalData?: ReadonlyArray<CreateOrderExternalData> | null
+}
+/**
+ * The wire form of {@link DeliveryOrderDraft}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeliveryOrderDraftEncoded {
+  /** External menu ID. */
+  readonly menuId: string
+  /**
+   * Order ID. Must be unique.
+   * > If sent null, it generates automatically on iikoTransport side.
+   */
+  readonly id?: string | null
+  /**
+   * Order external number.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalNumber?: string | null
+  /**
+   * Order fulfillment date.
+   * > Date and time must be local for delivery terminal, without time zone (take a look at example).
+   * > If null, order is urgent and time is calculated based on customer settings,
+   * > i.e. the shortest delivery time possible.
+   * > Permissible values: from current day and 60 days on.
+   */
+  readonly completeBefore?: string | null
+  /**
+   * Telephone number.
+   * > Must begin with symbol "+" and must be at least 8 digits.
+   */
+  readonly phone: string
+  /**
+   * Extension telephone number.
+   * > Must contain only digits and have length from 1 to 10 symbols.
+   *
+   *  > Allowed from version `9.2.5`.
+   */
+  readonly phoneExtension?: string | null
+  /**
+   * Order type ID.
+   *
+   * Can be obtained by `/api/1/deliveries/order_types` operation.
+   *
+   * > Only one of the fields must be defined: **orderTypeId** or **orderServiceType**.
+   */
+  readonly orderTypeId?: string | null
+  /**
+   * Order service type.
+   * > Only one of the fields must be defined: **orderTypeId** or **orderServiceType**.
+   *
+   *  > Allowed from version `7.0.3`.
+   */
+  readonly orderServiceType?: CreateOrderOrderServiceTypeEncoded | null
+  /**
+   * Delivery point details.
+   * > Not required in case of customer pickup. Otherwise, required.
+   */
+  readonly deliveryPoint?: CreateOrderDeliveryPoint | null
+  /** Order comment. */
+  readonly comment?: string | null
+  /**
+   * Customer.
+   *
+   * 'Regular' customer:
+   *
+   * - can be used only if a customer agrees to take part in the store's loyalty programs
+   * - customer details will be added (updated) to the store's customer database
+   * - benefits (accumulation of rewards, etc.) of active loyalty programs will be made available to the customer
+   *
+   * 'One-time' customer:
+   *
+   * - should be used if a customer does not agree to take part in the store's loyalty programs or an aggregator (external system) does not provide customer details
+   * - customer details will NOT be added to the store's customer database and will be used ONLY to complete the current order
+   */
+  readonly customer?: CreateOrderCustomerEncoded | null
+  /** Guest details. Not equal to the customer who makes an order. */
+  readonly guests?: Guests | null
+  /**
+   * Marketing source (advertisement) ID.
+   *
+   * Can be obtained by `/api/1/marketing_sources` operation.
+   */
+  readonly marketingSourceId?: string | null
+  /**
+   * Operator ID.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly operatorId?: string | null
+  /**
+   * Delivery duration.
+   *
+   *  > Allowed from version `8.8.6`.
+   */
+  readonly deliveryDuration?: number | null
+  /**
+   * Name of delivery zone.
+   *
+   *  > Allowed from version `8.8.6`.
+   */
+  readonly deliveryZone?: string | null
+  /**
+   * Price category id of the order.
+   *
+   * Can be obtained by `/api/2/menu` operation.
+   *
+   *  > Allowed from version `9.0.5`.
+   */
+  readonly priceCategoryId?: string | null
+  /** Order items. */
+  readonly items: ReadonlyArray<CreateOrderOrderItem>
+  /** Combos included in order. */
+  readonly combos?: ReadonlyArray<Combo> | null
+  /**
+   * Order payment components.
+   *
+   *  > Type **LoyaltyCard** allowed from version `7.1.5`.
+   */
+  readonly payments?: ReadonlyArray<PaymentEncoded> | null
+  /** Order tips components. */
+  readonly tips?: ReadonlyArray<TipsPaymentEncoded> | null
+  /** The string key (marker) of the source (partner - api user) that created the order. Needed to limit the visibility of orders for external integration. */
+  readonly sourceKey?: string | null
+  /** Discounts/surcharges. */
+  readonly discountsInfo?: DiscountsInfo | null
+  /** Information about Loyalty app. */
+  readonly loyaltyInfo?: CreateOrderLoyaltyInfo | null
+  /** Cheque additional information. */
+  readonly chequeAdditionalInfo?: ChequeAdditionalInfo | null
+  /**
+   * Order external data.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalData?: ReadonlyArray<CreateOrderExternalData> | null
+}
+/**
+ * The schema of {@link DeliveryOrderDraft}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeliveryOrderDraft: Schema.Codec<DeliveryOrderDraft, DeliveryOrderDraftEncoded> = /*#__PURE__*/ Schema.Struct({
   menuId: Schema.String,
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   externalNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -1041,42 +2633,77 @@ export const DeliveryOrderDraft = /*#__PURE__*/ Schema.Struct({
   chequeAdditionalInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ChequeAdditionalInfo)),
   externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderExternalData)))
 })
-/**
- * The type of {@link DeliveryOrderDraft}.
- *
- * @since 0.1.0
- * @category models
- */
-export type DeliveryOrderDraft = typeof DeliveryOrderDraft.Type
 
 /**
+ * OrderDraft sorting property.
+ *
  * Spec component `Deliveries.Drafts.OrderDraftSortProperty` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export type OrderDraftSortProperty = "CompleteBefore" | "Customer"
+/**
+ * The schema of {@link OrderDraftSortProperty}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const OrderDraftSortProperty = /*#__PURE__*/ Schema.Literals(["CompleteBefore", "Customer"])
+export const OrderDraftSortProperty: Schema.Codec<OrderDraftSortProperty, OrderDraftSortProperty> = /*#__PURE__*/ Schema.Literals(["CompleteBefore", "Customer"])
+
 /**
- * The type of {@link OrderDraftSortProperty}.
+ * Request for the list of order drafts by several filters.
+ *
+ * Spec component `Deliveries.Drafts.FilterDraftsRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderDraftSortProperty = typeof OrderDraftSortProperty.Type
-
+export interface FilterDraftsRequest {
+  /**
+   * Organization ID for which the order drafts search will be performed.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+  /** Draft creation time (UTC). Lower limit. */
+  readonly dateFrom?: string | null
+  /** Draft creation time (UTC). Upper limit. */
+  readonly dateTo?: string | null
+  /** Phone number. */
+  readonly phone?: string | null
+  /** Desirable size of result set (50 by default). */
+  readonly limit?: number | null
+  /** Offset from the beginning of full result set for paging. */
+  readonly offset?: number | null
+  /** Delivery sources (DeliveryClub, PH and etc.) */
+  readonly sourceKeys?: ReadonlyArray<string> | null
+  /** List of terminal groups IDs. */
+  readonly terminalGroupIds?: ReadonlyArray<string> | null
+  /** Value for search. Used for prefix search. */
+  readonly searchText?: string | null
+  /** Sorting property. */
+  readonly sortProperty?: OrderDraftSortProperty | null
+  /** Sorting direction. */
+  readonly sortDirection?: SortDirection | null
+  /** List of drafts operator IDs. */
+  readonly operatorIds?: ReadonlyArray<string> | null
+  /** List of drafts order type IDs. */
+  readonly orderTypeIds?: ReadonlyArray<string> | null
+}
 /**
- * Spec component `Deliveries.Drafts.FilterDraftsRequest` (request).
+ * The schema of {@link FilterDraftsRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const FilterDraftsRequest = /*#__PURE__*/ Schema.Struct({
+export const FilterDraftsRequest: Schema.Codec<FilterDraftsRequest, FilterDraftsRequest> = /*#__PURE__*/ Schema.Struct({
   organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   dateFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime)),
   dateTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime)),
   phone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),
-  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647)))),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647)))),
   sourceKeys: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   terminalGroupIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid))),
   searchText: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -1085,21 +2712,68 @@ export const FilterDraftsRequest = /*#__PURE__*/ Schema.Struct({
   operatorIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid))),
   orderTypeIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid)))
 })
+
 /**
- * The type of {@link FilterDraftsRequest}.
+ * Order draft object.
+ *
+ * Spec component `Deliveries.Drafts.OrderDraft` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type FilterDraftsRequest = typeof FilterDraftsRequest.Type
-
+export interface OrderDraft {
+  /** Order ID. */
+  readonly id: string
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** ID of the employee, who is editing this draft. */
+  readonly lockedByUser?: string | null
+  /** Timestamp of when the draft was taken for editing (lock). */
+  readonly lockedAt?: string | null
+  /** Order. */
+  readonly order: DeliveryOrderDraft
+  /** Terminal group ID. */
+  readonly terminalGroupId?: string | null
+  /** Draft creation time (UTC). */
+  readonly createdAt: string
+}
 /**
- * Spec component `Deliveries.Drafts.OrderDraft` (response).
+ * The wire form of {@link OrderDraft}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrderDraftEncoded {
+  /** Order ID. */
+  readonly id: string
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** ID of the employee, who is editing this draft. */
+  readonly lockedByUser?: string | null
+  /** Timestamp of when the draft was taken for editing (lock). */
+  readonly lockedAt?: string | null
+  /** Order. */
+  readonly order: DeliveryOrderDraftEncoded
+  /** Terminal group ID. */
+  readonly terminalGroupId?: string | null
+  /** Draft creation time (UTC). */
+  readonly createdAt: string
+}
+/**
+ * The schema of {@link OrderDraft}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderDraft = /*#__PURE__*/ Schema.Struct({
+export const OrderDraft: Schema.Codec<OrderDraft, OrderDraftEncoded> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   organizationId: Schema.String,
   lockedByUser: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -1108,33 +2782,47 @@ export const OrderDraft = /*#__PURE__*/ Schema.Struct({
   terminalGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   createdAt: IikoDate.LocalDateTimeLoose
 })
+
 /**
- * The type of {@link OrderDraft}.
+ * Wrapping object (external) for a delivery order drafts return.
+ *
+ * Spec component `Deliveries.Drafts.FilterDraftsResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderDraft = typeof OrderDraft.Type
-
+export interface FilterDraftsResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Order drafts list. */
+  readonly drafts: ReadonlyArray<OrderDraft>
+}
 /**
- * Spec component `Deliveries.Drafts.FilterDraftsResponse` (response).
+ * The wire form of {@link FilterDraftsResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FilterDraftsResponseEncoded {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Order drafts list. */
+  readonly drafts: ReadonlyArray<OrderDraftEncoded>
+}
+/**
+ * The schema of {@link FilterDraftsResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const FilterDraftsResponse = /*#__PURE__*/ Schema.Struct({
+export const FilterDraftsResponse: Schema.Codec<FilterDraftsResponse, FilterDraftsResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   drafts: /*#__PURE__*/ Schema.Array(OrderDraft)
 })
-/**
- * The type of {@link FilterDraftsResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type FilterDraftsResponse = typeof FilterDraftsResponse.Type
 
 /**
+ * Request for an order draft by ID.
+ *
  * Spec component `Deliveries.Drafts.GetDraftRequest` (request): the same shape as {@link DeleteDraftRequest}.
  *
  * @since 0.1.0
@@ -1142,7 +2830,9 @@ export type FilterDraftsResponse = typeof FilterDraftsResponse.Type
  */
 export const GetDraftRequest = DeleteDraftRequest
 /**
- * The type of {@link GetDraftRequest} (the same as {@link DeleteDraftRequest}).
+ * Request for an order draft by ID.
+ *
+ * Spec component `Deliveries.Drafts.GetDraftRequest` (request): the same shape as {@link DeleteDraftRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -1150,12 +2840,58 @@ export const GetDraftRequest = DeleteDraftRequest
 export type GetDraftRequest = DeleteDraftRequest
 
 /**
+ * Wrapping object (external) for an order draft.
+ *
  * Spec component `Deliveries.Drafts.GetDraftResponse` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetDraftResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Order draft object. */
+  readonly order: DeliveryOrderDraft
+  /** ID of the employee who is currently editing this draft. */
+  readonly lockedByUser?: string | null
+  /** Timestamp of when the draft was taken for editing (lock). */
+  readonly lockedAt?: string | null
+  /** Organization ID. */
+  readonly organizationId: string
+  /** Terminal group ID. */
+  readonly terminalGroupId?: string | null
+  /** Draft creation time (UTC). */
+  readonly createdAt: string
+}
+/**
+ * The wire form of {@link GetDraftResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetDraftResponseEncoded {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Order draft object. */
+  readonly order: DeliveryOrderDraftEncoded
+  /** ID of the employee who is currently editing this draft. */
+  readonly lockedByUser?: string | null
+  /** Timestamp of when the draft was taken for editing (lock). */
+  readonly lockedAt?: string | null
+  /** Organization ID. */
+  readonly organizationId: string
+  /** Terminal group ID. */
+  readonly terminalGroupId?: string | null
+  /** Draft creation time (UTC). */
+  readonly createdAt: string
+}
+/**
+ * The schema of {@link GetDraftResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetDraftResponse = /*#__PURE__*/ Schema.Struct({
+export const GetDraftResponse: Schema.Codec<GetDraftResponse, GetDraftResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   order: DeliveryOrderDraft,
   lockedByUser: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -1164,52 +2900,77 @@ export const GetDraftResponse = /*#__PURE__*/ Schema.Struct({
   terminalGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   createdAt: IikoDate.LocalDateTimeLoose
 })
+
 /**
- * The type of {@link GetDraftResponse}.
+ * Delivery order draft lock or unlock request.
+ *
+ * Spec component `Deliveries.Drafts.LockOrUnlockDraftRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetDraftResponse = typeof GetDraftResponse.Type
-
+export interface LockOrUnlockDraftRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** ID of the order. */
+  readonly orderId: string
+  /** ID of the employee. */
+  readonly employeeId: string
+}
 /**
- * Spec component `Deliveries.Drafts.LockOrUnlockDraftRequest` (request).
+ * The schema of {@link LockOrUnlockDraftRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const LockOrUnlockDraftRequest = /*#__PURE__*/ Schema.Struct({
+export const LockOrUnlockDraftRequest: Schema.Codec<LockOrUnlockDraftRequest, LockOrUnlockDraftRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
   employeeId: IikoSchema.Uuid
 })
+
 /**
- * The type of {@link LockOrUnlockDraftRequest}.
+ * Draft editing model.
+ *
+ * Spec component `Deliveries.Drafts.SaveDraftRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type LockOrUnlockDraftRequest = typeof LockOrUnlockDraftRequest.Type
-
+export interface SaveDraftRequest {
+  /** ID of the employee who wants to update order draft. */
+  readonly employeeId: string
+  /**
+   * Organization ID of the new order.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order item. */
+  readonly order: DeliveryOrderDraftInput
+  /**
+   * Front group ID the order must be sent to.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId?: string | null
+}
 /**
- * Spec component `Deliveries.Drafts.SaveDraftRequest` (request).
+ * The schema of {@link SaveDraftRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SaveDraftRequest = /*#__PURE__*/ Schema.Struct({
+export const SaveDraftRequest: Schema.Codec<SaveDraftRequest, SaveDraftRequest> = /*#__PURE__*/ Schema.Struct({
   employeeId: IikoSchema.Uuid,
   organizationId: IikoSchema.Uuid,
   order: DeliveryOrderDraftInput,
   terminalGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid))
 })
-/**
- * The type of {@link SaveDraftRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type SaveDraftRequest = typeof SaveDraftRequest.Type
 
 /**
  * Descriptor of `POST /api/1/deliveries/drafts/by_filter`.

@@ -14,86 +14,158 @@ import {
 } from "./Common.ts"
 
 /**
+ * Courier's location.
+ *
  * Spec component `Employees.ActiveCourierLocation` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ActiveCourierLocation {
+  /** Employee ID. */
+  readonly courierId?: string | null
+  /** Latitude. */
+  readonly lastActiveLatitude?: number | null
+  /** Longitude. */
+  readonly lastActiveLongitude?: number | null
+  /** Client date and time. */
+  readonly lastActiveClientDate?: string | null
+}
+/**
+ * The schema of {@link ActiveCourierLocation}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ActiveCourierLocation = /*#__PURE__*/ Schema.Struct({
-  courierId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+export const ActiveCourierLocation: Schema.Codec<ActiveCourierLocation, ActiveCourierLocation> = /*#__PURE__*/ Schema.Struct({
+  courierId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   lastActiveLatitude: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   lastActiveLongitude: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   lastActiveClientDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose))
 })
-/**
- * The type of {@link ActiveCourierLocation}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ActiveCourierLocation = typeof ActiveCourierLocation.Type
 
 /**
+ * Request for list of active drivers for front group with ID = *TerminalGroupId*.
+ *
  * Spec component `Employees.ActiveCourierLocationsByTerminalGroupRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ActiveCourierLocationsByTerminalGroupRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /**
+   * iikoFront terminals group ID.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string
+}
+/**
+ * The schema of {@link ActiveCourierLocationsByTerminalGroupRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ActiveCourierLocationsByTerminalGroupRequest = /*#__PURE__*/ Schema.Struct({
+export const ActiveCourierLocationsByTerminalGroupRequest: Schema.Codec<ActiveCourierLocationsByTerminalGroupRequest, ActiveCourierLocationsByTerminalGroupRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   terminalGroupId: IikoSchema.Uuid
 })
-/**
- * The type of {@link ActiveCourierLocationsByTerminalGroupRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ActiveCourierLocationsByTerminalGroupRequest = typeof ActiveCourierLocationsByTerminalGroupRequest.Type
 
 /**
+ * RMS pair wrapping - list of response items that belong to this RMS.
+ *
  * Spec component `Common.RmsItemsResponseWrapper<Employees.ActiveCourierLocation>` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface RmsActiveCourierLocationItemsResponse {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Items for organization. */
+  readonly items: ReadonlyArray<ActiveCourierLocation>
+}
+/**
+ * The schema of {@link RmsActiveCourierLocationItemsResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const RmsActiveCourierLocationItemsResponse = /*#__PURE__*/ Schema.Struct({
+export const RmsActiveCourierLocationItemsResponse: Schema.Codec<RmsActiveCourierLocationItemsResponse, RmsActiveCourierLocationItemsResponse> = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   items: /*#__PURE__*/ Schema.Array(ActiveCourierLocation)
 })
+
 /**
- * The type of {@link RmsActiveCourierLocationItemsResponse}.
+ * Wrapping object to retrieve list of active courier locations.
+ *
+ * Spec component `Employees.ActiveCourierLocationsResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type RmsActiveCourierLocationItemsResponse = typeof RmsActiveCourierLocationItemsResponse.Type
-
+export interface ActiveCourierLocationsResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of courier's locations. */
+  readonly activeCourierLocations: ReadonlyArray<RmsActiveCourierLocationItemsResponse>
+}
 /**
- * Spec component `Employees.ActiveCourierLocationsResponse` (response).
+ * The schema of {@link ActiveCourierLocationsResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ActiveCourierLocationsResponse = /*#__PURE__*/ Schema.Struct({
+export const ActiveCourierLocationsResponse: Schema.Codec<ActiveCourierLocationsResponse, ActiveCourierLocationsResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   activeCourierLocations: /*#__PURE__*/ Schema.Array(RmsActiveCourierLocationItemsResponse)
 })
-/**
- * The type of {@link ActiveCourierLocationsResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ActiveCourierLocationsResponse = typeof ActiveCourierLocationsResponse.Type
 
 /**
  * Spec component `attendance.AttendanceCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AttendanceCreateRequest {
+  /** Attendance type UUID */
+  readonly attendanceTypeId?: string
+  /** Comment */
+  readonly comment?: string
+  /** Employee UUID */
+  readonly employeeId: string
+  /** Date and time of the confirmed attendance end. If the value is `null`, the attendance is considered open. Existing attendances may be open. */
+  readonly endAt: string
+  /** Manually confirmed flag; may be absent for legacy data. */
+  readonly isConfirmedManually?: boolean
+  /** Organization UUID */
+  readonly organizationId: string
+  /** Date and time of the registered attendance end from POS */
+  readonly personalEndAt?: string
+  /** Date and time of the registered attendance start from POS */
+  readonly personalStartAt?: string
+  /** Role UUID; may be absent for legacy attendances */
+  readonly roleId: string
+  /** Date and time of the confirmed attendance start */
+  readonly startAt: string
+}
+/**
+ * The schema of {@link AttendanceCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AttendanceCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const AttendanceCreateRequest: Schema.Codec<AttendanceCreateRequest, AttendanceCreateRequest> = /*#__PURE__*/ Schema.Struct({
   attendanceTypeId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   employeeId: IikoSchema.Uuid,
@@ -105,128 +177,206 @@ export const AttendanceCreateRequest = /*#__PURE__*/ Schema.Struct({
   roleId: IikoSchema.Uuid,
   startAt: Schema.String
 })
-/**
- * The type of {@link AttendanceCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AttendanceCreateRequest = typeof AttendanceCreateRequest.Type
 
 /**
  * Spec component `attendance.PaymentDetails` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const PaymentDetails = /*#__PURE__*/ Schema.Struct({
-  otherPaymentsSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  overtimePaidMinutes: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  overtimePaymentSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  regularPaidMinutes: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  regularPaymentSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link PaymentDetails}.
- *
- * @since 0.1.0
  * @category models
  */
-export type PaymentDetails = typeof PaymentDetails.Type
+export interface PaymentDetails {
+  /** Other payments/penalties */
+  readonly otherPaymentsSum?: number | null
+  /** Overtime paid minutes */
+  readonly overtimePaidMinutes?: number | null
+  /** Overtime payment sum */
+  readonly overtimePaymentSum?: number | null
+  /** Regular paid minutes */
+  readonly regularPaidMinutes?: number | null
+  /** Regular payment sum */
+  readonly regularPaymentSum?: number | null
+}
+/**
+ * The schema of {@link PaymentDetails}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PaymentDetails: Schema.Codec<PaymentDetails, PaymentDetails> = /*#__PURE__*/ Schema.Struct({
+  otherPaymentsSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  overtimePaidMinutes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  overtimePaymentSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  regularPaidMinutes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  regularPaymentSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `attendance.AttendanceResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AttendanceResponse = /*#__PURE__*/ Schema.Struct({
-  attendanceTypeCode: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  attendanceTypeId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  createdAt: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  employeeId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  endAt: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isClosed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isConfirmedManually: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  modifiedByUserId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  organizationName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  paymentDetails: /*#__PURE__*/ Schema.optionalKey(PaymentDetails),
-  personalEndAt: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  personalStartAt: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  roleId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  startAt: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  updatedAt: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link AttendanceResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AttendanceResponse = typeof AttendanceResponse.Type
+export interface AttendanceResponse {
+  /** Attendance type code */
+  readonly attendanceTypeCode?: string | null
+  /** Attendance type UUID */
+  readonly attendanceTypeId?: string | null
+  /** Comment */
+  readonly comment?: string | null
+  /** Date and time of creation */
+  readonly createdAt?: string | null
+  /** Employee UUID */
+  readonly employeeId?: string | null
+  /** Date and time of the confirmed attendance end. If the value is `null`, the attendance is considered open. Existing attendances may be open. */
+  readonly endAt?: string | null
+  /** Attendance UUID */
+  readonly id?: string | null
+  /** Attendance closed flag. Computed as endAt != null */
+  readonly isClosed?: boolean | null
+  /** Manually confirmed flag; may be absent for legacy data */
+  readonly isConfirmedManually?: boolean | null
+  /** UUID of the user who made the last changes */
+  readonly modifiedByUserId?: string | null
+  /** Organization UUID */
+  readonly organizationId?: string | null
+  /** Organization name */
+  readonly organizationName?: string | null
+  /** Payment calculation; null if not requested or not applicable */
+  readonly paymentDetails?: PaymentDetails | null
+  /** Date and time of the registered attendance end from POS */
+  readonly personalEndAt?: string | null
+  /** Date and time of the registered attendance start from POS */
+  readonly personalStartAt?: string | null
+  /** Role UUID; may be absent for legacy attendances */
+  readonly roleId?: string | null
+  /** Date and time of the confirmed attendance start */
+  readonly startAt?: string | null
+  /** Date and time of the last modification */
+  readonly updatedAt?: string | null
+}
+/**
+ * The schema of {@link AttendanceResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AttendanceResponse: Schema.Codec<AttendanceResponse, AttendanceResponse> = /*#__PURE__*/ Schema.Struct({
+  attendanceTypeCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  attendanceTypeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  createdAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  employeeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  endAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isClosed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isConfirmedManually: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  modifiedByUserId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  organizationName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  paymentDetails: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PaymentDetails)),
+  personalEndAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  personalStartAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  roleId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  startAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  updatedAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `attendance.AttendanceCreateResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AttendanceCreateResponse = /*#__PURE__*/ Schema.Struct({
-  attendance: /*#__PURE__*/ Schema.optionalKey(AttendanceResponse)
-})
-/**
- * The type of {@link AttendanceCreateResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AttendanceCreateResponse = typeof AttendanceCreateResponse.Type
+export interface AttendanceCreateResponse {
+  /** Attendance */
+  readonly attendance?: AttendanceResponse | null
+}
+/**
+ * The schema of {@link AttendanceCreateResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AttendanceCreateResponse: Schema.Codec<AttendanceCreateResponse, AttendanceCreateResponse> = /*#__PURE__*/ Schema.Struct({
+  attendance: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(AttendanceResponse))
+})
 
 /**
  * Spec component `attendance.AttendanceDeleteRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AttendanceDeleteRequest {
+  /** Attendance UUID */
+  readonly id: string
+  /** Organization UUID */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link AttendanceDeleteRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AttendanceDeleteRequest = /*#__PURE__*/ Schema.Struct({
+export const AttendanceDeleteRequest: Schema.Codec<AttendanceDeleteRequest, AttendanceDeleteRequest> = /*#__PURE__*/ Schema.Struct({
   id: IikoSchema.Uuid,
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link AttendanceDeleteRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AttendanceDeleteRequest = typeof AttendanceDeleteRequest.Type
 
 /**
  * Spec component `attendance.AttendanceDeleteResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AttendanceDeleteResponse = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link AttendanceDeleteResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AttendanceDeleteResponse = typeof AttendanceDeleteResponse.Type
+export interface AttendanceDeleteResponse {
+  /** Attendance UUID */
+  readonly id?: string | null
+}
+/**
+ * The schema of {@link AttendanceDeleteResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AttendanceDeleteResponse: Schema.Codec<AttendanceDeleteResponse, AttendanceDeleteResponse> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `attendance.AttendanceListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AttendanceListRequest {
+  /** Non-empty unique array of attendance type UUIDs to filter by */
+  readonly attendanceTypeIds?: ReadonlyArray<string>
+  /** Non-empty unique array of employee UUIDs to filter by */
+  readonly employeeIds?: ReadonlyArray<string>
+  /** Date and time of the confirmed attendance end. If the value is `null`, the attendance is considered open. Existing attendances may be open. */
+  readonly endAt: string
+  /** Attendance closed flag. If absent in the request body - both closed and open attendances will be returned. If the value is `true` - only closed attendances will be returned (`endAt != null`). If the value is `false` - only open attendances will be returned (`endAt = null`) */
+  readonly isClosed?: boolean
+  /** Maximum number of records in the response (1..1000) */
+  readonly limit?: number
+  /** Number of records to skip from the beginning */
+  readonly offset?: number
+  /** Organization UUID */
+  readonly organizationId: string
+  /** Flag to display payment details */
+  readonly shouldIncludePaymentDetails?: boolean
+  /** Date and time of the confirmed attendance start */
+  readonly startAt: string
+}
+/**
+ * The schema of {@link AttendanceListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AttendanceListRequest = /*#__PURE__*/ Schema.Struct({
+export const AttendanceListRequest: Schema.Codec<AttendanceListRequest, AttendanceListRequest> = /*#__PURE__*/ Schema.Struct({
   attendanceTypeIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid)),
   employeeIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid)),
   endAt: Schema.String,
@@ -237,103 +387,166 @@ export const AttendanceListRequest = /*#__PURE__*/ Schema.Struct({
   shouldIncludePaymentDetails: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   startAt: Schema.String
 })
-/**
- * The type of {@link AttendanceListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AttendanceListRequest = typeof AttendanceListRequest.Type
 
 /**
  * Spec component `attendance.AttendanceListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AttendanceListResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AttendanceResponse)),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link AttendanceListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AttendanceListResponse = typeof AttendanceListResponse.Type
+export interface AttendanceListResponse {
+  /** Attendances */
+  readonly items?: ReadonlyArray<AttendanceResponse> | null
+  /** Maximum number of records in the response (1..1000) */
+  readonly limit?: number | null
+  /** Number of records to skip from the beginning */
+  readonly offset?: number | null
+  /** Total number of records matching the selected filter rules */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link AttendanceListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AttendanceListResponse: Schema.Codec<AttendanceListResponse, AttendanceListResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(AttendanceResponse))),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `attendance.AttendanceTypeItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AttendanceTypeItem = /*#__PURE__*/ Schema.Struct({
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isPresence: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  payRate: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link AttendanceTypeItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AttendanceTypeItem = typeof AttendanceTypeItem.Type
+export interface AttendanceTypeItem {
+  /** Attendance type code */
+  readonly code?: string | null
+  /** Description */
+  readonly comment?: string | null
+  /** Attendance type UUID */
+  readonly id?: string | null
+  /** Attendance type deleted flag */
+  readonly isDeleted?: boolean | null
+  /** Presence flag: the value `true` means the employee is present, the value `false` means the employee is absent */
+  readonly isPresence?: boolean | null
+  /** Localized name */
+  readonly name?: string | null
+  /** Payment coefficient */
+  readonly payRate?: number | null
+}
+/**
+ * The schema of {@link AttendanceTypeItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AttendanceTypeItem: Schema.Codec<AttendanceTypeItem, AttendanceTypeItem> = /*#__PURE__*/ Schema.Struct({
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isPresence: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  payRate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `AttendanceTypeListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AttendanceTypeListRequest {
+  /** false — active, true — deleted, null — all */
+  readonly isDeleted?: boolean
+  /** Maximum number of records in the response (1..1000) */
+  readonly limit?: number
+  /** Number of records to skip from the beginning */
+  readonly offset?: number
+}
+/**
+ * The schema of {@link AttendanceTypeListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AttendanceTypeListRequest = /*#__PURE__*/ Schema.Struct({
+export const AttendanceTypeListRequest: Schema.Codec<AttendanceTypeListRequest, AttendanceTypeListRequest> = /*#__PURE__*/ Schema.Struct({
   isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   limit: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   offset: /*#__PURE__*/ Schema.optionalKey(Schema.Int)
 })
-/**
- * The type of {@link AttendanceTypeListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AttendanceTypeListRequest = typeof AttendanceTypeListRequest.Type
 
 /**
  * Spec component `attendance.AttendanceTypeListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AttendanceTypeListResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AttendanceTypeItem)),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link AttendanceTypeListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AttendanceTypeListResponse = typeof AttendanceTypeListResponse.Type
+export interface AttendanceTypeListResponse {
+  /** Attendance types */
+  readonly items?: ReadonlyArray<AttendanceTypeItem> | null
+  /** Maximum number of records in the response (1..1000) */
+  readonly limit?: number | null
+  /** Number of records to skip from the beginning */
+  readonly offset?: number | null
+  /** Total number of records matching the selected filter rules */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link AttendanceTypeListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AttendanceTypeListResponse: Schema.Codec<AttendanceTypeListResponse, AttendanceTypeListResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(AttendanceTypeItem))),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `AttendanceUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AttendanceUpdateRequest {
+  /** Attendance type UUID */
+  readonly attendanceTypeId: string
+  /** Comment */
+  readonly comment?: string
+  /** Employee UUID */
+  readonly employeeId: string
+  /** Date and time of the confirmed attendance end. If the value is `null`, the attendance is considered open. Existing attendances may be open. */
+  readonly endAt: string
+  /** Attendance UUID */
+  readonly id: string
+  /** Manually confirmed flag; may be absent for legacy data */
+  readonly isConfirmedManually: boolean
+  /** Organization UUID */
+  readonly organizationId: string
+  /** Date and time of the registered attendance end from POS. An already set value cannot be reset (set to `null`). */
+  readonly personalEndAt?: string
+  /** Date and time of the registered attendance start from POS. An already set value cannot be reset (set to `null`). */
+  readonly personalStartAt?: string
+  /** Role UUID; may be absent for legacy attendances */
+  readonly roleId: string
+  /** Date and time of the confirmed attendance start */
+  readonly startAt: string
+}
+/**
+ * The schema of {@link AttendanceUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AttendanceUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const AttendanceUpdateRequest: Schema.Codec<AttendanceUpdateRequest, AttendanceUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   attendanceTypeId: IikoSchema.Uuid,
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   employeeId: IikoSchema.Uuid,
@@ -346,13 +559,6 @@ export const AttendanceUpdateRequest = /*#__PURE__*/ Schema.Struct({
   roleId: IikoSchema.Uuid,
   startAt: Schema.String
 })
-/**
- * The type of {@link AttendanceUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AttendanceUpdateRequest = typeof AttendanceUpdateRequest.Type
 
 /**
  * Spec component `attendance.AttendanceUpdateResponse` (response): the same shape as {@link AttendanceCreateResponse}.
@@ -362,7 +568,7 @@ export type AttendanceUpdateRequest = typeof AttendanceUpdateRequest.Type
  */
 export const AttendanceUpdateResponse = AttendanceCreateResponse
 /**
- * The type of {@link AttendanceUpdateResponse} (the same as {@link AttendanceCreateResponse}).
+ * Spec component `attendance.AttendanceUpdateResponse` (response): the same shape as {@link AttendanceCreateResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -370,198 +576,340 @@ export const AttendanceUpdateResponse = AttendanceCreateResponse
 export type AttendanceUpdateResponse = AttendanceCreateResponse
 
 /**
- * Spec component `Employees.ChangePersonalSessionResponse` (response).
+ * Personal session change response.
  *
- * @since 0.1.0
- * @category schemas
- */
-export const ChangePersonalSessionResponse = /*#__PURE__*/ Schema.Struct({
-  correlationId: Schema.String,
-  error: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
-/**
- * The type of {@link ChangePersonalSessionResponse}.
+ * Spec component `Employees.ChangePersonalSessionResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChangePersonalSessionResponse = typeof ChangePersonalSessionResponse.Type
-
+export interface ChangePersonalSessionResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Error details. */
+  readonly error?: string | null
+}
 /**
- * Spec component `Employees.ClosePersonalSessionRequest` (request).
+ * The schema of {@link ChangePersonalSessionResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ClosePersonalSessionRequest = /*#__PURE__*/ Schema.Struct({
+export const ChangePersonalSessionResponse: Schema.Codec<ChangePersonalSessionResponse, ChangePersonalSessionResponse> = /*#__PURE__*/ Schema.Struct({
+  correlationId: Schema.String,
+  error: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
+
+/**
+ * Close personal session request.
+ *
+ * Spec component `Employees.ClosePersonalSessionRequest` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClosePersonalSessionRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /**
+   * Delivery group ID.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string
+  /** Employee ID. */
+  readonly employeeId: string
+}
+/**
+ * The schema of {@link ClosePersonalSessionRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ClosePersonalSessionRequest: Schema.Codec<ClosePersonalSessionRequest, ClosePersonalSessionRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   terminalGroupId: IikoSchema.Uuid,
   employeeId: IikoSchema.Uuid
 })
+
 /**
- * The type of {@link ClosePersonalSessionRequest}.
+ * DTO of map coordinates.
+ *
+ * Spec component `Employees.CoordinateInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ClosePersonalSessionRequest = typeof ClosePersonalSessionRequest.Type
-
+export interface CoordinateInfo {
+  /** Latitude. */
+  readonly latitude: number
+  /** Longitude. */
+  readonly longitude: number
+  /** Time of coordinate saving on server in the Unix timestamp format. */
+  readonly serverTimestamp: number
+}
 /**
- * Spec component `Employees.CoordinateInfo` (response).
+ * The schema of {@link CoordinateInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CoordinateInfo = /*#__PURE__*/ Schema.Struct({
+export const CoordinateInfo: Schema.Codec<CoordinateInfo, CoordinateInfo> = /*#__PURE__*/ Schema.Struct({
   latitude: Schema.Number,
   longitude: Schema.Number,
   serverTimestamp: Schema.Number
 })
-/**
- * The type of {@link CoordinateInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CoordinateInfo = typeof CoordinateInfo.Type
 
 /**
+ * Driver location details.
+ *
  * Spec component `Employees.CourierLocations` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CourierLocations {
+  /** Driver ID. */
+  readonly courierId: string
+  /** List of locations. */
+  readonly locations: ReadonlyArray<CoordinateInfo>
+}
+/**
+ * The schema of {@link CourierLocations}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CourierLocations = /*#__PURE__*/ Schema.Struct({
+export const CourierLocations: Schema.Codec<CourierLocations, CourierLocations> = /*#__PURE__*/ Schema.Struct({
   courierId: Schema.String,
   locations: /*#__PURE__*/ Schema.Array(CoordinateInfo)
 })
-/**
- * The type of {@link CourierLocations}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CourierLocations = typeof CourierLocations.Type
 
 /**
+ * Request for coordinates history of drivers in OrganizationIds organizations.
+ * If driver coordinates were recorded in server storage within interval:
+ * ["current server time" - OffsetInSeconds, "current server time"),
+ * driver and their coordinates will be retrieved.
+ *
  * Spec component `Employees.CourierLocationsByTimeOffsetRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CourierLocationsByTimeOffsetRequest = /*#__PURE__*/ Schema.Struct({
-  organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
-  offsetInSeconds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int))
-})
-/**
- * The type of {@link CourierLocationsByTimeOffsetRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CourierLocationsByTimeOffsetRequest = typeof CourierLocationsByTimeOffsetRequest.Type
+export interface CourierLocationsByTimeOffsetRequest {
+  /** List of organizations for drivers coordinates of which will be retrieved. */
+  readonly organizationIds: ReadonlyArray<string>
+  /**
+   * Interval in seconds from current server time.
+   * If driver coordinates were recorded in server storage
+   * within interval: ("current server time" - *OffsetInSeconds*, "current server time"],
+   * driver and their coordinates will be retrieved.
+   */
+  readonly offsetInSeconds?: number | null
+}
+/**
+ * The schema of {@link CourierLocationsByTimeOffsetRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CourierLocationsByTimeOffsetRequest: Schema.Codec<CourierLocationsByTimeOffsetRequest, CourierLocationsByTimeOffsetRequest> = /*#__PURE__*/ Schema.Struct({
+  organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
+  offsetInSeconds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647))))
+})
 
 /**
+ * RMS pair wrapping - list of response items that belong to this RMS.
+ *
  * Spec component `Common.RmsItemsResponseWrapper<Employees.CourierLocations>` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface RmsCourierLocationsItemsResponse {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Items for organization. */
+  readonly items: ReadonlyArray<CourierLocations>
+}
+/**
+ * The schema of {@link RmsCourierLocationsItemsResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const RmsCourierLocationsItemsResponse = /*#__PURE__*/ Schema.Struct({
+export const RmsCourierLocationsItemsResponse: Schema.Codec<RmsCourierLocationsItemsResponse, RmsCourierLocationsItemsResponse> = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   items: /*#__PURE__*/ Schema.Array(CourierLocations)
 })
-/**
- * The type of {@link RmsCourierLocationsItemsResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type RmsCourierLocationsItemsResponse = typeof RmsCourierLocationsItemsResponse.Type
 
 /**
+ * DTO containing driver coordinates details for the last N seconds.
+ *
  * Spec component `Employees.CourierLocationsByTimeOffsetResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CourierLocationsByTimeOffsetResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of drivers' coordinates broken down by organizations. */
+  readonly courierLocations: ReadonlyArray<RmsCourierLocationsItemsResponse>
+}
+/**
+ * The schema of {@link CourierLocationsByTimeOffsetResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CourierLocationsByTimeOffsetResponse = /*#__PURE__*/ Schema.Struct({
+export const CourierLocationsByTimeOffsetResponse: Schema.Codec<CourierLocationsByTimeOffsetResponse, CourierLocationsByTimeOffsetResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   courierLocations: /*#__PURE__*/ Schema.Array(RmsCourierLocationsItemsResponse)
 })
-/**
- * The type of {@link CourierLocationsByTimeOffsetResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CourierLocationsByTimeOffsetResponse = typeof CourierLocationsByTimeOffsetResponse.Type
 
 /**
+ * Request for list of drivers for organizations in OrganizationIds.
+ *
  * Spec component `Employees.CouriersAndCheckRoleRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CouriersAndCheckRoleRequest {
+  /**
+   * List of organizations.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+  /** Employee's roles for check. The short name of employee's position. */
+  readonly rolesToCheck: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link CouriersAndCheckRoleRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CouriersAndCheckRoleRequest = /*#__PURE__*/ Schema.Struct({
+export const CouriersAndCheckRoleRequest: Schema.Codec<CouriersAndCheckRoleRequest, CouriersAndCheckRoleRequest> = /*#__PURE__*/ Schema.Struct({
   organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   rolesToCheck: /*#__PURE__*/ Schema.Array(Schema.String)
 })
-/**
- * The type of {@link CouriersAndCheckRoleRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CouriersAndCheckRoleRequest = typeof CouriersAndCheckRoleRequest.Type
 
 /**
+ * Request for list of drivers for organizations in OrganizationIds.
+ *
  * Spec component `Employees.CouriersRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CouriersRequest {
+  /** List of organizations. */
+  readonly organizationIds: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link CouriersRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CouriersRequest = /*#__PURE__*/ Schema.Struct({
+export const CouriersRequest: Schema.Codec<CouriersRequest, CouriersRequest> = /*#__PURE__*/ Schema.Struct({
   organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
 })
+
 /**
- * The type of {@link CouriersRequest}.
+ * Employee DTO.
+ *
+ * Spec component `Employees.Employee` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CouriersRequest = typeof CouriersRequest.Type
-
+export interface Employee {
+  /** Employee ID. */
+  readonly id: string
+  /** Name of user. */
+  readonly firstName?: string | null
+  /** Second name. */
+  readonly middleName?: string | null
+  /** Last name. */
+  readonly lastName?: string | null
+  /** Displayed name (system name). */
+  readonly displayName?: string | null
+  /** Code. */
+  readonly code?: string | null
+  /** User deletion flag. */
+  readonly isDeleted?: boolean | null
+}
 /**
- * Spec component `Employees.Employee` (response).
+ * The schema of {@link Employee}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Employee = /*#__PURE__*/ Schema.Struct({
+export const Employee: Schema.Codec<Employee, Employee> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   firstName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   middleName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   lastName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   displayName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
-/**
- * The type of {@link Employee}.
- *
- * @since 0.1.0
- * @category models
- */
-export type Employee = typeof Employee.Type
 
 /**
  * Spec component `employees.EmployeeCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface EmployeeCreateRequest {
+  /** Card number */
+  readonly cardNumber?: string
+  /** Code */
+  readonly code: string
+  /** E-mail */
+  readonly email?: string
+  /** First name */
+  readonly firstName?: string
+  /** Employee hire date. Can be `null` */
+  readonly hireDate?: string
+  /** Last name */
+  readonly lastName?: string
+  /** Identifier (organizationId) of the employee's main organization */
+  readonly mainOrganizationId: string
+  /** Position identifier */
+  readonly mainRoleId?: string
+  /** Middle name */
+  readonly middleName?: string
+  /** Employee name in the system */
+  readonly name?: string
+  /** Notes */
+  readonly note?: string
+  /** Identifiers (organizationId) of the employee's organizations */
+  readonly organizationIds?: ReadonlyArray<string>
+  /** Phone */
+  readonly phone?: string
+  /** Identifiers (organizationId) of the organizations the employee is responsible for */
+  readonly responsibleForOrganizationIds?: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link EmployeeCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const EmployeeCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const EmployeeCreateRequest: Schema.Codec<EmployeeCreateRequest, EmployeeCreateRequest> = /*#__PURE__*/ Schema.Struct({
   cardNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   code: Schema.String,
   email: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -577,72 +925,100 @@ export const EmployeeCreateRequest = /*#__PURE__*/ Schema.Struct({
   phone: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   responsibleForOrganizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
 })
-/**
- * The type of {@link EmployeeCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type EmployeeCreateRequest = typeof EmployeeCreateRequest.Type
 
 /**
  * Spec component `employees.EmployeeFireRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const EmployeeFireRequest = /*#__PURE__*/ Schema.Struct({
-  ids: /*#__PURE__*/ Schema.Array(Schema.String)
-})
-/**
- * The type of {@link EmployeeFireRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type EmployeeFireRequest = typeof EmployeeFireRequest.Type
+export interface EmployeeFireRequest {
+  /** List of employee identifiers to fire */
+  readonly ids: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link EmployeeFireRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const EmployeeFireRequest: Schema.Codec<EmployeeFireRequest, EmployeeFireRequest> = /*#__PURE__*/ Schema.Struct({
+  ids: /*#__PURE__*/ Schema.Array(Schema.String)
+})
 
 /**
  * Spec component `employees.EmployeeFireResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const EmployeeFireResponse = /*#__PURE__*/ Schema.Struct({
-  firedIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
-})
-/**
- * The type of {@link EmployeeFireResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type EmployeeFireResponse = typeof EmployeeFireResponse.Type
+export interface EmployeeFireResponse {
+  /** List of fired employee identifiers */
+  readonly firedIds?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link EmployeeFireResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const EmployeeFireResponse: Schema.Codec<EmployeeFireResponse, EmployeeFireResponse> = /*#__PURE__*/ Schema.Struct({
+  firedIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
+})
 
 /**
  * Spec component `employees.EmployeeGetRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface EmployeeGetRequest {
+  /** Employee identifier */
+  readonly id: string
+}
+/**
+ * The schema of {@link EmployeeGetRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const EmployeeGetRequest = /*#__PURE__*/ Schema.Struct({
+export const EmployeeGetRequest: Schema.Codec<EmployeeGetRequest, EmployeeGetRequest> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String
 })
+
 /**
- * The type of {@link EmployeeGetRequest}.
+ * Employee info.
+ *
+ * Spec component `Employees.EmployeeInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type EmployeeGetRequest = typeof EmployeeGetRequest.Type
-
+export interface EmployeeInfo {
+  /** Employee ID. */
+  readonly id: string
+  /** Name of employee. */
+  readonly firstName?: string | null
+  /** Second name. */
+  readonly middleName?: string | null
+  /** Last name. */
+  readonly lastName?: string | null
+  /** Display name. */
+  readonly displayName?: string | null
+  /** Email. */
+  readonly email?: string | null
+  /** Phone. */
+  readonly phone?: string | null
+  /** Cell phone. */
+  readonly cellPhone?: string | null
+}
 /**
- * Spec component `Employees.EmployeeInfo` (response).
+ * The schema of {@link EmployeeInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const EmployeeInfo = /*#__PURE__*/ Schema.Struct({
+export const EmployeeInfo: Schema.Codec<EmployeeInfo, EmployeeInfo> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   firstName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   middleName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -652,111 +1028,157 @@ export const EmployeeInfo = /*#__PURE__*/ Schema.Struct({
   phone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   cellPhone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link EmployeeInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type EmployeeInfo = typeof EmployeeInfo.Type
 
 /**
+ * Request for employee info.
+ *
  * Spec component `Employees.EmployeeInfoRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface EmployeeInfoRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Employee ID. */
+  readonly id: string
+}
+/**
+ * The schema of {@link EmployeeInfoRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const EmployeeInfoRequest = /*#__PURE__*/ Schema.Struct({
+export const EmployeeInfoRequest: Schema.Codec<EmployeeInfoRequest, EmployeeInfoRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   id: IikoSchema.Uuid
 })
+
 /**
- * The type of {@link EmployeeInfoRequest}.
+ * Response for employee info.
+ *
+ * Spec component `Employees.EmployeeInfoResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type EmployeeInfoRequest = typeof EmployeeInfoRequest.Type
-
+export interface EmployeeInfoResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Employee info. */
+  readonly employeeInfo: EmployeeInfo
+}
 /**
- * Spec component `Employees.EmployeeInfoResponse` (response).
+ * The schema of {@link EmployeeInfoResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const EmployeeInfoResponse = /*#__PURE__*/ Schema.Struct({
+export const EmployeeInfoResponse: Schema.Codec<EmployeeInfoResponse, EmployeeInfoResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   employeeInfo: EmployeeInfo
 })
-/**
- * The type of {@link EmployeeInfoResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type EmployeeInfoResponse = typeof EmployeeInfoResponse.Type
 
 /**
  * Spec component `employees.Filter` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface EmployeesFilter {
+  /** Field name to filter by. Possible values: `id`, `code`, `firstName`, `lastName`, `middleName`, `phone`, `email`, `mainRoleId`, `organizationId`, `isFired` */
+  readonly field?: string
+  /** Filter value */
+  readonly value?: string
+}
+/**
+ * The schema of {@link EmployeesFilter}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const EmployeesFilter = /*#__PURE__*/ Schema.Struct({
+export const EmployeesFilter: Schema.Codec<EmployeesFilter, EmployeesFilter> = /*#__PURE__*/ Schema.Struct({
   field: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   value: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link EmployeesFilter}.
- *
- * @since 0.1.0
- * @category models
- */
-export type EmployeesFilter = typeof EmployeesFilter.Type
 
 /**
  * Spec component `employees.EmployeeListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface EmployeeListRequest {
+  /**
+   * Requested response fields: `id`, `code`, `firstName`, `lastName`, `middleName`, `name`, `phone`, `email`, `cardNumber`, `mainRoleId`, `roleIds`, `isSystem`, `isFired`, `hireDate`, `fireDate`, `note`, `mainOrganizationId`, `organizationIds`, `responsibleForOrganizationIds`.
+   *
+   * If empty - returns 4 fields only: `id`, `name`, `code`, `isFired`.
+   */
+  readonly fields?: ReadonlyArray<string>
+  /** Filter fields. */
+  readonly filters: ReadonlyArray<EmployeesFilter>
+  /** Maximum number of records in the response. */
+  readonly limit?: number
+  /** Number of records to skip from the beginning. */
+  readonly offset?: number
+}
+/**
+ * The schema of {@link EmployeeListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const EmployeeListRequest = /*#__PURE__*/ Schema.Struct({
+export const EmployeeListRequest: Schema.Codec<EmployeeListRequest, EmployeeListRequest> = /*#__PURE__*/ Schema.Struct({
   fields: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
   filters: /*#__PURE__*/ Schema.Array(EmployeesFilter),
   limit: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   offset: /*#__PURE__*/ Schema.optionalKey(Schema.Int)
 })
-/**
- * The type of {@link EmployeeListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type EmployeeListRequest = typeof EmployeeListRequest.Type
 
 /**
  * Spec component `EmployeePositionDTO` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const EmployeePositionDTO = /*#__PURE__*/ Schema.Struct({
-  canWorkBySubstitutedCard: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  paymentPerHour: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  scheduleType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  steadySalary: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link EmployeePositionDTO}.
- *
- * @since 0.1.0
  * @category models
  */
-export type EmployeePositionDTO = typeof EmployeePositionDTO.Type
+export interface EmployeePositionDTO {
+  /** Allowed to work with a substituted card */
+  readonly canWorkBySubstitutedCard?: boolean | null
+  /** Employee position code */
+  readonly code?: string | null
+  /** Employee position identifier (GUID) */
+  readonly id?: string | null
+  /** Flag indicating a deleted position */
+  readonly isDeleted?: boolean | null
+  /** Employee position name */
+  readonly name?: string | null
+  /** Hourly payment rate */
+  readonly paymentPerHour?: number | null
+  /** Schedule type (HOURS, FIXED, SESSION, BYTIME) */
+  readonly scheduleType?: string | null
+  /** Monthly salary amount */
+  readonly steadySalary?: number | null
+}
+/**
+ * The schema of {@link EmployeePositionDTO}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const EmployeePositionDTO: Schema.Codec<EmployeePositionDTO, EmployeePositionDTO> = /*#__PURE__*/ Schema.Struct({
+  canWorkBySubstitutedCard: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  paymentPerHour: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  scheduleType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  steadySalary: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `EmployeePositionFilterItem` (request): the same shape as {@link ProductSizeFilter}.
@@ -766,7 +1188,7 @@ export type EmployeePositionDTO = typeof EmployeePositionDTO.Type
  */
 export const EmployeePositionFilterItem = ProductSizeFilter
 /**
- * The type of {@link EmployeePositionFilterItem} (the same as {@link ProductSizeFilter}).
+ * Spec component `EmployeePositionFilterItem` (request): the same shape as {@link ProductSizeFilter}.
  *
  * @since 0.1.0
  * @category models
@@ -781,7 +1203,7 @@ export type EmployeePositionFilterItem = ProductSizeFilter
  */
 export const EmployeePositionResponse = EmployeePositionDTO
 /**
- * The type of {@link EmployeePositionResponse} (the same as {@link EmployeePositionDTO}).
+ * Spec component `EmployeePositionResponse` (response): the same shape as {@link EmployeePositionDTO}.
  *
  * @since 0.1.0
  * @category models
@@ -792,36 +1214,75 @@ export type EmployeePositionResponse = EmployeePositionDTO
  * Spec component `employees.EmployeeResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const EmployeeResponse = /*#__PURE__*/ Schema.Struct({
-  cardNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  email: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  fireDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  firstName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  hireDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isFired: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isSystem: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  lastName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  mainOrganizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  mainRoleId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  middleName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  note: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  phone: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  responsibleForOrganizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  roleIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
-})
-/**
- * The type of {@link EmployeeResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type EmployeeResponse = typeof EmployeeResponse.Type
+export interface EmployeeResponse {
+  /** Card number */
+  readonly cardNumber?: string | null
+  /** Code */
+  readonly code?: string | null
+  /** E-mail */
+  readonly email?: string | null
+  /** Employee fire date. If `null`, the employee is not fired */
+  readonly fireDate?: string | null
+  /** First name */
+  readonly firstName?: string | null
+  /** Employee hire date. Can be `null` */
+  readonly hireDate?: string | null
+  /** Employee identifier */
+  readonly id?: string | null
+  /** Flag indicating that the employee is fired. If `true` — the employee is fired */
+  readonly isFired?: boolean | null
+  /** Flag indicating that the employee is a system employee. If `true` — the employee is a system employee */
+  readonly isSystem?: boolean | null
+  /** Last name */
+  readonly lastName?: string | null
+  /** Identifier (organizationId) of the employee's main organization */
+  readonly mainOrganizationId?: string | null
+  /** Position identifier */
+  readonly mainRoleId?: string | null
+  /** Middle name */
+  readonly middleName?: string | null
+  /** Employee name in the system */
+  readonly name?: string | null
+  /** Notes */
+  readonly note?: string | null
+  /** Identifiers (organizationId) of the employee's organizations */
+  readonly organizationIds?: ReadonlyArray<string> | null
+  /** Phone */
+  readonly phone?: string | null
+  /** Identifiers (organizationId) of the organizations the employee is responsible for */
+  readonly responsibleForOrganizationIds?: ReadonlyArray<string> | null
+  /** Employee position identifiers */
+  readonly roleIds?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link EmployeeResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const EmployeeResponse: Schema.Codec<EmployeeResponse, EmployeeResponse> = /*#__PURE__*/ Schema.Struct({
+  cardNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  email: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  fireDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  firstName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  hireDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isFired: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isSystem: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  lastName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  mainOrganizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  mainRoleId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  middleName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  note: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  phone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  responsibleForOrganizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  roleIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
+})
 
 /**
  * Spec component `employees.EmployeeRestoreRequest` (request): the same shape as {@link EmployeeGetRequest}.
@@ -831,7 +1292,7 @@ export type EmployeeResponse = typeof EmployeeResponse.Type
  */
 export const EmployeeRestoreRequest = EmployeeGetRequest
 /**
- * The type of {@link EmployeeRestoreRequest} (the same as {@link EmployeeGetRequest}).
+ * Spec component `employees.EmployeeRestoreRequest` (request): the same shape as {@link EmployeeGetRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -842,26 +1303,67 @@ export type EmployeeRestoreRequest = EmployeeGetRequest
  * Spec component `employees.EmployeeRestoreResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const EmployeeRestoreResponse = /*#__PURE__*/ Schema.Struct({
-  restoredIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
-})
-/**
- * The type of {@link EmployeeRestoreResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type EmployeeRestoreResponse = typeof EmployeeRestoreResponse.Type
+export interface EmployeeRestoreResponse {
+  /** List of restored employee identifiers */
+  readonly restoredIds?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link EmployeeRestoreResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const EmployeeRestoreResponse: Schema.Codec<EmployeeRestoreResponse, EmployeeRestoreResponse> = /*#__PURE__*/ Schema.Struct({
+  restoredIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
+})
 
 /**
  * Spec component `employees.EmployeeUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface EmployeeUpdateRequest {
+  /** Card number */
+  readonly cardNumber?: string
+  /** Code */
+  readonly code?: string
+  /** E-mail */
+  readonly email?: string
+  /** First name */
+  readonly firstName?: string
+  /** Employee hire date. Can be `null` */
+  readonly hireDate?: string
+  /** Employee identifier */
+  readonly id: string
+  /** Last name */
+  readonly lastName?: string
+  /** Identifier (organizationId) of the employee's main organization */
+  readonly mainOrganizationId?: string
+  /** Position identifier */
+  readonly mainRoleId?: string
+  /** Middle name */
+  readonly middleName?: string
+  /** Employee name in the system */
+  readonly name?: string
+  /** Notes */
+  readonly note?: string
+  /** Identifiers (organizationId) of the employee's organizations */
+  readonly organizationIds?: ReadonlyArray<string>
+  /** Phone */
+  readonly phone?: string
+  /** Identifiers (organizationId) of the organizations the employee is responsible for */
+  readonly responsibleForOrganizationIds?: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link EmployeeUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const EmployeeUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const EmployeeUpdateRequest: Schema.Codec<EmployeeUpdateRequest, EmployeeUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   cardNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   email: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -878,129 +1380,186 @@ export const EmployeeUpdateRequest = /*#__PURE__*/ Schema.Struct({
   phone: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   responsibleForOrganizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
 })
-/**
- * The type of {@link EmployeeUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type EmployeeUpdateRequest = typeof EmployeeUpdateRequest.Type
 
 /**
+ * Result of checking employee role.
+ *
  * Spec component `Employees.RoleCheckResult` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface RoleCheckResult {
+  /** Checked for employee role. */
+  readonly checkedRoleCode: string
+  /** Sign that employee has role "checkedRoleCode". */
+  readonly employeeHasRole: boolean
+}
+/**
+ * The schema of {@link RoleCheckResult}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const RoleCheckResult = /*#__PURE__*/ Schema.Struct({
+export const RoleCheckResult: Schema.Codec<RoleCheckResult, RoleCheckResult> = /*#__PURE__*/ Schema.Struct({
   checkedRoleCode: Schema.String,
   employeeHasRole: Schema.Boolean
 })
+
 /**
- * The type of {@link RoleCheckResult}.
+ * Employee DTO.
+ *
+ * Spec component `Employees.EmployeeWithCheckedRole` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type RoleCheckResult = typeof RoleCheckResult.Type
-
+export interface EmployeeWithCheckedRole {
+  /** Result of check employee's roles. */
+  readonly checkRolesResult?: ReadonlyArray<RoleCheckResult> | null
+  /** Employee ID. */
+  readonly id: string
+  /** Name of user. */
+  readonly firstName?: string | null
+  /** Second name. */
+  readonly middleName?: string | null
+  /** Last name. */
+  readonly lastName?: string | null
+  /** Displayed name (system name). */
+  readonly displayName?: string | null
+  /** Code. */
+  readonly code?: string | null
+  /** User deletion flag. */
+  readonly isDeleted?: boolean | null
+}
 /**
- * Spec component `Employees.EmployeeWithCheckedRole` (response).
+ * The schema of {@link EmployeeWithCheckedRole}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const EmployeeWithCheckedRole = /*#__PURE__*/ Schema.Struct({
-  checkRolesResult: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(RoleCheckResult)),
+export const EmployeeWithCheckedRole: Schema.Codec<EmployeeWithCheckedRole, EmployeeWithCheckedRole> = /*#__PURE__*/ Schema.Struct({
+  checkRolesResult: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(RoleCheckResult))),
   id: Schema.String,
   firstName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   middleName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   lastName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   displayName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
-/**
- * The type of {@link EmployeeWithCheckedRole}.
- *
- * @since 0.1.0
- * @category models
- */
-export type EmployeeWithCheckedRole = typeof EmployeeWithCheckedRole.Type
 
 /**
+ * RMS pair wrapping - list of response items that belong to this RMS.
+ *
  * Spec component `Common.RmsItemsResponseWrapper<Employees.Employee>` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface RmsEmployeeItemsResponse {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Items for organization. */
+  readonly items: ReadonlyArray<Employee>
+}
+/**
+ * The schema of {@link RmsEmployeeItemsResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const RmsEmployeeItemsResponse = /*#__PURE__*/ Schema.Struct({
+export const RmsEmployeeItemsResponse: Schema.Codec<RmsEmployeeItemsResponse, RmsEmployeeItemsResponse> = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   items: /*#__PURE__*/ Schema.Array(Employee)
 })
-/**
- * The type of {@link RmsEmployeeItemsResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type RmsEmployeeItemsResponse = typeof RmsEmployeeItemsResponse.Type
 
 /**
+ * Wrapping object to retrieve list of drivers from iikoRMS.
+ *
  * Spec component `Employees.EmployeesResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface EmployeesResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of drivers. */
+  readonly employees: ReadonlyArray<RmsEmployeeItemsResponse>
+}
+/**
+ * The schema of {@link EmployeesResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const EmployeesResponse = /*#__PURE__*/ Schema.Struct({
+export const EmployeesResponse: Schema.Codec<EmployeesResponse, EmployeesResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   employees: /*#__PURE__*/ Schema.Array(RmsEmployeeItemsResponse)
 })
-/**
- * The type of {@link EmployeesResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type EmployeesResponse = typeof EmployeesResponse.Type
 
 /**
+ * RMS pair wrapping - list of response items that belong to this RMS.
+ *
  * Spec component `Common.RmsItemsResponseWrapper<Employees.EmployeeWithCheckedRole>` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface RmsEmployeeWithCheckedRoleItemsResponse {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Items for organization. */
+  readonly items: ReadonlyArray<EmployeeWithCheckedRole>
+}
+/**
+ * The schema of {@link RmsEmployeeWithCheckedRoleItemsResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const RmsEmployeeWithCheckedRoleItemsResponse = /*#__PURE__*/ Schema.Struct({
+export const RmsEmployeeWithCheckedRoleItemsResponse: Schema.Codec<RmsEmployeeWithCheckedRoleItemsResponse, RmsEmployeeWithCheckedRoleItemsResponse> = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   items: /*#__PURE__*/ Schema.Array(EmployeeWithCheckedRole)
 })
+
 /**
- * The type of {@link RmsEmployeeWithCheckedRoleItemsResponse}.
+ * Wrapping object to retrieve list of drivers from iikoRMS with checked role.
+ *
+ * Spec component `Employees.EmployeesWithRoleSignResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type RmsEmployeeWithCheckedRoleItemsResponse = typeof RmsEmployeeWithCheckedRoleItemsResponse.Type
-
+export interface EmployeesWithRoleSignResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of drivers. */
+  readonly employeesWithCheckRoles: ReadonlyArray<RmsEmployeeWithCheckedRoleItemsResponse>
+}
 /**
- * Spec component `Employees.EmployeesWithRoleSignResponse` (response).
+ * The schema of {@link EmployeesWithRoleSignResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const EmployeesWithRoleSignResponse = /*#__PURE__*/ Schema.Struct({
+export const EmployeesWithRoleSignResponse: Schema.Codec<EmployeesWithRoleSignResponse, EmployeesWithRoleSignResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   employeesWithCheckRoles: /*#__PURE__*/ Schema.Array(RmsEmployeeWithCheckedRoleItemsResponse)
 })
-/**
- * The type of {@link EmployeesWithRoleSignResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type EmployeesWithRoleSignResponse = typeof EmployeesWithRoleSignResponse.Type
 
 /**
+ * Personal session request.
+ *
  * Spec component `Employees.GetPersonalSessionInfoRequest` (request): the same shape as {@link ClosePersonalSessionRequest}.
  *
  * @since 0.1.0
@@ -1008,7 +1567,9 @@ export type EmployeesWithRoleSignResponse = typeof EmployeesWithRoleSignResponse
  */
 export const GetPersonalSessionInfoRequest = ClosePersonalSessionRequest
 /**
- * The type of {@link GetPersonalSessionInfoRequest} (the same as {@link ClosePersonalSessionRequest}).
+ * Personal session request.
+ *
+ * Spec component `Employees.GetPersonalSessionInfoRequest` (request): the same shape as {@link ClosePersonalSessionRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -1016,155 +1577,223 @@ export const GetPersonalSessionInfoRequest = ClosePersonalSessionRequest
 export type GetPersonalSessionInfoRequest = ClosePersonalSessionRequest
 
 /**
- * Spec component `Employees.GetPersonalSessionInfoResponse` (response).
+ * Personal session info response.
  *
- * @since 0.1.0
- * @category schemas
- */
-export const GetPersonalSessionInfoResponse = /*#__PURE__*/ Schema.Struct({
-  correlationId: Schema.String,
-  isSessionOpened: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
-  error: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
-/**
- * The type of {@link GetPersonalSessionInfoResponse}.
+ * Spec component `Employees.GetPersonalSessionInfoResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetPersonalSessionInfoResponse = typeof GetPersonalSessionInfoResponse.Type
+export interface GetPersonalSessionInfoResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Is personal session opened. */
+  readonly isSessionOpened?: boolean | null
+  /** Error details. */
+  readonly error?: string | null
+}
+/**
+ * The schema of {@link GetPersonalSessionInfoResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetPersonalSessionInfoResponse: Schema.Codec<GetPersonalSessionInfoResponse, GetPersonalSessionInfoResponse> = /*#__PURE__*/ Schema.Struct({
+  correlationId: Schema.String,
+  isSessionOpened: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  error: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `GetPositionRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetPositionRequest {
+  /** Employee position identifier (GUID) */
+  readonly id?: string
+  /** Revision from which to return changed records (optional) */
+  readonly revisionFrom?: number
+}
+/**
+ * The schema of {@link GetPositionRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetPositionRequest = /*#__PURE__*/ Schema.Struct({
+export const GetPositionRequest: Schema.Codec<GetPositionRequest, GetPositionRequest> = /*#__PURE__*/ Schema.Struct({
   id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   revisionFrom: /*#__PURE__*/ Schema.optionalKey(Schema.Int)
 })
-/**
- * The type of {@link GetPositionRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetPositionRequest = typeof GetPositionRequest.Type
 
 /**
  * Spec component `Employees.GetTerminalGroupsOfEmployeeRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GetTerminalGroupsOfEmployeeRequest = /*#__PURE__*/ Schema.Struct({
-  employeeId: IikoSchema.Uuid
-})
-/**
- * The type of {@link GetTerminalGroupsOfEmployeeRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GetTerminalGroupsOfEmployeeRequest = typeof GetTerminalGroupsOfEmployeeRequest.Type
+export interface GetTerminalGroupsOfEmployeeRequest {
+  readonly employeeId: string
+}
+/**
+ * The schema of {@link GetTerminalGroupsOfEmployeeRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetTerminalGroupsOfEmployeeRequest: Schema.Codec<GetTerminalGroupsOfEmployeeRequest, GetTerminalGroupsOfEmployeeRequest> = /*#__PURE__*/ Schema.Struct({
+  employeeId: IikoSchema.Uuid
+})
 
 /**
  * Spec component `Employees.GetTerminalGroupsOfEmployeeResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GetTerminalGroupsOfEmployeeResponse = /*#__PURE__*/ Schema.Struct({
-  terminalGroupIds: /*#__PURE__*/ Schema.Array(Schema.String)
-})
-/**
- * The type of {@link GetTerminalGroupsOfEmployeeResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GetTerminalGroupsOfEmployeeResponse = typeof GetTerminalGroupsOfEmployeeResponse.Type
+export interface GetTerminalGroupsOfEmployeeResponse {
+  readonly terminalGroupIds: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link GetTerminalGroupsOfEmployeeResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetTerminalGroupsOfEmployeeResponse: Schema.Codec<GetTerminalGroupsOfEmployeeResponse, GetTerminalGroupsOfEmployeeResponse> = /*#__PURE__*/ Schema.Struct({
+  terminalGroupIds: /*#__PURE__*/ Schema.Array(Schema.String)
+})
 
 /**
  * Spec component `ListPositionsRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ListPositionsRequest {
+  /** List of filters (fields: isDeleted, scheduleTypes) */
+  readonly filters?: ReadonlyArray<EmployeePositionFilterItem>
+  /** Maximum number of records in the response (default: 50, max: 1000) */
+  readonly limit?: number
+  /** Number of records to skip from the beginning (0-based) */
+  readonly offset?: number
+  /** Revision from which to return changed records (optional) */
+  readonly revisionFrom?: number
+}
+/**
+ * The schema of {@link ListPositionsRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ListPositionsRequest = /*#__PURE__*/ Schema.Struct({
+export const ListPositionsRequest: Schema.Codec<ListPositionsRequest, ListPositionsRequest> = /*#__PURE__*/ Schema.Struct({
   filters: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(EmployeePositionFilterItem)),
   limit: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   offset: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   revisionFrom: /*#__PURE__*/ Schema.optionalKey(Schema.Int)
 })
-/**
- * The type of {@link ListPositionsRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ListPositionsRequest = typeof ListPositionsRequest.Type
 
 /**
  * Spec component `ListPositionsResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ListPositionsResponse {
+  /** List of employee positions */
+  readonly items?: ReadonlyArray<EmployeePositionDTO> | null
+  /** Maximum number of records in the response */
+  readonly limit?: number | null
+  /** Number of records to skip from the beginning (0-based) */
+  readonly offset?: number | null
+  /** Total number of records matching the filter */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link ListPositionsResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ListPositionsResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(EmployeePositionDTO)),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
+export const ListPositionsResponse: Schema.Codec<ListPositionsResponse, ListPositionsResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(EmployeePositionDTO))),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
 })
+
 /**
- * The type of {@link ListPositionsResponse}.
+ * Open personal session request.
+ *
+ * Spec component `Employees.OpenPersonalSessionRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ListPositionsResponse = typeof ListPositionsResponse.Type
-
+export interface OpenPersonalSessionRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /**
+   * Delivery group ID.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string
+  /** Employee ID. */
+  readonly employeeId: string
+  /**
+   * Employee role ID.
+   *
+   * Must be null if the restaurant doesn't use roles, otherwise not-null role must be specified.
+   */
+  readonly roleId?: string | null
+}
 /**
- * Spec component `Employees.OpenPersonalSessionRequest` (request).
+ * The schema of {@link OpenPersonalSessionRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OpenPersonalSessionRequest = /*#__PURE__*/ Schema.Struct({
+export const OpenPersonalSessionRequest: Schema.Codec<OpenPersonalSessionRequest, OpenPersonalSessionRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   terminalGroupId: IikoSchema.Uuid,
   employeeId: IikoSchema.Uuid,
   roleId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid))
 })
-/**
- * The type of {@link OpenPersonalSessionRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OpenPersonalSessionRequest = typeof OpenPersonalSessionRequest.Type
 
 /**
  * Spec component `employees.SwaggerEmployeeListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const SwaggerEmployeeListResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(EmployeeResponse)),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link SwaggerEmployeeListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type SwaggerEmployeeListResponse = typeof SwaggerEmployeeListResponse.Type
+export interface SwaggerEmployeeListResponse {
+  /** Employees */
+  readonly items?: ReadonlyArray<EmployeeResponse> | null
+  /** Maximum number of records in the response. */
+  readonly limit?: number | null
+  /** Number of records to skip from the beginning. */
+  readonly offset?: number | null
+  /** Total number of employees */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link SwaggerEmployeeListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SwaggerEmployeeListResponse: Schema.Codec<SwaggerEmployeeListResponse, SwaggerEmployeeListResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(EmployeeResponse))),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Descriptor of `POST /api/employees/v1/attendance/create`.

@@ -19,40 +19,95 @@ import {
  * Spec component `accounts.Account` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const Account = /*#__PURE__*/ Schema.Struct({
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  createdAt: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  deletedAt: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isCustomTransactionsAllowed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isSystemAccount: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  modifiedAt: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  parentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  revision: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  startBalanceDate: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  startBalanceSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  type: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link Account}.
- *
- * @since 0.1.0
  * @category models
  */
-export type Account = typeof Account.Type
+export interface Account {
+  /** Account code */
+  readonly code?: string | null
+  /** Creation date and time */
+  readonly createdAt?: string | null
+  /** Deletion date and time */
+  readonly deletedAt?: string | null
+  /** Account description */
+  readonly description?: string | null
+  /** Account UUID. string (UUID) */
+  readonly id?: string | null
+  /** Whether custom transactions are allowed for the account */
+  readonly isCustomTransactionsAllowed?: boolean | null
+  /** Deleted flag */
+  readonly isDeleted?: boolean | null
+  /** Whether the account is a system account */
+  readonly isSystemAccount?: boolean | null
+  /** Last modification date and time */
+  readonly modifiedAt?: string | null
+  /** Display name */
+  readonly name?: string | null
+  /** Parent account UUID */
+  readonly parentId?: string | null
+  /** Revision */
+  readonly revision?: number | null
+  /** Start balance date (YYYY-MM-DD format) */
+  readonly startBalanceDate?: string | null
+  /** Start balance amount */
+  readonly startBalanceSum?: number | null
+  /** Account type code */
+  readonly type?: string | null
+}
+/**
+ * The schema of {@link Account}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Account: Schema.Codec<Account, Account> = /*#__PURE__*/ Schema.Struct({
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  createdAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  deletedAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isCustomTransactionsAllowed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isSystemAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  modifiedAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  parentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  revision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  startBalanceDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  startBalanceSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `accounts.AccountCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AccountCreateRequest {
+  /** Account code */
+  readonly code?: string
+  /** Account description */
+  readonly description: string
+  /** Whether custom transactions are allowed for the account */
+  readonly isCustomTransactionsAllowed?: boolean
+  /** Display name */
+  readonly name: string
+  /** Parent account UUID */
+  readonly parentId?: string
+  /** Start balance date (YYYY-MM-DD format) */
+  readonly startBalanceDate: string
+  /** Start balance amount */
+  readonly startBalanceSum: number
+  /** Account type code */
+  readonly type: string
+}
+/**
+ * The schema of {@link AccountCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AccountCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const AccountCreateRequest: Schema.Codec<AccountCreateRequest, AccountCreateRequest> = /*#__PURE__*/ Schema.Struct({
   code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   description: Schema.String,
   isCustomTransactionsAllowed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -62,48 +117,49 @@ export const AccountCreateRequest = /*#__PURE__*/ Schema.Struct({
   startBalanceSum: Schema.Finite,
   type: Schema.String
 })
-/**
- * The type of {@link AccountCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AccountCreateRequest = typeof AccountCreateRequest.Type
 
 /**
  * Spec component `accounts.AccountDeleteRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AccountDeleteRequest = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String
-})
-/**
- * The type of {@link AccountDeleteRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AccountDeleteRequest = typeof AccountDeleteRequest.Type
+export interface AccountDeleteRequest {
+  /** Account UUID. string (UUID) */
+  readonly id: string
+}
+/**
+ * The schema of {@link AccountDeleteRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AccountDeleteRequest: Schema.Codec<AccountDeleteRequest, AccountDeleteRequest> = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String
+})
 
 /**
  * Spec component `accounts.AccountDeleteResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AccountDeleteResponse = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link AccountDeleteResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AccountDeleteResponse = typeof AccountDeleteResponse.Type
+export interface AccountDeleteResponse {
+  /** Account UUID. string (UUID) */
+  readonly id?: string | null
+  /** Deleted flag */
+  readonly isDeleted?: boolean | null
+}
+/**
+ * The schema of {@link AccountDeleteResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AccountDeleteResponse: Schema.Codec<AccountDeleteResponse, AccountDeleteResponse> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
  * Spec component `accounts.AccountGetRequest` (request): the same shape as {@link AccountDeleteRequest}.
@@ -113,7 +169,7 @@ export type AccountDeleteResponse = typeof AccountDeleteResponse.Type
  */
 export const AccountGetRequest = AccountDeleteRequest
 /**
- * The type of {@link AccountGetRequest} (the same as {@link AccountDeleteRequest}).
+ * Spec component `accounts.AccountGetRequest` (request): the same shape as {@link AccountDeleteRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -124,139 +180,229 @@ export type AccountGetRequest = AccountDeleteRequest
  * Spec component `accounts.Filter` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AccountsFilter {
+  /** Field name to filter by */
+  readonly field?: string
+  /** Comparison operator: "eq" (equal), "ne" (not equal), "gt" (greater than), "gte" (greater than or equal), "lt" (less than), "lte" (less than or equal), "in" (value is in the list - uses values[]), "nin" (value is not in the list - uses values[]), "like" (substring search, case-insensitive), "blank" (null or empty string), "notblank" (neither null nor empty string) */
+  readonly op?: string
+  /** Scalar value for filtering (used with eq, ne, gt, gte, lt, lte, like) */
+  readonly value?: unknown
+  /** Array of values for multiple filtering (used with "in", "nin") */
+  readonly values?: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link AccountsFilter}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AccountsFilter = /*#__PURE__*/ Schema.Struct({
+export const AccountsFilter: Schema.Codec<AccountsFilter, AccountsFilter> = /*#__PURE__*/ Schema.Struct({
   field: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   op: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   value: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown),
   values: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
 })
-/**
- * The type of {@link AccountsFilter}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AccountsFilter = typeof AccountsFilter.Type
 
 /**
  * Spec component `accounts.AccountListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AccountListRequest {
+  /** Request filters. All filters are applied simultaneously (AND) */
+  readonly filters: ReadonlyArray<AccountsFilter>
+  /** Maximum number of records in the response. */
+  readonly limit: number
+  /** Number of records to skip from the beginning. */
+  readonly offset: number
+}
+/**
+ * The schema of {@link AccountListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AccountListRequest = /*#__PURE__*/ Schema.Struct({
+export const AccountListRequest: Schema.Codec<AccountListRequest, AccountListRequest> = /*#__PURE__*/ Schema.Struct({
   filters: /*#__PURE__*/ Schema.Array(AccountsFilter),
   limit: Schema.Int,
   offset: Schema.Int
 })
-/**
- * The type of {@link AccountListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AccountListRequest = typeof AccountListRequest.Type
 
 /**
  * Spec component `accounts.AccountListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AccountListResponse = /*#__PURE__*/ Schema.Struct({
-  accounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Account)),
-  count: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link AccountListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AccountListResponse = typeof AccountListResponse.Type
+export interface AccountListResponse {
+  /** List of accounts */
+  readonly accounts?: ReadonlyArray<Account> | null
+  /** Number of items returned in the response */
+  readonly count?: number | null
+  /** Maximum number of records in the response. */
+  readonly limit?: number | null
+  /** Number of records to skip from the beginning. */
+  readonly offset?: number | null
+}
+/**
+ * The schema of {@link AccountListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AccountListResponse: Schema.Codec<AccountListResponse, AccountListResponse> = /*#__PURE__*/ Schema.Struct({
+  accounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Account))),
+  count: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `accountposting.AccountPostingListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AccountPostingListRequest {
+  /** Financial account UUID. string (UUID) */
+  readonly accountId?: string
+  /** Filter by counteragent UUID. string (UUID), nullable */
+  readonly counteragentId?: string
+  /** Period start date (YYYY-MM-DD) */
+  readonly from?: string
+  /** List of organization UUIDs to filter by. string[] (UUID) */
+  readonly organizationIds?: ReadonlyArray<string>
+  /** Period end date (YYYY-MM-DD) */
+  readonly to?: string
+}
+/**
+ * The schema of {@link AccountPostingListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AccountPostingListRequest = /*#__PURE__*/ Schema.Struct({
+export const AccountPostingListRequest: Schema.Codec<AccountPostingListRequest, AccountPostingListRequest> = /*#__PURE__*/ Schema.Struct({
   accountId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   from: /*#__PURE__*/ Schema.optionalKey(IikoDate.IsoDate),
   organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
   to: /*#__PURE__*/ Schema.optionalKey(IikoDate.IsoDate)
 })
-/**
- * The type of {@link AccountPostingListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AccountPostingListRequest = typeof AccountPostingListRequest.Type
 
 /**
  * Spec component `accountposting.Posting` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const Posting = /*#__PURE__*/ Schema.Struct({
-  balanceAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  canEdit: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  cashFlowCategoryId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  cashOrderNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conceptionId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  correspondingAccountId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  counteragentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  createdAt: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  departmentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentAt: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isCreditSide: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  modifiedAt: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  modifiedByUserId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  postedAt: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  postingAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  postingId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  postingType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  secondaryCounteragentId: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link Posting}.
- *
- * @since 0.1.0
  * @category models
  */
-export type Posting = typeof Posting.Type
+export interface Posting {
+  /** Cumulative account balance after posting. decimal */
+  readonly balanceAmount?: number | null
+  /** Whether the posting can be edited */
+  readonly canEdit?: boolean | null
+  /** Cash flow category UUID. string (UUID), nullable */
+  readonly cashFlowCategoryId?: string | null
+  /** Cash order number. string, nullable */
+  readonly cashOrderNumber?: string | null
+  /** Posting comment. string, nullable */
+  readonly comment?: string | null
+  /** Conception UUID. string (UUID), nullable */
+  readonly conceptionId?: string | null
+  /** Corresponding account UUID. string (UUID) */
+  readonly correspondingAccountId?: string | null
+  /** Counteragent UUID. string (UUID), nullable */
+  readonly counteragentId?: string | null
+  /** Creation date and time. string, nullable */
+  readonly createdAt?: string | null
+  /** Department UUID. string (UUID), nullable */
+  readonly departmentId?: string | null
+  /** Document date (YYYY-MM-DD) */
+  readonly documentAt?: string | null
+  /** Document UUID. string (UUID), nullable */
+  readonly documentId?: string | null
+  /** Document number. string, nullable */
+  readonly documentNumber?: string | null
+  /** Credit side flag (true = credit, false = debit) */
+  readonly isCreditSide?: boolean | null
+  /** Last modification date and time. string, nullable */
+  readonly modifiedAt?: string | null
+  /** UUID of the user who last modified the posting. string (UUID), nullable */
+  readonly modifiedByUserId?: string | null
+  /** Actual posting date. string (YYYY-MM-DD), nullable */
+  readonly postedAt?: string | null
+  /** Posting amount. decimal */
+  readonly postingAmount?: number | null
+  /** Posting UUID. string (UUID) */
+  readonly postingId?: string | null
+  /** Posting type (ENUM) */
+  readonly postingType?: string | null
+  /** Secondary counteragent UUID. string (UUID), nullable */
+  readonly secondaryCounteragentId?: string | null
+}
+/**
+ * The schema of {@link Posting}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Posting: Schema.Codec<Posting, Posting> = /*#__PURE__*/ Schema.Struct({
+  balanceAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  canEdit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  cashFlowCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  cashOrderNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conceptionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  correspondingAccountId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  counteragentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  createdAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  departmentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  documentAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  documentNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isCreditSide: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  modifiedAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  modifiedByUserId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  postedAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  postingAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  postingId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  postingType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  secondaryCounteragentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `accountposting.AccountPostingListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AccountPostingListResponse = /*#__PURE__*/ Schema.Struct({
-  accountId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  canEdit: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  openingBalanceAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  periodChangeAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  postings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Posting))
-})
-/**
- * The type of {@link AccountPostingListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AccountPostingListResponse = typeof AccountPostingListResponse.Type
+export interface AccountPostingListResponse {
+  /** Financial account UUID. string (UUID) */
+  readonly accountId?: string | null
+  /** Whether postings can be edited */
+  readonly canEdit?: boolean | null
+  /** Opening balance at the start of the period. decimal */
+  readonly openingBalanceAmount?: number | null
+  /** Net change in balance over the period. decimal */
+  readonly periodChangeAmount?: number | null
+  /** List of postings */
+  readonly postings?: ReadonlyArray<Posting> | null
+}
+/**
+ * The schema of {@link AccountPostingListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AccountPostingListResponse: Schema.Codec<AccountPostingListResponse, AccountPostingListResponse> = /*#__PURE__*/ Schema.Struct({
+  accountId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  canEdit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  openingBalanceAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  periodChangeAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  postings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Posting)))
+})
 
 /**
  * Spec component `accounts.AccountResponse` (response): the same shape as {@link Account}.
@@ -266,7 +412,7 @@ export type AccountPostingListResponse = typeof AccountPostingListResponse.Type
  */
 export const AccountResponse = Account
 /**
- * The type of {@link AccountResponse} (the same as {@link Account}).
+ * Spec component `accounts.AccountResponse` (response): the same shape as {@link Account}.
  *
  * @since 0.1.0
  * @category models
@@ -277,156 +423,258 @@ export type AccountResponse = Account
  * Spec component `accounts.AccountRestoreRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AccountRestoreRequest {
+  /** Account UUID. string (UUID) */
+  readonly id: string
+  /** Flag to restore child accounts */
+  readonly restoreDescendants: boolean
+}
+/**
+ * The schema of {@link AccountRestoreRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AccountRestoreRequest = /*#__PURE__*/ Schema.Struct({
+export const AccountRestoreRequest: Schema.Codec<AccountRestoreRequest, AccountRestoreRequest> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   restoreDescendants: Schema.Boolean
 })
-/**
- * The type of {@link AccountRestoreRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AccountRestoreRequest = typeof AccountRestoreRequest.Type
 
 /**
  * Spec component `accounts.AccountRestoreResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AccountRestoreResponse = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  restoreDescendants: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link AccountRestoreResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AccountRestoreResponse = typeof AccountRestoreResponse.Type
+export interface AccountRestoreResponse {
+  /** Account UUID. string (UUID) */
+  readonly id?: string | null
+  /** Deleted flag */
+  readonly isDeleted?: boolean | null
+  /** Flag to restore child accounts */
+  readonly restoreDescendants?: boolean | null
+}
+/**
+ * The schema of {@link AccountRestoreResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AccountRestoreResponse: Schema.Codec<AccountRestoreResponse, AccountRestoreResponse> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  restoreDescendants: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
  * Spec component `AccountTransactionsListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AccountTransactionsListRequest {
+  /** Account ID. string (UUID). Required */
+  readonly accountId: string
+  /** Period start date (YYYY-MM-DD format) */
+  readonly from: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Period end date (YYYY-MM-DD format) */
+  readonly to: string
+}
+/**
+ * The schema of {@link AccountTransactionsListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AccountTransactionsListRequest = /*#__PURE__*/ Schema.Struct({
+export const AccountTransactionsListRequest: Schema.Codec<AccountTransactionsListRequest, AccountTransactionsListRequest> = /*#__PURE__*/ Schema.Struct({
   accountId: Schema.String,
   from: IikoDate.IsoDate,
   organizationId: Schema.String,
   to: IikoDate.IsoDate
 })
-/**
- * The type of {@link AccountTransactionsListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AccountTransactionsListRequest = typeof AccountTransactionsListRequest.Type
 
 /**
  * Spec component `TransactionItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const TransactionItem = /*#__PURE__*/ Schema.Struct({
-  account: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  balance: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  cashFlowCategory: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  cashOrderNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  causeEventId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateSecondary: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  penaltyOrBonusType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  secondCounteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  session: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  terminal: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  type: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link TransactionItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type TransactionItem = typeof TransactionItem.Type
+export interface TransactionItem {
+  /** Account or store. string (UUID) */
+  readonly account?: string | null
+  /** Accumulated account balance after this transaction. decimal */
+  readonly balance?: number | null
+  /** Cash flow category. string (UUID), or null */
+  readonly cashFlowCategory?: string | null
+  /** Cash order number. string, or null */
+  readonly cashOrderNumber?: string | null
+  /** ID of the event that caused the transaction creation. string (UUID), or `null` */
+  readonly causeEventId?: string | null
+  /** Transaction comment. string, or null */
+  readonly comment?: string | null
+  /** Concept the transaction belongs to. string (UUID), or null */
+  readonly conception?: string | null
+  /** Counteragent. string (UUID), or null */
+  readonly counteragent?: string | null
+  /** Transaction accounting date and time. string (ISO 8601 YYYY-MM-DDThh:mm:ss±hh:mm) */
+  readonly date?: string | null
+  /** Transaction creation date. string (ISO 8601 YYYY-MM-DDThh:mm:ss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Transaction last modified date. string (ISO 8601 YYYY-MM-DDThh:mm:ss±hh:mm), or null */
+  readonly dateModified?: string | null
+  /** Secondary transaction date. string (ISO 8601 YYYY-MM-DDThh:mm:ss±hh:mm), or null */
+  readonly dateSecondary?: string | null
+  /** Related document ID. string (UUID), or null */
+  readonly documentId?: string | null
+  /** Document type, ENUM */
+  readonly documentType?: string | null
+  /** Related document or cash session number. string, or null */
+  readonly number?: string | null
+  /** Penalty/bonus type — filled only for `PENALTY` / `BONUS` transactions. UUID, or `null` */
+  readonly penaltyOrBonusType?: string | null
+  /** Corresponding counteragent (employee/user) for the transaction. string (UUID), or `null` */
+  readonly secondCounteragent?: string | null
+  /** Cash session in which the transaction was created. string (UUID), or null */
+  readonly session?: string | null
+  /** Transaction amount. decimal */
+  readonly sum?: number | null
+  /** Terminal on which the transaction was created. string (UUID), or `null` */
+  readonly terminal?: string | null
+  /** Transaction type, ENUM */
+  readonly type?: string | null
+  /** User who last modified the transaction. string (UUID), or null */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link TransactionItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TransactionItem: Schema.Codec<TransactionItem, TransactionItem> = /*#__PURE__*/ Schema.Struct({
+  account: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  balance: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  cashFlowCategory: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  cashOrderNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  causeEventId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  counteragent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateSecondary: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  documentType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  penaltyOrBonusType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  secondCounteragent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  session: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  terminal: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `AccountTransactionsResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AccountTransactionsResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TransactionItem)),
-  startBalance: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumTotal: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link AccountTransactionsResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AccountTransactionsResponse = typeof AccountTransactionsResponse.Type
+export interface AccountTransactionsResponse {
+  /** Array of transactions */
+  readonly items?: ReadonlyArray<TransactionItem> | null
+  /** Opening (incoming) account balance at the start of the period. decimal */
+  readonly startBalance?: number | null
+  /** Total amount of all transactions in the selection. decimal */
+  readonly sumTotal?: number | null
+}
+/**
+ * The schema of {@link AccountTransactionsResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AccountTransactionsResponse: Schema.Codec<AccountTransactionsResponse, AccountTransactionsResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TransactionItem))),
+  startBalance: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumTotal: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `AccountType` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AccountType = /*#__PURE__*/ Schema.Struct({
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  title: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link AccountType}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AccountType = typeof AccountType.Type
+export interface AccountType {
+  /** Account type code */
+  readonly code?: string | null
+  /** Account type title */
+  readonly title?: string | null
+}
+/**
+ * The schema of {@link AccountType}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AccountType: Schema.Codec<AccountType, AccountType> = /*#__PURE__*/ Schema.Struct({
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  title: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `AccountTypeListRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AccountTypeListRequest = IikoSchema.NoFields
-/**
- * The type of {@link AccountTypeListRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AccountTypeListRequest = typeof AccountTypeListRequest.Type
+export interface AccountTypeListRequest { readonly [x: string]: never }
+/**
+ * The schema of {@link AccountTypeListRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AccountTypeListRequest: Schema.Codec<AccountTypeListRequest, AccountTypeListRequest> = IikoSchema.NoFields
 
 /**
  * Spec component `accounts.AccountUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AccountUpdateRequest {
+  /** Account code */
+  readonly code?: string
+  /** Account description */
+  readonly description: string
+  /** Account UUID. string (UUID) */
+  readonly id: string
+  /** Display name */
+  readonly name: string
+  /** Parent account UUID */
+  readonly parentId?: string
+  /** Start balance date (YYYY-MM-DD format) */
+  readonly startBalanceDate: string
+  /** Start balance amount */
+  readonly startBalanceSum: number
+  /** Account type code */
+  readonly type: string
+}
+/**
+ * The schema of {@link AccountUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AccountUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const AccountUpdateRequest: Schema.Codec<AccountUpdateRequest, AccountUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   description: Schema.String,
   id: Schema.String,
@@ -436,132 +684,177 @@ export const AccountUpdateRequest = /*#__PURE__*/ Schema.Struct({
   startBalanceSum: Schema.Finite,
   type: Schema.String
 })
-/**
- * The type of {@link AccountUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AccountUpdateRequest = typeof AccountUpdateRequest.Type
 
 /**
  * Spec component `balancesheet.BalanceItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const BalanceItem = /*#__PURE__*/ Schema.Struct({
-  accountId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  balanceAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link BalanceItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type BalanceItem = typeof BalanceItem.Type
+export interface BalanceItem {
+  /** Financial account UUID. string (UUID) */
+  readonly accountId?: string | null
+  /** Account balance. decimal */
+  readonly balanceAmount?: number | null
+}
+/**
+ * The schema of {@link BalanceItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const BalanceItem: Schema.Codec<BalanceItem, BalanceItem> = /*#__PURE__*/ Schema.Struct({
+  accountId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  balanceAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `balancesheet.BalanceSheetListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface BalanceSheetListRequest {
+  /** Date to retrieve balances for (YYYY-MM-DD) */
+  readonly balanceAt?: string
+  /** List of organization UUIDs to filter by. string[] (UUID) */
+  readonly organizationIds?: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link BalanceSheetListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const BalanceSheetListRequest = /*#__PURE__*/ Schema.Struct({
+export const BalanceSheetListRequest: Schema.Codec<BalanceSheetListRequest, BalanceSheetListRequest> = /*#__PURE__*/ Schema.Struct({
   balanceAt: /*#__PURE__*/ Schema.optionalKey(IikoDate.IsoDate),
   organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
 })
-/**
- * The type of {@link BalanceSheetListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type BalanceSheetListRequest = typeof BalanceSheetListRequest.Type
 
 /**
  * Spec component `balancesheet.BalanceSheetListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const BalanceSheetListResponse = /*#__PURE__*/ Schema.Struct({
-  balanceAt: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  balances: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(BalanceItem))
-})
-/**
- * The type of {@link BalanceSheetListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type BalanceSheetListResponse = typeof BalanceSheetListResponse.Type
+export interface BalanceSheetListResponse {
+  /** Date to retrieve balances for (YYYY-MM-DD) */
+  readonly balanceAt?: string | null
+  /** List of account balances */
+  readonly balances?: ReadonlyArray<BalanceItem> | null
+}
+/**
+ * The schema of {@link BalanceSheetListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const BalanceSheetListResponse: Schema.Codec<BalanceSheetListResponse, BalanceSheetListResponse> = /*#__PURE__*/ Schema.Struct({
+  balanceAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  balances: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BalanceItem)))
+})
 
 /**
  * Spec component `cashflowcategories.CashFlowCategory` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CashFlowCategory = /*#__PURE__*/ Schema.Struct({
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  createdAt: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  deletedAt: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  modifiedAt: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  parentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  revision: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  type: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link CashFlowCategory}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CashFlowCategory = typeof CashFlowCategory.Type
+export interface CashFlowCategory {
+  /** Cash flow category code */
+  readonly code?: string | null
+  /** Creation date and time */
+  readonly createdAt?: string | null
+  /** Deletion date and time */
+  readonly deletedAt?: string | null
+  /** Cash flow category UUID. string (UUID) */
+  readonly id?: string | null
+  /** Deleted flag */
+  readonly isDeleted?: boolean | null
+  /** Last modification date and time */
+  readonly modifiedAt?: string | null
+  /** Display name */
+  readonly name?: string | null
+  /** Parent cash flow category UUID */
+  readonly parentId?: string | null
+  /** Revision */
+  readonly revision?: number | null
+  /** Cash flow category type. Allowed values: `FINANCE`, `INVESTMENT`, `OPERATIONAL` */
+  readonly type?: string | null
+}
+/**
+ * The schema of {@link CashFlowCategory}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CashFlowCategory: Schema.Codec<CashFlowCategory, CashFlowCategory> = /*#__PURE__*/ Schema.Struct({
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  createdAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  deletedAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  modifiedAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  parentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  revision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `cashflowcategories.CashFlowCategoryCascadeResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CashFlowCategoryCascadeResponse = /*#__PURE__*/ Schema.Struct({
-  affectedIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link CashFlowCategoryCascadeResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CashFlowCategoryCascadeResponse = typeof CashFlowCategoryCascadeResponse.Type
+export interface CashFlowCategoryCascadeResponse {
+  /** List of affected cash flow category identifiers */
+  readonly affectedIds?: ReadonlyArray<string> | null
+  /** Cash flow category UUID. string (UUID) */
+  readonly id?: string | null
+  /** Deleted flag */
+  readonly isDeleted?: boolean | null
+}
+/**
+ * The schema of {@link CashFlowCategoryCascadeResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CashFlowCategoryCascadeResponse: Schema.Codec<CashFlowCategoryCascadeResponse, CashFlowCategoryCascadeResponse> = /*#__PURE__*/ Schema.Struct({
+  affectedIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
  * Spec component `cashflowcategories.CashFlowCategoryCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CashFlowCategoryCreateRequest {
+  /** Cash flow category code */
+  readonly code: string
+  /** Display name */
+  readonly name: string
+  /** Parent cash flow category UUID */
+  readonly parentId?: string
+  /** Cash flow category type. Allowed values: `FINANCE`, `INVESTMENT`, `OPERATIONAL` */
+  readonly type: string
+}
+/**
+ * The schema of {@link CashFlowCategoryCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CashFlowCategoryCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const CashFlowCategoryCreateRequest: Schema.Codec<CashFlowCategoryCreateRequest, CashFlowCategoryCreateRequest> = /*#__PURE__*/ Schema.Struct({
   code: Schema.String,
   name: Schema.String,
   parentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   type: Schema.String
 })
-/**
- * The type of {@link CashFlowCategoryCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CashFlowCategoryCreateRequest = typeof CashFlowCategoryCreateRequest.Type
 
 /**
  * Spec component `cashflowcategories.CashFlowCategoryDeleteRequest` (request): the same shape as {@link AccountDeleteRequest}.
@@ -571,7 +864,7 @@ export type CashFlowCategoryCreateRequest = typeof CashFlowCategoryCreateRequest
  */
 export const CashFlowCategoryDeleteRequest = AccountDeleteRequest
 /**
- * The type of {@link CashFlowCategoryDeleteRequest} (the same as {@link AccountDeleteRequest}).
+ * Spec component `cashflowcategories.CashFlowCategoryDeleteRequest` (request): the same shape as {@link AccountDeleteRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -586,7 +879,7 @@ export type CashFlowCategoryDeleteRequest = AccountDeleteRequest
  */
 export const CashFlowCategoryGetRequest = AccountDeleteRequest
 /**
- * The type of {@link CashFlowCategoryGetRequest} (the same as {@link AccountDeleteRequest}).
+ * Spec component `cashflowcategories.CashFlowCategoryGetRequest` (request): the same shape as {@link AccountDeleteRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -601,7 +894,7 @@ export type CashFlowCategoryGetRequest = AccountDeleteRequest
  */
 export const CashFlowCategoryListRequest = AccountListRequest
 /**
- * The type of {@link CashFlowCategoryListRequest} (the same as {@link AccountListRequest}).
+ * Spec component `cashflowcategories.CashFlowCategoryListRequest` (request): the same shape as {@link AccountListRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -612,21 +905,30 @@ export type CashFlowCategoryListRequest = AccountListRequest
  * Spec component `cashflowcategories.CashFlowCategoryListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CashFlowCategoryListResponse = /*#__PURE__*/ Schema.Struct({
-  cashFlowCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(CashFlowCategory)),
-  count: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link CashFlowCategoryListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CashFlowCategoryListResponse = typeof CashFlowCategoryListResponse.Type
+export interface CashFlowCategoryListResponse {
+  /** List of cash flow categories */
+  readonly cashFlowCategories?: ReadonlyArray<CashFlowCategory> | null
+  /** Number of items returned in the response */
+  readonly count?: number | null
+  /** Maximum number of records in the response. */
+  readonly limit?: number | null
+  /** Number of records to skip from the beginning. */
+  readonly offset?: number | null
+}
+/**
+ * The schema of {@link CashFlowCategoryListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CashFlowCategoryListResponse: Schema.Codec<CashFlowCategoryListResponse, CashFlowCategoryListResponse> = /*#__PURE__*/ Schema.Struct({
+  cashFlowCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CashFlowCategory))),
+  count: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `cashflowcategories.CashFlowCategoryResponse` (response): the same shape as {@link CashFlowCategory}.
@@ -636,7 +938,7 @@ export type CashFlowCategoryListResponse = typeof CashFlowCategoryListResponse.T
  */
 export const CashFlowCategoryResponse = CashFlowCategory
 /**
- * The type of {@link CashFlowCategoryResponse} (the same as {@link CashFlowCategory}).
+ * Spec component `cashflowcategories.CashFlowCategoryResponse` (response): the same shape as {@link CashFlowCategory}.
  *
  * @since 0.1.0
  * @category models
@@ -651,7 +953,7 @@ export type CashFlowCategoryResponse = CashFlowCategory
  */
 export const CashFlowCategoryRestoreRequest = AccountRestoreRequest
 /**
- * The type of {@link CashFlowCategoryRestoreRequest} (the same as {@link AccountRestoreRequest}).
+ * Spec component `cashflowcategories.CashFlowCategoryRestoreRequest` (request): the same shape as {@link AccountRestoreRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -662,22 +964,33 @@ export type CashFlowCategoryRestoreRequest = AccountRestoreRequest
  * Spec component `cashflowcategories.CashFlowCategoryUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CashFlowCategoryUpdateRequest {
+  /** Cash flow category code */
+  readonly code: string
+  /** Cash flow category UUID. string (UUID) */
+  readonly id: string
+  /** Display name */
+  readonly name: string
+  /** Parent cash flow category UUID */
+  readonly parentId?: string
+  /** Cash flow category type. Allowed values: `FINANCE`, `INVESTMENT`, `OPERATIONAL` */
+  readonly type: string
+}
+/**
+ * The schema of {@link CashFlowCategoryUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CashFlowCategoryUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const CashFlowCategoryUpdateRequest: Schema.Codec<CashFlowCategoryUpdateRequest, CashFlowCategoryUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   code: Schema.String,
   id: Schema.String,
   name: Schema.String,
   parentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   type: Schema.String
 })
-/**
- * The type of {@link CashFlowCategoryUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CashFlowCategoryUpdateRequest = typeof CashFlowCategoryUpdateRequest.Type
 
 /**
  * Spec component `cashflowcategories.Filter` (request): the same shape as {@link AccountsFilter}.
@@ -687,7 +1000,7 @@ export type CashFlowCategoryUpdateRequest = typeof CashFlowCategoryUpdateRequest
  */
 export const CashflowcategoriesFilter = AccountsFilter
 /**
- * The type of {@link CashflowcategoriesFilter} (the same as {@link AccountsFilter}).
+ * Spec component `cashflowcategories.Filter` (request): the same shape as {@link AccountsFilter}.
  *
  * @since 0.1.0
  * @category models
@@ -698,116 +1011,191 @@ export type CashflowcategoriesFilter = AccountsFilter
  * Spec component `chartofaccounts.ChartOfAccount` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ChartOfAccount = /*#__PURE__*/ Schema.Struct({
-  accountGroup: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  accountType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isCustomTransactionsAllowed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isSystemAccount: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  parentAccountId: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link ChartOfAccount}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ChartOfAccount = typeof ChartOfAccount.Type
+export interface ChartOfAccount {
+  /** Account group: ASSETS, LIABILITIES, EQUITY, INCOME_EXPENSES */
+  readonly accountGroup?: string | null
+  /** Account type (ENUM) */
+  readonly accountType?: string | null
+  /** Account code */
+  readonly code?: string | null
+  /** Account description */
+  readonly description?: string | null
+  /** Account UUID. string (UUID) */
+  readonly id?: string | null
+  /** Whether custom transactions are allowed for the account */
+  readonly isCustomTransactionsAllowed?: boolean | null
+  /** Deletion flag */
+  readonly isDeleted?: boolean | null
+  /** Whether the account is a system account */
+  readonly isSystemAccount?: boolean | null
+  /** Display name */
+  readonly name?: string | null
+  /** Parent account UUID. string (UUID), nullable */
+  readonly parentAccountId?: string | null
+}
+/**
+ * The schema of {@link ChartOfAccount}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ChartOfAccount: Schema.Codec<ChartOfAccount, ChartOfAccount> = /*#__PURE__*/ Schema.Struct({
+  accountGroup: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  accountType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isCustomTransactionsAllowed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isSystemAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  parentAccountId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `chartofaccounts.ChartOfAccountsListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ChartOfAccountsListRequest {
+  /** Account type (ENUM) */
+  readonly accountType?: string
+  /** Deletion flag */
+  readonly isDeleted?: boolean
+}
+/**
+ * The schema of {@link ChartOfAccountsListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ChartOfAccountsListRequest = /*#__PURE__*/ Schema.Struct({
+export const ChartOfAccountsListRequest: Schema.Codec<ChartOfAccountsListRequest, ChartOfAccountsListRequest> = /*#__PURE__*/ Schema.Struct({
   accountType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
-/**
- * The type of {@link ChartOfAccountsListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ChartOfAccountsListRequest = typeof ChartOfAccountsListRequest.Type
 
 /**
  * Spec component `chartofaccounts.ChartOfAccountsListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ChartOfAccountsListResponse = /*#__PURE__*/ Schema.Struct({
-  accounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ChartOfAccount))
-})
-/**
- * The type of {@link ChartOfAccountsListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ChartOfAccountsListResponse = typeof ChartOfAccountsListResponse.Type
+export interface ChartOfAccountsListResponse {
+  /** List of accounts */
+  readonly accounts?: ReadonlyArray<ChartOfAccount> | null
+}
+/**
+ * The schema of {@link ChartOfAccountsListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ChartOfAccountsListResponse: Schema.Codec<ChartOfAccountsListResponse, ChartOfAccountsListResponse> = /*#__PURE__*/ Schema.Struct({
+  accounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ChartOfAccount)))
+})
 
 /**
  * Spec component `TransactionSide` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const TransactionSide = /*#__PURE__*/ Schema.Struct({
-  account: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link TransactionSide}.
- *
- * @since 0.1.0
  * @category models
  */
-export type TransactionSide = typeof TransactionSide.Type
+export interface TransactionSide {
+  /** Account or store. string (UUID) */
+  readonly account?: string | null
+  /** Product quantity. decimal, or null */
+  readonly amount?: number | null
+  /** Counteragent. string (UUID), or null */
+  readonly counteragent?: string | null
+  /** Product. string (UUID), or null */
+  readonly product?: string | null
+}
+/**
+ * The schema of {@link TransactionSide}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TransactionSide: Schema.Codec<TransactionSide, TransactionSide> = /*#__PURE__*/ Schema.Struct({
+  account: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  counteragent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  product: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `DocumentTransactionItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const DocumentTransactionItem = /*#__PURE__*/ Schema.Struct({
-  cashFlowCategory: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  cashOrderNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateSecondary: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentItemId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  from: /*#__PURE__*/ Schema.optionalKey(TransactionSide),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  session: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  to: /*#__PURE__*/ Schema.optionalKey(TransactionSide),
-  type: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link DocumentTransactionItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type DocumentTransactionItem = typeof DocumentTransactionItem.Type
+export interface DocumentTransactionItem {
+  /** Cash flow category. string (UUID), or null */
+  readonly cashFlowCategory?: string | null
+  /** Cash order number. string, or null */
+  readonly cashOrderNumber?: string | null
+  /** Transaction comment. string, or null */
+  readonly comment?: string | null
+  /** Concept the transaction belongs to. string (UUID), or null */
+  readonly conception?: string | null
+  /** Transaction accounting date and time. string (ISO 8601 YYYY-MM-DDThh:mm:ss±hh:mm) */
+  readonly date?: string | null
+  /** Transaction creation date. string (ISO 8601 YYYY-MM-DDThh:mm:ss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Transaction last modified date. string (ISO 8601 YYYY-MM-DDThh:mm:ss±hh:mm), or null */
+  readonly dateModified?: string | null
+  /** Secondary transaction date. string (ISO 8601 YYYY-MM-DDThh:mm:ss±hh:mm), or null */
+  readonly dateSecondary?: string | null
+  /** Related document ID. string (UUID), or null */
+  readonly documentId?: string | null
+  /** Document item ID. string (UUID), or null */
+  readonly documentItemId?: string | null
+  /** Transaction FROM (debit) side */
+  readonly from?: TransactionSide | null
+  /** Transaction UUID. string (UUID) */
+  readonly id?: string | null
+  /** Related document or cash session number. string, or null */
+  readonly number?: string | null
+  /** Cash session in which the transaction was created. string (UUID), or null */
+  readonly session?: string | null
+  /** Transaction amount. decimal */
+  readonly sum?: number | null
+  /** Transaction TO (credit) side */
+  readonly to?: TransactionSide | null
+  /** Transaction type, ENUM */
+  readonly type?: string | null
+  /** User who last modified the transaction. string (UUID), or null */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link DocumentTransactionItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DocumentTransactionItem: Schema.Codec<DocumentTransactionItem, DocumentTransactionItem> = /*#__PURE__*/ Schema.Struct({
+  cashFlowCategory: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  cashOrderNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateSecondary: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  documentItemId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  from: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(TransactionSide)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  session: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  to: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(TransactionSide)),
+  type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `DocumentTransactionsListRequest` (request): the same shape as {@link GetByIDRequest}.
@@ -817,7 +1205,7 @@ export type DocumentTransactionItem = typeof DocumentTransactionItem.Type
  */
 export const DocumentTransactionsListRequest = GetByIDRequest
 /**
- * The type of {@link DocumentTransactionsListRequest} (the same as {@link GetByIDRequest}).
+ * Spec component `DocumentTransactionsListRequest` (request): the same shape as {@link GetByIDRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -828,28 +1216,59 @@ export type DocumentTransactionsListRequest = GetByIDRequest
  * Spec component `TaxCategory` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const FinanceTaxCategory = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link FinanceTaxCategory}.
- *
- * @since 0.1.0
  * @category models
  */
-export type FinanceTaxCategory = typeof FinanceTaxCategory.Type
+export interface FinanceTaxCategory {
+  /** Tax category UUID. string (UUID) */
+  readonly id?: string | null
+  /** Deleted flag */
+  readonly isDeleted?: boolean | null
+  /** Display name */
+  readonly name?: string | null
+}
+/**
+ * The schema of {@link FinanceTaxCategory}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const FinanceTaxCategory: Schema.Codec<FinanceTaxCategory, FinanceTaxCategory> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `IncomingServiceCreateItem` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface IncomingServiceCreateItem {
+  /** Product quantity */
+  readonly amount: number
+  /** Item sequence number */
+  readonly num: number
+  /** Price including VAT. Required if sum is not specified */
+  readonly price?: number
+  /** Product identifier (GUID) */
+  readonly product: string
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount: string
+  /** Split VAT accounting flag */
+  readonly splitVat?: boolean
+  /** Amount including VAT. Required if price is not specified */
+  readonly sum?: number
+  /** VAT percentage */
+  readonly vatPercent: number
+}
+/**
+ * The schema of {@link IncomingServiceCreateItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const IncomingServiceCreateItem = /*#__PURE__*/ Schema.Struct({
+export const IncomingServiceCreateItem: Schema.Codec<IncomingServiceCreateItem, IncomingServiceCreateItem> = /*#__PURE__*/ Schema.Struct({
   amount: Schema.Finite,
   num: Schema.Int,
   price: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
@@ -859,21 +1278,57 @@ export const IncomingServiceCreateItem = /*#__PURE__*/ Schema.Struct({
   sum: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   vatPercent: Schema.Finite
 })
-/**
- * The type of {@link IncomingServiceCreateItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type IncomingServiceCreateItem = typeof IncomingServiceCreateItem.Type
 
 /**
  * Spec component `IncomingServiceCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface IncomingServiceCreateRequest {
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Contract date (ISO 8601 YYYY-MM-DDThh:mm:ss±hh:mm) */
+  readonly contractDate?: string
+  /** Contract number */
+  readonly contractNumber?: string
+  /** Counteragent identifier (GUID) */
+  readonly counteragent: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  readonly documentId?: string
+  /** Payment due date */
+  readonly dueDate?: string
+  /** Charge to employee */
+  readonly employeePassToAccount?: string
+  /** Incoming document date (YYYY-MM-DD) */
+  readonly incomingDate?: string
+  /** Incoming external document number */
+  readonly incomingDocumentNumber?: string
+  /** Invoice number */
+  readonly invoice?: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<IncomingServiceCreateItem>
+  /** Document number */
+  readonly number?: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string
+}
+/**
+ * The schema of {@link IncomingServiceCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const IncomingServiceCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const IncomingServiceCreateRequest: Schema.Codec<IncomingServiceCreateRequest, IncomingServiceCreateRequest> = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   contractDate: /*#__PURE__*/ Schema.optionalKey(IikoDate.IsoDateTime),
@@ -893,140 +1348,291 @@ export const IncomingServiceCreateRequest = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link IncomingServiceCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type IncomingServiceCreateRequest = typeof IncomingServiceCreateRequest.Type
 
 /**
  * Spec component `IncomingServiceGetItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const IncomingServiceGetItem = /*#__PURE__*/ Schema.Struct({
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  num: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  price: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  priceWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productArticle: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  splitVat: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  vatPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link IncomingServiceGetItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type IncomingServiceGetItem = typeof IncomingServiceGetItem.Type
+export interface IncomingServiceGetItem {
+  /** Product quantity */
+  readonly amount?: number | null
+  /** Item sequence number */
+  readonly num?: number | null
+  /** Price including VAT. Required if sum is not specified */
+  readonly price?: number | null
+  /** Price excluding VAT */
+  readonly priceWithoutVat?: number | null
+  /** Product identifier (GUID) */
+  readonly product?: string | null
+  /** Nomenclature article */
+  readonly productArticle?: string | null
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string | null
+  /** Split VAT accounting flag */
+  readonly splitVat?: boolean | null
+  /** Amount including VAT. Required if price is not specified */
+  readonly sum?: number | null
+  /** Amount excluding VAT */
+  readonly sumWithoutVat?: number | null
+  /** VAT percentage */
+  readonly vatPercent?: number | null
+}
+/**
+ * The schema of {@link IncomingServiceGetItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IncomingServiceGetItem: Schema.Codec<IncomingServiceGetItem, IncomingServiceGetItem> = /*#__PURE__*/ Schema.Struct({
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  num: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  priceWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  product: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productArticle: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  revenueAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  splitVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  vatPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `IncomingServiceGetResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const IncomingServiceGetResponse = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  contractDate: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  contractNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dueDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  employeePassToAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  incomingDate: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  incomingDocumentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  invoice: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IncomingServiceGetItem)),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link IncomingServiceGetResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type IncomingServiceGetResponse = typeof IncomingServiceGetResponse.Type
+export interface IncomingServiceGetResponse {
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Contract date (ISO 8601 YYYY-MM-DDThh:mm:ss±hh:mm) */
+  readonly contractDate?: string | null
+  /** Contract number */
+  readonly contractNumber?: string | null
+  /** Counteragent identifier (GUID) */
+  readonly counteragent?: string | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Payment due date */
+  readonly dueDate?: string | null
+  /** Charge to employee */
+  readonly employeePassToAccount?: string | null
+  /** Incoming document date (YYYY-MM-DD) */
+  readonly incomingDate?: string | null
+  /** Incoming external document number */
+  readonly incomingDocumentNumber?: string | null
+  /** Invoice number */
+  readonly invoice?: string | null
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean | null
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean | null
+  /** List of document items */
+  readonly items?: ReadonlyArray<IncomingServiceGetItem> | null
+  /** Document number */
+  readonly number?: string | null
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string | null
+  /** Document status (NEW — not processed, PROCESSED — processed, DELETED — deleted) */
+  readonly status?: string | null
+  /** Amount including VAT */
+  readonly sum?: number | null
+  /** Amount excluding VAT */
+  readonly sumWithoutVat?: number | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link IncomingServiceGetResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IncomingServiceGetResponse: Schema.Codec<IncomingServiceGetResponse, IncomingServiceGetResponse> = /*#__PURE__*/ Schema.Struct({
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  contractDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  contractNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  counteragent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  dueDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  employeePassToAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  incomingDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  incomingDocumentNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  invoice: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isAutomatic: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IncomingServiceGetItem))),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  revenueAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  status: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `IncomingServiceListItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const IncomingServiceListItem = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dueDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  processed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link IncomingServiceListItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type IncomingServiceListItem = typeof IncomingServiceListItem.Type
+export interface IncomingServiceListItem {
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Counteragent identifier (GUID) */
+  readonly counteragent?: string | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Flag indicating that the document is deleted */
+  readonly deleted?: boolean | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Payment due date */
+  readonly dueDate?: string | null
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean | null
+  /** Document number */
+  readonly number?: string | null
+  /** Flag indicating that the document is processed */
+  readonly processed?: boolean | null
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string | null
+  /** Amount including VAT. Required if price is not specified */
+  readonly sum?: number | null
+  /** Amount excluding VAT */
+  readonly sumWithoutVat?: number | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link IncomingServiceListItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IncomingServiceListItem: Schema.Codec<IncomingServiceListItem, IncomingServiceListItem> = /*#__PURE__*/ Schema.Struct({
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  counteragent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  dueDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  processed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  revenueAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `IncomingServiceSaveResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const IncomingServiceSaveResponse = /*#__PURE__*/ Schema.Struct({
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link IncomingServiceSaveResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type IncomingServiceSaveResponse = typeof IncomingServiceSaveResponse.Type
+export interface IncomingServiceSaveResponse {
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Document number */
+  readonly documentNumber?: string | null
+  /** Operation result message */
+  readonly message?: string | null
+}
+/**
+ * The schema of {@link IncomingServiceSaveResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IncomingServiceSaveResponse: Schema.Codec<IncomingServiceSaveResponse, IncomingServiceSaveResponse> = /*#__PURE__*/ Schema.Struct({
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  documentNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  message: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `IncomingServiceUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface IncomingServiceUpdateRequest {
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Contract date (ISO 8601 YYYY-MM-DDThh:mm:ss±hh:mm) */
+  readonly contractDate?: string
+  /** Contract number */
+  readonly contractNumber?: string
+  /** Counteragent identifier (GUID) */
+  readonly counteragent: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Document identifier (GUID) */
+  readonly documentId: string
+  /** Payment due date */
+  readonly dueDate?: string
+  /** Charge to employee */
+  readonly employeePassToAccount?: string
+  /** Incoming document date (YYYY-MM-DD) */
+  readonly incomingDate?: string
+  /** Incoming external document number */
+  readonly incomingDocumentNumber?: string
+  /** Invoice number */
+  readonly invoice?: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<IncomingServiceCreateItem>
+  /** Document number */
+  readonly number: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string
+}
+/**
+ * The schema of {@link IncomingServiceUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const IncomingServiceUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const IncomingServiceUpdateRequest: Schema.Codec<IncomingServiceUpdateRequest, IncomingServiceUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   contractDate: /*#__PURE__*/ Schema.optionalKey(IikoDate.IsoDateTime),
@@ -1046,80 +1652,124 @@ export const IncomingServiceUpdateRequest = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link IncomingServiceUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type IncomingServiceUpdateRequest = typeof IncomingServiceUpdateRequest.Type
 
 /**
  * Spec component `ItemCategory` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ItemCategory = /*#__PURE__*/ Schema.Struct({
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link ItemCategory}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ItemCategory = typeof ItemCategory.Type
+export interface ItemCategory {
+  /** Fiscal category code */
+  readonly code?: string | null
+  /** Fiscal category UUID. string (UUID) */
+  readonly id?: string | null
+  /** Deleted flag */
+  readonly isDeleted?: boolean | null
+  /** Display name */
+  readonly name?: string | null
+}
+/**
+ * The schema of {@link ItemCategory}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ItemCategory: Schema.Codec<ItemCategory, ItemCategory> = /*#__PURE__*/ Schema.Struct({
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `ItemCategoryListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ItemCategoryListRequest {
+  /** Request filters. All filters are applied simultaneously (AND) */
+  readonly filters?: ReadonlyArray<FilterCondition>
+  /** Maximum number of records in the response. */
+  readonly limit?: number
+  /** Number of records to skip from the beginning. */
+  readonly offset?: number
+}
+/**
+ * The schema of {@link ItemCategoryListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ItemCategoryListRequest = /*#__PURE__*/ Schema.Struct({
+export const ItemCategoryListRequest: Schema.Codec<ItemCategoryListRequest, ItemCategoryListRequest> = /*#__PURE__*/ Schema.Struct({
   filters: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(FilterCondition)),
   limit: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   offset: /*#__PURE__*/ Schema.optionalKey(Schema.Int)
 })
-/**
- * The type of {@link ItemCategoryListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ItemCategoryListRequest = typeof ItemCategoryListRequest.Type
 
 /**
  * Spec component `ItemCategoryListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ItemCategoryListResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ItemCategory)),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link ItemCategoryListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ItemCategoryListResponse = typeof ItemCategoryListResponse.Type
+export interface ItemCategoryListResponse {
+  /** List of fiscal categories */
+  readonly items?: ReadonlyArray<ItemCategory> | null
+  /** Maximum number of records in the response. */
+  readonly limit?: number | null
+  /** Number of records to skip from the beginning. */
+  readonly offset?: number | null
+  /** Total number of records matching the filters */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link ItemCategoryListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ItemCategoryListResponse: Schema.Codec<ItemCategoryListResponse, ItemCategoryListResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ItemCategory))),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `OutgoingServiceCreateItem` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface OutgoingServiceCreateItem {
+  /** Product quantity */
+  readonly amount: number
+  /** Discount amount */
+  readonly discountSum?: number
+  /** Item sequence number */
+  readonly num: number
+  /** Price including VAT. Required if sum is not specified */
+  readonly price?: number
+  /** Product identifier (GUID) */
+  readonly product: string
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount: string
+  /** Split VAT accounting flag */
+  readonly splitVat?: boolean
+  /** Amount including VAT. Required if price is not specified */
+  readonly sum?: number
+  /** VAT percentage */
+  readonly vatPercent: number
+}
+/**
+ * The schema of {@link OutgoingServiceCreateItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const OutgoingServiceCreateItem = /*#__PURE__*/ Schema.Struct({
+export const OutgoingServiceCreateItem: Schema.Codec<OutgoingServiceCreateItem, OutgoingServiceCreateItem> = /*#__PURE__*/ Schema.Struct({
   amount: Schema.Finite,
   discountSum: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   num: Schema.Int,
@@ -1130,21 +1780,49 @@ export const OutgoingServiceCreateItem = /*#__PURE__*/ Schema.Struct({
   sum: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   vatPercent: Schema.Finite
 })
-/**
- * The type of {@link OutgoingServiceCreateItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OutgoingServiceCreateItem = typeof OutgoingServiceCreateItem.Type
 
 /**
  * Spec component `OutgoingServiceCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface OutgoingServiceCreateRequest {
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Contract date (ISO 8601 YYYY-MM-DDThh:mm:ss±hh:mm) */
+  readonly contractDate?: string
+  /** Contract number */
+  readonly contractNumber?: string
+  /** Counteragent identifier (GUID) */
+  readonly counteragent: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  readonly documentId?: string
+  /** Payment due date */
+  readonly dueDate?: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<OutgoingServiceCreateItem>
+  /** Document number */
+  readonly number?: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string
+}
+/**
+ * The schema of {@link OutgoingServiceCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const OutgoingServiceCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const OutgoingServiceCreateRequest: Schema.Codec<OutgoingServiceCreateRequest, OutgoingServiceCreateRequest> = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   contractDate: /*#__PURE__*/ Schema.optionalKey(IikoDate.IsoDateTime),
@@ -1160,77 +1838,136 @@ export const OutgoingServiceCreateRequest = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link OutgoingServiceCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OutgoingServiceCreateRequest = typeof OutgoingServiceCreateRequest.Type
 
 /**
  * Spec component `OutgoingServiceGetItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const OutgoingServiceGetItem = /*#__PURE__*/ Schema.Struct({
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  discountSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  num: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  price: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  priceWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productArticle: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  splitVat: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  vatPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link OutgoingServiceGetItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type OutgoingServiceGetItem = typeof OutgoingServiceGetItem.Type
+export interface OutgoingServiceGetItem {
+  /** Product quantity */
+  readonly amount?: number | null
+  /** Discount amount */
+  readonly discountSum?: number | null
+  /** Item sequence number */
+  readonly num?: number | null
+  /** Price including VAT. Required if sum is not specified */
+  readonly price?: number | null
+  /** Price excluding VAT */
+  readonly priceWithoutVat?: number | null
+  /** Product identifier (GUID) */
+  readonly product?: string | null
+  /** Nomenclature article */
+  readonly productArticle?: string | null
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string | null
+  /** Split VAT accounting flag */
+  readonly splitVat?: boolean | null
+  /** Amount including VAT. Required if price is not specified */
+  readonly sum?: number | null
+  /** Amount excluding VAT */
+  readonly sumWithoutVat?: number | null
+  /** VAT percentage */
+  readonly vatPercent?: number | null
+}
+/**
+ * The schema of {@link OutgoingServiceGetItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OutgoingServiceGetItem: Schema.Codec<OutgoingServiceGetItem, OutgoingServiceGetItem> = /*#__PURE__*/ Schema.Struct({
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  discountSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  num: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  priceWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  product: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productArticle: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  revenueAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  splitVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  vatPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `OutgoingServiceGetResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const OutgoingServiceGetResponse = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  contractDate: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  contractNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dueDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(OutgoingServiceGetItem)),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link OutgoingServiceGetResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type OutgoingServiceGetResponse = typeof OutgoingServiceGetResponse.Type
+export interface OutgoingServiceGetResponse {
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Contract date (ISO 8601 YYYY-MM-DDThh:mm:ss±hh:mm) */
+  readonly contractDate?: string | null
+  /** Contract number */
+  readonly contractNumber?: string | null
+  /** Counteragent identifier (GUID) */
+  readonly counteragent?: string | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Payment due date */
+  readonly dueDate?: string | null
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean | null
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean | null
+  /** List of document items */
+  readonly items?: ReadonlyArray<OutgoingServiceGetItem> | null
+  /** Document number */
+  readonly number?: string | null
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string | null
+  /** Document status (NEW — not processed, PROCESSED — processed, DELETED — deleted) */
+  readonly status?: string | null
+  /** Amount including VAT */
+  readonly sum?: number | null
+  /** Amount excluding VAT */
+  readonly sumWithoutVat?: number | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link OutgoingServiceGetResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OutgoingServiceGetResponse: Schema.Codec<OutgoingServiceGetResponse, OutgoingServiceGetResponse> = /*#__PURE__*/ Schema.Struct({
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  contractDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  contractNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  counteragent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  dueDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isAutomatic: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OutgoingServiceGetItem))),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  revenueAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  status: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `OutgoingServiceListItem` (response): the same shape as {@link IncomingServiceListItem}.
@@ -1240,7 +1977,7 @@ export type OutgoingServiceGetResponse = typeof OutgoingServiceGetResponse.Type
  */
 export const OutgoingServiceListItem = IncomingServiceListItem
 /**
- * The type of {@link OutgoingServiceListItem} (the same as {@link IncomingServiceListItem}).
+ * Spec component `OutgoingServiceListItem` (response): the same shape as {@link IncomingServiceListItem}.
  *
  * @since 0.1.0
  * @category models
@@ -1255,7 +1992,7 @@ export type OutgoingServiceListItem = IncomingServiceListItem
  */
 export const OutgoingServiceSaveResponse = IncomingServiceSaveResponse
 /**
- * The type of {@link OutgoingServiceSaveResponse} (the same as {@link IncomingServiceSaveResponse}).
+ * Spec component `OutgoingServiceSaveResponse` (response): the same shape as {@link IncomingServiceSaveResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -1266,9 +2003,45 @@ export type OutgoingServiceSaveResponse = IncomingServiceSaveResponse
  * Spec component `OutgoingServiceUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface OutgoingServiceUpdateRequest {
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Contract date (ISO 8601 YYYY-MM-DDThh:mm:ss±hh:mm) */
+  readonly contractDate?: string
+  /** Contract number */
+  readonly contractNumber?: string
+  /** Counteragent identifier (GUID) */
+  readonly counteragent: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Document identifier (GUID) */
+  readonly documentId: string
+  /** Payment due date */
+  readonly dueDate?: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<OutgoingServiceCreateItem>
+  /** Document number */
+  readonly number: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string
+}
+/**
+ * The schema of {@link OutgoingServiceUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const OutgoingServiceUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const OutgoingServiceUpdateRequest: Schema.Codec<OutgoingServiceUpdateRequest, OutgoingServiceUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   contractDate: /*#__PURE__*/ Schema.optionalKey(IikoDate.IsoDateTime),
@@ -1284,13 +2057,6 @@ export const OutgoingServiceUpdateRequest = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link OutgoingServiceUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OutgoingServiceUpdateRequest = typeof OutgoingServiceUpdateRequest.Type
 
 /**
  * Spec component `TaxCategoryListRequest` (request): the same shape as {@link ItemCategoryListRequest}.
@@ -1300,7 +2066,7 @@ export type OutgoingServiceUpdateRequest = typeof OutgoingServiceUpdateRequest.T
  */
 export const TaxCategoryListRequest = ItemCategoryListRequest
 /**
- * The type of {@link TaxCategoryListRequest} (the same as {@link ItemCategoryListRequest}).
+ * Spec component `TaxCategoryListRequest` (request): the same shape as {@link ItemCategoryListRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -1311,21 +2077,30 @@ export type TaxCategoryListRequest = ItemCategoryListRequest
  * Spec component `TaxCategoryListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const TaxCategoryListResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(FinanceTaxCategory)),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link TaxCategoryListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type TaxCategoryListResponse = typeof TaxCategoryListResponse.Type
+export interface TaxCategoryListResponse {
+  /** List of tax categories */
+  readonly items?: ReadonlyArray<FinanceTaxCategory> | null
+  /** Maximum number of records in the response. */
+  readonly limit?: number | null
+  /** Number of records to skip from the beginning. */
+  readonly offset?: number | null
+  /** Total number of records matching the filters */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link TaxCategoryListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TaxCategoryListResponse: Schema.Codec<TaxCategoryListResponse, TaxCategoryListResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(FinanceTaxCategory))),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Descriptor of `POST /api/finance/v1/account/create`.

@@ -36,6 +36,8 @@ import * as Terminals from "./Terminals.ts"
 import * as Webhooks from "./Webhooks.ts"
 
 /**
+ * Retrieve session key for API user.
+ *
  * `POST /api/1/access_token`
  *
  * - Side effect: `auth` (retried on transient failures)
@@ -49,6 +51,21 @@ import * as Webhooks from "./Webhooks.ts"
 export const accessToken = /*#__PURE__*/ IikoClient.operation(Authorization.accessToken)
 
 /**
+ * Retrieve session key for API access (v2)
+ *
+ * Authenticates an application and returns a short-lived JWT token for subsequent API calls.
+ *
+ * **Getting started:**
+ * 1. Register at https://public-api.iikoweb.ru/portal and fill in your company details.
+ * 2. Create an application — you will receive an `appId` and a one-time `clientSecret`.
+ * 3. In iikoWeb → "Integrations" → "API Keys", generate an API key.
+ * 4. Call this method with all three credentials.
+ * 5. Use the returned `token` as a Bearer token in the `Authorization` header of all
+ *    subsequent API requests: `Authorization: Bearer {token}`.
+ * **Token lifetime:** the token is valid for **1 hour**. The exact expiration is encoded
+ * in the JWT `exp` claim. Request a new token before the current one expires — there is
+ * no refresh token flow.
+ *
  * `POST /api/v2/access_token`
  *
  * - Side effect: `auth` (retried on transient failures)
@@ -61,6 +78,8 @@ export const accessToken = /*#__PURE__*/ IikoClient.operation(Authorization.acce
 export const accessTokenV2 = /*#__PURE__*/ IikoClient.operation(Authorization.accessTokenV2)
 
 /**
+ * Delivery cancel causes.
+ *
  * `POST /api/1/cancel_causes`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -74,6 +93,8 @@ export const accessTokenV2 = /*#__PURE__*/ IikoClient.operation(Authorization.ac
 export const cancelCauses = /*#__PURE__*/ IikoClient.operation(Dictionaries.cancelCauses)
 
 /**
+ * Cities.
+ *
  * `POST /api/1/cities`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -86,6 +107,10 @@ export const cancelCauses = /*#__PURE__*/ IikoClient.operation(Dictionaries.canc
 export const cities = /*#__PURE__*/ IikoClient.operation(Addresses.cities)
 
 /**
+ * Get combos info
+ *
+ * Get all organization's combos.
+ *
  * `POST /api/1/combo`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -98,6 +123,10 @@ export const cities = /*#__PURE__*/ IikoClient.operation(Addresses.cities)
 export const combo = /*#__PURE__*/ IikoClient.operation(Menu.combo)
 
 /**
+ * Calculate combo price
+ *
+ * Make combo price calculation.
+ *
  * `POST /api/1/combo/calculate`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -110,6 +139,11 @@ export const combo = /*#__PURE__*/ IikoClient.operation(Menu.combo)
 export const comboCalculate = /*#__PURE__*/ IikoClient.operation(Menu.comboCalculate)
 
 /**
+ * Get status of command.
+ *
+ * > Response code `410` means that the correlationId value specified in the method is no longer supported.
+ * Please do not request methods that include such a value.
+ *
  * `POST /api/1/commands/status`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -122,6 +156,8 @@ export const comboCalculate = /*#__PURE__*/ IikoClient.operation(Menu.comboCalcu
 export const commandsStatus = /*#__PURE__*/ IikoClient.operation(Commands.commandsStatus)
 
 /**
+ * Add order items.
+ *
  * `POST /api/1/deliveries/add_items`
  *
  * - Side effect: `update` (never retried blindly)
@@ -136,6 +172,8 @@ export const commandsStatus = /*#__PURE__*/ IikoClient.operation(Commands.comman
 export const deliveriesAddItems = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesAddItems)
 
 /**
+ * Add order payments.
+ *
  * `POST /api/1/deliveries/add_payments`
  *
  * - Side effect: `update` (never retried blindly)
@@ -150,6 +188,8 @@ export const deliveriesAddItems = /*#__PURE__*/ IikoClient.operation(Deliveries.
 export const deliveriesAddPayments = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesAddPayments)
 
 /**
+ * Retrieve list of orders by telephone number, dates and revision.
+ *
  * `POST /api/1/deliveries/by_delivery_date_and_phone`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -162,6 +202,8 @@ export const deliveriesAddPayments = /*#__PURE__*/ IikoClient.operation(Deliveri
 export const deliveriesByDeliveryDateAndPhone = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesByDeliveryDateAndPhone)
 
 /**
+ * Search orders by search text and additional filters (date, problem, statuses and other).
+ *
  * `POST /api/1/deliveries/by_delivery_date_and_source_key_and_filter`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -174,6 +216,8 @@ export const deliveriesByDeliveryDateAndPhone = /*#__PURE__*/ IikoClient.operati
 export const deliveriesByDeliveryDateAndSourceKeyAndFilter = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesByDeliveryDateAndSourceKeyAndFilter)
 
 /**
+ * Retrieve list of orders by statuses and dates.
+ *
  * `POST /api/1/deliveries/by_delivery_date_and_status`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -186,6 +230,8 @@ export const deliveriesByDeliveryDateAndSourceKeyAndFilter = /*#__PURE__*/ IikoC
 export const deliveriesByDeliveryDateAndStatus = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesByDeliveryDateAndStatus)
 
 /**
+ * Retrieve orders by IDs.
+ *
  * `POST /api/1/deliveries/by_id`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -198,6 +244,8 @@ export const deliveriesByDeliveryDateAndStatus = /*#__PURE__*/ IikoClient.operat
 export const deliveriesById = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesById)
 
 /**
+ * Retrieve list of orders changed from the time revision was passed.
+ *
  * `POST /api/1/deliveries/by_revision`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -210,6 +258,8 @@ export const deliveriesById = /*#__PURE__*/ IikoClient.operation(Deliveries.deli
 export const deliveriesByRevision = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesByRevision)
 
 /**
+ * Cancel delivery order.
+ *
  * `POST /api/1/deliveries/cancel`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -224,6 +274,8 @@ export const deliveriesByRevision = /*#__PURE__*/ IikoClient.operation(Deliverie
 export const deliveriesCancel = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesCancel)
 
 /**
+ * Cancel delivery confirmation.
+ *
  * `POST /api/1/deliveries/cancel_confirmation`
  *
  * - Side effect: `action` (never retried blindly)
@@ -238,6 +290,8 @@ export const deliveriesCancel = /*#__PURE__*/ IikoClient.operation(Deliveries.de
 export const deliveriesCancelConfirmation = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesCancelConfirmation)
 
 /**
+ * Change delivery comment.
+ *
  * `POST /api/1/deliveries/change_comment`
  *
  * - Side effect: `update` (never retried blindly)
@@ -252,6 +306,8 @@ export const deliveriesCancelConfirmation = /*#__PURE__*/ IikoClient.operation(D
 export const deliveriesChangeComment = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesChangeComment)
 
 /**
+ * Change time when client wants the order to be delivered.
+ *
  * `POST /api/1/deliveries/change_complete_before`
  *
  * - Side effect: `update` (never retried blindly)
@@ -266,6 +322,8 @@ export const deliveriesChangeComment = /*#__PURE__*/ IikoClient.operation(Delive
 export const deliveriesChangeCompleteBefore = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesChangeCompleteBefore)
 
 /**
+ * Change order's delivery point information.
+ *
  * `POST /api/1/deliveries/change_delivery_point`
  *
  * - Side effect: `update` (never retried blindly)
@@ -280,6 +338,8 @@ export const deliveriesChangeCompleteBefore = /*#__PURE__*/ IikoClient.operation
 export const deliveriesChangeDeliveryPoint = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesChangeDeliveryPoint)
 
 /**
+ * Change driver info.
+ *
  * `POST /api/1/deliveries/change_driver_info`
  *
  * - Side effect: `update` (never retried blindly)
@@ -294,6 +354,8 @@ export const deliveriesChangeDeliveryPoint = /*#__PURE__*/ IikoClient.operation(
 export const deliveriesChangeDriverInfo = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesChangeDriverInfo)
 
 /**
+ * Change delivery external data.
+ *
  * `POST /api/1/deliveries/change_external_data`
  *
  * - Side effect: `update` (never retried blindly)
@@ -307,6 +369,8 @@ export const deliveriesChangeDriverInfo = /*#__PURE__*/ IikoClient.operation(Del
 export const deliveriesChangeExternalData = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesChangeExternalData)
 
 /**
+ * Assign/change the order operator.
+ *
  * `POST /api/1/deliveries/change_operator`
  *
  * - Side effect: `update` (never retried blindly)
@@ -321,6 +385,11 @@ export const deliveriesChangeExternalData = /*#__PURE__*/ IikoClient.operation(D
 export const deliveriesChangeOperator = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesChangeOperator)
 
 /**
+ * Change order's payments.
+ *
+ * > Method will fail if there are any processed payments in the order.
+ * > If all payments in the order are unprocessed they will be removed and replaced with new ones.
+ *
  * `POST /api/1/deliveries/change_payments`
  *
  * - Side effect: `update` (never retried blindly)
@@ -335,6 +404,8 @@ export const deliveriesChangeOperator = /*#__PURE__*/ IikoClient.operation(Deliv
 export const deliveriesChangePayments = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesChangePayments)
 
 /**
+ * Change order's delivery type.
+ *
  * `POST /api/1/deliveries/change_service_type`
  *
  * - Side effect: `update` (never retried blindly)
@@ -349,6 +420,12 @@ export const deliveriesChangePayments = /*#__PURE__*/ IikoClient.operation(Deliv
 export const deliveriesChangeServiceType = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesChangeServiceType)
 
 /**
+ * Close order.
+ *
+ * > Before version `8.0.6` it's possible to close deliveries with `DeliveryByClient`
+ * orderServiceType only, starting from version `8.0.6` it's also possible to close
+ * `DeliveryByCourier` deiveries in the DeliveryStatus `OnWay` or `Delivered` .
+ *
  * `POST /api/1/deliveries/close`
  *
  * - Side effect: `irreversible` (never retried blindly)
@@ -363,6 +440,8 @@ export const deliveriesChangeServiceType = /*#__PURE__*/ IikoClient.operation(De
 export const deliveriesClose = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesClose)
 
 /**
+ * Confirm delivery.
+ *
  * `POST /api/1/deliveries/confirm`
  *
  * - Side effect: `action` (never retried blindly)
@@ -377,6 +456,8 @@ export const deliveriesClose = /*#__PURE__*/ IikoClient.operation(Deliveries.del
 export const deliveriesConfirm = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesConfirm)
 
 /**
+ * Create delivery.
+ *
  * `POST /api/1/deliveries/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -392,6 +473,8 @@ export const deliveriesConfirm = /*#__PURE__*/ IikoClient.operation(Deliveries.d
 export const deliveriesCreate = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesCreate)
 
 /**
+ * Retrieve order drafts list by parameters.
+ *
  * `POST /api/1/deliveries/drafts/by_filter`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -404,6 +487,8 @@ export const deliveriesCreate = /*#__PURE__*/ IikoClient.operation(Deliveries.de
 export const deliveriesDraftsByFilter = /*#__PURE__*/ IikoClient.operation(Drafts.deliveriesDraftsByFilter)
 
 /**
+ * Retrieve order draft by ID.
+ *
  * `POST /api/1/deliveries/drafts/by_id`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -416,6 +501,8 @@ export const deliveriesDraftsByFilter = /*#__PURE__*/ IikoClient.operation(Draft
 export const deliveriesDraftsById = /*#__PURE__*/ IikoClient.operation(Drafts.deliveriesDraftsById)
 
 /**
+ * Admit order draft changes and send them to Front.
+ *
  * `POST /api/1/deliveries/drafts/commit`
  *
  * - Side effect: `action` (never retried blindly)
@@ -428,6 +515,8 @@ export const deliveriesDraftsById = /*#__PURE__*/ IikoClient.operation(Drafts.de
 export const deliveriesDraftsCommit = /*#__PURE__*/ IikoClient.operation(Drafts.deliveriesDraftsCommit)
 
 /**
+ * Create delivery order draft.
+ *
  * `POST /api/1/deliveries/drafts/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -440,6 +529,8 @@ export const deliveriesDraftsCommit = /*#__PURE__*/ IikoClient.operation(Drafts.
 export const deliveriesDraftsCreate = /*#__PURE__*/ IikoClient.operation(Drafts.deliveriesDraftsCreate)
 
 /**
+ * Delete order draft.
+ *
  * `POST /api/1/deliveries/drafts/delete`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -453,6 +544,8 @@ export const deliveriesDraftsCreate = /*#__PURE__*/ IikoClient.operation(Drafts.
 export const deliveriesDraftsDelete = /*#__PURE__*/ IikoClient.operation(Drafts.deliveriesDraftsDelete)
 
 /**
+ * Lock order draft.
+ *
  * `POST /api/1/deliveries/drafts/lock`
  *
  * - Side effect: `action` (never retried blindly)
@@ -466,6 +559,8 @@ export const deliveriesDraftsDelete = /*#__PURE__*/ IikoClient.operation(Drafts.
 export const deliveriesDraftsLock = /*#__PURE__*/ IikoClient.operation(Drafts.deliveriesDraftsLock)
 
 /**
+ * Update existing delivery order draft.
+ *
  * `POST /api/1/deliveries/drafts/save`
  *
  * - Side effect: `update` (never retried blindly)
@@ -478,6 +573,8 @@ export const deliveriesDraftsLock = /*#__PURE__*/ IikoClient.operation(Drafts.de
 export const deliveriesDraftsSave = /*#__PURE__*/ IikoClient.operation(Drafts.deliveriesDraftsSave)
 
 /**
+ * Unlock order draft.
+ *
  * `POST /api/1/deliveries/drafts/unlock`
  *
  * - Side effect: `action` (never retried blindly)
@@ -491,6 +588,8 @@ export const deliveriesDraftsSave = /*#__PURE__*/ IikoClient.operation(Drafts.de
 export const deliveriesDraftsUnlock = /*#__PURE__*/ IikoClient.operation(Drafts.deliveriesDraftsUnlock)
 
 /**
+ * Retrieve list of history orders by telephone number, dates and revision.
+ *
  * `POST /api/1/deliveries/history/by_delivery_date_and_phone`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -503,6 +602,8 @@ export const deliveriesDraftsUnlock = /*#__PURE__*/ IikoClient.operation(Drafts.
 export const deliveriesHistoryByDeliveryDateAndPhone = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesHistoryByDeliveryDateAndPhone)
 
 /**
+ * Order types.
+ *
  * `POST /api/1/deliveries/order_types`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -515,6 +616,8 @@ export const deliveriesHistoryByDeliveryDateAndPhone = /*#__PURE__*/ IikoClient.
 export const deliveriesOrderTypes = /*#__PURE__*/ IikoClient.operation(Dictionaries.deliveriesOrderTypes)
 
 /**
+ * Print delivery bill.
+ *
  * `POST /api/1/deliveries/print_delivery_bill`
  *
  * - Side effect: `irreversible` (never retried blindly)
@@ -529,6 +632,8 @@ export const deliveriesOrderTypes = /*#__PURE__*/ IikoClient.operation(Dictionar
 export const deliveriesPrintDeliveryBill = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesPrintDeliveryBill)
 
 /**
+ * Update order courier.
+ *
  * `POST /api/1/deliveries/update_order_courier`
  *
  * - Side effect: `update` (never retried blindly)
@@ -544,6 +649,8 @@ export const deliveriesPrintDeliveryBill = /*#__PURE__*/ IikoClient.operation(De
 export const deliveriesUpdateOrderCourier = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesUpdateOrderCourier)
 
 /**
+ * Update delivery status.
+ *
  * `POST /api/1/deliveries/update_order_delivery_status`
  *
  * - Side effect: `update` (never retried blindly)
@@ -557,6 +664,8 @@ export const deliveriesUpdateOrderCourier = /*#__PURE__*/ IikoClient.operation(D
 export const deliveriesUpdateOrderDeliveryStatus = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesUpdateOrderDeliveryStatus)
 
 /**
+ * Update order payment details.
+ *
  * `POST /api/1/deliveries/update_order_payments`
  *
  * - Side effect: `update` (never retried blindly)
@@ -571,6 +680,8 @@ export const deliveriesUpdateOrderDeliveryStatus = /*#__PURE__*/ IikoClient.oper
 export const deliveriesUpdateOrderPayments = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesUpdateOrderPayments)
 
 /**
+ * Update order problem.
+ *
  * `POST /api/1/deliveries/update_order_problem`
  *
  * - Side effect: `update` (never retried blindly)
@@ -584,6 +695,8 @@ export const deliveriesUpdateOrderPayments = /*#__PURE__*/ IikoClient.operation(
 export const deliveriesUpdateOrderProblem = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesUpdateOrderProblem)
 
 /**
+ * Update tracking link of an order.
+ *
  * `POST /api/1/deliveries/update_tracking_link`
  *
  * - Side effect: `update` (never retried blindly)
@@ -596,6 +709,8 @@ export const deliveriesUpdateOrderProblem = /*#__PURE__*/ IikoClient.operation(D
 export const deliveriesUpdateTrackingLink = /*#__PURE__*/ IikoClient.operation(Deliveries.deliveriesUpdateTrackingLink)
 
 /**
+ * Retrieve list of delivery restrictions.
+ *
  * `POST /api/1/delivery_restrictions`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -609,6 +724,8 @@ export const deliveriesUpdateTrackingLink = /*#__PURE__*/ IikoClient.operation(D
 export const deliveryRestrictions = /*#__PURE__*/ IikoClient.operation(DeliveryRestrictions.deliveryRestrictions)
 
 /**
+ * Get suitable terminal groups for delivery restrictions.
+ *
  * `POST /api/1/delivery_restrictions/allowed`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -622,6 +739,8 @@ export const deliveryRestrictions = /*#__PURE__*/ IikoClient.operation(DeliveryR
 export const deliveryRestrictionsAllowed = /*#__PURE__*/ IikoClient.operation(DeliveryRestrictions.deliveryRestrictionsAllowed)
 
 /**
+ * Discounts / surcharges.
+ *
  * `POST /api/1/discounts`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -634,6 +753,10 @@ export const deliveryRestrictionsAllowed = /*#__PURE__*/ IikoClient.operation(De
 export const discounts = /*#__PURE__*/ IikoClient.operation(Dictionaries.discounts)
 
 /**
+ * Create employee attendance
+ *
+ * Creates a closed employee attendance and returns the creation result
+ *
  * `POST /api/employees/v1/attendance/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -646,6 +769,10 @@ export const discounts = /*#__PURE__*/ IikoClient.operation(Dictionaries.discoun
 export const employeesAttendanceCreate = /*#__PURE__*/ IikoClient.operation(Employees.employeesAttendanceCreate)
 
 /**
+ * Delete employee attendance
+ *
+ * Irreversibly deletes a single attendance
+ *
  * `POST /api/employees/v1/attendance/delete`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -658,6 +785,10 @@ export const employeesAttendanceCreate = /*#__PURE__*/ IikoClient.operation(Empl
 export const employeesAttendanceDelete = /*#__PURE__*/ IikoClient.operation(Employees.employeesAttendanceDelete)
 
 /**
+ * List employee attendances
+ *
+ * Returns attendances within one organization for a period
+ *
  * `POST /api/employees/v1/attendance/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -670,6 +801,10 @@ export const employeesAttendanceDelete = /*#__PURE__*/ IikoClient.operation(Empl
 export const employeesAttendanceList = /*#__PURE__*/ IikoClient.operation(Employees.employeesAttendanceList)
 
 /**
+ * List attendance types
+ *
+ * Returns the attendance type catalog
+ *
  * `POST /api/employees/v1/attendance-type/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -682,6 +817,10 @@ export const employeesAttendanceList = /*#__PURE__*/ IikoClient.operation(Employ
 export const employeesAttendanceTypeList = /*#__PURE__*/ IikoClient.operation(Employees.employeesAttendanceTypeList)
 
 /**
+ * Update employee attendance
+ *
+ * Updates an attendance; when the organization is changed, a new attendance with a new id is created
+ *
  * `POST /api/employees/v1/attendance/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -694,6 +833,8 @@ export const employeesAttendanceTypeList = /*#__PURE__*/ IikoClient.operation(Em
 export const employeesAttendanceUpdate = /*#__PURE__*/ IikoClient.operation(Employees.employeesAttendanceUpdate)
 
 /**
+ * Returns list of all employees which are delivery drivers in specified restaurants.
+ *
  * `POST /api/1/employees/couriers`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -706,6 +847,9 @@ export const employeesAttendanceUpdate = /*#__PURE__*/ IikoClient.operation(Empl
 export const employeesCouriers = /*#__PURE__*/ IikoClient.operation(Employees.employeesCouriers)
 
 /**
+ * Returns list of all active (courier session is opened) courier's locations which are delivery drivers
+ * in specified restaurants.
+ *
  * `POST /api/1/employees/couriers/active_location`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -718,6 +862,9 @@ export const employeesCouriers = /*#__PURE__*/ IikoClient.operation(Employees.em
 export const employeesCouriersActiveLocation = /*#__PURE__*/ IikoClient.operation(Employees.employeesCouriersActiveLocation)
 
 /**
+ * Returns list of all active (courier session is opened) courier's locations which are delivery drivers in specified
+ * restaurant and are clocked in on specified delivery terminal.
+ *
  * `POST /api/1/employees/couriers/active_location/by_terminal`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -730,6 +877,9 @@ export const employeesCouriersActiveLocation = /*#__PURE__*/ IikoClient.operatio
 export const employeesCouriersActiveLocationByTerminal = /*#__PURE__*/ IikoClient.operation(Employees.employeesCouriersActiveLocationByTerminal)
 
 /**
+ * Returns list of all employees which are delivery drivers in specified restaurants,
+ * and checks whether each employee has passed role.
+ *
  * `POST /api/1/employees/couriers/by_role`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -742,6 +892,8 @@ export const employeesCouriersActiveLocationByTerminal = /*#__PURE__*/ IikoClien
 export const employeesCouriersByRole = /*#__PURE__*/ IikoClient.operation(Employees.employeesCouriersByRole)
 
 /**
+ * Method of obtaining drivers' coordinates history.
+ *
  * `POST /api/1/employees/couriers/locations/by_time_offset`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -754,6 +906,10 @@ export const employeesCouriersByRole = /*#__PURE__*/ IikoClient.operation(Employ
 export const employeesCouriersLocationsByTimeOffset = /*#__PURE__*/ IikoClient.operation(Employees.employeesCouriersLocationsByTimeOffset)
 
 /**
+ * Create employee
+ *
+ * Creates an employee
+ *
  * `POST /api/employees/v1/employee/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -766,6 +922,10 @@ export const employeesCouriersLocationsByTimeOffset = /*#__PURE__*/ IikoClient.o
 export const employeesEmployeeCreate = /*#__PURE__*/ IikoClient.operation(Employees.employeesEmployeeCreate)
 
 /**
+ * Fire employees
+ *
+ * Fires up to 100 employees (soft delete)
+ *
  * `POST /api/employees/v1/employee/fire`
  *
  * - Side effect: `action` (never retried blindly)
@@ -778,6 +938,10 @@ export const employeesEmployeeCreate = /*#__PURE__*/ IikoClient.operation(Employ
 export const employeesEmployeeFire = /*#__PURE__*/ IikoClient.operation(Employees.employeesEmployeeFire)
 
 /**
+ * Get employee
+ *
+ * Returns a full employee profile by id
+ *
  * `POST /api/employees/v1/employee/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -790,6 +954,10 @@ export const employeesEmployeeFire = /*#__PURE__*/ IikoClient.operation(Employee
 export const employeesEmployeeGet = /*#__PURE__*/ IikoClient.operation(Employees.employeesEmployeeGet)
 
 /**
+ * List of employees
+ *
+ * Returns a paginated list of employees
+ *
  * `POST /api/employees/v1/employee/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -802,6 +970,10 @@ export const employeesEmployeeGet = /*#__PURE__*/ IikoClient.operation(Employees
 export const employeesEmployeeList = /*#__PURE__*/ IikoClient.operation(Employees.employeesEmployeeList)
 
 /**
+ * Restore employee
+ *
+ * Restores a fired employee (undoes soft delete)
+ *
  * `POST /api/employees/v1/employee/restore`
  *
  * - Side effect: `action` (never retried blindly)
@@ -814,6 +986,10 @@ export const employeesEmployeeList = /*#__PURE__*/ IikoClient.operation(Employee
 export const employeesEmployeeRestore = /*#__PURE__*/ IikoClient.operation(Employees.employeesEmployeeRestore)
 
 /**
+ * Update employee
+ *
+ * Partially updates an employee
+ *
  * `POST /api/employees/v1/employee/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -826,6 +1002,8 @@ export const employeesEmployeeRestore = /*#__PURE__*/ IikoClient.operation(Emplo
 export const employeesEmployeeUpdate = /*#__PURE__*/ IikoClient.operation(Employees.employeesEmployeeUpdate)
 
 /**
+ * Returns employee info.
+ *
  * `POST /api/1/employees/info`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -838,6 +1016,10 @@ export const employeesEmployeeUpdate = /*#__PURE__*/ IikoClient.operation(Employ
 export const employeesInfo = /*#__PURE__*/ IikoClient.operation(Employees.employeesInfo)
 
 /**
+ * Get employee position by identifier
+ *
+ * Returns full information about an employee position by identifier
+ *
  * `POST /api/employees/v1/positions/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -850,6 +1032,10 @@ export const employeesInfo = /*#__PURE__*/ IikoClient.operation(Employees.employ
 export const employeesPositionsGet = /*#__PURE__*/ IikoClient.operation(Employees.employeesPositionsGet)
 
 /**
+ * List employee positions
+ *
+ * Returns a paginated list of employee positions with filter support
+ *
  * `POST /api/employees/v1/positions/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -862,6 +1048,8 @@ export const employeesPositionsGet = /*#__PURE__*/ IikoClient.operation(Employee
 export const employeesPositionsList = /*#__PURE__*/ IikoClient.operation(Employees.employeesPositionsList)
 
 /**
+ * Open personal session.
+ *
  * `POST /api/1/employees/shift/clockin`
  *
  * - Side effect: `irreversible` (never retried blindly)
@@ -875,6 +1063,8 @@ export const employeesPositionsList = /*#__PURE__*/ IikoClient.operation(Employe
 export const employeesShiftClockin = /*#__PURE__*/ IikoClient.operation(Employees.employeesShiftClockin)
 
 /**
+ * Close personal session.
+ *
  * `POST /api/1/employees/shift/clockout`
  *
  * - Side effect: `irreversible` (never retried blindly)
@@ -888,6 +1078,8 @@ export const employeesShiftClockin = /*#__PURE__*/ IikoClient.operation(Employee
 export const employeesShiftClockout = /*#__PURE__*/ IikoClient.operation(Employees.employeesShiftClockout)
 
 /**
+ * Check if personal session is open.
+ *
  * `POST /api/1/employees/shift/is_open`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -900,6 +1092,8 @@ export const employeesShiftClockout = /*#__PURE__*/ IikoClient.operation(Employe
 export const employeesShiftIsOpen = /*#__PURE__*/ IikoClient.operation(Employees.employeesShiftIsOpen)
 
 /**
+ * Get terminal groups where employee session is opened.
+ *
  * `POST /api/1/employees/shifts/by_courier`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -912,6 +1106,10 @@ export const employeesShiftIsOpen = /*#__PURE__*/ IikoClient.operation(Employees
 export const employeesShiftsByCourier = /*#__PURE__*/ IikoClient.operation(Employees.employeesShiftsByCourier)
 
 /**
+ * Create financial account
+ *
+ * Creates a financial account
+ *
  * `POST /api/finance/v1/account/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -924,6 +1122,10 @@ export const employeesShiftsByCourier = /*#__PURE__*/ IikoClient.operation(Emplo
 export const financeAccountCreate = /*#__PURE__*/ IikoClient.operation(Finance.financeAccountCreate)
 
 /**
+ * Delete financial account
+ *
+ * Marks a financial account as deleted
+ *
  * `POST /api/finance/v1/account/delete`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -936,6 +1138,10 @@ export const financeAccountCreate = /*#__PURE__*/ IikoClient.operation(Finance.f
 export const financeAccountDelete = /*#__PURE__*/ IikoClient.operation(Finance.financeAccountDelete)
 
 /**
+ * Get financial account
+ *
+ * Returns a financial account by id
+ *
  * `POST /api/finance/v1/account/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -948,6 +1154,10 @@ export const financeAccountDelete = /*#__PURE__*/ IikoClient.operation(Finance.f
 export const financeAccountGet = /*#__PURE__*/ IikoClient.operation(Finance.financeAccountGet)
 
 /**
+ * List of financial accounts
+ *
+ * Returns a list of financial accounts
+ *
  * `POST /api/finance/v1/account/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -960,6 +1170,10 @@ export const financeAccountGet = /*#__PURE__*/ IikoClient.operation(Finance.fina
 export const financeAccountList = /*#__PURE__*/ IikoClient.operation(Finance.financeAccountList)
 
 /**
+ * Account postings
+ *
+ * Returns a list of postings for a financial account over a period
+ *
  * `POST /api/finance/v1/account-posting/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -972,6 +1186,10 @@ export const financeAccountList = /*#__PURE__*/ IikoClient.operation(Finance.fin
 export const financeAccountPostingList = /*#__PURE__*/ IikoClient.operation(Finance.financeAccountPostingList)
 
 /**
+ * Restore financial account
+ *
+ * Restores a deleted financial account
+ *
  * `POST /api/finance/v1/account/restore`
  *
  * - Side effect: `action` (never retried blindly)
@@ -984,6 +1202,10 @@ export const financeAccountPostingList = /*#__PURE__*/ IikoClient.operation(Fina
 export const financeAccountRestore = /*#__PURE__*/ IikoClient.operation(Finance.financeAccountRestore)
 
 /**
+ * Get account transactions
+ *
+ * Returns a list of transactions for the specified account
+ *
  * `POST /api/finance/v1/account_transactions/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -996,6 +1218,10 @@ export const financeAccountRestore = /*#__PURE__*/ IikoClient.operation(Finance.
 export const financeAccountTransactionsList = /*#__PURE__*/ IikoClient.operation(Finance.financeAccountTransactionsList)
 
 /**
+ * List of account types
+ *
+ * Returns the list of valid account types
+ *
  * `POST /api/finance/v1/account-type/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1008,6 +1234,10 @@ export const financeAccountTransactionsList = /*#__PURE__*/ IikoClient.operation
 export const financeAccountTypeList = /*#__PURE__*/ IikoClient.operation(Finance.financeAccountTypeList)
 
 /**
+ * Update financial account
+ *
+ * Updates a financial account
+ *
  * `POST /api/finance/v1/account/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -1020,6 +1250,10 @@ export const financeAccountTypeList = /*#__PURE__*/ IikoClient.operation(Finance
 export const financeAccountUpdate = /*#__PURE__*/ IikoClient.operation(Finance.financeAccountUpdate)
 
 /**
+ * Balance sheet
+ *
+ * Returns account balances as of a given date
+ *
  * `POST /api/finance/v1/balance-sheet/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1032,6 +1266,10 @@ export const financeAccountUpdate = /*#__PURE__*/ IikoClient.operation(Finance.f
 export const financeBalanceSheetList = /*#__PURE__*/ IikoClient.operation(Finance.financeBalanceSheetList)
 
 /**
+ * Create cash flow category
+ *
+ * Creates a cash flow category
+ *
  * `POST /api/finance/v1/cash-flow-category/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -1044,6 +1282,10 @@ export const financeBalanceSheetList = /*#__PURE__*/ IikoClient.operation(Financ
 export const financeCashFlowCategoryCreate = /*#__PURE__*/ IikoClient.operation(Finance.financeCashFlowCategoryCreate)
 
 /**
+ * Delete cash flow category
+ *
+ * Marks a cash flow category and its active descendants as deleted
+ *
  * `POST /api/finance/v1/cash-flow-category/delete`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -1056,6 +1298,10 @@ export const financeCashFlowCategoryCreate = /*#__PURE__*/ IikoClient.operation(
 export const financeCashFlowCategoryDelete = /*#__PURE__*/ IikoClient.operation(Finance.financeCashFlowCategoryDelete)
 
 /**
+ * Get cash flow category
+ *
+ * Returns a cash flow category by id
+ *
  * `POST /api/finance/v1/cash-flow-category/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1068,6 +1314,10 @@ export const financeCashFlowCategoryDelete = /*#__PURE__*/ IikoClient.operation(
 export const financeCashFlowCategoryGet = /*#__PURE__*/ IikoClient.operation(Finance.financeCashFlowCategoryGet)
 
 /**
+ * List of cash flow categories
+ *
+ * Returns a list of cash flow categories
+ *
  * `POST /api/finance/v1/cash-flow-category/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1080,6 +1330,10 @@ export const financeCashFlowCategoryGet = /*#__PURE__*/ IikoClient.operation(Fin
 export const financeCashFlowCategoryList = /*#__PURE__*/ IikoClient.operation(Finance.financeCashFlowCategoryList)
 
 /**
+ * Restore cash flow category
+ *
+ * Restores a cash flow category
+ *
  * `POST /api/finance/v1/cash-flow-category/restore`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1092,6 +1346,10 @@ export const financeCashFlowCategoryList = /*#__PURE__*/ IikoClient.operation(Fi
 export const financeCashFlowCategoryRestore = /*#__PURE__*/ IikoClient.operation(Finance.financeCashFlowCategoryRestore)
 
 /**
+ * Update cash flow category
+ *
+ * Updates a cash flow category
+ *
  * `POST /api/finance/v1/cash-flow-category/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -1104,6 +1362,10 @@ export const financeCashFlowCategoryRestore = /*#__PURE__*/ IikoClient.operation
 export const financeCashFlowCategoryUpdate = /*#__PURE__*/ IikoClient.operation(Finance.financeCashFlowCategoryUpdate)
 
 /**
+ * Chart of accounts
+ *
+ * Returns the chart of financial accounts
+ *
  * `POST /api/finance/v1/chart-of-accounts/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1116,6 +1378,10 @@ export const financeCashFlowCategoryUpdate = /*#__PURE__*/ IikoClient.operation(
 export const financeChartOfAccountsList = /*#__PURE__*/ IikoClient.operation(Finance.financeChartOfAccountsList)
 
 /**
+ * Get document transactions
+ *
+ * Returns a list of transactions for the specified document
+ *
  * `POST /api/finance/v1/document_transactions/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1128,6 +1394,10 @@ export const financeChartOfAccountsList = /*#__PURE__*/ IikoClient.operation(Fin
 export const financeDocumentTransactionsList = /*#__PURE__*/ IikoClient.operation(Finance.financeDocumentTransactionsList)
 
 /**
+ * Cancel incoming service act draft
+ *
+ * Changes the incoming service act status from NEW to CANCELED
+ *
  * `POST /api/finance/v1/incoming_service/cancel`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -1140,6 +1410,10 @@ export const financeDocumentTransactionsList = /*#__PURE__*/ IikoClient.operatio
 export const financeIncomingServiceCancel = /*#__PURE__*/ IikoClient.operation(Finance.financeIncomingServiceCancel)
 
 /**
+ * Create incoming service act
+ *
+ * Creates a new incoming service act
+ *
  * `POST /api/finance/v1/incoming_service/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -1152,6 +1426,10 @@ export const financeIncomingServiceCancel = /*#__PURE__*/ IikoClient.operation(F
 export const financeIncomingServiceCreate = /*#__PURE__*/ IikoClient.operation(Finance.financeIncomingServiceCreate)
 
 /**
+ * Get incoming service act
+ *
+ * Gets an incoming service act by identifier
+ *
  * `POST /api/finance/v1/incoming_service/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1164,6 +1442,10 @@ export const financeIncomingServiceCreate = /*#__PURE__*/ IikoClient.operation(F
 export const financeIncomingServiceGet = /*#__PURE__*/ IikoClient.operation(Finance.financeIncomingServiceGet)
 
 /**
+ * Export incoming service acts
+ *
+ * Exports incoming service acts for the specified period
+ *
  * `POST /api/finance/v1/incoming_service/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1176,6 +1458,10 @@ export const financeIncomingServiceGet = /*#__PURE__*/ IikoClient.operation(Fina
 export const financeIncomingServiceList = /*#__PURE__*/ IikoClient.operation(Finance.financeIncomingServiceList)
 
 /**
+ * Post incoming service act
+ *
+ * Changes the incoming service act status from NEW to PROCESSED
+ *
  * `POST /api/finance/v1/incoming_service/post`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1188,6 +1474,10 @@ export const financeIncomingServiceList = /*#__PURE__*/ IikoClient.operation(Fin
 export const financeIncomingServicePost = /*#__PURE__*/ IikoClient.operation(Finance.financeIncomingServicePost)
 
 /**
+ * Unpost incoming service act
+ *
+ * Changes the incoming service act status from PROCESSED to NEW
+ *
  * `POST /api/finance/v1/incoming_service/unpost`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1200,6 +1490,10 @@ export const financeIncomingServicePost = /*#__PURE__*/ IikoClient.operation(Fin
 export const financeIncomingServiceUnpost = /*#__PURE__*/ IikoClient.operation(Finance.financeIncomingServiceUnpost)
 
 /**
+ * Edit incoming service act
+ *
+ * Edits an existing incoming service act
+ *
  * `POST /api/finance/v1/incoming_service/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -1212,6 +1506,10 @@ export const financeIncomingServiceUnpost = /*#__PURE__*/ IikoClient.operation(F
 export const financeIncomingServiceUpdate = /*#__PURE__*/ IikoClient.operation(Finance.financeIncomingServiceUpdate)
 
 /**
+ * Get a list of fiscal categories
+ *
+ * Returns a list of fiscal categories
+ *
  * `POST /api/finance/v1/item-category/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1224,6 +1522,10 @@ export const financeIncomingServiceUpdate = /*#__PURE__*/ IikoClient.operation(F
 export const financeItemCategoryList = /*#__PURE__*/ IikoClient.operation(Finance.financeItemCategoryList)
 
 /**
+ * Cancel outgoing service act draft
+ *
+ * Changes the outgoing service act status from NEW to CANCELED
+ *
  * `POST /api/finance/v1/outgoing_service/cancel`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -1236,6 +1538,10 @@ export const financeItemCategoryList = /*#__PURE__*/ IikoClient.operation(Financ
 export const financeOutgoingServiceCancel = /*#__PURE__*/ IikoClient.operation(Finance.financeOutgoingServiceCancel)
 
 /**
+ * Create outgoing service act
+ *
+ * Creates a new outgoing service act
+ *
  * `POST /api/finance/v1/outgoing_service/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -1248,6 +1554,10 @@ export const financeOutgoingServiceCancel = /*#__PURE__*/ IikoClient.operation(F
 export const financeOutgoingServiceCreate = /*#__PURE__*/ IikoClient.operation(Finance.financeOutgoingServiceCreate)
 
 /**
+ * Get outgoing service act
+ *
+ * Gets an outgoing service act by identifier
+ *
  * `POST /api/finance/v1/outgoing_service/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1260,6 +1570,10 @@ export const financeOutgoingServiceCreate = /*#__PURE__*/ IikoClient.operation(F
 export const financeOutgoingServiceGet = /*#__PURE__*/ IikoClient.operation(Finance.financeOutgoingServiceGet)
 
 /**
+ * Export outgoing service acts
+ *
+ * Exports outgoing service acts for the specified period
+ *
  * `POST /api/finance/v1/outgoing_service/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1272,6 +1586,10 @@ export const financeOutgoingServiceGet = /*#__PURE__*/ IikoClient.operation(Fina
 export const financeOutgoingServiceList = /*#__PURE__*/ IikoClient.operation(Finance.financeOutgoingServiceList)
 
 /**
+ * Post outgoing service act
+ *
+ * Changes the outgoing service act status from NEW to PROCESSED
+ *
  * `POST /api/finance/v1/outgoing_service/post`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1284,6 +1602,10 @@ export const financeOutgoingServiceList = /*#__PURE__*/ IikoClient.operation(Fin
 export const financeOutgoingServicePost = /*#__PURE__*/ IikoClient.operation(Finance.financeOutgoingServicePost)
 
 /**
+ * Unpost outgoing service act
+ *
+ * Changes the outgoing service act status from PROCESSED to NEW
+ *
  * `POST /api/finance/v1/outgoing_service/unpost`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1296,6 +1618,10 @@ export const financeOutgoingServicePost = /*#__PURE__*/ IikoClient.operation(Fin
 export const financeOutgoingServiceUnpost = /*#__PURE__*/ IikoClient.operation(Finance.financeOutgoingServiceUnpost)
 
 /**
+ * Edit outgoing service act
+ *
+ * Edits an existing outgoing service act
+ *
  * `POST /api/finance/v1/outgoing_service/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -1308,6 +1634,10 @@ export const financeOutgoingServiceUnpost = /*#__PURE__*/ IikoClient.operation(F
 export const financeOutgoingServiceUpdate = /*#__PURE__*/ IikoClient.operation(Finance.financeOutgoingServiceUpdate)
 
 /**
+ * Get a list of tax categories
+ *
+ * Returns a list of tax categories
+ *
  * `POST /api/finance/v1/tax-category/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1320,6 +1650,10 @@ export const financeOutgoingServiceUpdate = /*#__PURE__*/ IikoClient.operation(F
 export const financeTaxCategoryList = /*#__PURE__*/ IikoClient.operation(Finance.financeTaxCategoryList)
 
 /**
+ * Get accounting category by ID
+ *
+ * Returns a single accounting category by its identifier
+ *
  * `POST /api/inventory/v1/accounting_categories/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1332,6 +1666,10 @@ export const financeTaxCategoryList = /*#__PURE__*/ IikoClient.operation(Finance
 export const inventoryAccountingCategoriesGet = /*#__PURE__*/ IikoClient.operation(InventoryCatalog.inventoryAccountingCategoriesGet)
 
 /**
+ * Get accounting categories list
+ *
+ * Returns the list of accounting categories with optional filtering by isDeleted and revision, and pagination
+ *
  * `POST /api/inventory/v1/accounting_categories/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1344,6 +1682,10 @@ export const inventoryAccountingCategoriesGet = /*#__PURE__*/ IikoClient.operati
 export const inventoryAccountingCategoriesList = /*#__PURE__*/ IikoClient.operation(InventoryCatalog.inventoryAccountingCategoriesList)
 
 /**
+ * Get conception by ID
+ *
+ * Returns a single conception by its identifier
+ *
  * `POST /api/inventory/v1/conceptions/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1356,6 +1698,10 @@ export const inventoryAccountingCategoriesList = /*#__PURE__*/ IikoClient.operat
 export const inventoryConceptionsGet = /*#__PURE__*/ IikoClient.operation(InventoryCatalog.inventoryConceptionsGet)
 
 /**
+ * Get conceptions list
+ *
+ * Returns the list of conceptions with optional filtering by isDeleted and revision, and pagination
+ *
  * `POST /api/inventory/v1/conceptions/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1368,6 +1714,10 @@ export const inventoryConceptionsGet = /*#__PURE__*/ IikoClient.operation(Invent
 export const inventoryConceptionsList = /*#__PURE__*/ IikoClient.operation(InventoryCatalog.inventoryConceptionsList)
 
 /**
+ * Get cost prices for nomenclature items
+ *
+ * Gets cost prices for nomenclature items as of the specified date
+ *
  * `POST /api/inventory/v1/costings/calculate`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1380,6 +1730,10 @@ export const inventoryConceptionsList = /*#__PURE__*/ IikoClient.operation(Inven
 export const inventoryCostingsCalculate = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryCostingsCalculate)
 
 /**
+ * Get counteragents list
+ *
+ * Gets a list of counteragents with pagination and type filtering support
+ *
  * `POST /api/inventory/v1/counteragents/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1392,6 +1746,10 @@ export const inventoryCostingsCalculate = /*#__PURE__*/ IikoClient.operation(Inv
 export const inventoryCounteragentsList = /*#__PURE__*/ IikoClient.operation(InventoryCatalog.inventoryCounteragentsList)
 
 /**
+ * Get supplier price list
+ *
+ * Gets a supplier's full price list. The counteragent must be a supplier. Returns the currently active price list
+ *
  * `POST /api/inventory/v1/counteragents/pricelist/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1404,6 +1762,10 @@ export const inventoryCounteragentsList = /*#__PURE__*/ IikoClient.operation(Inv
 export const inventoryCounteragentsPricelistList = /*#__PURE__*/ IikoClient.operation(InventoryCatalog.inventoryCounteragentsPricelistList)
 
 /**
+ * Cancel disassemble document draft
+ *
+ * Changes the disassemble document status from NEW to CANCELED
+ *
  * `POST /api/inventory/v1/disassemble_document/cancel`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -1416,6 +1778,10 @@ export const inventoryCounteragentsPricelistList = /*#__PURE__*/ IikoClient.oper
 export const inventoryDisassembleDocumentCancel = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryDisassembleDocumentCancel)
 
 /**
+ * Create disassemble document
+ *
+ * Creates a disassemble document request parameters
+ *
  * `POST /api/inventory/v1/disassemble_document/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -1428,6 +1794,10 @@ export const inventoryDisassembleDocumentCancel = /*#__PURE__*/ IikoClient.opera
 export const inventoryDisassembleDocumentCreate = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryDisassembleDocumentCreate)
 
 /**
+ * Get disassemble document by identifier
+ *
+ * Returns a disassemble document by identifier
+ *
  * `POST /api/inventory/v1/disassemble_document/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1440,6 +1810,10 @@ export const inventoryDisassembleDocumentCreate = /*#__PURE__*/ IikoClient.opera
 export const inventoryDisassembleDocumentGet = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryDisassembleDocumentGet)
 
 /**
+ * Export disassemble documents
+ *
+ * Exports disassemble documents for the specified period
+ *
  * `POST /api/inventory/v1/disassemble_document/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1452,6 +1826,10 @@ export const inventoryDisassembleDocumentGet = /*#__PURE__*/ IikoClient.operatio
 export const inventoryDisassembleDocumentList = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryDisassembleDocumentList)
 
 /**
+ * Post disassemble document
+ *
+ * Changes the disassemble document status from NEW to PROCESSED
+ *
  * `POST /api/inventory/v1/disassemble_document/post`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1464,6 +1842,10 @@ export const inventoryDisassembleDocumentList = /*#__PURE__*/ IikoClient.operati
 export const inventoryDisassembleDocumentPost = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryDisassembleDocumentPost)
 
 /**
+ * Unpost disassemble document
+ *
+ * Changes the disassemble document status from PROCESSED to NEW
+ *
  * `POST /api/inventory/v1/disassemble_document/unpost`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1476,6 +1858,10 @@ export const inventoryDisassembleDocumentPost = /*#__PURE__*/ IikoClient.operati
 export const inventoryDisassembleDocumentUnpost = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryDisassembleDocumentUnpost)
 
 /**
+ * Edit disassemble document
+ *
+ * Updates a disassemble document request parameters
+ *
  * `POST /api/inventory/v1/disassemble_document/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -1488,6 +1874,10 @@ export const inventoryDisassembleDocumentUnpost = /*#__PURE__*/ IikoClient.opera
 export const inventoryDisassembleDocumentUpdate = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryDisassembleDocumentUpdate)
 
 /**
+ * Cancel inventory draft
+ *
+ * Changes the inventory status from NEW to CANCELED
+ *
  * `POST /api/inventory/v1/incoming_inventory/cancel`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -1500,6 +1890,14 @@ export const inventoryDisassembleDocumentUpdate = /*#__PURE__*/ IikoClient.opera
 export const inventoryIncomingInventoryCancel = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryIncomingInventoryCancel)
 
 /**
+ * Create inventory
+ *
+ * Loads an inventory document: records the actual quantity of goods in the store and generates a variance report comparing the recorded and actual balances. It lets the restaurant automate stock reconciliation without manual entry: the integrator submits the actual quantity for each item, and the system compares it with the recorded balances and determines surpluses and shortages.
+ *
+ * The document is created with the "Draft" status and does not affect balances until it is posted. To record the variances in accounting, post the document with a separate method (`post`); the draft can be edited (`update`) or canceled (`cancel`).
+ *
+ * <b>Attention!</b> This method loads an already prepared (final) inventory document. The method does not break dishes and preparations down into ingredients: the integrator calculates the composition of the items independently using separate methods and submits the ready-made rows. If a dish is written off using the "Ingredients" method, all ingredients must be loaded manually according to the technical and technological card.
+ *
  * `POST /api/inventory/v1/incoming_inventory/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -1512,6 +1910,10 @@ export const inventoryIncomingInventoryCancel = /*#__PURE__*/ IikoClient.operati
 export const inventoryIncomingInventoryCreate = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryIncomingInventoryCreate)
 
 /**
+ * Get inventory
+ *
+ * Gets an inventory document by identifier
+ *
  * `POST /api/inventory/v1/incoming_inventory/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1524,6 +1926,10 @@ export const inventoryIncomingInventoryCreate = /*#__PURE__*/ IikoClient.operati
 export const inventoryIncomingInventoryGet = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryIncomingInventoryGet)
 
 /**
+ * Export inventories
+ *
+ * Exports inventory documents for the specified period
+ *
  * `POST /api/inventory/v1/incoming_inventory/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1536,6 +1942,10 @@ export const inventoryIncomingInventoryGet = /*#__PURE__*/ IikoClient.operation(
 export const inventoryIncomingInventoryList = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryIncomingInventoryList)
 
 /**
+ * Post inventory
+ *
+ * Changes the inventory status from NEW to PROCESSED
+ *
  * `POST /api/inventory/v1/incoming_inventory/post`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1548,6 +1958,10 @@ export const inventoryIncomingInventoryList = /*#__PURE__*/ IikoClient.operation
 export const inventoryIncomingInventoryPost = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryIncomingInventoryPost)
 
 /**
+ * Unpost inventory
+ *
+ * Changes the inventory status from PROCESSED to NEW
+ *
  * `POST /api/inventory/v1/incoming_inventory/unpost`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1560,6 +1974,10 @@ export const inventoryIncomingInventoryPost = /*#__PURE__*/ IikoClient.operation
 export const inventoryIncomingInventoryUnpost = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryIncomingInventoryUnpost)
 
 /**
+ * Edit inventory
+ *
+ * Edits an existing inventory document
+ *
  * `POST /api/inventory/v1/incoming_inventory/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -1572,6 +1990,10 @@ export const inventoryIncomingInventoryUnpost = /*#__PURE__*/ IikoClient.operati
 export const inventoryIncomingInventoryUpdate = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryIncomingInventoryUpdate)
 
 /**
+ * Cancel incoming invoice draft
+ *
+ * Changes the incoming invoice status from NEW to CANCELED
+ *
  * `POST /api/inventory/v1/incoming_invoice/cancel`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -1584,6 +2006,10 @@ export const inventoryIncomingInventoryUpdate = /*#__PURE__*/ IikoClient.operati
 export const inventoryIncomingInvoiceCancel = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryIncomingInvoiceCancel)
 
 /**
+ * Create incoming invoice
+ *
+ * Creates an incoming invoice from request parameters
+ *
  * `POST /api/inventory/v1/incoming_invoice/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -1596,6 +2022,10 @@ export const inventoryIncomingInvoiceCancel = /*#__PURE__*/ IikoClient.operation
 export const inventoryIncomingInvoiceCreate = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryIncomingInvoiceCreate)
 
 /**
+ * Get incoming invoice by identifier
+ *
+ * Gets an incoming invoice by identifier
+ *
  * `POST /api/inventory/v1/incoming_invoice/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1608,6 +2038,10 @@ export const inventoryIncomingInvoiceCreate = /*#__PURE__*/ IikoClient.operation
 export const inventoryIncomingInvoiceGet = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryIncomingInvoiceGet)
 
 /**
+ * Export incoming invoices
+ *
+ * Exports incoming invoices for the specified period
+ *
  * `POST /api/inventory/v1/incoming_invoice/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1620,6 +2054,10 @@ export const inventoryIncomingInvoiceGet = /*#__PURE__*/ IikoClient.operation(In
 export const inventoryIncomingInvoiceList = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryIncomingInvoiceList)
 
 /**
+ * Pay incoming invoice
+ *
+ * Creates a payment for an incoming invoice
+ *
  * `POST /api/inventory/v1/incoming_invoice/modify/add_payment`
  *
  * - Side effect: `irreversible` (never retried blindly)
@@ -1632,6 +2070,10 @@ export const inventoryIncomingInvoiceList = /*#__PURE__*/ IikoClient.operation(I
 export const inventoryIncomingInvoiceModifyAddPayment = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryIncomingInvoiceModifyAddPayment)
 
 /**
+ * Set payment date for incoming invoice
+ *
+ * Sets the payment date for an incoming invoice. The operation is available only for an already paid invoice (unpaid sum = 0).
+ *
  * `POST /api/inventory/v1/incoming_invoice/patch/set_payment_date`
  *
  * - Side effect: `update` (never retried blindly)
@@ -1644,6 +2086,10 @@ export const inventoryIncomingInvoiceModifyAddPayment = /*#__PURE__*/ IikoClient
 export const inventoryIncomingInvoicePatchSetPaymentDate = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryIncomingInvoicePatchSetPaymentDate)
 
 /**
+ * Post incoming invoice
+ *
+ * Changes the incoming invoice status from NEW to PROCESSED
+ *
  * `POST /api/inventory/v1/incoming_invoice/post`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1656,6 +2102,10 @@ export const inventoryIncomingInvoicePatchSetPaymentDate = /*#__PURE__*/ IikoCli
 export const inventoryIncomingInvoicePost = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryIncomingInvoicePost)
 
 /**
+ * Unpost incoming invoice
+ *
+ * Changes the incoming invoice status from PROCESSED to NEW
+ *
  * `POST /api/inventory/v1/incoming_invoice/unpost`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1668,6 +2118,10 @@ export const inventoryIncomingInvoicePost = /*#__PURE__*/ IikoClient.operation(I
 export const inventoryIncomingInvoiceUnpost = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryIncomingInvoiceUnpost)
 
 /**
+ * Edit incoming invoice
+ *
+ * Updates an incoming invoice from request parameters
+ *
  * `POST /api/inventory/v1/incoming_invoice/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -1680,6 +2134,10 @@ export const inventoryIncomingInvoiceUnpost = /*#__PURE__*/ IikoClient.operation
 export const inventoryIncomingInvoiceUpdate = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryIncomingInvoiceUpdate)
 
 /**
+ * Cancel incoming returned invoice draft
+ *
+ * Changes the incoming returned invoice status from NEW to CANCELED
+ *
  * `POST /api/inventory/v1/incoming_returned_invoice/cancel`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -1692,6 +2150,10 @@ export const inventoryIncomingInvoiceUpdate = /*#__PURE__*/ IikoClient.operation
 export const inventoryIncomingReturnedInvoiceCancel = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryIncomingReturnedInvoiceCancel)
 
 /**
+ * Create incoming returned invoice
+ *
+ * Creates an incoming returned invoice from request parameters
+ *
  * `POST /api/inventory/v1/incoming_returned_invoice/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -1704,6 +2166,10 @@ export const inventoryIncomingReturnedInvoiceCancel = /*#__PURE__*/ IikoClient.o
 export const inventoryIncomingReturnedInvoiceCreate = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryIncomingReturnedInvoiceCreate)
 
 /**
+ * Get incoming returned invoice by identifier
+ *
+ * Returns an incoming returned invoice by identifier
+ *
  * `POST /api/inventory/v1/incoming_returned_invoice/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1716,6 +2182,10 @@ export const inventoryIncomingReturnedInvoiceCreate = /*#__PURE__*/ IikoClient.o
 export const inventoryIncomingReturnedInvoiceGet = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryIncomingReturnedInvoiceGet)
 
 /**
+ * Export incoming returned invoices
+ *
+ * Exports incoming returned invoices for the specified period
+ *
  * `POST /api/inventory/v1/incoming_returned_invoice/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1728,6 +2198,10 @@ export const inventoryIncomingReturnedInvoiceGet = /*#__PURE__*/ IikoClient.oper
 export const inventoryIncomingReturnedInvoiceList = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryIncomingReturnedInvoiceList)
 
 /**
+ * Post incoming returned invoice
+ *
+ * Changes the incoming returned invoice status from NEW to PROCESSED
+ *
  * `POST /api/inventory/v1/incoming_returned_invoice/post`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1740,6 +2214,10 @@ export const inventoryIncomingReturnedInvoiceList = /*#__PURE__*/ IikoClient.ope
 export const inventoryIncomingReturnedInvoicePost = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryIncomingReturnedInvoicePost)
 
 /**
+ * Unpost incoming returned invoice
+ *
+ * Changes the incoming returned invoice status from PROCESSED to NEW
+ *
  * `POST /api/inventory/v1/incoming_returned_invoice/unpost`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1752,6 +2230,10 @@ export const inventoryIncomingReturnedInvoicePost = /*#__PURE__*/ IikoClient.ope
 export const inventoryIncomingReturnedInvoiceUnpost = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryIncomingReturnedInvoiceUnpost)
 
 /**
+ * Edit incoming returned invoice
+ *
+ * Updates an incoming returned invoice from request parameters
+ *
  * `POST /api/inventory/v1/incoming_returned_invoice/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -1764,6 +2246,10 @@ export const inventoryIncomingReturnedInvoiceUnpost = /*#__PURE__*/ IikoClient.o
 export const inventoryIncomingReturnedInvoiceUpdate = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryIncomingReturnedInvoiceUpdate)
 
 /**
+ * Cancel internal transfer act draft
+ *
+ * Changes the internal transfer act status from NEW to CANCELED
+ *
  * `POST /api/inventory/v1/internal_transfer/cancel`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -1776,6 +2262,10 @@ export const inventoryIncomingReturnedInvoiceUpdate = /*#__PURE__*/ IikoClient.o
 export const inventoryInternalTransferCancel = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryInternalTransferCancel)
 
 /**
+ * Create internal transfer act
+ *
+ * Creates a new internal transfer act
+ *
  * `POST /api/inventory/v1/internal_transfer/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -1788,6 +2278,10 @@ export const inventoryInternalTransferCancel = /*#__PURE__*/ IikoClient.operatio
 export const inventoryInternalTransferCreate = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryInternalTransferCreate)
 
 /**
+ * Get internal transfer act by identifier
+ *
+ * Gets an internal transfer act by its unique identifier
+ *
  * `POST /api/inventory/v1/internal_transfer/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1800,6 +2294,10 @@ export const inventoryInternalTransferCreate = /*#__PURE__*/ IikoClient.operatio
 export const inventoryInternalTransferGet = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryInternalTransferGet)
 
 /**
+ * Export internal transfer acts
+ *
+ * Gets a list of internal transfer acts for the specified period
+ *
  * `POST /api/inventory/v1/internal_transfer/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1812,6 +2310,10 @@ export const inventoryInternalTransferGet = /*#__PURE__*/ IikoClient.operation(I
 export const inventoryInternalTransferList = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryInternalTransferList)
 
 /**
+ * Post internal transfer act
+ *
+ * Changes the internal transfer act status from NEW to PROCESSED
+ *
  * `POST /api/inventory/v1/internal_transfer/post`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1824,6 +2326,10 @@ export const inventoryInternalTransferList = /*#__PURE__*/ IikoClient.operation(
 export const inventoryInternalTransferPost = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryInternalTransferPost)
 
 /**
+ * Unpost internal transfer act
+ *
+ * Changes the internal transfer act status from PROCESSED to NEW
+ *
  * `POST /api/inventory/v1/internal_transfer/unpost`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1836,6 +2342,10 @@ export const inventoryInternalTransferPost = /*#__PURE__*/ IikoClient.operation(
 export const inventoryInternalTransferUnpost = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryInternalTransferUnpost)
 
 /**
+ * Edit internal transfer act
+ *
+ * Edits an existing internal transfer act
+ *
  * `POST /api/inventory/v1/internal_transfer/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -1848,6 +2358,10 @@ export const inventoryInternalTransferUnpost = /*#__PURE__*/ IikoClient.operatio
 export const inventoryInternalTransferUpdate = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryInternalTransferUpdate)
 
 /**
+ * Get measure unit by ID
+ *
+ * Returns a single measure unit by its identifier
+ *
  * `POST /api/inventory/v1/measure_units/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1860,6 +2374,10 @@ export const inventoryInternalTransferUpdate = /*#__PURE__*/ IikoClient.operatio
 export const inventoryMeasureUnitsGet = /*#__PURE__*/ IikoClient.operation(InventoryCatalog.inventoryMeasureUnitsGet)
 
 /**
+ * Get measure units list
+ *
+ * Returns the list of measure units with optional filtering by isDeleted and revision, and pagination
+ *
  * `POST /api/inventory/v1/measure_units/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1872,6 +2390,10 @@ export const inventoryMeasureUnitsGet = /*#__PURE__*/ IikoClient.operation(Inven
 export const inventoryMeasureUnitsList = /*#__PURE__*/ IikoClient.operation(InventoryCatalog.inventoryMeasureUnitsList)
 
 /**
+ * Get corporation settings
+ *
+ * Returns the Corporation settings (money precision, VAT accounting, distribution algorithm, etc.)
+ *
  * `POST /api/inventory/v1/organizations/settings/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1884,6 +2406,10 @@ export const inventoryMeasureUnitsList = /*#__PURE__*/ IikoClient.operation(Inve
 export const inventoryOrganizationsSettingsList = /*#__PURE__*/ IikoClient.operation(InventoryCatalog.inventoryOrganizationsSettingsList)
 
 /**
+ * Get terminal groups list
+ *
+ * Returns the list of terminal groups with points-of-sale and restaurant sections
+ *
  * `POST /api/inventory/v1/organizations/tree`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1896,6 +2422,10 @@ export const inventoryOrganizationsSettingsList = /*#__PURE__*/ IikoClient.opera
 export const inventoryOrganizationsTree = /*#__PURE__*/ IikoClient.operation(InventoryCatalog.inventoryOrganizationsTree)
 
 /**
+ * Cancel outgoing invoice draft
+ *
+ * Changes the outgoing invoice status from NEW to CANCELED
+ *
  * `POST /api/inventory/v1/outgoing_invoice/cancel`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -1908,6 +2438,10 @@ export const inventoryOrganizationsTree = /*#__PURE__*/ IikoClient.operation(Inv
 export const inventoryOutgoingInvoiceCancel = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryOutgoingInvoiceCancel)
 
 /**
+ * Create outgoing invoice
+ *
+ * Creates an outgoing invoice from request parameters
+ *
  * `POST /api/inventory/v1/outgoing_invoice/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -1920,6 +2454,10 @@ export const inventoryOutgoingInvoiceCancel = /*#__PURE__*/ IikoClient.operation
 export const inventoryOutgoingInvoiceCreate = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryOutgoingInvoiceCreate)
 
 /**
+ * Get outgoing invoice by ID
+ *
+ * Returns an outgoing invoice by identifier
+ *
  * `POST /api/inventory/v1/outgoing_invoice/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1932,6 +2470,10 @@ export const inventoryOutgoingInvoiceCreate = /*#__PURE__*/ IikoClient.operation
 export const inventoryOutgoingInvoiceGet = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryOutgoingInvoiceGet)
 
 /**
+ * Export outgoing invoices
+ *
+ * Exports outgoing invoices for the specified period
+ *
  * `POST /api/inventory/v1/outgoing_invoice/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -1944,6 +2486,10 @@ export const inventoryOutgoingInvoiceGet = /*#__PURE__*/ IikoClient.operation(In
 export const inventoryOutgoingInvoiceList = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryOutgoingInvoiceList)
 
 /**
+ * Pay outgoing invoice
+ *
+ * Creates a payment for an outgoing invoice
+ *
  * `POST /api/inventory/v1/outgoing_invoice/modify/add_payment`
  *
  * - Side effect: `irreversible` (never retried blindly)
@@ -1956,6 +2502,10 @@ export const inventoryOutgoingInvoiceList = /*#__PURE__*/ IikoClient.operation(I
 export const inventoryOutgoingInvoiceModifyAddPayment = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryOutgoingInvoiceModifyAddPayment)
 
 /**
+ * Set payment date for outgoing invoice
+ *
+ * Sets the payment date for an outgoing invoice. The operation is available only for an already paid invoice.
+ *
  * `POST /api/inventory/v1/outgoing_invoice/patch/set_payment_date`
  *
  * - Side effect: `update` (never retried blindly)
@@ -1968,6 +2518,10 @@ export const inventoryOutgoingInvoiceModifyAddPayment = /*#__PURE__*/ IikoClient
 export const inventoryOutgoingInvoicePatchSetPaymentDate = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryOutgoingInvoicePatchSetPaymentDate)
 
 /**
+ * Post outgoing invoice
+ *
+ * Changes the outgoing invoice status from NEW to PROCESSED
+ *
  * `POST /api/inventory/v1/outgoing_invoice/post`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1980,6 +2534,10 @@ export const inventoryOutgoingInvoicePatchSetPaymentDate = /*#__PURE__*/ IikoCli
 export const inventoryOutgoingInvoicePost = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryOutgoingInvoicePost)
 
 /**
+ * Unpost outgoing invoice
+ *
+ * Changes the outgoing invoice status from PROCESSED to NEW
+ *
  * `POST /api/inventory/v1/outgoing_invoice/unpost`
  *
  * - Side effect: `action` (never retried blindly)
@@ -1992,6 +2550,10 @@ export const inventoryOutgoingInvoicePost = /*#__PURE__*/ IikoClient.operation(I
 export const inventoryOutgoingInvoiceUnpost = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryOutgoingInvoiceUnpost)
 
 /**
+ * Edit outgoing invoice
+ *
+ * Updates an outgoing invoice from request parameters
+ *
  * `POST /api/inventory/v1/outgoing_invoice/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -2004,6 +2566,10 @@ export const inventoryOutgoingInvoiceUnpost = /*#__PURE__*/ IikoClient.operation
 export const inventoryOutgoingInvoiceUpdate = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryOutgoingInvoiceUpdate)
 
 /**
+ * Get payment type by ID
+ *
+ * Returns a single payment type by its identifier
+ *
  * `POST /api/inventory/v1/payment_types/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2016,6 +2582,10 @@ export const inventoryOutgoingInvoiceUpdate = /*#__PURE__*/ IikoClient.operation
 export const inventoryPaymentTypesGet = /*#__PURE__*/ IikoClient.operation(InventoryCatalog.inventoryPaymentTypesGet)
 
 /**
+ * Get payment types list
+ *
+ * Returns the list of payment types with optional filtering by isDeleted and revision, and pagination
+ *
  * `POST /api/inventory/v1/payment_types/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2028,6 +2598,10 @@ export const inventoryPaymentTypesGet = /*#__PURE__*/ IikoClient.operation(Inven
 export const inventoryPaymentTypesList = /*#__PURE__*/ IikoClient.operation(InventoryCatalog.inventoryPaymentTypesList)
 
 /**
+ * Cancel production document draft
+ *
+ * Changes the production document status from NEW to CANCELED
+ *
  * `POST /api/inventory/v1/production_document/cancel`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -2040,6 +2614,10 @@ export const inventoryPaymentTypesList = /*#__PURE__*/ IikoClient.operation(Inve
 export const inventoryProductionDocumentCancel = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryProductionDocumentCancel)
 
 /**
+ * Create production document
+ *
+ * Creates a new production document
+ *
  * `POST /api/inventory/v1/production_document/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -2052,6 +2630,10 @@ export const inventoryProductionDocumentCancel = /*#__PURE__*/ IikoClient.operat
 export const inventoryProductionDocumentCreate = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryProductionDocumentCreate)
 
 /**
+ * Get production document
+ *
+ * Gets a production document by identifier
+ *
  * `POST /api/inventory/v1/production_document/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2064,6 +2646,10 @@ export const inventoryProductionDocumentCreate = /*#__PURE__*/ IikoClient.operat
 export const inventoryProductionDocumentGet = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryProductionDocumentGet)
 
 /**
+ * Export production documents
+ *
+ * Exports production documents for the specified period
+ *
  * `POST /api/inventory/v1/production_document/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2076,6 +2662,10 @@ export const inventoryProductionDocumentGet = /*#__PURE__*/ IikoClient.operation
 export const inventoryProductionDocumentList = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryProductionDocumentList)
 
 /**
+ * Post production document
+ *
+ * Changes the production document status from NEW to PROCESSED
+ *
  * `POST /api/inventory/v1/production_document/post`
  *
  * - Side effect: `action` (never retried blindly)
@@ -2088,6 +2678,10 @@ export const inventoryProductionDocumentList = /*#__PURE__*/ IikoClient.operatio
 export const inventoryProductionDocumentPost = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryProductionDocumentPost)
 
 /**
+ * Unpost production document
+ *
+ * Changes the production document status from PROCESSED to NEW
+ *
  * `POST /api/inventory/v1/production_document/unpost`
  *
  * - Side effect: `action` (never retried blindly)
@@ -2100,6 +2694,10 @@ export const inventoryProductionDocumentPost = /*#__PURE__*/ IikoClient.operatio
 export const inventoryProductionDocumentUnpost = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryProductionDocumentUnpost)
 
 /**
+ * Edit production document
+ *
+ * Edits an existing production document
+ *
  * `POST /api/inventory/v1/production_document/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -2112,6 +2710,10 @@ export const inventoryProductionDocumentUnpost = /*#__PURE__*/ IikoClient.operat
 export const inventoryProductionDocumentUpdate = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryProductionDocumentUpdate)
 
 /**
+ * Cancel returned invoice draft
+ *
+ * Changes the returned invoice status from NEW to CANCELED
+ *
  * `POST /api/inventory/v1/returned_invoice/cancel`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -2124,6 +2726,10 @@ export const inventoryProductionDocumentUpdate = /*#__PURE__*/ IikoClient.operat
 export const inventoryReturnedInvoiceCancel = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryReturnedInvoiceCancel)
 
 /**
+ * Create returned invoice
+ *
+ * Creates a returned invoice from request parameters
+ *
  * `POST /api/inventory/v1/returned_invoice/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -2136,6 +2742,10 @@ export const inventoryReturnedInvoiceCancel = /*#__PURE__*/ IikoClient.operation
 export const inventoryReturnedInvoiceCreate = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryReturnedInvoiceCreate)
 
 /**
+ * Get returned invoice by identifier
+ *
+ * Returns a returned invoice by identifier
+ *
  * `POST /api/inventory/v1/returned_invoice/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2148,6 +2758,10 @@ export const inventoryReturnedInvoiceCreate = /*#__PURE__*/ IikoClient.operation
 export const inventoryReturnedInvoiceGet = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryReturnedInvoiceGet)
 
 /**
+ * Export returned invoices
+ *
+ * Exports returned invoices for the specified period
+ *
  * `POST /api/inventory/v1/returned_invoice/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2160,6 +2774,10 @@ export const inventoryReturnedInvoiceGet = /*#__PURE__*/ IikoClient.operation(In
 export const inventoryReturnedInvoiceList = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryReturnedInvoiceList)
 
 /**
+ * Post returned invoice
+ *
+ * Changes the returned invoice status from NEW to PROCESSED
+ *
  * `POST /api/inventory/v1/returned_invoice/post`
  *
  * - Side effect: `action` (never retried blindly)
@@ -2172,6 +2790,10 @@ export const inventoryReturnedInvoiceList = /*#__PURE__*/ IikoClient.operation(I
 export const inventoryReturnedInvoicePost = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryReturnedInvoicePost)
 
 /**
+ * Unpost returned invoice
+ *
+ * Changes the returned invoice status from PROCESSED to NEW
+ *
  * `POST /api/inventory/v1/returned_invoice/unpost`
  *
  * - Side effect: `action` (never retried blindly)
@@ -2184,6 +2806,10 @@ export const inventoryReturnedInvoicePost = /*#__PURE__*/ IikoClient.operation(I
 export const inventoryReturnedInvoiceUnpost = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryReturnedInvoiceUnpost)
 
 /**
+ * Edit returned invoice
+ *
+ * Updates a returned invoice from request parameters
+ *
  * `POST /api/inventory/v1/returned_invoice/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -2196,6 +2822,10 @@ export const inventoryReturnedInvoiceUnpost = /*#__PURE__*/ IikoClient.operation
 export const inventoryReturnedInvoiceUpdate = /*#__PURE__*/ IikoClient.operation(InventoryInvoices.inventoryReturnedInvoiceUpdate)
 
 /**
+ * Cancel sales document draft
+ *
+ * Changes the sales document status from NEW to CANCELED
+ *
  * `POST /api/inventory/v1/sales_document/cancel`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -2208,6 +2838,10 @@ export const inventoryReturnedInvoiceUpdate = /*#__PURE__*/ IikoClient.operation
 export const inventorySalesDocumentCancel = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventorySalesDocumentCancel)
 
 /**
+ * Create sales document
+ *
+ * Creates a new sales document
+ *
  * `POST /api/inventory/v1/sales_document/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -2220,6 +2854,10 @@ export const inventorySalesDocumentCancel = /*#__PURE__*/ IikoClient.operation(I
 export const inventorySalesDocumentCreate = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventorySalesDocumentCreate)
 
 /**
+ * Get sales document
+ *
+ * Gets a sales document by identifier
+ *
  * `POST /api/inventory/v1/sales_document/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2232,6 +2870,10 @@ export const inventorySalesDocumentCreate = /*#__PURE__*/ IikoClient.operation(I
 export const inventorySalesDocumentGet = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventorySalesDocumentGet)
 
 /**
+ * Export sales documents
+ *
+ * Exports sales documents for the specified period
+ *
  * `POST /api/inventory/v1/sales_document/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2244,6 +2886,10 @@ export const inventorySalesDocumentGet = /*#__PURE__*/ IikoClient.operation(Inve
 export const inventorySalesDocumentList = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventorySalesDocumentList)
 
 /**
+ * Post sales document
+ *
+ * Changes the sales document status from NEW to PROCESSED
+ *
  * `POST /api/inventory/v1/sales_document/post`
  *
  * - Side effect: `action` (never retried blindly)
@@ -2256,6 +2902,10 @@ export const inventorySalesDocumentList = /*#__PURE__*/ IikoClient.operation(Inv
 export const inventorySalesDocumentPost = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventorySalesDocumentPost)
 
 /**
+ * Unpost sales document
+ *
+ * Changes the sales document status from PROCESSED to NEW
+ *
  * `POST /api/inventory/v1/sales_document/unpost`
  *
  * - Side effect: `action` (never retried blindly)
@@ -2268,6 +2918,10 @@ export const inventorySalesDocumentPost = /*#__PURE__*/ IikoClient.operation(Inv
 export const inventorySalesDocumentUnpost = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventorySalesDocumentUnpost)
 
 /**
+ * Edit sales document
+ *
+ * Edits an existing sales document
+ *
  * `POST /api/inventory/v1/sales_document/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -2280,6 +2934,10 @@ export const inventorySalesDocumentUnpost = /*#__PURE__*/ IikoClient.operation(I
 export const inventorySalesDocumentUpdate = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventorySalesDocumentUpdate)
 
 /**
+ * Get stock balances by stores
+ *
+ * Returns the sparse list of non-zero quantity and/or cost balances of products by stores for one organization at a given moment, with optional current details
+ *
  * `POST /api/inventory/v1/stock_balance/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2292,6 +2950,10 @@ export const inventorySalesDocumentUpdate = /*#__PURE__*/ IikoClient.operation(I
 export const inventoryStockBalanceList = /*#__PURE__*/ IikoClient.operation(InventoryCatalog.inventoryStockBalanceList)
 
 /**
+ * Get stores list
+ *
+ * Returns the list of stores with optional filtering and pagination
+ *
  * `POST /api/inventory/v1/stores/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2304,6 +2966,10 @@ export const inventoryStockBalanceList = /*#__PURE__*/ IikoClient.operation(Inve
 export const inventoryStoresList = /*#__PURE__*/ IikoClient.operation(InventoryCatalog.inventoryStoresList)
 
 /**
+ * Cancel transformation document draft
+ *
+ * Changes the transformation document status from NEW to CANCELED
+ *
  * `POST /api/inventory/v1/transformation_document/cancel`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -2316,6 +2982,10 @@ export const inventoryStoresList = /*#__PURE__*/ IikoClient.operation(InventoryC
 export const inventoryTransformationDocumentCancel = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryTransformationDocumentCancel)
 
 /**
+ * Create transformation document
+ *
+ * Creates a new transformation document
+ *
  * `POST /api/inventory/v1/transformation_document/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -2328,6 +2998,10 @@ export const inventoryTransformationDocumentCancel = /*#__PURE__*/ IikoClient.op
 export const inventoryTransformationDocumentCreate = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryTransformationDocumentCreate)
 
 /**
+ * Get transformation document
+ *
+ * Gets a transformation document by identifier
+ *
  * `POST /api/inventory/v1/transformation_document/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2340,6 +3014,10 @@ export const inventoryTransformationDocumentCreate = /*#__PURE__*/ IikoClient.op
 export const inventoryTransformationDocumentGet = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryTransformationDocumentGet)
 
 /**
+ * List transformation documents
+ *
+ * Returns a list of transformation documents for the specified period
+ *
  * `POST /api/inventory/v1/transformation_document/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2352,6 +3030,10 @@ export const inventoryTransformationDocumentGet = /*#__PURE__*/ IikoClient.opera
 export const inventoryTransformationDocumentList = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryTransformationDocumentList)
 
 /**
+ * Post transformation document
+ *
+ * Changes the transformation document status from NEW to PROCESSED
+ *
  * `POST /api/inventory/v1/transformation_document/post`
  *
  * - Side effect: `action` (never retried blindly)
@@ -2364,6 +3046,10 @@ export const inventoryTransformationDocumentList = /*#__PURE__*/ IikoClient.oper
 export const inventoryTransformationDocumentPost = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryTransformationDocumentPost)
 
 /**
+ * Unpost transformation document
+ *
+ * Changes the transformation document status from PROCESSED to NEW
+ *
  * `POST /api/inventory/v1/transformation_document/unpost`
  *
  * - Side effect: `action` (never retried blindly)
@@ -2376,6 +3062,10 @@ export const inventoryTransformationDocumentPost = /*#__PURE__*/ IikoClient.oper
 export const inventoryTransformationDocumentUnpost = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryTransformationDocumentUnpost)
 
 /**
+ * Edit transformation document
+ *
+ * Edits an existing transformation document
+ *
  * `POST /api/inventory/v1/transformation_document/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -2388,6 +3078,10 @@ export const inventoryTransformationDocumentUnpost = /*#__PURE__*/ IikoClient.op
 export const inventoryTransformationDocumentUpdate = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryTransformationDocumentUpdate)
 
 /**
+ * Cancel write-off document draft
+ *
+ * Changes the write-off document status from NEW to CANCELED
+ *
  * `POST /api/inventory/v1/writeoff_document/cancel`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -2400,6 +3094,10 @@ export const inventoryTransformationDocumentUpdate = /*#__PURE__*/ IikoClient.op
 export const inventoryWriteoffDocumentCancel = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryWriteoffDocumentCancel)
 
 /**
+ * Create write-off document
+ *
+ * Creates a new write-off document
+ *
  * `POST /api/inventory/v1/writeoff_document/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -2412,6 +3110,10 @@ export const inventoryWriteoffDocumentCancel = /*#__PURE__*/ IikoClient.operatio
 export const inventoryWriteoffDocumentCreate = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryWriteoffDocumentCreate)
 
 /**
+ * Get write-off document by identifier
+ *
+ * Gets a write-off document by identifier
+ *
  * `POST /api/inventory/v1/writeoff_document/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2424,6 +3126,10 @@ export const inventoryWriteoffDocumentCreate = /*#__PURE__*/ IikoClient.operatio
 export const inventoryWriteoffDocumentGet = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryWriteoffDocumentGet)
 
 /**
+ * Export write-off documents
+ *
+ * Exports write-off documents for the specified period
+ *
  * `POST /api/inventory/v1/writeoff_document/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2436,6 +3142,10 @@ export const inventoryWriteoffDocumentGet = /*#__PURE__*/ IikoClient.operation(I
 export const inventoryWriteoffDocumentList = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryWriteoffDocumentList)
 
 /**
+ * Post write-off document
+ *
+ * Changes the write-off document status from NEW to PROCESSED
+ *
  * `POST /api/inventory/v1/writeoff_document/post`
  *
  * - Side effect: `action` (never retried blindly)
@@ -2448,6 +3158,10 @@ export const inventoryWriteoffDocumentList = /*#__PURE__*/ IikoClient.operation(
 export const inventoryWriteoffDocumentPost = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryWriteoffDocumentPost)
 
 /**
+ * Unpost write-off document
+ *
+ * Changes the write-off document status from PROCESSED to NEW
+ *
  * `POST /api/inventory/v1/writeoff_document/unpost`
  *
  * - Side effect: `action` (never retried blindly)
@@ -2460,6 +3174,10 @@ export const inventoryWriteoffDocumentPost = /*#__PURE__*/ IikoClient.operation(
 export const inventoryWriteoffDocumentUnpost = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryWriteoffDocumentUnpost)
 
 /**
+ * Edit write-off document
+ *
+ * Edits an existing write-off document
+ *
  * `POST /api/inventory/v1/writeoff_document/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -2472,6 +3190,8 @@ export const inventoryWriteoffDocumentUnpost = /*#__PURE__*/ IikoClient.operatio
 export const inventoryWriteoffDocumentUpdate = /*#__PURE__*/ IikoClient.operation(InventoryDocuments.inventoryWriteoffDocumentUpdate)
 
 /**
+ * Get license list information for the API login.
+ *
  * `POST /api/licenses/v2/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2484,6 +3204,10 @@ export const inventoryWriteoffDocumentUpdate = /*#__PURE__*/ IikoClient.operatio
 export const licensesList = /*#__PURE__*/ IikoClient.operation(Platform.licensesList)
 
 /**
+ * Calculate checkin.
+ *
+ * Calculate discounts and other loyalty items for an order.
+ *
  * `POST /api/1/loyalty/iiko/calculate`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2496,6 +3220,10 @@ export const licensesList = /*#__PURE__*/ IikoClient.operation(Platform.licenses
 export const loyaltyIikoCalculate = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCalculate)
 
 /**
+ * Check sms sending possibility.
+ *
+ * Check sms sending possibility before send sms message.
+ *
  * `POST /api/1/loyalty/iiko/check_sms_sending_possibility`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2508,6 +3236,10 @@ export const loyaltyIikoCalculate = /*#__PURE__*/ IikoClient.operation(Loyalty.l
 export const loyaltyIikoCheckSmsSendingPossibility = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCheckSmsSendingPossibility)
 
 /**
+ * Check SMS status.
+ *
+ * Check the status of sending SMS messages.
+ *
  * `POST /api/1/loyalty/iiko/check_sms_status`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2520,6 +3252,10 @@ export const loyaltyIikoCheckSmsSendingPossibility = /*#__PURE__*/ IikoClient.op
 export const loyaltyIikoCheckSmsStatus = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCheckSmsStatus)
 
 /**
+ * Get non-activated coupons
+ *
+ * Get list of non-activated coupons.
+ *
  * `POST /api/1/loyalty/iiko/coupons/by_series`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2532,6 +3268,10 @@ export const loyaltyIikoCheckSmsStatus = /*#__PURE__*/ IikoClient.operation(Loya
 export const loyaltyIikoCouponsBySeries = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCouponsBySeries)
 
 /**
+ * Get coupon info.
+ *
+ * Get information about the specified coupon.
+ *
  * `POST /api/1/loyalty/iiko/coupons/info`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2544,6 +3284,10 @@ export const loyaltyIikoCouponsBySeries = /*#__PURE__*/ IikoClient.operation(Loy
 export const loyaltyIikoCouponsInfo = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCouponsInfo)
 
 /**
+ * Get coupon series with non-activated coupons.
+ *
+ * Get a list of coupon series in which there are not deleted and not activated coupons.
+ *
  * `POST /api/1/loyalty/iiko/coupons/series`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2556,6 +3300,10 @@ export const loyaltyIikoCouponsInfo = /*#__PURE__*/ IikoClient.operation(Loyalty
 export const loyaltyIikoCouponsSeries = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCouponsSeries)
 
 /**
+ * Add card.
+ *
+ * Add new card for customer.
+ *
  * `POST /api/1/loyalty/iiko/customer/card/add`
  *
  * - Side effect: `update` (never retried blindly)
@@ -2568,6 +3316,10 @@ export const loyaltyIikoCouponsSeries = /*#__PURE__*/ IikoClient.operation(Loyal
 export const loyaltyIikoCustomerCardAdd = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCustomerCardAdd)
 
 /**
+ * Delete card.
+ *
+ * Delete existing card for customer.
+ *
  * `POST /api/1/loyalty/iiko/customer/card/remove`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -2580,6 +3332,10 @@ export const loyaltyIikoCustomerCardAdd = /*#__PURE__*/ IikoClient.operation(Loy
 export const loyaltyIikoCustomerCardRemove = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCustomerCardRemove)
 
 /**
+ * Get customer categories.
+ *
+ * Get all organization's customer categories.
+ *
  * `POST /api/1/loyalty/iiko/customer_category`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2592,6 +3348,10 @@ export const loyaltyIikoCustomerCardRemove = /*#__PURE__*/ IikoClient.operation(
 export const loyaltyIikoCustomerCategory = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCustomerCategory)
 
 /**
+ * Add category for customer.
+ *
+ * Add specified category for customer.
+ *
  * `POST /api/1/loyalty/iiko/customer_category/add`
  *
  * - Side effect: `update` (never retried blindly)
@@ -2604,6 +3364,10 @@ export const loyaltyIikoCustomerCategory = /*#__PURE__*/ IikoClient.operation(Lo
 export const loyaltyIikoCustomerCategoryAdd = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCustomerCategoryAdd)
 
 /**
+ * Remove category for customer.
+ *
+ * Remove specified category for customer.
+ *
  * `POST /api/1/loyalty/iiko/customer_category/remove`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -2616,6 +3380,10 @@ export const loyaltyIikoCustomerCategoryAdd = /*#__PURE__*/ IikoClient.operation
 export const loyaltyIikoCustomerCategoryRemove = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCustomerCategoryRemove)
 
 /**
+ * Create or update customer.
+ *
+ * Create or update customer info by id or phone or card track.
+ *
  * `POST /api/1/loyalty/iiko/customer/create_or_update`
  *
  * - Side effect: `create` (never retried blindly)
@@ -2628,6 +3396,10 @@ export const loyaltyIikoCustomerCategoryRemove = /*#__PURE__*/ IikoClient.operat
 export const loyaltyIikoCustomerCreateOrUpdate = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCustomerCreateOrUpdate)
 
 /**
+ * Get customer info.
+ *
+ * Get customer info by specified criterion.
+ *
  * `POST /api/1/loyalty/iiko/customer/info`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2640,6 +3412,10 @@ export const loyaltyIikoCustomerCreateOrUpdate = /*#__PURE__*/ IikoClient.operat
 export const loyaltyIikoCustomerInfo = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCustomerInfo)
 
 /**
+ * Add customer to program.
+ *
+ * Add new customer for program.
+ *
  * `POST /api/1/loyalty/iiko/customer/program/add`
  *
  * - Side effect: `update` (never retried blindly)
@@ -2652,6 +3428,10 @@ export const loyaltyIikoCustomerInfo = /*#__PURE__*/ IikoClient.operation(Loyalt
 export const loyaltyIikoCustomerProgramAdd = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCustomerProgramAdd)
 
 /**
+ * Get transaction report by period.
+ *
+ * Get transaction report for specified customer by provided date range.
+ *
  * `POST /api/1/loyalty/iiko/customer/transactions/by_date`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2664,6 +3444,10 @@ export const loyaltyIikoCustomerProgramAdd = /*#__PURE__*/ IikoClient.operation(
 export const loyaltyIikoCustomerTransactionsByDate = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCustomerTransactionsByDate)
 
 /**
+ * Get transaction report by revision.
+ *
+ * Get transaction report for specified customer by provided revision.
+ *
  * `POST /api/1/loyalty/iiko/customer/transactions/by_revision`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2676,6 +3460,10 @@ export const loyaltyIikoCustomerTransactionsByDate = /*#__PURE__*/ IikoClient.op
 export const loyaltyIikoCustomerTransactionsByRevision = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCustomerTransactionsByRevision)
 
 /**
+ * Cancel hold money.
+ *
+ * Cancel holding transaction that created earlier.
+ *
  * `POST /api/1/loyalty/iiko/customer/wallet/cancel_hold`
  *
  * - Side effect: `action` (never retried blindly)
@@ -2688,6 +3476,10 @@ export const loyaltyIikoCustomerTransactionsByRevision = /*#__PURE__*/ IikoClien
 export const loyaltyIikoCustomerWalletCancelHold = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCustomerWalletCancelHold)
 
 /**
+ * Withdraw balance.
+ *
+ * Withdraw customer balance.
+ *
  * `POST /api/1/loyalty/iiko/customer/wallet/chargeoff`
  *
  * - Side effect: `irreversible` (never retried blindly)
@@ -2700,6 +3492,10 @@ export const loyaltyIikoCustomerWalletCancelHold = /*#__PURE__*/ IikoClient.oper
 export const loyaltyIikoCustomerWalletChargeoff = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCustomerWalletChargeoff)
 
 /**
+ * Hold money.
+ *
+ * Hold customer's money in loyalty program. Payment will be process on POS during processing of an order.
+ *
  * `POST /api/1/loyalty/iiko/customer/wallet/hold`
  *
  * - Side effect: `action` (never retried blindly)
@@ -2712,6 +3508,10 @@ export const loyaltyIikoCustomerWalletChargeoff = /*#__PURE__*/ IikoClient.opera
 export const loyaltyIikoCustomerWalletHold = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCustomerWalletHold)
 
 /**
+ * Refill balance.
+ *
+ * Refill customer balance.
+ *
  * `POST /api/1/loyalty/iiko/customer/wallet/topup`
  *
  * - Side effect: `irreversible` (never retried blindly)
@@ -2724,6 +3524,10 @@ export const loyaltyIikoCustomerWalletHold = /*#__PURE__*/ IikoClient.operation(
 export const loyaltyIikoCustomerWalletTopup = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoCustomerWalletTopup)
 
 /**
+ * Logical deletion of customers.
+ *
+ * Mark customers as deleted.
+ *
  * `POST /api/1/loyalty/iiko/delete_customers`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -2736,6 +3540,10 @@ export const loyaltyIikoCustomerWalletTopup = /*#__PURE__*/ IikoClient.operation
 export const loyaltyIikoDeleteCustomers = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoDeleteCustomers)
 
 /**
+ * Get counters.
+ *
+ * Get customer orders count and sum for different period.
+ *
  * `POST /api/1/loyalty/iiko/get_counters`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2748,6 +3556,10 @@ export const loyaltyIikoDeleteCustomers = /*#__PURE__*/ IikoClient.operation(Loy
 export const loyaltyIikoGetCounters = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoGetCounters)
 
 /**
+ * Get manual conditions.
+ *
+ * Get all organization's manual conditions.
+ *
  * `POST /api/1/loyalty/iiko/manual_condition`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2760,6 +3572,10 @@ export const loyaltyIikoGetCounters = /*#__PURE__*/ IikoClient.operation(Loyalty
 export const loyaltyIikoManualCondition = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoManualCondition)
 
 /**
+ * Send email.
+ *
+ * Send email message to specified email address. Sending proceed according iikoCard organization's settings.
+ *
  * `POST /api/1/loyalty/iiko/message/send_email`
  *
  * - Side effect: `irreversible` (never retried blindly)
@@ -2772,6 +3588,10 @@ export const loyaltyIikoManualCondition = /*#__PURE__*/ IikoClient.operation(Loy
 export const loyaltyIikoMessageSendEmail = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoMessageSendEmail)
 
 /**
+ * Send sms.
+ *
+ * Send sms message to specified phone number. Sending proceed according iikoCard organization's settings.
+ *
  * `POST /api/1/loyalty/iiko/message/send_sms`
  *
  * - Side effect: `irreversible` (never retried blindly)
@@ -2784,6 +3604,10 @@ export const loyaltyIikoMessageSendEmail = /*#__PURE__*/ IikoClient.operation(Lo
 export const loyaltyIikoMessageSendSms = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoMessageSendSms)
 
 /**
+ * Get programs.
+ *
+ * Get all loyalty programs for organization.
+ *
  * `POST /api/1/loyalty/iiko/program`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2796,6 +3620,10 @@ export const loyaltyIikoMessageSendSms = /*#__PURE__*/ IikoClient.operation(Loya
 export const loyaltyIikoProgram = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoProgram)
 
 /**
+ * Logical recovery of customers.
+ *
+ * Removing deletion flags for customers.
+ *
  * `POST /api/1/loyalty/iiko/restore_customers`
  *
  * - Side effect: `action` (never retried blindly)
@@ -2808,6 +3636,8 @@ export const loyaltyIikoProgram = /*#__PURE__*/ IikoClient.operation(Loyalty.loy
 export const loyaltyIikoRestoreCustomers = /*#__PURE__*/ IikoClient.operation(Loyalty.loyaltyIikoRestoreCustomers)
 
 /**
+ * Marketing sources.
+ *
  * `POST /api/1/marketing_sources`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2821,6 +3651,10 @@ export const loyaltyIikoRestoreCustomers = /*#__PURE__*/ IikoClient.operation(Lo
 export const marketingSources = /*#__PURE__*/ IikoClient.operation(Dictionaries.marketingSources)
 
 /**
+ * Retrieve external menu by ID.
+ *
+ * > Sourced from Web External menu.
+ *
  * `POST /api/2/menu/by_id`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2834,6 +3668,10 @@ export const marketingSources = /*#__PURE__*/ IikoClient.operation(Dictionaries.
 export const menuByIdV2 = /*#__PURE__*/ IikoClient.operation(Menu.menuByIdV2)
 
 /**
+ * Retrieve external menu V3 by ID.
+ *
+ * > Generated from Plain menu converter.
+ *
  * `POST /api/menu/v3/by_id`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2846,6 +3684,8 @@ export const menuByIdV2 = /*#__PURE__*/ IikoClient.operation(Menu.menuByIdV2)
 export const menuByIdV3 = /*#__PURE__*/ IikoClient.operation(Menu.menuByIdV3)
 
 /**
+ * External menus with price categories.
+ *
  * `POST /api/2/menu`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2858,6 +3698,10 @@ export const menuByIdV3 = /*#__PURE__*/ IikoClient.operation(Menu.menuByIdV3)
 export const menuV2 = /*#__PURE__*/ IikoClient.operation(Menu.menuV2)
 
 /**
+ * Menu.
+ *
+ * > Sourced from RMS Data Exchange Export menu.
+ *
  * `POST /api/1/nomenclature`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2871,6 +3715,13 @@ export const menuV2 = /*#__PURE__*/ IikoClient.operation(Menu.menuV2)
 export const nomenclature = /*#__PURE__*/ IikoClient.operation(Menu.nomenclature)
 
 /**
+ * Get a list of allergen groups
+ *
+ * Returns a list of allergen groups with filtering and pagination support.
+ * Filter fields: `id`, `name`, `code`, `isDeleted`.
+ * Allowed operators: `id` — eq, in; `name`, `code` — eq, ne, in, nin, like, blank, notblank; `isDeleted` — eq (boolean).
+ * All filters are combined with AND. Pagination via `limit`/`offset`.
+ *
  * `POST /api/nomenclature/v1/allergen-group/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2883,6 +3734,13 @@ export const nomenclature = /*#__PURE__*/ IikoClient.operation(Menu.nomenclature
 export const nomenclatureAllergenGroupList = /*#__PURE__*/ IikoClient.operation(NomenclatureDirectories.nomenclatureAllergenGroupList)
 
 /**
+ * Get a list of amount units
+ *
+ * Returns a list of amount units with filtering and pagination support.
+ * Filter fields: `id`, `name`, `code`, `isDeleted`.
+ * Allowed operators: `id` — eq, in; `name`, `code` — eq, ne, in, nin, like, blank, notblank; `isDeleted` — eq (boolean).
+ * All filters are combined with AND. Pagination via `limit`/`offset`.
+ *
  * `POST /api/nomenclature/v1/amount-unit/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2895,6 +3753,11 @@ export const nomenclatureAllergenGroupList = /*#__PURE__*/ IikoClient.operation(
 export const nomenclatureAmountUnitList = /*#__PURE__*/ IikoClient.operation(NomenclatureDirectories.nomenclatureAmountUnitList)
 
 /**
+ * Get an assembled chart
+ *
+ * Returns the top-level assembly chart (without resolving nested ingredient charts) effective for
+ * the product on the given date. If no chart is found, returns 200 with an empty body.
+ *
  * `POST /api/nomenclature/v2/assembly-chart/assembled`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2907,6 +3770,11 @@ export const nomenclatureAmountUnitList = /*#__PURE__*/ IikoClient.operation(Nom
 export const nomenclatureAssemblyChartAssembled = /*#__PURE__*/ IikoClient.operation(AssemblyCharts.nomenclatureAssemblyChartAssembled)
 
 /**
+ * Create an assembly chart
+ *
+ * Saves a new assembly chart for a product.
+ * If the product was created recently and has not yet appeared in the nomenclature list (eventual consistency), the method may fail with a 502 error. Wait until the product appears in the nomenclature list before creating an assembly chart for it.
+ *
  * `POST /api/nomenclature/v1/assembly-chart/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -2920,6 +3788,11 @@ export const nomenclatureAssemblyChartAssembled = /*#__PURE__*/ IikoClient.opera
 export const nomenclatureAssemblyChartCreate = /*#__PURE__*/ IikoClient.operation(AssemblyCharts.nomenclatureAssemblyChartCreate)
 
 /**
+ * Create an assembly chart (v2)
+ *
+ * Saves a new assembly chart for a product.
+ * If the product was created recently and has not yet appeared in the nomenclature list (eventual consistency), the method may fail with a 502 error. Wait until the product appears in the nomenclature list before creating an assembly chart for it.
+ *
  * `POST /api/nomenclature/v2/assembly-chart/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -2932,6 +3805,10 @@ export const nomenclatureAssemblyChartCreate = /*#__PURE__*/ IikoClient.operatio
 export const nomenclatureAssemblyChartCreateV2 = /*#__PURE__*/ IikoClient.operation(AssemblyCharts.nomenclatureAssemblyChartCreateV2)
 
 /**
+ * Delete an assembly chart
+ *
+ * Deletes an assembly chart by UUID.
+ *
  * `POST /api/nomenclature/v1/assembly-chart/delete`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -2945,6 +3822,10 @@ export const nomenclatureAssemblyChartCreateV2 = /*#__PURE__*/ IikoClient.operat
 export const nomenclatureAssemblyChartDelete = /*#__PURE__*/ IikoClient.operation(AssemblyCharts.nomenclatureAssemblyChartDelete)
 
 /**
+ * Delete an assembly chart (v2)
+ *
+ * Deletes an assembly chart by UUID.
+ *
  * `POST /api/nomenclature/v2/assembly-chart/delete`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -2957,6 +3838,10 @@ export const nomenclatureAssemblyChartDelete = /*#__PURE__*/ IikoClient.operatio
 export const nomenclatureAssemblyChartDeleteV2 = /*#__PURE__*/ IikoClient.operation(AssemblyCharts.nomenclatureAssemblyChartDeleteV2)
 
 /**
+ * Get an assembly chart by ID
+ *
+ * Returns a single assembly chart by its UUID.
+ *
  * `POST /api/nomenclature/v1/assembly-chart/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2970,6 +3855,10 @@ export const nomenclatureAssemblyChartDeleteV2 = /*#__PURE__*/ IikoClient.operat
 export const nomenclatureAssemblyChartGet = /*#__PURE__*/ IikoClient.operation(AssemblyCharts.nomenclatureAssemblyChartGet)
 
 /**
+ * Get an assembly chart by ID (v2)
+ *
+ * Returns a single assembly chart by its UUID.
+ *
  * `POST /api/nomenclature/v2/assembly-chart/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2982,6 +3871,13 @@ export const nomenclatureAssemblyChartGet = /*#__PURE__*/ IikoClient.operation(A
 export const nomenclatureAssemblyChartGetV2 = /*#__PURE__*/ IikoClient.operation(AssemblyCharts.nomenclatureAssemblyChartGetV2)
 
 /**
+ * Get a list of assembly charts by product
+ *
+ * Returns the history of assembly charts for a product.
+ * The filter `product eq` is required. The optional `department eq` filter restricts results to a specific department.
+ * Pagination (limit / offset) is applied client-side.
+ * Data is returned from an asynchronously updated snapshot (eventual consistency): recently created or modified assembly charts may be missing from the response for a short time.
+ *
  * `POST /api/nomenclature/v1/assembly-chart/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -2995,6 +3891,13 @@ export const nomenclatureAssemblyChartGetV2 = /*#__PURE__*/ IikoClient.operation
 export const nomenclatureAssemblyChartList = /*#__PURE__*/ IikoClient.operation(AssemblyCharts.nomenclatureAssemblyChartList)
 
 /**
+ * Get a list of assembly charts by product (v2)
+ *
+ * Returns the history of assembly charts for a product.
+ * The filter `product eq` is required. The optional `department eq` filter restricts results to a specific department.
+ * Pagination (limit / offset) is applied client-side.
+ * Data is returned from an asynchronously updated snapshot (eventual consistency): recently created or modified assembly charts may be missing from the response for a short time.
+ *
  * `POST /api/nomenclature/v2/assembly-chart/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3007,6 +3910,11 @@ export const nomenclatureAssemblyChartList = /*#__PURE__*/ IikoClient.operation(
 export const nomenclatureAssemblyChartListV2 = /*#__PURE__*/ IikoClient.operation(AssemblyCharts.nomenclatureAssemblyChartListV2)
 
 /**
+ * Get a prepared chart (breakdown to store items)
+ *
+ * Returns the recipe breakdown of the product down to elementary store items (ingredients written
+ * off from stock) for the given date. If no chart is found, returns 200 with an empty body.
+ *
  * `POST /api/nomenclature/v2/assembly-chart/prepared`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3019,6 +3927,12 @@ export const nomenclatureAssemblyChartListV2 = /*#__PURE__*/ IikoClient.operatio
 export const nomenclatureAssemblyChartPrepared = /*#__PURE__*/ IikoClient.operation(AssemblyCharts.nomenclatureAssemblyChartPrepared)
 
 /**
+ * Get an assembly chart tree
+ *
+ * Returns the assembly chart tree of the product for the given date: for every ingredient that has
+ * its own assembly chart, its composition is recursively resolved. If no chart is found, returns 200
+ * with an empty body.
+ *
  * `POST /api/nomenclature/v2/assembly-chart/tree`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3031,6 +3945,10 @@ export const nomenclatureAssemblyChartPrepared = /*#__PURE__*/ IikoClient.operat
 export const nomenclatureAssemblyChartTree = /*#__PURE__*/ IikoClient.operation(AssemblyCharts.nomenclatureAssemblyChartTree)
 
 /**
+ * Update an assembly chart
+ *
+ * Updates an existing assembly chart.
+ *
  * `POST /api/nomenclature/v1/assembly-chart/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3044,6 +3962,10 @@ export const nomenclatureAssemblyChartTree = /*#__PURE__*/ IikoClient.operation(
 export const nomenclatureAssemblyChartUpdate = /*#__PURE__*/ IikoClient.operation(AssemblyCharts.nomenclatureAssemblyChartUpdate)
 
 /**
+ * Update an assembly chart (v2)
+ *
+ * Updates an existing assembly chart.
+ *
  * `POST /api/nomenclature/v2/assembly-chart/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3056,6 +3978,13 @@ export const nomenclatureAssemblyChartUpdate = /*#__PURE__*/ IikoClient.operatio
 export const nomenclatureAssemblyChartUpdateV2 = /*#__PURE__*/ IikoClient.operation(AssemblyCharts.nomenclatureAssemblyChartUpdateV2)
 
 /**
+ * Get a list of containers
+ *
+ * Returns a list of containers with filtering and pagination support.
+ * Filter fields: `id`, `name`, `isDeleted`.
+ * Allowed operators: `id` — eq, in; `name` — eq, ne, in, nin, like, blank, notblank; `isDeleted` — eq (boolean).
+ * All filters are combined with AND. Pagination via `limit`/`offset`.
+ *
  * `POST /api/nomenclature/v1/container/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3068,6 +3997,13 @@ export const nomenclatureAssemblyChartUpdateV2 = /*#__PURE__*/ IikoClient.operat
 export const nomenclatureContainerList = /*#__PURE__*/ IikoClient.operation(NomenclatureDirectories.nomenclatureContainerList)
 
 /**
+ * Get a list of custom categories
+ *
+ * Returns a list of custom categories with filtering and pagination support.
+ * Filter fields: `id`, `name`, `isDeleted`.
+ * Allowed operators: `id` — eq, in; `name` — eq, ne, in, nin, like, blank, notblank; `isDeleted` — eq (boolean).
+ * All filters are combined with AND. Pagination via `limit`/`offset`.
+ *
  * `POST /api/nomenclature/v1/custom-category/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3080,6 +4016,12 @@ export const nomenclatureContainerList = /*#__PURE__*/ IikoClient.operation(Nome
 export const nomenclatureCustomCategoryList = /*#__PURE__*/ IikoClient.operation(NomenclatureDirectories.nomenclatureCustomCategoryList)
 
 /**
+ * Create a nomenclature group
+ *
+ * Creates a new nomenclature group.
+ * Only the `name` field is required. All other fields are optional - if not provided or sent as `null`, default values are applied.
+ * The `groupArticle` field must be unique within the organisation.
+ *
  * `POST /api/nomenclature/v1/group/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -3093,6 +4035,12 @@ export const nomenclatureCustomCategoryList = /*#__PURE__*/ IikoClient.operation
 export const nomenclatureGroupCreate = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureGroupCreate)
 
 /**
+ * Create a nomenclature group (v2)
+ *
+ * Creates a new nomenclature group.
+ * Only the `name` field is required. All other fields are optional - if not provided or sent as `null`, default values are applied.
+ * The `groupArticle` field must be unique within the organisation.
+ *
  * `POST /api/nomenclature/v2/group/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -3105,6 +4053,11 @@ export const nomenclatureGroupCreate = /*#__PURE__*/ IikoClient.operation(Nomenc
 export const nomenclatureGroupCreateV2 = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureGroupCreateV2)
 
 /**
+ * Delete nomenclature groups
+ *
+ * Marks the specified nomenclature groups as deleted.
+ * Deletion is recursive: each group's child groups and products are deleted together with it.
+ *
  * `POST /api/nomenclature/v1/group/delete`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -3118,6 +4071,11 @@ export const nomenclatureGroupCreateV2 = /*#__PURE__*/ IikoClient.operation(Nome
 export const nomenclatureGroupDelete = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureGroupDelete)
 
 /**
+ * Delete nomenclature groups (v2)
+ *
+ * Marks the specified nomenclature groups as deleted.
+ * Deletion is recursive: each group's child groups and products are deleted together with it.
+ *
  * `POST /api/nomenclature/v2/group/delete`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -3130,6 +4088,12 @@ export const nomenclatureGroupDelete = /*#__PURE__*/ IikoClient.operation(Nomenc
 export const nomenclatureGroupDeleteV2 = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureGroupDeleteV2)
 
 /**
+ * Get a list of nomenclature groups
+ *
+ * Returns a list of nomenclature groups with support for filtering, field selection and pagination.
+ * Always returns only PRODUCTS-type groups for the current organisation (`uocId`).
+ * Deleted records are excluded by default; pass `includeDeleted: true` to include them.
+ *
  * `POST /api/nomenclature/v1/group/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3143,6 +4107,19 @@ export const nomenclatureGroupDeleteV2 = /*#__PURE__*/ IikoClient.operation(Nome
 export const nomenclatureGroupList = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureGroupList)
 
 /**
+ * Get a list of nomenclature groups (v2)
+ *
+ * Returns a list of nomenclature groups of the current organisation with filtering and pagination support.
+ * Only groups of the PRODUCTS type are returned (the `type` filter is applied internally and cannot be overridden).
+ * Deleted groups are returned unless the `isDeleted eq false` filter is passed.
+ * Filter fields: `id` / `groupId`, `name`, `code`, `groupArticle`, `parentId`, `isDeleted`, `system`,
+ * `description`, `includeInReport`, `isChainRoot`, `revision`, `categoryId`, `accountingCategoryId`,
+ * `taxCategoryId`, `franchiseUniqueId`, `franchiseMasterId`.
+ * All the standard operators (eq, ne, in, nin, like, blank, notblank, gt, gte, lt, lte) are accepted for every
+ * listed field; their applicability depends on the field type: eq/in for UUID fields, eq for boolean fields,
+ * range operators (gt, gte, lt, lte) for the numeric `revision` field.
+ * All filters are combined with AND. Pagination via `limit`/`offset`.
+ *
  * `POST /api/nomenclature/v2/group/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3155,6 +4132,11 @@ export const nomenclatureGroupList = /*#__PURE__*/ IikoClient.operation(Nomencla
 export const nomenclatureGroupListV2 = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureGroupListV2)
 
 /**
+ * Restore nomenclature groups
+ *
+ * Restores previously deleted nomenclature groups.
+ * When `recursively: true`, all child groups and their products are also restored.
+ *
  * `POST /api/nomenclature/v1/group/restore`
  *
  * - Side effect: `action` (never retried blindly)
@@ -3168,6 +4150,11 @@ export const nomenclatureGroupListV2 = /*#__PURE__*/ IikoClient.operation(Nomenc
 export const nomenclatureGroupRestore = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureGroupRestore)
 
 /**
+ * Restore nomenclature groups (v2)
+ *
+ * Restores previously deleted nomenclature groups.
+ * When `recursively: true`, all child groups and their products are also restored.
+ *
  * `POST /api/nomenclature/v2/group/restore`
  *
  * - Side effect: `action` (never retried blindly)
@@ -3180,6 +4167,13 @@ export const nomenclatureGroupRestore = /*#__PURE__*/ IikoClient.operation(Nomen
 export const nomenclatureGroupRestoreV2 = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureGroupRestoreV2)
 
 /**
+ * Update a nomenclature group
+ *
+ * Updates an existing nomenclature group.
+ * The `group` (UUID of the group to update) and `name` fields are required.
+ * The position (`position`) is not changed during an update.
+ * The `groupArticle` field must be unique within the organisation (a match with the current record is allowed).
+ *
  * `POST /api/nomenclature/v1/group/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3193,6 +4187,13 @@ export const nomenclatureGroupRestoreV2 = /*#__PURE__*/ IikoClient.operation(Nom
 export const nomenclatureGroupUpdate = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureGroupUpdate)
 
 /**
+ * Update a nomenclature group (v2)
+ *
+ * Updates an existing nomenclature group.
+ * The `groupId` (UUID of the group to update) and `name` fields are required.
+ * The position (`position`) is not changed during an update.
+ * The `groupArticle` field must be unique within the organisation (a match with the current record is allowed).
+ *
  * `POST /api/nomenclature/v2/group/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3205,6 +4206,13 @@ export const nomenclatureGroupUpdate = /*#__PURE__*/ IikoClient.operation(Nomenc
 export const nomenclatureGroupUpdateV2 = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureGroupUpdateV2)
 
 /**
+ * Get a list of menu sections
+ *
+ * Returns a list of menu sections with filtering and pagination support.
+ * Filter fields: `id`, `name`, `isDeleted`.
+ * Allowed operators: `id` — eq, in; `name` — eq, ne, in, nin, like, blank, notblank; `isDeleted` — eq (boolean).
+ * All filters are combined with AND. Pagination via `limit`/`offset`.
+ *
  * `POST /api/nomenclature/v1/menu/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3217,6 +4225,13 @@ export const nomenclatureGroupUpdateV2 = /*#__PURE__*/ IikoClient.operation(Nome
 export const nomenclatureMenuList = /*#__PURE__*/ IikoClient.operation(NomenclatureDirectories.nomenclatureMenuList)
 
 /**
+ * Get a list of modifier schemas
+ *
+ * Returns a list of modifier schemas with filtering and pagination support.
+ * Filter fields: `id`, `name`, `isDeleted`.
+ * Allowed operators: `id` — eq, in; `name` — eq, ne, in, nin, like, blank, notblank; `isDeleted` — eq (boolean).
+ * All filters are combined with AND. Pagination via `limit`/`offset`.
+ *
  * `POST /api/nomenclature/v1/modifier-schema/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3229,6 +4244,11 @@ export const nomenclatureMenuList = /*#__PURE__*/ IikoClient.operation(Nomenclat
 export const nomenclatureModifierSchemaList = /*#__PURE__*/ IikoClient.operation(NomenclatureDirectories.nomenclatureModifierSchemaList)
 
 /**
+ * Create a product category
+ *
+ * Creates a new product category.
+ * Only the `name` field is required.
+ *
  * `POST /api/nomenclature/v1/nomenclature/category/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -3241,6 +4261,11 @@ export const nomenclatureModifierSchemaList = /*#__PURE__*/ IikoClient.operation
 export const nomenclatureNomenclatureCategoryCreate = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureNomenclatureCategoryCreate)
 
 /**
+ * Delete a product category
+ *
+ * Soft-deletes a product category by UUID.
+ * Already deleted categories cannot be deleted again.
+ *
  * `POST /api/nomenclature/v1/nomenclature/category/delete`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -3253,6 +4278,15 @@ export const nomenclatureNomenclatureCategoryCreate = /*#__PURE__*/ IikoClient.o
 export const nomenclatureNomenclatureCategoryDelete = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureNomenclatureCategoryDelete)
 
 /**
+ * Get a list of product categories
+ *
+ * Returns a list of product categories.
+ * The list can be narrowed by passing the `ids` array; pass `includeDeleted: true` to include soft-deleted categories.
+ * Pagination is supported via `limit` / `offset`: `limit` is the maximum number of categories in the response page,
+ * `offset` is the number of categories to skip from the beginning. If `limit` is not passed or is <= 0, all
+ * matching categories are returned. The `totalCount` field always contains the total number of matching categories
+ * (before pagination).
+ *
  * `POST /api/nomenclature/v1/nomenclature/category/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3265,6 +4299,11 @@ export const nomenclatureNomenclatureCategoryDelete = /*#__PURE__*/ IikoClient.o
 export const nomenclatureNomenclatureCategoryList = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureNomenclatureCategoryList)
 
 /**
+ * Restore a product category
+ *
+ * Restores a previously deleted product category by UUID.
+ * Only deleted categories can be restored.
+ *
  * `POST /api/nomenclature/v1/nomenclature/category/restore`
  *
  * - Side effect: `action` (never retried blindly)
@@ -3277,6 +4316,11 @@ export const nomenclatureNomenclatureCategoryList = /*#__PURE__*/ IikoClient.ope
 export const nomenclatureNomenclatureCategoryRestore = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureNomenclatureCategoryRestore)
 
 /**
+ * Update a product category
+ *
+ * Updates an existing product category.
+ * Both `id` (UUID of the category to update) and `name` (new name) are required.
+ *
  * `POST /api/nomenclature/v1/nomenclature/category/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3289,6 +4333,11 @@ export const nomenclatureNomenclatureCategoryRestore = /*#__PURE__*/ IikoClient.
 export const nomenclatureNomenclatureCategoryUpdate = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureNomenclatureCategoryUpdate)
 
 /**
+ * Get a foreign economic activity commodity code by ID
+ *
+ * Returns a foreign economic activity commodity code by UUID. The `id` field is required.
+ * If no code with the given identifier exists, a 404 error is returned.
+ *
  * `POST /api/nomenclature/v1/outer_economic_activity_nomenclature_codes/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3301,6 +4350,11 @@ export const nomenclatureNomenclatureCategoryUpdate = /*#__PURE__*/ IikoClient.o
 export const nomenclatureOuterEconomicActivityNomenclatureCodesGet = /*#__PURE__*/ IikoClient.operation(NomenclatureDirectories.nomenclatureOuterEconomicActivityNomenclatureCodesGet)
 
 /**
+ * Get the foreign economic activity commodity code directory
+ *
+ * Returns the entire foreign economic activity commodity code directory.
+ * To include soft-deleted codes, pass `includeDeleted: true` (default false).
+ *
  * `POST /api/nomenclature/v1/outer_economic_activity_nomenclature_codes/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3313,6 +4367,13 @@ export const nomenclatureOuterEconomicActivityNomenclatureCodesGet = /*#__PURE__
 export const nomenclatureOuterEconomicActivityNomenclatureCodesList = /*#__PURE__*/ IikoClient.operation(NomenclatureDirectories.nomenclatureOuterEconomicActivityNomenclatureCodesList)
 
 /**
+ * Get a list of preparation place types
+ *
+ * Returns a list of preparation place types with filtering and pagination support.
+ * Filter fields: `id`, `name`, `isDeleted`.
+ * Allowed operators: `id` — eq, in; `name` — eq, ne, in, nin, like, blank, notblank; `isDeleted` — eq (boolean).
+ * All filters are combined with AND. Pagination via `limit`/`offset`.
+ *
  * `POST /api/nomenclature/v1/place-type/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3325,6 +4386,13 @@ export const nomenclatureOuterEconomicActivityNomenclatureCodesList = /*#__PURE_
 export const nomenclaturePlaceTypeList = /*#__PURE__*/ IikoClient.operation(NomenclatureDirectories.nomenclaturePlaceTypeList)
 
 /**
+ * Get a list of producers
+ *
+ * Returns a list of producers with filtering and pagination support.
+ * Filter fields: `id`, `name`, `code`, `isDeleted`.
+ * Allowed operators: `id` — eq, in; `name`, `code` — eq, ne, in, nin, like, blank, notblank; `isDeleted` — eq (boolean).
+ * All filters are combined with AND. Pagination via `limit`/`offset`.
+ *
  * `POST /api/nomenclature/v1/producer/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3337,6 +4405,13 @@ export const nomenclaturePlaceTypeList = /*#__PURE__*/ IikoClient.operation(Nome
 export const nomenclatureProducerList = /*#__PURE__*/ IikoClient.operation(NomenclatureDirectories.nomenclatureProducerList)
 
 /**
+ * Create a product
+ *
+ * Creates a new nomenclature product.
+ * The `name`, `type` and `amountUnit` fields are required. All other fields are optional - if not provided or sent as `null`, default values are applied.
+ * If `code` or `productArticle` are not provided explicitly, API server assigns them automatically.
+ * The write is synchronous, while reads through the list method use an asynchronously updated catalogue snapshot (eventual consistency): a created item does not appear in the list immediately. Before using the product (for example, creating an assembly chart for it), wait until it appears — poll the list with a filter by the returned `productId` or `code`.
+ *
  * `POST /api/nomenclature/v1/product/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -3350,6 +4425,13 @@ export const nomenclatureProducerList = /*#__PURE__*/ IikoClient.operation(Nomen
 export const nomenclatureProductCreate = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductCreate)
 
 /**
+ * Create a product (v2)
+ *
+ * Creates a new nomenclature product.
+ * The `name`, `type` and `amountUnitId` fields are required. All other fields are optional - if not provided or sent as `null`, default values are applied.
+ * If `code` or `productArticle` are not provided explicitly, API server assigns them automatically.
+ * The write is synchronous, while reads through the list method use an asynchronously updated catalogue snapshot (eventual consistency): a created item does not appear in the list immediately. Before using the product (for example, creating an assembly chart for it), wait until it appears — poll the list with a filter by the returned `productId` or `code`.
+ *
  * `POST /api/nomenclature/v2/product/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -3362,6 +4444,10 @@ export const nomenclatureProductCreate = /*#__PURE__*/ IikoClient.operation(Nome
 export const nomenclatureProductCreateV2 = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductCreateV2)
 
 /**
+ * Delete products
+ *
+ * Marks the specified nomenclature products as deleted.
+ *
  * `POST /api/nomenclature/v1/product/delete`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -3375,6 +4461,10 @@ export const nomenclatureProductCreateV2 = /*#__PURE__*/ IikoClient.operation(No
 export const nomenclatureProductDelete = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductDelete)
 
 /**
+ * Delete products (v2)
+ *
+ * Marks the specified nomenclature products as deleted.
+ *
  * `POST /api/nomenclature/v2/product/delete`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -3387,6 +4477,13 @@ export const nomenclatureProductDelete = /*#__PURE__*/ IikoClient.operation(Nome
 export const nomenclatureProductDeleteV2 = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductDeleteV2)
 
 /**
+ * Get a list of products
+ *
+ * Returns the organisation's nomenclature — the catalogue of items used to build the menu, run warehouse accounting and generate sales reports. Supports filtering and pagination, which speeds up menu and reference synchronisation on the partner side.
+ * By default (when no type filter is set) the method returns nomenclature items of all types available in the organisation's nomenclature. The following base nomenclature types are supported: GOODS (goods/ingredients), DISH (dishes), PREPARED (semi-prepared items), SERVICE (services), MODIFIER (modifiers). To narrow the result to specific types, apply a filter on the type field (for example op: "in").
+ * Nomenclature groups are returned by a separate method /api/nomenclature/v1/group/list.
+ * The list is read from an asynchronously updated snapshot of the catalogue (eventual consistency): newly created or modified items may be missing from the response for a short time.
+ *
  * `POST /api/nomenclature/v1/product/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3400,6 +4497,22 @@ export const nomenclatureProductDeleteV2 = /*#__PURE__*/ IikoClient.operation(No
 export const nomenclatureProductList = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductList)
 
 /**
+ * Get a list of products (v2)
+ *
+ * Returns the organisation's nomenclature — the catalogue of items used to build the menu, run warehouse accounting and generate sales reports. Supports filtering and pagination, which speeds up menu and reference synchronisation on the partner side.
+ * By default (when no type filter is set) the method returns nomenclature items of all types available in the organisation's nomenclature. The following base nomenclature types are supported: GOODS (goods/ingredients), DISH (dishes), PREPARED (semi-prepared items), SERVICE (services), MODIFIER (modifiers). To narrow the result to specific types, apply a filter on the type field (for example op: "in").
+ * Filter fields: `id` / `productId`, `type`, `name`, `code`, `productArticle`, `description`, `parentId`,
+ * `categoryId`, `accountingCategoryId`, `taxCategoryId`, `isDeleted`, `system`, `revision`, `deletedAt`,
+ * `createdAt`, `updatedAt`, `lastModifyNode`, `franchiseUniqueId`, `franchiseMasterId`.
+ * Allowed operators: `id` / `productId`, `parentId`, `categoryId`, `accountingCategoryId`, `taxCategoryId`,
+ * `franchiseUniqueId`, `franchiseMasterId` — eq, in; `type` — eq, ne, in, nin; `name`, `code`, `productArticle`,
+ * `description` — eq, ne, in, nin, like, blank, notblank; `isDeleted`, `system` — eq (boolean); `revision`,
+ * `createdAt`, `updatedAt` — eq, ne, gt, gte, lt, lte; `deletedAt` — eq, ne, gt, gte, lt, lte, blank, notblank;
+ * `lastModifyNode` — eq, in, blank, notblank.
+ * All filters are combined with AND. Pagination via `limit`/`offset`.
+ * Nomenclature groups are returned by a separate method /api/nomenclature/v1/group/list.
+ * The list is read from an asynchronously updated snapshot of the catalogue (eventual consistency): newly created or modified items may be missing from the response for a short time.
+ *
  * `POST /api/nomenclature/v2/product/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3412,6 +4525,11 @@ export const nomenclatureProductList = /*#__PURE__*/ IikoClient.operation(Nomenc
 export const nomenclatureProductListV2 = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductListV2)
 
 /**
+ * Restore products
+ *
+ * Restores previously deleted nomenclature products.
+ * The endpoint is named `restore` as specified.
+ *
  * `POST /api/nomenclature/v1/product/restore`
  *
  * - Side effect: `action` (never retried blindly)
@@ -3425,6 +4543,11 @@ export const nomenclatureProductListV2 = /*#__PURE__*/ IikoClient.operation(Nome
 export const nomenclatureProductRestore = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductRestore)
 
 /**
+ * Restore products (v2)
+ *
+ * Restores previously deleted nomenclature products.
+ * The endpoint is named `restore` as specified.
+ *
  * `POST /api/nomenclature/v2/product/restore`
  *
  * - Side effect: `action` (never retried blindly)
@@ -3437,6 +4560,10 @@ export const nomenclatureProductRestore = /*#__PURE__*/ IikoClient.operation(Nom
 export const nomenclatureProductRestoreV2 = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductRestoreV2)
 
 /**
+ * Create a product size scale
+ *
+ * Creates a new product size scale (ProductScale) together with the full set of sizes (productSizes[]).
+ *
  * `POST /api/nomenclature/v1/product-scale/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -3449,6 +4576,10 @@ export const nomenclatureProductRestoreV2 = /*#__PURE__*/ IikoClient.operation(N
 export const nomenclatureProductScaleCreate = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductScaleCreate)
 
 /**
+ * Delete a product size scale
+ *
+ * Marks the specified product size scale as deleted. The scale must not be in use by any products or modifier schemas.
+ *
  * `POST /api/nomenclature/v1/product-scale/delete`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -3461,6 +4592,10 @@ export const nomenclatureProductScaleCreate = /*#__PURE__*/ IikoClient.operation
 export const nomenclatureProductScaleDelete = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductScaleDelete)
 
 /**
+ * Get a product size scale by ID
+ *
+ * Returns a single product size scale (ProductScale) by UUID together with its nested sizes.
+ *
  * `POST /api/nomenclature/v1/product-scale/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3473,6 +4608,14 @@ export const nomenclatureProductScaleDelete = /*#__PURE__*/ IikoClient.operation
 export const nomenclatureProductScaleGet = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductScaleGet)
 
 /**
+ * Get a list of product size scales
+ *
+ * Returns a list of product size scales (ProductScale) with nested sizes (productSizes[]).
+ * Filter fields: `id`, `name`, `deleted`, `revision`.
+ * Allowed operators: `id`, `name`, `deleted` — eq, ne, like, blank, notblank, in, nin; `revision` — eq only (integer).
+ * A `revision` filter with `eq` limits the result to scales changed after the specified revision; other operators are not supported for `revision`.
+ * All filters are combined with AND. Pagination via `limit`/`offset`.
+ *
  * `POST /api/nomenclature/v1/product-scale/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3485,6 +4628,10 @@ export const nomenclatureProductScaleGet = /*#__PURE__*/ IikoClient.operation(No
 export const nomenclatureProductScaleList = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductScaleList)
 
 /**
+ * Update a product size scale
+ *
+ * Updates a product size scale and the complete list of sizes inside it. Sizes absent from the request will be marked deleted.
+ *
  * `POST /api/nomenclature/v1/product-scale/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3497,6 +4644,13 @@ export const nomenclatureProductScaleList = /*#__PURE__*/ IikoClient.operation(N
 export const nomenclatureProductScaleUpdate = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductScaleUpdate)
 
 /**
+ * Get a list of product sizes
+ *
+ * Returns a list of product sizes with filtering and pagination support.
+ * Filter fields: `id`, `name`, `isDeleted`.
+ * Allowed operators: `id` — eq, in; `name` — eq, ne, in, nin, like, blank, notblank; `isDeleted` — eq (boolean).
+ * All filters are combined with AND. Pagination via `limit`/`offset`.
+ *
  * `POST /api/nomenclature/v1/product-size/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3509,6 +4663,13 @@ export const nomenclatureProductScaleUpdate = /*#__PURE__*/ IikoClient.operation
 export const nomenclatureProductSizeList = /*#__PURE__*/ IikoClient.operation(NomenclatureDirectories.nomenclatureProductSizeList)
 
 /**
+ * Get a list of product tags
+ *
+ * Returns a list of product tags with filtering and pagination support.
+ * Filter fields: `id`, `name`, `isDeleted`.
+ * Allowed operators: `id` — eq, in; `name` — eq, ne, in, nin, like, blank, notblank; `isDeleted` — eq (boolean).
+ * All filters are combined with AND. Pagination via `limit`/`offset`.
+ *
  * `POST /api/nomenclature/v1/product-tag/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3521,6 +4682,11 @@ export const nomenclatureProductSizeList = /*#__PURE__*/ IikoClient.operation(No
 export const nomenclatureProductTagList = /*#__PURE__*/ IikoClient.operation(NomenclatureDirectories.nomenclatureProductTagList)
 
 /**
+ * Update a product
+ *
+ * Updates an existing nomenclature product.
+ * The `product` (UUID of the product to update), `name`, `type` and `amountUnit` fields are required.
+ *
  * `POST /api/nomenclature/v1/product/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3534,6 +4700,11 @@ export const nomenclatureProductTagList = /*#__PURE__*/ IikoClient.operation(Nom
 export const nomenclatureProductUpdate = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductUpdate)
 
 /**
+ * Update product barcodes
+ *
+ * Replaces all existing barcodes for a specified nomenclature item with a new set.
+ * <b>Note</b>: This is a full replacement operation. Any previously assigned barcode values are permanently removed and overwritten by the values provided in the request
+ *
  * `POST /api/nomenclature/v1/product/update_barcodes`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3547,6 +4718,11 @@ export const nomenclatureProductUpdate = /*#__PURE__*/ IikoClient.operation(Nome
 export const nomenclatureProductUpdateBarcodes = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductUpdateBarcodes)
 
 /**
+ * Update product barcodes (v2)
+ *
+ * Replaces all existing barcodes for a specified nomenclature item with a new set.
+ * <b>Note</b>: This is a full replacement operation. Any previously assigned barcode values are permanently removed and overwritten by the values provided in the request
+ *
  * `POST /api/nomenclature/v2/product/update_barcodes`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3559,6 +4735,11 @@ export const nomenclatureProductUpdateBarcodes = /*#__PURE__*/ IikoClient.operat
 export const nomenclatureProductUpdateBarcodesV2 = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductUpdateBarcodesV2)
 
 /**
+ * Update a product (v2)
+ *
+ * Updates an existing nomenclature product.
+ * The `productId` (UUID of the product to update), `name`, `type` and `amountUnitId` fields are required.
+ *
  * `POST /api/nomenclature/v2/product/update`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3571,6 +4752,8 @@ export const nomenclatureProductUpdateBarcodesV2 = /*#__PURE__*/ IikoClient.oper
 export const nomenclatureProductUpdateV2 = /*#__PURE__*/ IikoClient.operation(Nomenclature.nomenclatureProductUpdateV2)
 
 /**
+ * Send notification to external systems.
+ *
  * `POST /api/1/notifications/send`
  *
  * - Side effect: `irreversible` (never retried blindly)
@@ -3584,6 +4767,8 @@ export const nomenclatureProductUpdateV2 = /*#__PURE__*/ IikoClient.operation(No
 export const notificationsSend = /*#__PURE__*/ IikoClient.operation(Notifications.notificationsSend)
 
 /**
+ * Add customer to order.
+ *
  * `POST /api/1/order/add_customer`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3598,6 +4783,8 @@ export const notificationsSend = /*#__PURE__*/ IikoClient.operation(Notification
 export const orderAddCustomer = /*#__PURE__*/ IikoClient.operation(Orders.orderAddCustomer)
 
 /**
+ * Add order items.
+ *
  * `POST /api/1/order/add_items`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3612,6 +4799,8 @@ export const orderAddCustomer = /*#__PURE__*/ IikoClient.operation(Orders.orderA
 export const orderAddItems = /*#__PURE__*/ IikoClient.operation(Orders.orderAddItems)
 
 /**
+ * Add order payments.
+ *
  * `POST /api/1/order/add_payments`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3626,6 +4815,8 @@ export const orderAddItems = /*#__PURE__*/ IikoClient.operation(Orders.orderAddI
 export const orderAddPayments = /*#__PURE__*/ IikoClient.operation(Orders.orderAddPayments)
 
 /**
+ * Retrieve orders by IDs.
+ *
  * `POST /api/1/order/by_id`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3639,6 +4830,8 @@ export const orderAddPayments = /*#__PURE__*/ IikoClient.operation(Orders.orderA
 export const orderById = /*#__PURE__*/ IikoClient.operation(Orders.orderById)
 
 /**
+ * Retrieve orders by tables.
+ *
  * `POST /api/1/order/by_table`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3652,6 +4845,8 @@ export const orderById = /*#__PURE__*/ IikoClient.operation(Orders.orderById)
 export const orderByTable = /*#__PURE__*/ IikoClient.operation(Orders.orderByTable)
 
 /**
+ * Cancel the table order.
+ *
  * `POST /api/1/order/cancel`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -3666,6 +4861,8 @@ export const orderByTable = /*#__PURE__*/ IikoClient.operation(Orders.orderByTab
 export const orderCancel = /*#__PURE__*/ IikoClient.operation(Orders.orderCancel)
 
 /**
+ * Change table order external_data.
+ *
  * `POST /api/1/order/change_external_data`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3679,6 +4876,11 @@ export const orderCancel = /*#__PURE__*/ IikoClient.operation(Orders.orderCancel
 export const orderChangeExternalData = /*#__PURE__*/ IikoClient.operation(Orders.orderChangeExternalData)
 
 /**
+ * Change table order's payments.
+ *
+ * > Method will fail if there are any processed payments in the order.
+ * > If all payments in the order are unprocessed they will be removed and replaced with new ones.
+ *
  * `POST /api/1/order/change_payments`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3693,6 +4895,8 @@ export const orderChangeExternalData = /*#__PURE__*/ IikoClient.operation(Orders
 export const orderChangePayments = /*#__PURE__*/ IikoClient.operation(Orders.orderChangePayments)
 
 /**
+ * Close order.
+ *
  * `POST /api/1/order/close`
  *
  * - Side effect: `irreversible` (never retried blindly)
@@ -3707,6 +4911,8 @@ export const orderChangePayments = /*#__PURE__*/ IikoClient.operation(Orders.ord
 export const orderClose = /*#__PURE__*/ IikoClient.operation(Orders.orderClose)
 
 /**
+ * Create order.
+ *
  * `POST /api/1/order/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -3723,6 +4929,8 @@ export const orderClose = /*#__PURE__*/ IikoClient.operation(Orders.orderClose)
 export const orderCreate = /*#__PURE__*/ IikoClient.operation(Orders.orderCreate)
 
 /**
+ * Init orders, created on POS, by POS orders.
+ *
  * `POST /api/1/order/init_by_posOrder`
  *
  * - Side effect: `action` (never retried blindly)
@@ -3737,6 +4945,8 @@ export const orderCreate = /*#__PURE__*/ IikoClient.operation(Orders.orderCreate
 export const orderInitByPosOrder = /*#__PURE__*/ IikoClient.operation(Orders.orderInitByPosOrder)
 
 /**
+ * Init orders, created on POS, by tables.
+ *
  * `POST /api/1/order/init_by_table`
  *
  * - Side effect: `action` (never retried blindly)
@@ -3751,6 +4961,8 @@ export const orderInitByPosOrder = /*#__PURE__*/ IikoClient.operation(Orders.ord
 export const orderInitByTable = /*#__PURE__*/ IikoClient.operation(Orders.orderInitByTable)
 
 /**
+ * Print bill.
+ *
  * `POST /api/1/order/print_bill`
  *
  * - Side effect: `irreversible` (never retried blindly)
@@ -3764,6 +4976,8 @@ export const orderInitByTable = /*#__PURE__*/ IikoClient.operation(Orders.orderI
 export const orderPrintBill = /*#__PURE__*/ IikoClient.operation(Deliveries.orderPrintBill)
 
 /**
+ * Returns organizations available to api-login user.
+ *
  * `POST /api/1/organizations`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3776,6 +4990,8 @@ export const orderPrintBill = /*#__PURE__*/ IikoClient.operation(Deliveries.orde
 export const organizations = /*#__PURE__*/ IikoClient.operation(Organizations.organizations)
 
 /**
+ * Returns organizations available to api-login user.
+ *
  * `GET /api/1/organizations`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3789,6 +5005,8 @@ export const organizations = /*#__PURE__*/ IikoClient.operation(Organizations.or
 export const organizationsGet = /*#__PURE__*/ IikoClient.operation(Organizations.organizationsGet)
 
 /**
+ * Returns available to api-login user organizations specified settings.
+ *
  * `POST /api/1/organizations/settings`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3801,6 +5019,8 @@ export const organizationsGet = /*#__PURE__*/ IikoClient.operation(Organizations
 export const organizationsSettings = /*#__PURE__*/ IikoClient.operation(Organizations.organizationsSettings)
 
 /**
+ * Payment types.
+ *
  * `POST /api/1/payment_types`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3813,6 +5033,10 @@ export const organizationsSettings = /*#__PURE__*/ IikoClient.operation(Organiza
 export const paymentTypes = /*#__PURE__*/ IikoClient.operation(Dictionaries.paymentTypes)
 
 /**
+ * List of events
+ *
+ * Returns a list of events for a period or starting from a given revision. Exactly one mode is required: fromRevision, or both fromTime and toTime. fromRevision cannot be combined with fromTime or toTime.
+ *
  * `POST /api/platform/v1/events/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3825,6 +5049,10 @@ export const paymentTypes = /*#__PURE__*/ IikoClient.operation(Dictionaries.paym
 export const platformEventsList = /*#__PURE__*/ IikoClient.operation(Platform.platformEventsList)
 
 /**
+ * Event groups and types
+ *
+ * Returns a list of event groups and types
+ *
  * `POST /api/platform/v1/events/metadata/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3837,6 +5065,8 @@ export const platformEventsList = /*#__PURE__*/ IikoClient.operation(Platform.pl
 export const platformEventsMetadataList = /*#__PURE__*/ IikoClient.operation(Platform.platformEventsMetadataList)
 
 /**
+ * Regions.
+ *
  * `POST /api/1/regions`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3849,6 +5079,8 @@ export const platformEventsMetadataList = /*#__PURE__*/ IikoClient.operation(Pla
 export const regions = /*#__PURE__*/ IikoClient.operation(Addresses.regions)
 
 /**
+ * Removal types (reasons for deletion).
+ *
  * `POST /api/1/removal_types`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3862,6 +5094,10 @@ export const regions = /*#__PURE__*/ IikoClient.operation(Addresses.regions)
 export const removalTypes = /*#__PURE__*/ IikoClient.operation(Dictionaries.removalTypes)
 
 /**
+ * Get income plan
+ *
+ * Returns daily planned income values for an organization over the requested period.
+ *
  * `POST /api/reporting/v1/income-plan/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3874,6 +5110,10 @@ export const removalTypes = /*#__PURE__*/ IikoClient.operation(Dictionaries.remo
 export const reportingIncomePlanList = /*#__PURE__*/ IikoClient.operation(Reporting.reportingIncomePlanList)
 
 /**
+ * Get OLAP report columns
+ *
+ * Returns the list of columns available in the OLAP report of the given type (`reportType`)
+ *
  * `POST /api/reporting/v1/olap/columns/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3886,6 +5126,13 @@ export const reportingIncomePlanList = /*#__PURE__*/ IikoClient.operation(Report
 export const reportingOlapColumnsGet = /*#__PURE__*/ IikoClient.operation(Reporting.reportingOlapColumnsGet)
 
 /**
+ * Run OLAP report
+ *
+ * Builds an OLAP report on sales, transactions or deliveries with an arbitrary configuration and returns its data (`data`) and totals (`summary`). This is the main way for an integrator to build analytical data marts and management reporting: the client defines the row and column grouping fields, aggregate fields and filters.
+ * Field names (`groupByRowFields`, `groupByColFields`, `aggregateFields`, `filters`) are taken from the metadata of the `olap/columns/get` method. The set of available fields changes between versions of the server's internal API, so request the current metadata before building a report.
+ * Every request must contain a date filter. Dates must use the `yyyy-MM-dd` format. Recommended date fields: `OpenDate.Typed` for SALES and DELIVERIES, `DateTime.DateTyped` (or `DateTime.Typed`) for TRANSACTIONS.
+ * <b>Caution!</> A query that is too broad: a long period, a large number of restaurants or fields/groupings, as well as balance fields (`StartBalance.*`, `FinalBalance.*`), which are calculated over the entire transaction history, may take a long time to run or return no result. Split large queries into smaller sequential queries with a narrow period. To get balances, use specialized methods instead of OLAP.
+ *
  * `POST /api/reporting/v1/olap/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3898,6 +5145,10 @@ export const reportingOlapColumnsGet = /*#__PURE__*/ IikoClient.operation(Report
 export const reportingOlapGet = /*#__PURE__*/ IikoClient.operation(Reporting.reportingOlapGet)
 
 /**
+ * Get saved OLAP preset data
+ *
+ * Returns the data of a saved OLAP preset by its identifier (`presetId`) for a given period (`dateFrom` — start, `dateTo` — end). A preset is a ready-made report configuration (groupings, aggregates, filters) saved by the restaurant owner; the method lets retrieve a report by that configuration.
+ *
  * `POST /api/reporting/v1/olap/presets/get`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3910,6 +5161,10 @@ export const reportingOlapGet = /*#__PURE__*/ IikoClient.operation(Reporting.rep
 export const reportingOlapPresetsGet = /*#__PURE__*/ IikoClient.operation(Reporting.reportingOlapPresetsGet)
 
 /**
+ * Get saved OLAP presets
+ *
+ * Returns the list of OLAP presets saved in iikoOffice — ready-made report configurations set up by the restaurant owner. Each item contains an identifier (`presetId`) and the preset name. The method returns all saved presets.
+ *
  * `POST /api/reporting/v1/olap/presets/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3922,6 +5177,10 @@ export const reportingOlapPresetsGet = /*#__PURE__*/ IikoClient.operation(Report
 export const reportingOlapPresetsList = /*#__PURE__*/ IikoClient.operation(Reporting.reportingOlapPresetsList)
 
 /**
+ * Add order items.
+ *
+ * Available only for banquets.
+ *
  * `POST /api/1/reserve/add_items`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3936,6 +5195,10 @@ export const reportingOlapPresetsList = /*#__PURE__*/ IikoClient.operation(Repor
 export const reserveAddItems = /*#__PURE__*/ IikoClient.operation(Reserves.reserveAddItems)
 
 /**
+ * Add order payments.
+ *
+ * Available only for banquets.
+ *
  * `POST /api/1/reserve/add_payments`
  *
  * - Side effect: `update` (never retried blindly)
@@ -3950,6 +5213,8 @@ export const reserveAddItems = /*#__PURE__*/ IikoClient.operation(Reserves.reser
 export const reserveAddPayments = /*#__PURE__*/ IikoClient.operation(Reserves.reserveAddPayments)
 
 /**
+ * Returns all organizations of current account (determined by Authorization request header) for which banquet/reserve booking are available.
+ *
  * `POST /api/1/reserve/available_organizations`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3963,6 +5228,8 @@ export const reserveAddPayments = /*#__PURE__*/ IikoClient.operation(Reserves.re
 export const reserveAvailableOrganizations = /*#__PURE__*/ IikoClient.operation(Reserves.reserveAvailableOrganizations)
 
 /**
+ * Returns all restaurant sections of specified terminal groups, for which banquet/reserve booking are available.
+ *
  * `POST /api/1/reserve/available_restaurant_sections`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3976,6 +5243,8 @@ export const reserveAvailableOrganizations = /*#__PURE__*/ IikoClient.operation(
 export const reserveAvailableRestaurantSections = /*#__PURE__*/ IikoClient.operation(Reserves.reserveAvailableRestaurantSections)
 
 /**
+ * Returns all terminal groups of specified organizations, for which banquet/reserve booking are available.
+ *
  * `POST /api/1/reserve/available_terminal_groups`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -3989,6 +5258,10 @@ export const reserveAvailableRestaurantSections = /*#__PURE__*/ IikoClient.opera
 export const reserveAvailableTerminalGroups = /*#__PURE__*/ IikoClient.operation(Reserves.reserveAvailableTerminalGroups)
 
 /**
+ * Cancel reservation due to some reason.
+ *
+ * Available only for reserves with status 'New'.
+ *
  * `POST /api/1/reserve/cancel`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -4003,6 +5276,8 @@ export const reserveAvailableTerminalGroups = /*#__PURE__*/ IikoClient.operation
 export const reserveCancel = /*#__PURE__*/ IikoClient.operation(Reserves.reserveCancel)
 
 /**
+ * Change reserve/banquet estimated start time.
+ *
  * `POST /api/1/reserve/change_estimated_start_time`
  *
  * - Side effect: `update` (never retried blindly)
@@ -4017,6 +5292,10 @@ export const reserveCancel = /*#__PURE__*/ IikoClient.operation(Reserves.reserve
 export const reserveChangeEstimatedStartTime = /*#__PURE__*/ IikoClient.operation(Reserves.reserveChangeEstimatedStartTime)
 
 /**
+ * Change order items.
+ *
+ * Available only for banquets.
+ *
  * `POST /api/1/reserve/change_items`
  *
  * - Side effect: `update` (never retried blindly)
@@ -4031,6 +5310,8 @@ export const reserveChangeEstimatedStartTime = /*#__PURE__*/ IikoClient.operatio
 export const reserveChangeItems = /*#__PURE__*/ IikoClient.operation(Reserves.reserveChangeItems)
 
 /**
+ * Change reserve/banquet tables.
+ *
  * `POST /api/1/reserve/change_tables`
  *
  * - Side effect: `update` (never retried blindly)
@@ -4045,6 +5326,8 @@ export const reserveChangeItems = /*#__PURE__*/ IikoClient.operation(Reserves.re
 export const reserveChangeTables = /*#__PURE__*/ IikoClient.operation(Reserves.reserveChangeTables)
 
 /**
+ * Create banquet/reserve.
+ *
  * `POST /api/1/reserve/create`
  *
  * - Side effect: `create` (never retried blindly)
@@ -4061,6 +5344,8 @@ export const reserveChangeTables = /*#__PURE__*/ IikoClient.operation(Reserves.r
 export const reserveCreate = /*#__PURE__*/ IikoClient.operation(Reserves.reserveCreate)
 
 /**
+ * Returns all banquets/reserves for passed restaurant sections.
+ *
  * `POST /api/1/reserve/restaurant_sections_workload`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -4074,6 +5359,8 @@ export const reserveCreate = /*#__PURE__*/ IikoClient.operation(Reserves.reserve
 export const reserveRestaurantSectionsWorkload = /*#__PURE__*/ IikoClient.operation(Reserves.reserveRestaurantSectionsWorkload)
 
 /**
+ * Retrieve banquets/reserves statuses by IDs.
+ *
  * `POST /api/1/reserve/status_by_id`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -4087,6 +5374,8 @@ export const reserveRestaurantSectionsWorkload = /*#__PURE__*/ IikoClient.operat
 export const reserveStatusById = /*#__PURE__*/ IikoClient.operation(Reserves.reserveStatusById)
 
 /**
+ * Out-of-stock items.
+ *
  * `POST /api/1/stop_lists`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -4099,6 +5388,9 @@ export const reserveStatusById = /*#__PURE__*/ IikoClient.operation(Reserves.res
 export const stopLists = /*#__PURE__*/ IikoClient.operation(Menu.stopLists)
 
 /**
+ * Add items to out-of-stock list.
+ * (You should have extra rights to use this method).
+ *
  * `POST /api/1/stop_lists/add`
  *
  * - Side effect: `update` (never retried blindly)
@@ -4113,6 +5405,8 @@ export const stopLists = /*#__PURE__*/ IikoClient.operation(Menu.stopLists)
 export const stopListsAdd = /*#__PURE__*/ IikoClient.operation(Menu.stopListsAdd)
 
 /**
+ * Check items in out-of-stock list.
+ *
  * `POST /api/1/stop_lists/check`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -4125,6 +5419,9 @@ export const stopListsAdd = /*#__PURE__*/ IikoClient.operation(Menu.stopListsAdd
 export const stopListsCheck = /*#__PURE__*/ IikoClient.operation(Menu.stopListsCheck)
 
 /**
+ * Clear out-of-stock list.
+ * (You should have extra rights to use this method).
+ *
  * `POST /api/1/stop_lists/clear`
  *
  * - Side effect: `irreversible` (never retried blindly)
@@ -4139,6 +5436,9 @@ export const stopListsCheck = /*#__PURE__*/ IikoClient.operation(Menu.stopListsC
 export const stopListsClear = /*#__PURE__*/ IikoClient.operation(Menu.stopListsClear)
 
 /**
+ * Remove items from out-of-stock list.
+ * (You should have extra rights to use this method).
+ *
  * `POST /api/1/stop_lists/remove`
  *
  * - Side effect: `delete` (never retried blindly)
@@ -4153,6 +5453,8 @@ export const stopListsClear = /*#__PURE__*/ IikoClient.operation(Menu.stopListsC
 export const stopListsRemove = /*#__PURE__*/ IikoClient.operation(Menu.stopListsRemove)
 
 /**
+ * Streets by city.
+ *
  * `POST /api/1/streets/by_city`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -4165,6 +5467,8 @@ export const stopListsRemove = /*#__PURE__*/ IikoClient.operation(Menu.stopLists
 export const streetsByCity = /*#__PURE__*/ IikoClient.operation(Addresses.streetsByCity)
 
 /**
+ * Streets by id or by classifierId.
+ *
  * `POST /api/1/streets/by_id`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -4177,6 +5481,8 @@ export const streetsByCity = /*#__PURE__*/ IikoClient.operation(Addresses.street
 export const streetsById = /*#__PURE__*/ IikoClient.operation(Addresses.streetsById)
 
 /**
+ * Method that returns information on groups of delivery terminals.
+ *
  * `POST /api/1/terminal_groups`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -4189,6 +5495,8 @@ export const streetsById = /*#__PURE__*/ IikoClient.operation(Addresses.streetsB
 export const terminalGroups = /*#__PURE__*/ IikoClient.operation(TerminalGroups.terminalGroups)
 
 /**
+ * Awake terminal groups from sleep mode.
+ *
  * `POST /api/1/terminal_groups/awake`
  *
  * - Side effect: `action` (never retried blindly)
@@ -4201,6 +5509,8 @@ export const terminalGroups = /*#__PURE__*/ IikoClient.operation(TerminalGroups.
 export const terminalGroupsAwake = /*#__PURE__*/ IikoClient.operation(TerminalGroups.terminalGroupsAwake)
 
 /**
+ * Returns information on availability of group of terminals.
+ *
  * `POST /api/1/terminal_groups/is_alive`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -4213,6 +5523,10 @@ export const terminalGroupsAwake = /*#__PURE__*/ IikoClient.operation(TerminalGr
 export const terminalGroupsIsAlive = /*#__PURE__*/ IikoClient.operation(TerminalGroups.terminalGroupsIsAlive)
 
 /**
+ * List of cash registers
+ *
+ * Returns the list of cash registers of the organization
+ *
  * `POST /api/terminals/v1/cash-registers/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -4225,6 +5539,10 @@ export const terminalGroupsIsAlive = /*#__PURE__*/ IikoClient.operation(Terminal
 export const terminalsCashRegistersList = /*#__PURE__*/ IikoClient.operation(Terminals.terminalsCashRegistersList)
 
 /**
+ * List of terminals
+ *
+ * Returns a list of terminals
+ *
  * `POST /api/terminals/v1/terminals/list`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -4237,6 +5555,8 @@ export const terminalsCashRegistersList = /*#__PURE__*/ IikoClient.operation(Ter
 export const terminalsTerminalsList = /*#__PURE__*/ IikoClient.operation(Terminals.terminalsTerminalsList)
 
 /**
+ * Get tips types for api-login`s rms group.
+ *
  * `POST /api/1/tips_types`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -4250,6 +5570,8 @@ export const terminalsTerminalsList = /*#__PURE__*/ IikoClient.operation(Termina
 export const tipsTypes = /*#__PURE__*/ IikoClient.operation(Dictionaries.tipsTypes)
 
 /**
+ * Get webhooks settings for specified organization and authorized API login.
+ *
  * `POST /api/1/webhooks/settings`
  *
  * - Side effect: `read` (retried on transient failures)
@@ -4262,6 +5584,8 @@ export const tipsTypes = /*#__PURE__*/ IikoClient.operation(Dictionaries.tipsTyp
 export const webhooksSettings = /*#__PURE__*/ IikoClient.operation(Webhooks.webhooksSettings)
 
 /**
+ * Update webhooks settings for specified organization and authorized API login.
+ *
  * `POST /api/1/webhooks/update_settings`
  *
  * - Side effect: `update` (never retried blindly)

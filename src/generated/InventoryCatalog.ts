@@ -17,78 +17,108 @@ import {
  * Spec component `AccountingCategory` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AccountingCategory = /*#__PURE__*/ Schema.Struct({
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link AccountingCategory}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AccountingCategory = typeof AccountingCategory.Type
+export interface AccountingCategory {
+  /** User-defined accounting category code */
+  readonly code?: string | null
+  /** Accounting category identifier (UUID) */
+  readonly id?: string | null
+  /** Flag indicating that the accounting category is logically deleted */
+  readonly isDeleted?: boolean | null
+  /** Display name of the accounting category */
+  readonly name?: string | null
+}
+/**
+ * The schema of {@link AccountingCategory}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AccountingCategory: Schema.Codec<AccountingCategory, AccountingCategory> = /*#__PURE__*/ Schema.Struct({
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `AccountingCategoryGetByIDRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AccountingCategoryGetByIDRequest = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link AccountingCategoryGetByIDRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AccountingCategoryGetByIDRequest = typeof AccountingCategoryGetByIDRequest.Type
+export interface AccountingCategoryGetByIDRequest {
+  /** Entity identifier (UUID) */
+  readonly id?: string
+}
+/**
+ * The schema of {@link AccountingCategoryGetByIDRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AccountingCategoryGetByIDRequest: Schema.Codec<AccountingCategoryGetByIDRequest, AccountingCategoryGetByIDRequest> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(Schema.String)
+})
 
 /**
  * Spec component `AccountingCategoryListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AccountingCategoryListRequest {
+  /** Filter by deletion status; omit to return all records */
+  readonly isDeleted?: boolean
+  /** Maximum number of records (0 = no limit) */
+  readonly limit?: number
+  /** Number of records to skip */
+  readonly offset?: number
+  /** Return only records with revision >= this value */
+  readonly revision?: number
+}
+/**
+ * The schema of {@link AccountingCategoryListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AccountingCategoryListRequest = /*#__PURE__*/ Schema.Struct({
+export const AccountingCategoryListRequest: Schema.Codec<AccountingCategoryListRequest, AccountingCategoryListRequest> = /*#__PURE__*/ Schema.Struct({
   isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   limit: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   offset: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   revision: /*#__PURE__*/ Schema.optionalKey(Schema.Int)
 })
-/**
- * The type of {@link AccountingCategoryListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AccountingCategoryListRequest = typeof AccountingCategoryListRequest.Type
 
 /**
  * Spec component `AccountingCategoryListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AccountingCategoryListResponse = /*#__PURE__*/ Schema.Struct({
-  entities: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AccountingCategory)),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link AccountingCategoryListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AccountingCategoryListResponse = typeof AccountingCategoryListResponse.Type
+export interface AccountingCategoryListResponse {
+  /** List of entities */
+  readonly entities?: ReadonlyArray<AccountingCategory> | null
+  /** Limit value from the request */
+  readonly limit?: number | null
+  /** Offset value from the request */
+  readonly offset?: number | null
+  /** Total number of records matching the filter */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link AccountingCategoryListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AccountingCategoryListResponse: Schema.Codec<AccountingCategoryListResponse, AccountingCategoryListResponse> = /*#__PURE__*/ Schema.Struct({
+  entities: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(AccountingCategory))),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `ConceptionGetByIDRequest` (request): the same shape as {@link AccountingCategoryGetByIDRequest}.
@@ -98,7 +128,7 @@ export type AccountingCategoryListResponse = typeof AccountingCategoryListRespon
  */
 export const ConceptionGetByIDRequest = AccountingCategoryGetByIDRequest
 /**
- * The type of {@link ConceptionGetByIDRequest} (the same as {@link AccountingCategoryGetByIDRequest}).
+ * Spec component `ConceptionGetByIDRequest` (request): the same shape as {@link AccountingCategoryGetByIDRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -113,7 +143,7 @@ export type ConceptionGetByIDRequest = AccountingCategoryGetByIDRequest
  */
 export const ConceptionListRequest = AccountingCategoryListRequest
 /**
- * The type of {@link ConceptionListRequest} (the same as {@link AccountingCategoryListRequest}).
+ * Spec component `ConceptionListRequest` (request): the same shape as {@link AccountingCategoryListRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -128,7 +158,7 @@ export type ConceptionListRequest = AccountingCategoryListRequest
  */
 export const ConceptionListResponse = AccountingCategoryListResponse
 /**
- * The type of {@link ConceptionListResponse} (the same as {@link AccountingCategoryListResponse}).
+ * Spec component `ConceptionListResponse` (response): the same shape as {@link AccountingCategoryListResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -139,166 +169,279 @@ export type ConceptionListResponse = AccountingCategoryListResponse
  * Spec component `CorporationSettings` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CorporationSettings = /*#__PURE__*/ Schema.Struct({
-  crmId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  currency: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown),
-  defaultDeviationAction: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  defaultDistributionAlgorithm: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  deleteZeroProductionOrderItems: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentSettings: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown),
-  gln: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  localId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  moneyPrecision: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  parent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  personalDataProcessingSettings: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown),
-  roundCostForGuests: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  roundPricePerUnitForGuests: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  vatAccounting: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link CorporationSettings}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CorporationSettings = typeof CorporationSettings.Type
+export interface CorporationSettings {
+  /** Corporation identifier in CRM as represented; null if not set */
+  readonly crmId?: string | null
+  /** Corporation currency settings in the structure received from internal API server; null if no settings */
+  readonly currency?: unknown
+  /** Action when the price deviates from the internal price list, if the supplier has no own price list: NOT_NOTIFY — do not warn, NOTIFY — warn, DISABLE — forbid posting, DISABLE_GREATER — forbid posting when the price is exceeded */
+  readonly defaultDeviationAction?: string | null
+  /** Default service cost distribution algorithm: DISTRIBUTION_BY_SUM — by amount, DISTRIBUTION_BY_AMOUNT — by quantity, DISTRIBUTION_NOT_SPECIFIED — not specified */
+  readonly defaultDistributionAlgorithm?: string | null
+  /** Flag for deleting items with zero quantity in internal production orders when saving */
+  readonly deleteZeroProductionOrderItems?: boolean | null
+  /** Flag indicating that the corporation is logically deleted */
+  readonly deleted?: boolean | null
+  /** Text description of the corporation; null if the description is not filled in */
+  readonly description?: string | null
+  /** Corporation document settings in the structure received from internal API server; null if no settings */
+  readonly documentSettings?: unknown
+  /** Global Location Number (GLN) of the corporation; null if the number is not set */
+  readonly gln?: string | null
+  /** Corporation entity identifier */
+  readonly id?: string | null
+  /** Local corporation identifier; null if not set */
+  readonly localId?: string | null
+  /** Number of decimal places to which internal API server rounds monetary values and monetary calculation results */
+  readonly moneyPrecision?: number | null
+  /** Display name of the corporation; null if the name is not filled in */
+  readonly name?: string | null
+  /** Identifier of the parent entity; null if the corporation is a root entity */
+  readonly parent?: string | null
+  /** Personal data processing and notification settings; null if no settings */
+  readonly personalDataProcessingSettings?: unknown
+  /** Flag for rounding the order cost to a whole number in favor of the guest */
+  readonly roundCostForGuests?: boolean | null
+  /** Flag for rounding the unit price down */
+  readonly roundPricePerUnitForGuests?: boolean | null
+  /** VAT accounting mode in the price of incoming goods: VAT_INCLUDED_IN_PRICE — VAT included, VAT_NOT_INCLUDED_IN_PRICE — VAT not included */
+  readonly vatAccounting?: string | null
+}
+/**
+ * The schema of {@link CorporationSettings}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CorporationSettings: Schema.Codec<CorporationSettings, CorporationSettings> = /*#__PURE__*/ Schema.Struct({
+  crmId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  currency: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown),
+  defaultDeviationAction: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  defaultDistributionAlgorithm: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  deleteZeroProductionOrderItems: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  documentSettings: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown),
+  gln: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  localId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  moneyPrecision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  parent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  personalDataProcessingSettings: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown),
+  roundCostForGuests: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  roundPricePerUnitForGuests: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  vatAccounting: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `Counteragent` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const Counteragent = /*#__PURE__*/ Schema.Struct({
-  cardNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  cellPhone: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  client: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  company: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  email: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  employee: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  firstName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  lastName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  middleName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  phone: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  supplier: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  supplierType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  taxpayerIdNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link Counteragent}.
- *
- * @since 0.1.0
  * @category models
  */
-export type Counteragent = typeof Counteragent.Type
+export interface Counteragent {
+  /** Card number */
+  readonly cardNumber?: string | null
+  /** Mobile phone */
+  readonly cellPhone?: string | null
+  /** Is client */
+  readonly client?: boolean | null
+  /** Counteragent code */
+  readonly code?: string | null
+  /** Company */
+  readonly company?: string | null
+  /** Email */
+  readonly email?: string | null
+  /** Is employee */
+  readonly employee?: boolean | null
+  /** First name */
+  readonly firstName?: string | null
+  /** Counteragent identifier (GUID) */
+  readonly id?: string | null
+  /** Last name */
+  readonly lastName?: string | null
+  /** Middle name */
+  readonly middleName?: string | null
+  /** Counteragent name */
+  readonly name?: string | null
+  /** Phone */
+  readonly phone?: string | null
+  /** Is supplier */
+  readonly supplier?: boolean | null
+  /** Supplier type */
+  readonly supplierType?: string | null
+  /** Taxpayer ID number */
+  readonly taxpayerIdNumber?: string | null
+}
+/**
+ * The schema of {@link Counteragent}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Counteragent: Schema.Codec<Counteragent, Counteragent> = /*#__PURE__*/ Schema.Struct({
+  cardNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  cellPhone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  client: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  company: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  email: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  employee: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  firstName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  lastName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  middleName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  phone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  supplier: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  supplierType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  taxpayerIdNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `GetCounteragentsRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetCounteragentsRequest {
+  /** Number of records to return (1-500) */
+  readonly limit?: number
+  /** Pagination offset */
+  readonly offset?: number
+  /** Organization identifier (GUID) */
+  readonly organizationId?: string
+  /** Counteragent type (supplier, employee, client) */
+  readonly type?: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link GetCounteragentsRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetCounteragentsRequest = /*#__PURE__*/ Schema.Struct({
+export const GetCounteragentsRequest: Schema.Codec<GetCounteragentsRequest, GetCounteragentsRequest> = /*#__PURE__*/ Schema.Struct({
   limit: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   offset: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
 })
-/**
- * The type of {@link GetCounteragentsRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetCounteragentsRequest = typeof GetCounteragentsRequest.Type
 
 /**
  * Spec component `GetCounteragentsResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GetCounteragentsResponse = /*#__PURE__*/ Schema.Struct({
-  counteragents: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Counteragent)),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link GetCounteragentsResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GetCounteragentsResponse = typeof GetCounteragentsResponse.Type
+export interface GetCounteragentsResponse {
+  /** List of counteragents */
+  readonly counteragents?: ReadonlyArray<Counteragent> | null
+  /** Total number of counteragents */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link GetCounteragentsResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetCounteragentsResponse: Schema.Codec<GetCounteragentsResponse, GetCounteragentsResponse> = /*#__PURE__*/ Schema.Struct({
+  counteragents: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Counteragent))),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `GetPriceListRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GetPriceListRequest = /*#__PURE__*/ Schema.Struct({
-  counteragentId: Schema.String
-})
-/**
- * The type of {@link GetPriceListRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GetPriceListRequest = typeof GetPriceListRequest.Type
+export interface GetPriceListRequest {
+  /** Counteragent identifier (GUID). The counteragent must be a supplier */
+  readonly counteragentId: string
+}
+/**
+ * The schema of {@link GetPriceListRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetPriceListRequest: Schema.Codec<GetPriceListRequest, GetPriceListRequest> = /*#__PURE__*/ Schema.Struct({
+  counteragentId: Schema.String
+})
 
 /**
  * Spec component `PriceListItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const PriceListItem = /*#__PURE__*/ Schema.Struct({
-  allowablePriceDeviation: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  nativeProductCode: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  nativeProductId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  nativeProductName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  nativeProductNum: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  price: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  supplierProductCode: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  supplierProductId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  supplierProductName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  supplierProductNum: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link PriceListItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type PriceListItem = typeof PriceListItem.Type
+export interface PriceListItem {
+  /** Allowable price deviation */
+  readonly allowablePriceDeviation?: number | null
+  /** Container/packaging identifier (GUID) */
+  readonly containerId?: string | null
+  /** Our product code */
+  readonly nativeProductCode?: string | null
+  /** Our product identifier (GUID) matched to the supplier product */
+  readonly nativeProductId?: string | null
+  /** Our product name */
+  readonly nativeProductName?: string | null
+  /** Our product article/number */
+  readonly nativeProductNum?: string | null
+  /** Purchase price */
+  readonly price?: number | null
+  /** Supplier product code */
+  readonly supplierProductCode?: string | null
+  /** Supplier product identifier (GUID) */
+  readonly supplierProductId?: string | null
+  /** Supplier product name */
+  readonly supplierProductName?: string | null
+  /** Supplier product article/number */
+  readonly supplierProductNum?: string | null
+}
+/**
+ * The schema of {@link PriceListItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PriceListItem: Schema.Codec<PriceListItem, PriceListItem> = /*#__PURE__*/ Schema.Struct({
+  allowablePriceDeviation: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  containerId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  nativeProductCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  nativeProductId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  nativeProductName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  nativeProductNum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  supplierProductCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  supplierProductId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  supplierProductName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  supplierProductNum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `GetPriceListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GetPriceListResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(PriceListItem))
-})
-/**
- * The type of {@link GetPriceListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GetPriceListResponse = typeof GetPriceListResponse.Type
+export interface GetPriceListResponse {
+  /** List of supplier price list items */
+  readonly items?: ReadonlyArray<PriceListItem> | null
+}
+/**
+ * The schema of {@link GetPriceListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetPriceListResponse: Schema.Codec<GetPriceListResponse, GetPriceListResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(PriceListItem)))
+})
 
 /**
  * Spec component `Conception` (response): the same shape as {@link AccountingCategory}.
@@ -308,7 +451,7 @@ export type GetPriceListResponse = typeof GetPriceListResponse.Type
  */
 export const InventoryConception = AccountingCategory
 /**
- * The type of {@link InventoryConception} (the same as {@link AccountingCategory}).
+ * Spec component `Conception` (response): the same shape as {@link AccountingCategory}.
  *
  * @since 0.1.0
  * @category models
@@ -323,7 +466,7 @@ export type InventoryConception = AccountingCategory
  */
 export const InventoryPaymentType = AccountingCategory
 /**
- * The type of {@link InventoryPaymentType} (the same as {@link AccountingCategory}).
+ * Spec component `PaymentType` (response): the same shape as {@link AccountingCategory}.
  *
  * @since 0.1.0
  * @category models
@@ -334,70 +477,115 @@ export type InventoryPaymentType = AccountingCategory
  * Spec component `Organization` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const Organization = /*#__PURE__*/ Schema.Struct({
-  children: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.suspend((): Schema.Codec<unknown> => Organization))),
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  crmId: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  iikoUid: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isCloud: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  parentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  rating: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  type: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  version: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link Organization}.
- *
- * @since 0.1.0
  * @category models
  */
-export type Organization = typeof Organization.Type
+export interface Organization {
+  /** Child organizations with the same recursive structure; an empty array is returned for a leaf node */
+  readonly children?: ReadonlyArray<Organization> | null
+  /** User-defined organization code; null if the code is not set */
+  readonly code?: string | null
+  /** Numeric organization identifier in CRM */
+  readonly crmId?: number | null
+  /** Organization identifier; null if not provided by the source */
+  readonly iikoUid?: string | null
+  /** Flag indicating that the organization runs on cloud infrastructure */
+  readonly isCloud?: boolean | null
+  /** Display name of the organization; null if the name is not provided by the source */
+  readonly name?: string | null
+  /** UOC organization identifier */
+  readonly organizationId?: string | null
+  /** UOC identifier of the parent organization; null for the root node */
+  readonly parentId?: string | null
+  /** Organization rating as represented by the source; null if the rating is absent */
+  readonly rating?: number | null
+  /** Organization type. Confirmed values: Chain — a chain, Rms — an organization */
+  readonly type?: string | null
+  /** internal API server version of the organization; null if the version is unknown */
+  readonly version?: string | null
+}
+/**
+ * The schema of {@link Organization}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Organization: Schema.Codec<Organization, Organization> = /*#__PURE__*/ Schema.Struct({
+  children: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.suspend((): Schema.Codec<Organization, Organization> => Organization)))),
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  crmId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  iikoUid: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isCloud: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  parentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  rating: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  version: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `JurPerson` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const JurPerson = /*#__PURE__*/ Schema.Struct({
-  children: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Organization)),
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  jurPersonId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  type: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link JurPerson}.
- *
- * @since 0.1.0
  * @category models
  */
-export type JurPerson = typeof JurPerson.Type
+export interface JurPerson {
+  /** Child organizations with the same recursive structure; an empty array is returned for a leaf node */
+  readonly children?: ReadonlyArray<Organization> | null
+  /** User-defined legal entity code; null if the code is not set */
+  readonly code?: string | null
+  /** Legal entity identifier */
+  readonly jurPersonId?: string | null
+  /** Display name of the legal entity; null if the name is not provided by the source */
+  readonly name?: string | null
+  /** Legal entity type. Always takes the value JUR_PERSON */
+  readonly type?: string | null
+}
+/**
+ * The schema of {@link JurPerson}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const JurPerson: Schema.Codec<JurPerson, JurPerson> = /*#__PURE__*/ Schema.Struct({
+  children: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Organization))),
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  jurPersonId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `MeasureUnit` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const MeasureUnit = /*#__PURE__*/ Schema.Struct({
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  fullName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link MeasureUnit}.
- *
- * @since 0.1.0
  * @category models
  */
-export type MeasureUnit = typeof MeasureUnit.Type
+export interface MeasureUnit {
+  /** User-defined measure unit code */
+  readonly code?: string | null
+  /** Full name of the measure unit (e.g. kilogram) */
+  readonly fullName?: string | null
+  /** Measure unit identifier (UUID) */
+  readonly id?: string | null
+  /** Flag indicating that the measure unit is logically deleted */
+  readonly isDeleted?: boolean | null
+  /** Short display name of the measure unit (e.g. kg) */
+  readonly name?: string | null
+}
+/**
+ * The schema of {@link MeasureUnit}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MeasureUnit: Schema.Codec<MeasureUnit, MeasureUnit> = /*#__PURE__*/ Schema.Struct({
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  fullName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `MeasureUnitGetByIDRequest` (request): the same shape as {@link AccountingCategoryGetByIDRequest}.
@@ -407,7 +595,7 @@ export type MeasureUnit = typeof MeasureUnit.Type
  */
 export const MeasureUnitGetByIDRequest = AccountingCategoryGetByIDRequest
 /**
- * The type of {@link MeasureUnitGetByIDRequest} (the same as {@link AccountingCategoryGetByIDRequest}).
+ * Spec component `MeasureUnitGetByIDRequest` (request): the same shape as {@link AccountingCategoryGetByIDRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -422,7 +610,7 @@ export type MeasureUnitGetByIDRequest = AccountingCategoryGetByIDRequest
  */
 export const MeasureUnitListRequest = AccountingCategoryListRequest
 /**
- * The type of {@link MeasureUnitListRequest} (the same as {@link AccountingCategoryListRequest}).
+ * Spec component `MeasureUnitListRequest` (request): the same shape as {@link AccountingCategoryListRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -433,36 +621,45 @@ export type MeasureUnitListRequest = AccountingCategoryListRequest
  * Spec component `MeasureUnitListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const MeasureUnitListResponse = /*#__PURE__*/ Schema.Struct({
-  entities: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(MeasureUnit)),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link MeasureUnitListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type MeasureUnitListResponse = typeof MeasureUnitListResponse.Type
+export interface MeasureUnitListResponse {
+  /** List of entities */
+  readonly entities?: ReadonlyArray<MeasureUnit> | null
+  /** Limit value from the request */
+  readonly limit?: number | null
+  /** Offset value from the request */
+  readonly offset?: number | null
+  /** Total number of records matching the filter */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link MeasureUnitListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MeasureUnitListResponse: Schema.Codec<MeasureUnitListResponse, MeasureUnitListResponse> = /*#__PURE__*/ Schema.Struct({
+  entities: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(MeasureUnit))),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `OrganizationRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const OrganizationRequest = IikoSchema.NoFields
-/**
- * The type of {@link OrganizationRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type OrganizationRequest = typeof OrganizationRequest.Type
+export interface OrganizationRequest { readonly [x: string]: never }
+/**
+ * The schema of {@link OrganizationRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrganizationRequest: Schema.Codec<OrganizationRequest, OrganizationRequest> = IikoSchema.NoFields
 
 /**
  * Spec component `PaymentTypeGetByIDRequest` (request): the same shape as {@link AccountingCategoryGetByIDRequest}.
@@ -472,7 +669,7 @@ export type OrganizationRequest = typeof OrganizationRequest.Type
  */
 export const PaymentTypeGetByIDRequest = AccountingCategoryGetByIDRequest
 /**
- * The type of {@link PaymentTypeGetByIDRequest} (the same as {@link AccountingCategoryGetByIDRequest}).
+ * Spec component `PaymentTypeGetByIDRequest` (request): the same shape as {@link AccountingCategoryGetByIDRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -487,7 +684,7 @@ export type PaymentTypeGetByIDRequest = AccountingCategoryGetByIDRequest
  */
 export const PaymentTypeListRequest = AccountingCategoryListRequest
 /**
- * The type of {@link PaymentTypeListRequest} (the same as {@link AccountingCategoryListRequest}).
+ * Spec component `PaymentTypeListRequest` (request): the same shape as {@link AccountingCategoryListRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -502,7 +699,7 @@ export type PaymentTypeListRequest = AccountingCategoryListRequest
  */
 export const PaymentTypeListResponse = AccountingCategoryListResponse
 /**
- * The type of {@link PaymentTypeListResponse} (the same as {@link AccountingCategoryListResponse}).
+ * Spec component `PaymentTypeListResponse` (response): the same shape as {@link AccountingCategoryListResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -513,58 +710,118 @@ export type PaymentTypeListResponse = AccountingCategoryListResponse
  * Spec component `StockBalanceDetails` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const StockBalanceDetails = /*#__PURE__*/ Schema.Struct({
-  amountUnitId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  amountUnitName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  maximumQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  minimumQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  parentGroupId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  parentGroupName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeDisplayName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeParentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeParentName: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link StockBalanceDetails}.
- *
- * @since 0.1.0
  * @category models
  */
-export type StockBalanceDetails = typeof StockBalanceDetails.Type
+export interface StockBalanceDetails {
+  /** Main product unit identifier (GUID) */
+  readonly amountUnitId?: string | null
+  /** Main product unit name */
+  readonly amountUnitName?: string | null
+  /** Effective maximum quantity level for the store (v1: always 0) */
+  readonly maximumQuantity?: number | null
+  /** Effective minimum quantity level for the store (v1: always 0) */
+  readonly minimumQuantity?: number | null
+  /** Immediate parent group identifier (GUID); null if no group is set */
+  readonly parentGroupId?: string | null
+  /** Immediate parent group name; null if no group is set */
+  readonly parentGroupName?: string | null
+  /** Current product name */
+  readonly productName?: string | null
+  /** Display name in the form storeParentName: storeName */
+  readonly storeDisplayName?: string | null
+  /** Current store name */
+  readonly storeName?: string | null
+  /** Structural parent of the store (organization identifier in v1) */
+  readonly storeParentId?: string | null
+  /** Name of the structural parent of the store (organization name in v1) */
+  readonly storeParentName?: string | null
+}
+/**
+ * The schema of {@link StockBalanceDetails}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const StockBalanceDetails: Schema.Codec<StockBalanceDetails, StockBalanceDetails> = /*#__PURE__*/ Schema.Struct({
+  amountUnitId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  amountUnitName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  maximumQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  minimumQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  parentGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  parentGroupName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  storeDisplayName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  storeName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  storeParentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  storeParentName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `StockBalanceItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const StockBalanceItem = /*#__PURE__*/ Schema.Struct({
-  costSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  details: /*#__PURE__*/ Schema.optionalKey(StockBalanceDetails),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  quantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  storeId: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link StockBalanceItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type StockBalanceItem = typeof StockBalanceItem.Type
+export interface StockBalanceItem {
+  /** Cost sum in the organization currency */
+  readonly costSum?: number | null
+  /** Current reference details of the row; null when shouldIncludeDetails is false */
+  readonly details?: StockBalanceDetails | null
+  /** Organization identifier (GUID) */
+  readonly organizationId?: string | null
+  /** Product identifier (GUID) */
+  readonly productId?: string | null
+  /** Quantity in the main unit of the product */
+  readonly quantity?: number | null
+  /** Store identifier (GUID) */
+  readonly storeId?: string | null
+}
+/**
+ * The schema of {@link StockBalanceItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const StockBalanceItem: Schema.Codec<StockBalanceItem, StockBalanceItem> = /*#__PURE__*/ Schema.Struct({
+  costSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  details: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(StockBalanceDetails)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  quantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  storeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `StockBalanceListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface StockBalanceListRequest {
+  /** Balance calculation moment in RFC 3339 format; timezone offset is optional (UTC when absent); returned unchanged in the response */
+  readonly balanceAt: string
+  /** Maximum number of rows in the page, from 1 to 1000; default 50 */
+  readonly limit?: number
+  /** Number of rows to skip; non-negative; default 0 */
+  readonly offset?: number
+  /** Organization identifier (GUID) */
+  readonly organizationId?: string
+  /** Product group identifiers (GUID); products of these groups are included recursively with subgroups. Non-empty unique array of up to 1000 items */
+  readonly productGroupIds?: ReadonlyArray<string>
+  /** Product identifiers (GUID); if absent — all products with non-zero balances. Non-empty unique array of up to 1000 items */
+  readonly productIds?: ReadonlyArray<string>
+  /** Flag to include current reference details for the response rows; default false */
+  readonly shouldIncludeDetails?: boolean
+  /** Store identifiers (GUID); if absent — all organization stores. Non-empty unique array of up to 1000 items */
+  readonly storeIds?: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link StockBalanceListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const StockBalanceListRequest = /*#__PURE__*/ Schema.Struct({
+export const StockBalanceListRequest: Schema.Codec<StockBalanceListRequest, StockBalanceListRequest> = /*#__PURE__*/ Schema.Struct({
   balanceAt: Schema.String,
   limit: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   offset: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
@@ -574,105 +831,157 @@ export const StockBalanceListRequest = /*#__PURE__*/ Schema.Struct({
   shouldIncludeDetails: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   storeIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid))
 })
-/**
- * The type of {@link StockBalanceListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type StockBalanceListRequest = typeof StockBalanceListRequest.Type
 
 /**
  * Spec component `StockBalanceListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const StockBalanceListResponse = /*#__PURE__*/ Schema.Struct({
-  balanceAt: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  currencyCode: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  generatedAt: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(StockBalanceItem)),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link StockBalanceListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type StockBalanceListResponse = typeof StockBalanceListResponse.Type
+export interface StockBalanceListResponse {
+  /** Balance calculation moment echoed from the request without changes */
+  readonly balanceAt?: string | null
+  /** Organization currency code (ISO 4217 alpha-3) */
+  readonly currencyCode?: string | null
+  /** Response generation time in RFC 3339 UTC format */
+  readonly generatedAt?: string | null
+  /** Rows of non-zero balances */
+  readonly items?: ReadonlyArray<StockBalanceItem> | null
+  /** Limit value from the request */
+  readonly limit?: number | null
+  /** Offset value from the request */
+  readonly offset?: number | null
+  /** Organization identifier (GUID) echoed from the request */
+  readonly organizationId?: string | null
+  /** Total number of rows before pagination */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link StockBalanceListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const StockBalanceListResponse: Schema.Codec<StockBalanceListResponse, StockBalanceListResponse> = /*#__PURE__*/ Schema.Struct({
+  balanceAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  currencyCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  generatedAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(StockBalanceItem))),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `Store` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const Store = /*#__PURE__*/ Schema.Struct({
-  address: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  customTransactionsAllowed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  externalStoreGuid: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  gln: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  modifiedAt: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  parent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  representativeSupplier: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  revision: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  systemAccount: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  type: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link Store}.
- *
- * @since 0.1.0
  * @category models
  */
-export type Store = typeof Store.Type
+export interface Store {
+  /** Store address; null if the address is not filled in */
+  readonly address?: string | null
+  /** User-defined store code */
+  readonly code?: string | null
+  /** Flag indicating whether custom transactions can be created on the associated store account */
+  readonly customTransactionsAllowed?: boolean | null
+  /** Flag indicating that the store is logically deleted */
+  readonly deleted?: boolean | null
+  /** Text description of the store; null if the description is not filled in */
+  readonly description?: string | null
+  /** GUID of the supplier store from which internal API server automatically creates an internal transfer when posting a sales act; null if the supplier store is not configured */
+  readonly externalStoreGuid?: string | null
+  /** Global Location Number (GLN) of the store; null if the number is not set */
+  readonly gln?: string | null
+  /** Store identifier */
+  readonly id?: string | null
+  /** Date and time of the last modification in ISO 8601 format with time zone; null if unknown */
+  readonly modifiedAt?: string | null
+  /** Display name of the store */
+  readonly name?: string | null
+  /** Identifier of the parent store entity in the NPE hierarchy; null if no link is set */
+  readonly organizationId?: string | null
+  /** Identifier of the parent store entity; null if no parent is set */
+  readonly parent?: string | null
+  /** Store's representative supplier: outgoing invoices in its name automatically create incoming invoices for this store; null if not configured */
+  readonly representativeSupplier?: string | null
+  /** Store revision number */
+  readonly revision?: number | null
+  /** Flag indicating that the account associated with the store is a system account */
+  readonly systemAccount?: boolean | null
+  /** Store entity type */
+  readonly type?: string | null
+}
+/**
+ * The schema of {@link Store}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Store: Schema.Codec<Store, Store> = /*#__PURE__*/ Schema.Struct({
+  address: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  customTransactionsAllowed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  externalStoreGuid: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  gln: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  modifiedAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  parent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  representativeSupplier: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  revision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  systemAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `StoreListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const StoreListResponse = /*#__PURE__*/ Schema.Struct({
-  stores: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Store))
-})
-/**
- * The type of {@link StoreListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type StoreListResponse = typeof StoreListResponse.Type
+export interface StoreListResponse {
+  readonly stores?: ReadonlyArray<Store> | null
+}
+/**
+ * The schema of {@link StoreListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const StoreListResponse: Schema.Codec<StoreListResponse, StoreListResponse> = /*#__PURE__*/ Schema.Struct({
+  stores: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Store)))
+})
 
 /**
  * Spec component `StoresListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface StoresListRequest {
+  /** Filter conditions (AND-combined) */
+  readonly filters?: ReadonlyArray<FilterCondition>
+  /** Maximum number of records (0 = no limit) */
+  readonly limit?: number
+  /** Number of records to skip */
+  readonly offset?: number
+}
+/**
+ * The schema of {@link StoresListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const StoresListRequest = /*#__PURE__*/ Schema.Struct({
+export const StoresListRequest: Schema.Codec<StoresListRequest, StoresListRequest> = /*#__PURE__*/ Schema.Struct({
   filters: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(FilterCondition)),
   limit: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   offset: /*#__PURE__*/ Schema.optionalKey(Schema.Int)
 })
-/**
- * The type of {@link StoresListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type StoresListRequest = typeof StoresListRequest.Type
 
 /**
  * Descriptor of `POST /api/inventory/v1/accounting_categories/get`.

@@ -17,30 +17,71 @@ import {
  * Spec component `DisassembleDocumentCreateItem` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface DisassembleDocumentCreateItem {
+  /** Product quantity */
+  readonly amount: number
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string
+  readonly mainProductAmountPercent: number
+  /** Item sequence number */
+  readonly num: number
+  /** Product identifier (GUID) */
+  readonly product: string
+}
+/**
+ * The schema of {@link DisassembleDocumentCreateItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const DisassembleDocumentCreateItem = /*#__PURE__*/ Schema.Struct({
+export const DisassembleDocumentCreateItem: Schema.Codec<DisassembleDocumentCreateItem, DisassembleDocumentCreateItem> = /*#__PURE__*/ Schema.Struct({
   amount: Schema.Finite,
   amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   mainProductAmountPercent: Schema.Finite,
   num: Schema.Int,
   product: Schema.String
 })
-/**
- * The type of {@link DisassembleDocumentCreateItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type DisassembleDocumentCreateItem = typeof DisassembleDocumentCreateItem.Type
 
 /**
  * Spec component `DisassembleDocumentCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface DisassembleDocumentCreateRequest {
+  /** Product quantity */
+  readonly amount: number
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  readonly documentId?: string
+  /** List of document items */
+  readonly items: ReadonlyArray<DisassembleDocumentCreateItem>
+  /** Document number */
+  readonly number?: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Product identifier (GUID) */
+  readonly product: string
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom: string
+  /** Receipt store identifier (GUID) */
+  readonly storeTo: string
+}
+/**
+ * The schema of {@link DisassembleDocumentCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const DisassembleDocumentCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const DisassembleDocumentCreateRequest: Schema.Codec<DisassembleDocumentCreateRequest, DisassembleDocumentCreateRequest> = /*#__PURE__*/ Schema.Struct({
   amount: Schema.Finite,
   amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -54,125 +95,217 @@ export const DisassembleDocumentCreateRequest = /*#__PURE__*/ Schema.Struct({
   storeFrom: Schema.String,
   storeTo: Schema.String
 })
-/**
- * The type of {@link DisassembleDocumentCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type DisassembleDocumentCreateRequest = typeof DisassembleDocumentCreateRequest.Type
 
 /**
  * Spec component `DisassembleDocumentGetItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const DisassembleDocumentGetItem = /*#__PURE__*/ Schema.Struct({
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  mainProductAmountPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  num: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link DisassembleDocumentGetItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type DisassembleDocumentGetItem = typeof DisassembleDocumentGetItem.Type
+export interface DisassembleDocumentGetItem {
+  /** Product quantity */
+  readonly amount?: number | null
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string | null
+  readonly mainProductAmountPercent?: number | null
+  /** Item sequence number */
+  readonly num?: number | null
+  /** Product identifier (GUID) */
+  readonly product?: string | null
+}
+/**
+ * The schema of {@link DisassembleDocumentGetItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DisassembleDocumentGetItem: Schema.Codec<DisassembleDocumentGetItem, DisassembleDocumentGetItem> = /*#__PURE__*/ Schema.Struct({
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  mainProductAmountPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  num: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  product: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `DisassembleDocumentGetResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const DisassembleDocumentGetResponse = /*#__PURE__*/ Schema.Struct({
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(DisassembleDocumentGetItem)),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeFrom: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeTo: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link DisassembleDocumentGetResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type DisassembleDocumentGetResponse = typeof DisassembleDocumentGetResponse.Type
+export interface DisassembleDocumentGetResponse {
+  /** Product quantity */
+  readonly amount?: number | null
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string | null
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** List of document items */
+  readonly items?: ReadonlyArray<DisassembleDocumentGetItem> | null
+  /** Document number */
+  readonly number?: string | null
+  /** Product identifier (GUID) */
+  readonly product?: string | null
+  /** Document status (NEW — not processed, PROCESSED — processed, DELETED — deleted) */
+  readonly status?: string | null
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom?: string | null
+  /** Receipt store identifier (GUID) */
+  readonly storeTo?: string | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link DisassembleDocumentGetResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DisassembleDocumentGetResponse: Schema.Codec<DisassembleDocumentGetResponse, DisassembleDocumentGetResponse> = /*#__PURE__*/ Schema.Struct({
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(DisassembleDocumentGetItem))),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  product: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  status: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  storeFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  storeTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `DisassembleDocumentListItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const DisassembleDocumentListItem = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  processed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  storeFrom: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeTo: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link DisassembleDocumentListItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type DisassembleDocumentListItem = typeof DisassembleDocumentListItem.Type
+export interface DisassembleDocumentListItem {
+  readonly comment?: string | null
+  readonly conception?: string | null
+  readonly date?: string | null
+  readonly dateCreated?: string | null
+  readonly dateModified?: string | null
+  readonly deleted?: boolean | null
+  readonly documentId?: string | null
+  readonly isEditable?: boolean | null
+  readonly number?: string | null
+  readonly processed?: boolean | null
+  readonly storeFrom?: string | null
+  readonly storeTo?: string | null
+  readonly sum?: number | null
+  readonly sumWithoutVat?: number | null
+  readonly userCreated?: string | null
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link DisassembleDocumentListItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DisassembleDocumentListItem: Schema.Codec<DisassembleDocumentListItem, DisassembleDocumentListItem> = /*#__PURE__*/ Schema.Struct({
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  processed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  storeFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  storeTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `DisassembleDocumentSaveResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const DisassembleDocumentSaveResponse = /*#__PURE__*/ Schema.Struct({
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link DisassembleDocumentSaveResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type DisassembleDocumentSaveResponse = typeof DisassembleDocumentSaveResponse.Type
+export interface DisassembleDocumentSaveResponse {
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Document number */
+  readonly documentNumber?: string | null
+  /** Operation result message */
+  readonly message?: string | null
+}
+/**
+ * The schema of {@link DisassembleDocumentSaveResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DisassembleDocumentSaveResponse: Schema.Codec<DisassembleDocumentSaveResponse, DisassembleDocumentSaveResponse> = /*#__PURE__*/ Schema.Struct({
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  documentNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  message: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `DisassembleDocumentUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface DisassembleDocumentUpdateRequest {
+  /** Product quantity */
+  readonly amount: number
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Document identifier (GUID) */
+  readonly documentId: string
+  /** List of document items */
+  readonly items: ReadonlyArray<DisassembleDocumentCreateItem>
+  /** Document number */
+  readonly number: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Product identifier (GUID) */
+  readonly product: string
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom: string
+  /** Receipt store identifier (GUID) */
+  readonly storeTo: string
+}
+/**
+ * The schema of {@link DisassembleDocumentUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const DisassembleDocumentUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const DisassembleDocumentUpdateRequest: Schema.Codec<DisassembleDocumentUpdateRequest, DisassembleDocumentUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   amount: Schema.Finite,
   amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -186,21 +319,34 @@ export const DisassembleDocumentUpdateRequest = /*#__PURE__*/ Schema.Struct({
   storeFrom: Schema.String,
   storeTo: Schema.String
 })
-/**
- * The type of {@link DisassembleDocumentUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type DisassembleDocumentUpdateRequest = typeof DisassembleDocumentUpdateRequest.Type
 
 /**
  * Spec component `IncomingInventoryCreateFirstStepItem` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface IncomingInventoryCreateFirstStepItem {
+  /** Product quantity */
+  readonly amount: number
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string
+  /** Comment */
+  readonly comment?: string
+  /** Item sequence number */
+  readonly num: number
+  /** Product identifier (GUID) */
+  readonly product: string
+  /** Product size identifier (GUID) */
+  readonly productSize?: string
+}
+/**
+ * The schema of {@link IncomingInventoryCreateFirstStepItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const IncomingInventoryCreateFirstStepItem = /*#__PURE__*/ Schema.Struct({
+export const IncomingInventoryCreateFirstStepItem: Schema.Codec<IncomingInventoryCreateFirstStepItem, IncomingInventoryCreateFirstStepItem> = /*#__PURE__*/ Schema.Struct({
   amount: Schema.Finite,
   amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -208,21 +354,38 @@ export const IncomingInventoryCreateFirstStepItem = /*#__PURE__*/ Schema.Struct(
   product: Schema.String,
   productSize: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link IncomingInventoryCreateFirstStepItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type IncomingInventoryCreateFirstStepItem = typeof IncomingInventoryCreateFirstStepItem.Type
 
 /**
  * Spec component `IncomingInventoryCreateItem` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface IncomingInventoryCreateItem {
+  /** Product quantity */
+  readonly amount: number
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string
+  /** Comment */
+  readonly comment?: string
+  /** Quantity in container/package (containerId) */
+  readonly containerCount?: number
+  /** Container identifier (GUID) */
+  readonly containerId?: string
+  /** Ingredient flag. true — item is an ingredient of another first-step item */
+  readonly isDisassembled?: boolean
+  /** Item sequence number */
+  readonly num: number
+  /** Product identifier (GUID) */
+  readonly product: string
+}
+/**
+ * The schema of {@link IncomingInventoryCreateItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const IncomingInventoryCreateItem = /*#__PURE__*/ Schema.Struct({
+export const IncomingInventoryCreateItem: Schema.Codec<IncomingInventoryCreateItem, IncomingInventoryCreateItem> = /*#__PURE__*/ Schema.Struct({
   amount: Schema.Finite,
   amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -232,21 +395,48 @@ export const IncomingInventoryCreateItem = /*#__PURE__*/ Schema.Struct({
   num: Schema.Int,
   product: Schema.String
 })
-/**
- * The type of {@link IncomingInventoryCreateItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type IncomingInventoryCreateItem = typeof IncomingInventoryCreateItem.Type
 
 /**
  * Spec component `IncomingInventoryCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface IncomingInventoryCreateRequest {
+  /** Shortage account identifier (GUID). Default 07926ff3-9319-b93e-80ff-1897825fdead */
+  readonly accountShortage?: string
+  /** Surplus account identifier (GUID). Default 67af8bc9-628f-2124-2345-3750bb7db6fa */
+  readonly accountSurplus?: string
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Document identifier (GUID) */
+  readonly documentId?: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** Main inventory items (second step / all products). Must contain at least one element */
+  readonly items: ReadonlyArray<IncomingInventoryCreateItem>
+  /** First step items (dishes, preparations, modifiers). Can be an empty array */
+  readonly itemsFirstStep: ReadonlyArray<IncomingInventoryCreateFirstStepItem>
+  /** Document number */
+  readonly number?: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Inventory store identifier (GUID) */
+  readonly store: string
+}
+/**
+ * The schema of {@link IncomingInventoryCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const IncomingInventoryCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const IncomingInventoryCreateRequest: Schema.Codec<IncomingInventoryCreateRequest, IncomingInventoryCreateRequest> = /*#__PURE__*/ Schema.Struct({
   accountShortage: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   accountSurplus: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -261,137 +451,254 @@ export const IncomingInventoryCreateRequest = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   store: Schema.String
 })
-/**
- * The type of {@link IncomingInventoryCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type IncomingInventoryCreateRequest = typeof IncomingInventoryCreateRequest.Type
 
 /**
  * Spec component `IncomingInventoryGetFirstItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const IncomingInventoryGetFirstItem = /*#__PURE__*/ Schema.Struct({
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  num: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productSize: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  turnover: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link IncomingInventoryGetFirstItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type IncomingInventoryGetFirstItem = typeof IncomingInventoryGetFirstItem.Type
+export interface IncomingInventoryGetFirstItem {
+  /** Product quantity */
+  readonly amount?: number | null
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string | null
+  /** Comment */
+  readonly comment?: string | null
+  /** Item sequence number */
+  readonly num?: number | null
+  /** Product identifier (GUID) */
+  readonly product?: string | null
+  /** Product size identifier (GUID) */
+  readonly productSize?: string | null
+  /** Product turnover for the period. Read-only. Can be null */
+  readonly turnover?: number | null
+}
+/**
+ * The schema of {@link IncomingInventoryGetFirstItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IncomingInventoryGetFirstItem: Schema.Codec<IncomingInventoryGetFirstItem, IncomingInventoryGetFirstItem> = /*#__PURE__*/ Schema.Struct({
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  num: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  product: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productSize: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  turnover: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `IncomingInventoryGetItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const IncomingInventoryGetItem = /*#__PURE__*/ Schema.Struct({
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  containerCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  containerName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  count: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  countGross: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  currentActualAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  isDisassembled: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  num: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  recalculationDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  recalculationNumber: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  turnover: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link IncomingInventoryGetItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type IncomingInventoryGetItem = typeof IncomingInventoryGetItem.Type
+export interface IncomingInventoryGetItem {
+  /** Product quantity */
+  readonly amount?: number | null
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string | null
+  /** Comment */
+  readonly comment?: string | null
+  /** Quantity in container/package (containerId) */
+  readonly containerCount?: number | null
+  /** Container identifier (GUID) */
+  readonly containerId?: string | null
+  /** Container/package name */
+  readonly containerName?: string | null
+  /** Quantity in base unit of measure */
+  readonly count?: number | null
+  /** Gross weight (with container) */
+  readonly countGross?: number | null
+  /** Actual quantity including dishes and preparations. Read-only */
+  readonly currentActualAmount?: number | null
+  /** Ingredient flag. true — item is an ingredient of another first-step item */
+  readonly isDisassembled?: boolean | null
+  /** Item sequence number */
+  readonly num?: number | null
+  /** Product identifier (GUID) */
+  readonly product?: string | null
+  /** Recalculation date. Read-only. Can be null */
+  readonly recalculationDate?: string | null
+  /** Recalculation sequence number. Read-only */
+  readonly recalculationNumber?: number | null
+  /** Item status (NEW — unsaved, SAVE — saved, RECALC — recalculated/deleted) */
+  readonly status?: string | null
+  /** Product turnover for the period. Read-only. Can be null */
+  readonly turnover?: number | null
+}
+/**
+ * The schema of {@link IncomingInventoryGetItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IncomingInventoryGetItem: Schema.Codec<IncomingInventoryGetItem, IncomingInventoryGetItem> = /*#__PURE__*/ Schema.Struct({
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  containerCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  containerId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  containerName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  count: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  countGross: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  currentActualAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  isDisassembled: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  num: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  product: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  recalculationDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  recalculationNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  status: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  turnover: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `IncomingInventoryGetResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const IncomingInventoryGetResponse = /*#__PURE__*/ Schema.Struct({
-  accountShortage: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  accountSurplus: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  currentStep: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IncomingInventoryGetItem)),
-  itemsFirstStep: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IncomingInventoryGetFirstItem)),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  registerTurnover: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  store: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link IncomingInventoryGetResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type IncomingInventoryGetResponse = typeof IncomingInventoryGetResponse.Type
+export interface IncomingInventoryGetResponse {
+  /** Shortage account identifier (GUID). Default 07926ff3-9319-b93e-80ff-1897825fdead */
+  readonly accountShortage?: string | null
+  /** Surplus account identifier (GUID). Default 67af8bc9-628f-2124-2345-3750bb7db6fa */
+  readonly accountSurplus?: string | null
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Current inventory step. Read-only */
+  readonly currentStep?: number | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean | null
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean | null
+  /** Main inventory items (second step / all products). Must contain at least one element */
+  readonly items?: ReadonlyArray<IncomingInventoryGetItem> | null
+  /** First step items (dishes, preparations, modifiers). Can be an empty array */
+  readonly itemsFirstStep?: ReadonlyArray<IncomingInventoryGetFirstItem> | null
+  /** Document number */
+  readonly number?: string | null
+  /** Flag for tracking product movement over the period. Read-only */
+  readonly registerTurnover?: boolean | null
+  /** Document status (NEW — not processed, PROCESSED — processed, DELETED — deleted) */
+  readonly status?: string | null
+  /** Inventory store identifier (GUID) */
+  readonly store?: string | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link IncomingInventoryGetResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IncomingInventoryGetResponse: Schema.Codec<IncomingInventoryGetResponse, IncomingInventoryGetResponse> = /*#__PURE__*/ Schema.Struct({
+  accountShortage: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  accountSurplus: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  currentStep: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isAutomatic: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IncomingInventoryGetItem))),
+  itemsFirstStep: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IncomingInventoryGetFirstItem))),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  registerTurnover: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  status: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  store: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `IncomingInventoryListItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const IncomingInventoryListItem = /*#__PURE__*/ Schema.Struct({
-  accountShortage: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  accountSurplus: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  processed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  shortageSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  storeFrom: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  surplusSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link IncomingInventoryListItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type IncomingInventoryListItem = typeof IncomingInventoryListItem.Type
+export interface IncomingInventoryListItem {
+  /** Shortage account identifier (GUID). Default 07926ff3-9319-b93e-80ff-1897825fdead */
+  readonly accountShortage?: string | null
+  /** Surplus account identifier (GUID). Default 67af8bc9-628f-2124-2345-3750bb7db6fa */
+  readonly accountSurplus?: string | null
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Flag indicating that the document is deleted */
+  readonly deleted?: boolean | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean | null
+  /** Document number */
+  readonly number?: string | null
+  /** Flag indicating that the document is processed */
+  readonly processed?: boolean | null
+  /** Shortage sum */
+  readonly shortageSum?: number | null
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom?: string | null
+  /** Amount including VAT */
+  readonly sum?: number | null
+  /** Surplus sum */
+  readonly surplusSum?: number | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link IncomingInventoryListItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IncomingInventoryListItem: Schema.Codec<IncomingInventoryListItem, IncomingInventoryListItem> = /*#__PURE__*/ Schema.Struct({
+  accountShortage: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  accountSurplus: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  processed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  shortageSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  storeFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  surplusSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `IncomingInventorySaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
@@ -401,7 +708,7 @@ export type IncomingInventoryListItem = typeof IncomingInventoryListItem.Type
  */
 export const IncomingInventorySaveResponse = DisassembleDocumentSaveResponse
 /**
- * The type of {@link IncomingInventorySaveResponse} (the same as {@link DisassembleDocumentSaveResponse}).
+ * Spec component `IncomingInventorySaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -412,9 +719,43 @@ export type IncomingInventorySaveResponse = DisassembleDocumentSaveResponse
  * Spec component `IncomingInventoryUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface IncomingInventoryUpdateRequest {
+  /** Shortage account identifier (GUID). Default 07926ff3-9319-b93e-80ff-1897825fdead */
+  readonly accountShortage?: string
+  /** Surplus account identifier (GUID). Default 67af8bc9-628f-2124-2345-3750bb7db6fa */
+  readonly accountSurplus?: string
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Document identifier (GUID) */
+  readonly documentId: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** Main inventory items (second step / all products). Must contain at least one element */
+  readonly items: ReadonlyArray<IncomingInventoryCreateItem>
+  /** First step items (dishes, preparations, modifiers). Can be an empty array */
+  readonly itemsFirstStep: ReadonlyArray<IncomingInventoryCreateFirstStepItem>
+  /** Document number */
+  readonly number: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Inventory store identifier (GUID) */
+  readonly store: string
+}
+/**
+ * The schema of {@link IncomingInventoryUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const IncomingInventoryUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const IncomingInventoryUpdateRequest: Schema.Codec<IncomingInventoryUpdateRequest, IncomingInventoryUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   accountShortage: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   accountSurplus: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -429,42 +770,75 @@ export const IncomingInventoryUpdateRequest = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   store: Schema.String
 })
-/**
- * The type of {@link IncomingInventoryUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type IncomingInventoryUpdateRequest = typeof IncomingInventoryUpdateRequest.Type
 
 /**
  * Spec component `InternalTransferCreateItem` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface InternalTransferCreateItem {
+  /** Product quantity */
+  readonly amount: number
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string
+  /** Container identifier (GUID) */
+  readonly containerId?: string
+  /** Item sequence number */
+  readonly num: number
+  /** Product identifier (GUID) */
+  readonly product: string
+}
+/**
+ * The schema of {@link InternalTransferCreateItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const InternalTransferCreateItem = /*#__PURE__*/ Schema.Struct({
+export const InternalTransferCreateItem: Schema.Codec<InternalTransferCreateItem, InternalTransferCreateItem> = /*#__PURE__*/ Schema.Struct({
   amount: Schema.Finite,
   amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   num: Schema.Int,
   product: Schema.String
 })
-/**
- * The type of {@link InternalTransferCreateItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type InternalTransferCreateItem = typeof InternalTransferCreateItem.Type
 
 /**
  * Spec component `InternalTransferCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface InternalTransferCreateRequest {
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  readonly documentId?: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<InternalTransferCreateItem>
+  /** Document number */
+  readonly number?: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom: string
+  /** Receipt store identifier (GUID) */
+  readonly storeTo: string
+}
+/**
+ * The schema of {@link InternalTransferCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const InternalTransferCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const InternalTransferCreateRequest: Schema.Codec<InternalTransferCreateRequest, InternalTransferCreateRequest> = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   date: IikoDate.IsoDateTime,
@@ -477,97 +851,165 @@ export const InternalTransferCreateRequest = /*#__PURE__*/ Schema.Struct({
   storeFrom: Schema.String,
   storeTo: Schema.String
 })
-/**
- * The type of {@link InternalTransferCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type InternalTransferCreateRequest = typeof InternalTransferCreateRequest.Type
 
 /**
  * Spec component `InternalTransferGetItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const InternalTransferGetItem = /*#__PURE__*/ Schema.Struct({
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  num: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link InternalTransferGetItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type InternalTransferGetItem = typeof InternalTransferGetItem.Type
+export interface InternalTransferGetItem {
+  /** Product quantity */
+  readonly amount?: number | null
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string | null
+  /** Container identifier (GUID) */
+  readonly containerId?: string | null
+  /** Item sequence number */
+  readonly num?: number | null
+  /** Product identifier (GUID) */
+  readonly product?: string | null
+}
+/**
+ * The schema of {@link InternalTransferGetItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const InternalTransferGetItem: Schema.Codec<InternalTransferGetItem, InternalTransferGetItem> = /*#__PURE__*/ Schema.Struct({
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  containerId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  num: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  product: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `InternalTransferGetResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const InternalTransferGetResponse = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(InternalTransferGetItem)),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeFrom: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeTo: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link InternalTransferGetResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type InternalTransferGetResponse = typeof InternalTransferGetResponse.Type
+export interface InternalTransferGetResponse {
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean | null
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean | null
+  /** List of document items */
+  readonly items?: ReadonlyArray<InternalTransferGetItem> | null
+  /** Document number */
+  readonly number?: string | null
+  /** Document status (NEW — not processed, PROCESSED — processed, DELETED — deleted) */
+  readonly status?: string | null
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom?: string | null
+  /** Receipt store identifier (GUID) */
+  readonly storeTo?: string | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link InternalTransferGetResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const InternalTransferGetResponse: Schema.Codec<InternalTransferGetResponse, InternalTransferGetResponse> = /*#__PURE__*/ Schema.Struct({
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isAutomatic: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(InternalTransferGetItem))),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  status: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  storeFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  storeTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `InternalTransferListItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const InternalTransferListItem = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  processed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  storeFrom: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeTo: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link InternalTransferListItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type InternalTransferListItem = typeof InternalTransferListItem.Type
+export interface InternalTransferListItem {
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Flag indicating that the document is deleted */
+  readonly deleted?: boolean | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean | null
+  /** Document number */
+  readonly number?: string | null
+  /** Flag indicating that the document is processed */
+  readonly processed?: boolean | null
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom?: string | null
+  /** Receipt store identifier (GUID) */
+  readonly storeTo?: string | null
+  /** Amount including VAT. Required if price is not specified */
+  readonly sum?: number | null
+  /** Amount excluding VAT */
+  readonly sumWithoutVat?: number | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link InternalTransferListItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const InternalTransferListItem: Schema.Codec<InternalTransferListItem, InternalTransferListItem> = /*#__PURE__*/ Schema.Struct({
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  processed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  storeFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  storeTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `InternalTransferSaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
@@ -577,7 +1019,7 @@ export type InternalTransferListItem = typeof InternalTransferListItem.Type
  */
 export const InternalTransferSaveResponse = DisassembleDocumentSaveResponse
 /**
- * The type of {@link InternalTransferSaveResponse} (the same as {@link DisassembleDocumentSaveResponse}).
+ * Spec component `InternalTransferSaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -588,9 +1030,39 @@ export type InternalTransferSaveResponse = DisassembleDocumentSaveResponse
  * Spec component `InternalTransferUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface InternalTransferUpdateRequest {
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Document identifier (GUID) */
+  readonly documentId: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<InternalTransferCreateItem>
+  /** Document number */
+  readonly number: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom: string
+  /** Receipt store identifier (GUID) */
+  readonly storeTo: string
+}
+/**
+ * The schema of {@link InternalTransferUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const InternalTransferUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const InternalTransferUpdateRequest: Schema.Codec<InternalTransferUpdateRequest, InternalTransferUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   date: IikoDate.IsoDateTime,
@@ -603,21 +1075,34 @@ export const InternalTransferUpdateRequest = /*#__PURE__*/ Schema.Struct({
   storeFrom: Schema.String,
   storeTo: Schema.String
 })
-/**
- * The type of {@link InternalTransferUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type InternalTransferUpdateRequest = typeof InternalTransferUpdateRequest.Type
 
 /**
  * Spec component `ProductionDocumentCreateItem` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ProductionDocumentCreateItem {
+  /** Product quantity */
+  readonly amount: number
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string
+  /** Container identifier (GUID) */
+  readonly containerId?: string
+  /** Item sequence number */
+  readonly num: number
+  /** Product identifier (GUID) */
+  readonly product: string
+  /** Product size identifier (GUID) */
+  readonly productSize?: string
+}
+/**
+ * The schema of {@link ProductionDocumentCreateItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ProductionDocumentCreateItem = /*#__PURE__*/ Schema.Struct({
+export const ProductionDocumentCreateItem: Schema.Codec<ProductionDocumentCreateItem, ProductionDocumentCreateItem> = /*#__PURE__*/ Schema.Struct({
   amount: Schema.Finite,
   amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -625,21 +1110,43 @@ export const ProductionDocumentCreateItem = /*#__PURE__*/ Schema.Struct({
   product: Schema.String,
   productSize: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link ProductionDocumentCreateItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ProductionDocumentCreateItem = typeof ProductionDocumentCreateItem.Type
 
 /**
  * Spec component `ProductionDocumentCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ProductionDocumentCreateRequest {
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  readonly documentId?: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<ProductionDocumentCreateItem>
+  /** Document number */
+  readonly number?: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom: string
+  /** Receipt store identifier (GUID) */
+  readonly storeTo: string
+}
+/**
+ * The schema of {@link ProductionDocumentCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ProductionDocumentCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const ProductionDocumentCreateRequest: Schema.Codec<ProductionDocumentCreateRequest, ProductionDocumentCreateRequest> = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   date: IikoDate.IsoDateTime,
@@ -652,67 +1159,106 @@ export const ProductionDocumentCreateRequest = /*#__PURE__*/ Schema.Struct({
   storeFrom: Schema.String,
   storeTo: Schema.String
 })
-/**
- * The type of {@link ProductionDocumentCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ProductionDocumentCreateRequest = typeof ProductionDocumentCreateRequest.Type
 
 /**
  * Spec component `ProductionDocumentGetItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ProductionDocumentGetItem = /*#__PURE__*/ Schema.Struct({
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountFactor: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  num: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productSize: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link ProductionDocumentGetItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ProductionDocumentGetItem = typeof ProductionDocumentGetItem.Type
+export interface ProductionDocumentGetItem {
+  /** Product quantity */
+  readonly amount?: number | null
+  /** Write-off factor */
+  readonly amountFactor?: number | null
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string | null
+  /** Container identifier (GUID) */
+  readonly containerId?: string | null
+  /** Item sequence number */
+  readonly num?: number | null
+  /** Product identifier (GUID) */
+  readonly product?: string | null
+  /** Product size identifier (GUID) */
+  readonly productSize?: string | null
+}
+/**
+ * The schema of {@link ProductionDocumentGetItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProductionDocumentGetItem: Schema.Codec<ProductionDocumentGetItem, ProductionDocumentGetItem> = /*#__PURE__*/ Schema.Struct({
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountFactor: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  containerId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  num: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  product: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productSize: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `ProductionDocumentGetResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ProductionDocumentGetResponse = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ProductionDocumentGetItem)),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeFrom: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeTo: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link ProductionDocumentGetResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ProductionDocumentGetResponse = typeof ProductionDocumentGetResponse.Type
+export interface ProductionDocumentGetResponse {
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean | null
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean | null
+  /** List of document items */
+  readonly items?: ReadonlyArray<ProductionDocumentGetItem> | null
+  /** Document number */
+  readonly number?: string | null
+  /** Document status (NEW — not processed, PROCESSED — processed, DELETED — deleted) */
+  readonly status?: string | null
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom?: string | null
+  /** Receipt store identifier (GUID) */
+  readonly storeTo?: string | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link ProductionDocumentGetResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProductionDocumentGetResponse: Schema.Codec<ProductionDocumentGetResponse, ProductionDocumentGetResponse> = /*#__PURE__*/ Schema.Struct({
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isAutomatic: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ProductionDocumentGetItem))),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  status: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  storeFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  storeTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `ProductionDocumentListItem` (response): the same shape as {@link InternalTransferListItem}.
@@ -722,7 +1268,7 @@ export type ProductionDocumentGetResponse = typeof ProductionDocumentGetResponse
  */
 export const ProductionDocumentListItem = InternalTransferListItem
 /**
- * The type of {@link ProductionDocumentListItem} (the same as {@link InternalTransferListItem}).
+ * Spec component `ProductionDocumentListItem` (response): the same shape as {@link InternalTransferListItem}.
  *
  * @since 0.1.0
  * @category models
@@ -737,7 +1283,7 @@ export type ProductionDocumentListItem = InternalTransferListItem
  */
 export const ProductionDocumentSaveResponse = DisassembleDocumentSaveResponse
 /**
- * The type of {@link ProductionDocumentSaveResponse} (the same as {@link DisassembleDocumentSaveResponse}).
+ * Spec component `ProductionDocumentSaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -748,9 +1294,39 @@ export type ProductionDocumentSaveResponse = DisassembleDocumentSaveResponse
  * Spec component `ProductionDocumentUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ProductionDocumentUpdateRequest {
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Document identifier (GUID) */
+  readonly documentId: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<ProductionDocumentCreateItem>
+  /** Document number */
+  readonly number: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom: string
+  /** Receipt store identifier (GUID) */
+  readonly storeTo: string
+}
+/**
+ * The schema of {@link ProductionDocumentUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ProductionDocumentUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const ProductionDocumentUpdateRequest: Schema.Codec<ProductionDocumentUpdateRequest, ProductionDocumentUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   date: IikoDate.IsoDateTime,
@@ -763,21 +1339,44 @@ export const ProductionDocumentUpdateRequest = /*#__PURE__*/ Schema.Struct({
   storeFrom: Schema.String,
   storeTo: Schema.String
 })
-/**
- * The type of {@link ProductionDocumentUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ProductionDocumentUpdateRequest = typeof ProductionDocumentUpdateRequest.Type
 
 /**
  * Spec component `SalesDocumentCreateItem` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface SalesDocumentCreateItem {
+  /** Product quantity */
+  readonly amount: number
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string
+  /** Container identifier (GUID) */
+  readonly containerId?: string
+  /** Discount amount */
+  readonly discountSum?: number
+  /** Item sequence number */
+  readonly num: number
+  /** Price including VAT. Required if sum is not specified */
+  readonly price?: number
+  /** Product identifier (GUID) */
+  readonly product: string
+  /** Product size identifier (GUID) */
+  readonly productSize?: string
+  /** Store identifier (GUID) */
+  readonly store?: string
+  /** Amount including VAT. Required if price is not specified */
+  readonly sum?: number
+  /** VAT percentage */
+  readonly vatPercent?: number
+}
+/**
+ * The schema of {@link SalesDocumentCreateItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const SalesDocumentCreateItem = /*#__PURE__*/ Schema.Struct({
+export const SalesDocumentCreateItem: Schema.Codec<SalesDocumentCreateItem, SalesDocumentCreateItem> = /*#__PURE__*/ Schema.Struct({
   amount: Schema.Finite,
   amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -790,21 +1389,47 @@ export const SalesDocumentCreateItem = /*#__PURE__*/ Schema.Struct({
   sum: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   vatPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Finite)
 })
-/**
- * The type of {@link SalesDocumentCreateItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type SalesDocumentCreateItem = typeof SalesDocumentCreateItem.Type
 
 /**
  * Spec component `SalesDocumentCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface SalesDocumentCreateRequest {
+  /** Banquet order flag. Default false. Optional */
+  readonly banquet?: boolean
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Default store identifier (GUID) */
+  readonly defaultStore?: string
+  readonly documentId?: string
+  /** Expense account identifier (GUID) */
+  readonly expenseAccount?: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<SalesDocumentCreateItem>
+  /** Document number */
+  readonly number?: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string
+}
+/**
+ * The schema of {@link SalesDocumentCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const SalesDocumentCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const SalesDocumentCreateRequest: Schema.Codec<SalesDocumentCreateRequest, SalesDocumentCreateRequest> = /*#__PURE__*/ Schema.Struct({
   banquet: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -819,110 +1444,155 @@ export const SalesDocumentCreateRequest = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link SalesDocumentCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type SalesDocumentCreateRequest = typeof SalesDocumentCreateRequest.Type
 
 /**
  * Spec component `SalesDocumentGetItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const SalesDocumentGetItem = /*#__PURE__*/ Schema.Struct({
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountFactor: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  discountSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  num: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  price: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  priceWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productArticle: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productSize: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  store: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  vatPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link SalesDocumentGetItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type SalesDocumentGetItem = typeof SalesDocumentGetItem.Type
+export interface SalesDocumentGetItem {
+  readonly amount?: number | null
+  readonly amountFactor?: number | null
+  readonly amountUnit?: string | null
+  readonly containerId?: string | null
+  readonly discountSum?: number | null
+  readonly num?: number | null
+  readonly price?: number | null
+  readonly priceWithoutVat?: number | null
+  readonly product?: string | null
+  readonly productArticle?: string | null
+  readonly productSize?: string | null
+  readonly store?: string | null
+  readonly sum?: number | null
+  readonly sumWithoutVat?: number | null
+  readonly vatPercent?: number | null
+}
+/**
+ * The schema of {@link SalesDocumentGetItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SalesDocumentGetItem: Schema.Codec<SalesDocumentGetItem, SalesDocumentGetItem> = /*#__PURE__*/ Schema.Struct({
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountFactor: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  containerId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  discountSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  num: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  priceWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  product: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productArticle: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productSize: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  store: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  vatPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `SalesDocumentGetResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const SalesDocumentGetResponse = /*#__PURE__*/ Schema.Struct({
-  banquet: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(SalesDocumentGetItem)),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link SalesDocumentGetResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type SalesDocumentGetResponse = typeof SalesDocumentGetResponse.Type
+export interface SalesDocumentGetResponse {
+  readonly banquet?: boolean | null
+  readonly comment?: string | null
+  readonly conception?: string | null
+  readonly date?: string | null
+  readonly dateCreated?: string | null
+  readonly dateModified?: string | null
+  readonly defaultStore?: string | null
+  readonly documentId?: string | null
+  readonly expenseAccount?: string | null
+  readonly isAutomatic?: boolean | null
+  readonly isEditable?: boolean | null
+  readonly items?: ReadonlyArray<SalesDocumentGetItem> | null
+  readonly number?: string | null
+  readonly revenueAccount?: string | null
+  readonly status?: string | null
+  readonly userCreated?: string | null
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link SalesDocumentGetResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SalesDocumentGetResponse: Schema.Codec<SalesDocumentGetResponse, SalesDocumentGetResponse> = /*#__PURE__*/ Schema.Struct({
+  banquet: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  defaultStore: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  expenseAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isAutomatic: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(SalesDocumentGetItem))),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  revenueAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  status: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `SalesDocumentListItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const SalesDocumentListItem = /*#__PURE__*/ Schema.Struct({
-  assignedStores: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  processed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link SalesDocumentListItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type SalesDocumentListItem = typeof SalesDocumentListItem.Type
+export interface SalesDocumentListItem {
+  readonly assignedStores?: ReadonlyArray<string> | null
+  readonly comment?: string | null
+  readonly conception?: string | null
+  readonly date?: string | null
+  readonly dateCreated?: string | null
+  readonly dateModified?: string | null
+  readonly deleted?: boolean | null
+  readonly documentId?: string | null
+  readonly expenseAccount?: string | null
+  readonly isEditable?: boolean | null
+  readonly number?: string | null
+  readonly processed?: boolean | null
+  readonly revenueAccount?: string | null
+  readonly sum?: number | null
+  readonly sumWithoutVat?: number | null
+  readonly userCreated?: string | null
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link SalesDocumentListItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SalesDocumentListItem: Schema.Codec<SalesDocumentListItem, SalesDocumentListItem> = /*#__PURE__*/ Schema.Struct({
+  assignedStores: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  expenseAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  processed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  revenueAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `SalesDocumentSaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
@@ -932,7 +1602,7 @@ export type SalesDocumentListItem = typeof SalesDocumentListItem.Type
  */
 export const SalesDocumentSaveResponse = DisassembleDocumentSaveResponse
 /**
- * The type of {@link SalesDocumentSaveResponse} (the same as {@link DisassembleDocumentSaveResponse}).
+ * Spec component `SalesDocumentSaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -943,9 +1613,43 @@ export type SalesDocumentSaveResponse = DisassembleDocumentSaveResponse
  * Spec component `SalesDocumentUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface SalesDocumentUpdateRequest {
+  /** Banquet order flag. Default false. Optional */
+  readonly banquet?: boolean
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Default store identifier (GUID) */
+  readonly defaultStore?: string
+  /** Document identifier (GUID) */
+  readonly documentId: string
+  /** Expense account identifier (GUID) */
+  readonly expenseAccount?: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<SalesDocumentCreateItem>
+  /** Document number */
+  readonly number: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string
+}
+/**
+ * The schema of {@link SalesDocumentUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const SalesDocumentUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const SalesDocumentUpdateRequest: Schema.Codec<SalesDocumentUpdateRequest, SalesDocumentUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   banquet: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -960,42 +1664,82 @@ export const SalesDocumentUpdateRequest = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link SalesDocumentUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type SalesDocumentUpdateRequest = typeof SalesDocumentUpdateRequest.Type
 
 /**
  * Spec component `TransformationDocumentCreateItem` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface TransformationDocumentCreateItem {
+  /** Product quantity */
+  readonly amount: number
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string
+  /** Item sequence number */
+  readonly num: number
+  /** Product identifier (GUID) */
+  readonly product: string
+  /** Product size identifier (GUID) */
+  readonly productSize?: string
+}
+/**
+ * The schema of {@link TransformationDocumentCreateItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const TransformationDocumentCreateItem = /*#__PURE__*/ Schema.Struct({
+export const TransformationDocumentCreateItem: Schema.Codec<TransformationDocumentCreateItem, TransformationDocumentCreateItem> = /*#__PURE__*/ Schema.Struct({
   amount: Schema.Finite,
   amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   num: Schema.Int,
   product: Schema.String,
   productSize: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link TransformationDocumentCreateItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TransformationDocumentCreateItem = typeof TransformationDocumentCreateItem.Type
 
 /**
  * Spec component `TransformationDocumentCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface TransformationDocumentCreateRequest {
+  /** Product quantity */
+  readonly amount: number
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit: string
+  readonly assemblyChartWriteoff?: boolean
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  readonly documentId?: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<TransformationDocumentCreateItem>
+  /** Document number */
+  readonly number?: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Product identifier (GUID) */
+  readonly product: string
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom: string
+  /** Receipt store identifier (GUID) */
+  readonly storeTo: string
+}
+/**
+ * The schema of {@link TransformationDocumentCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const TransformationDocumentCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const TransformationDocumentCreateRequest: Schema.Codec<TransformationDocumentCreateRequest, TransformationDocumentCreateRequest> = /*#__PURE__*/ Schema.Struct({
   amount: Schema.Finite,
   amountUnit: Schema.String,
   assemblyChartWriteoff: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -1012,70 +1756,114 @@ export const TransformationDocumentCreateRequest = /*#__PURE__*/ Schema.Struct({
   storeFrom: Schema.String,
   storeTo: Schema.String
 })
-/**
- * The type of {@link TransformationDocumentCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TransformationDocumentCreateRequest = typeof TransformationDocumentCreateRequest.Type
 
 /**
  * Spec component `TransformationDocumentGetItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const TransformationDocumentGetItem = /*#__PURE__*/ Schema.Struct({
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountFactor: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  num: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productSize: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link TransformationDocumentGetItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type TransformationDocumentGetItem = typeof TransformationDocumentGetItem.Type
+export interface TransformationDocumentGetItem {
+  /** Product quantity */
+  readonly amount?: number | null
+  /** Write-off factor */
+  readonly amountFactor?: number | null
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string | null
+  /** Item sequence number */
+  readonly num?: number | null
+  /** Product identifier (GUID) */
+  readonly product?: string | null
+  /** Product size identifier (GUID) */
+  readonly productSize?: string | null
+}
+/**
+ * The schema of {@link TransformationDocumentGetItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TransformationDocumentGetItem: Schema.Codec<TransformationDocumentGetItem, TransformationDocumentGetItem> = /*#__PURE__*/ Schema.Struct({
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountFactor: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  num: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  product: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productSize: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `TransformationDocumentGetResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const TransformationDocumentGetResponse = /*#__PURE__*/ Schema.Struct({
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  assemblyChartWriteoff: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TransformationDocumentGetItem)),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeFrom: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeTo: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link TransformationDocumentGetResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type TransformationDocumentGetResponse = typeof TransformationDocumentGetResponse.Type
+export interface TransformationDocumentGetResponse {
+  /** Product quantity */
+  readonly amount?: number | null
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string | null
+  readonly assemblyChartWriteoff?: boolean | null
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean | null
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean | null
+  /** List of document items */
+  readonly items?: ReadonlyArray<TransformationDocumentGetItem> | null
+  /** Document number */
+  readonly number?: string | null
+  /** Product identifier (GUID) */
+  readonly product?: string | null
+  /** Document status (NEW — not processed, PROCESSED — processed, DELETED — deleted) */
+  readonly status?: string | null
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom?: string | null
+  /** Receipt store identifier (GUID) */
+  readonly storeTo?: string | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link TransformationDocumentGetResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TransformationDocumentGetResponse: Schema.Codec<TransformationDocumentGetResponse, TransformationDocumentGetResponse> = /*#__PURE__*/ Schema.Struct({
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  assemblyChartWriteoff: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isAutomatic: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TransformationDocumentGetItem))),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  product: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  status: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  storeFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  storeTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `TransformationDocumentListItem` (response): the same shape as {@link DisassembleDocumentListItem}.
@@ -1085,7 +1873,7 @@ export type TransformationDocumentGetResponse = typeof TransformationDocumentGet
  */
 export const TransformationDocumentListItem = DisassembleDocumentListItem
 /**
- * The type of {@link TransformationDocumentListItem} (the same as {@link DisassembleDocumentListItem}).
+ * Spec component `TransformationDocumentListItem` (response): the same shape as {@link DisassembleDocumentListItem}.
  *
  * @since 0.1.0
  * @category models
@@ -1100,7 +1888,7 @@ export type TransformationDocumentListItem = DisassembleDocumentListItem
  */
 export const TransformationDocumentSaveResponse = DisassembleDocumentSaveResponse
 /**
- * The type of {@link TransformationDocumentSaveResponse} (the same as {@link DisassembleDocumentSaveResponse}).
+ * Spec component `TransformationDocumentSaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -1111,9 +1899,46 @@ export type TransformationDocumentSaveResponse = DisassembleDocumentSaveResponse
  * Spec component `TransformationDocumentUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface TransformationDocumentUpdateRequest {
+  /** Product quantity */
+  readonly amount: number
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit: string
+  readonly assemblyChartWriteoff?: boolean
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Document identifier (GUID) */
+  readonly documentId: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<TransformationDocumentCreateItem>
+  /** Document number */
+  readonly number: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Product identifier (GUID) */
+  readonly product: string
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom: string
+  /** Receipt store identifier (GUID) */
+  readonly storeTo: string
+}
+/**
+ * The schema of {@link TransformationDocumentUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const TransformationDocumentUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const TransformationDocumentUpdateRequest: Schema.Codec<TransformationDocumentUpdateRequest, TransformationDocumentUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   amount: Schema.Finite,
   amountUnit: Schema.String,
   assemblyChartWriteoff: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -1130,13 +1955,6 @@ export const TransformationDocumentUpdateRequest = /*#__PURE__*/ Schema.Struct({
   storeFrom: Schema.String,
   storeTo: Schema.String
 })
-/**
- * The type of {@link TransformationDocumentUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TransformationDocumentUpdateRequest = typeof TransformationDocumentUpdateRequest.Type
 
 /**
  * Spec component `WriteoffDocumentCreateItem` (request): the same shape as {@link ProductionDocumentCreateItem}.
@@ -1146,7 +1964,7 @@ export type TransformationDocumentUpdateRequest = typeof TransformationDocumentU
  */
 export const WriteoffDocumentCreateItem = ProductionDocumentCreateItem
 /**
- * The type of {@link WriteoffDocumentCreateItem} (the same as {@link ProductionDocumentCreateItem}).
+ * Spec component `WriteoffDocumentCreateItem` (request): the same shape as {@link ProductionDocumentCreateItem}.
  *
  * @since 0.1.0
  * @category models
@@ -1157,9 +1975,39 @@ export type WriteoffDocumentCreateItem = ProductionDocumentCreateItem
  * Spec component `WriteoffDocumentCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface WriteoffDocumentCreateRequest {
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Document identifier (GUID) */
+  readonly documentId?: string
+  /** Expense account identifier (GUID) */
+  readonly expenseAccount: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<WriteoffDocumentCreateItem>
+  /** Document number */
+  readonly number?: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom: string
+}
+/**
+ * The schema of {@link WriteoffDocumentCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const WriteoffDocumentCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const WriteoffDocumentCreateRequest: Schema.Codec<WriteoffDocumentCreateRequest, WriteoffDocumentCreateRequest> = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   date: IikoDate.IsoDateTime,
@@ -1172,13 +2020,6 @@ export const WriteoffDocumentCreateRequest = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   storeFrom: Schema.String
 })
-/**
- * The type of {@link WriteoffDocumentCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type WriteoffDocumentCreateRequest = typeof WriteoffDocumentCreateRequest.Type
 
 /**
  * Spec component `WriteoffDocumentGetItem` (response): the same shape as {@link ProductionDocumentGetItem}.
@@ -1188,7 +2029,7 @@ export type WriteoffDocumentCreateRequest = typeof WriteoffDocumentCreateRequest
  */
 export const WriteoffDocumentGetItem = ProductionDocumentGetItem
 /**
- * The type of {@link WriteoffDocumentGetItem} (the same as {@link ProductionDocumentGetItem}).
+ * Spec component `WriteoffDocumentGetItem` (response): the same shape as {@link ProductionDocumentGetItem}.
  *
  * @since 0.1.0
  * @category models
@@ -1199,64 +2040,112 @@ export type WriteoffDocumentGetItem = ProductionDocumentGetItem
  * Spec component `WriteoffDocumentGetResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const WriteoffDocumentGetResponse = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(WriteoffDocumentGetItem)),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeFrom: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link WriteoffDocumentGetResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type WriteoffDocumentGetResponse = typeof WriteoffDocumentGetResponse.Type
+export interface WriteoffDocumentGetResponse {
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Expense account identifier (GUID) */
+  readonly expenseAccount?: string | null
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean | null
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean | null
+  /** List of document items */
+  readonly items?: ReadonlyArray<WriteoffDocumentGetItem> | null
+  /** Document number */
+  readonly number?: string | null
+  /** Document status (NEW — not processed, PROCESSED — processed, DELETED — deleted) */
+  readonly status?: string | null
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom?: string | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link WriteoffDocumentGetResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WriteoffDocumentGetResponse: Schema.Codec<WriteoffDocumentGetResponse, WriteoffDocumentGetResponse> = /*#__PURE__*/ Schema.Struct({
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  expenseAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isAutomatic: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(WriteoffDocumentGetItem))),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  status: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  storeFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `WriteoffDocumentListItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const WriteoffDocumentListItem = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  processed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  storeFrom: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link WriteoffDocumentListItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type WriteoffDocumentListItem = typeof WriteoffDocumentListItem.Type
+export interface WriteoffDocumentListItem {
+  readonly comment?: string | null
+  readonly conception?: string | null
+  readonly date?: string | null
+  readonly dateCreated?: string | null
+  readonly dateModified?: string | null
+  readonly deleted?: boolean | null
+  readonly documentId?: string | null
+  readonly expenseAccount?: string | null
+  readonly isEditable?: boolean | null
+  readonly number?: string | null
+  readonly processed?: boolean | null
+  readonly storeFrom?: string | null
+  readonly sum?: number | null
+  readonly sumWithoutVat?: number | null
+  readonly userCreated?: string | null
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link WriteoffDocumentListItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WriteoffDocumentListItem: Schema.Codec<WriteoffDocumentListItem, WriteoffDocumentListItem> = /*#__PURE__*/ Schema.Struct({
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  expenseAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  processed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  storeFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `WriteoffDocumentSaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
@@ -1266,7 +2155,7 @@ export type WriteoffDocumentListItem = typeof WriteoffDocumentListItem.Type
  */
 export const WriteoffDocumentSaveResponse = DisassembleDocumentSaveResponse
 /**
- * The type of {@link WriteoffDocumentSaveResponse} (the same as {@link DisassembleDocumentSaveResponse}).
+ * Spec component `WriteoffDocumentSaveResponse` (response): the same shape as {@link DisassembleDocumentSaveResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -1277,9 +2166,39 @@ export type WriteoffDocumentSaveResponse = DisassembleDocumentSaveResponse
  * Spec component `WriteoffDocumentUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface WriteoffDocumentUpdateRequest {
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Document identifier (GUID) */
+  readonly documentId: string
+  /** Expense account identifier (GUID) */
+  readonly expenseAccount: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<WriteoffDocumentCreateItem>
+  /** Document number */
+  readonly number: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Write-off store identifier (GUID) */
+  readonly storeFrom: string
+}
+/**
+ * The schema of {@link WriteoffDocumentUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const WriteoffDocumentUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const WriteoffDocumentUpdateRequest: Schema.Codec<WriteoffDocumentUpdateRequest, WriteoffDocumentUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   date: IikoDate.IsoDateTime,
@@ -1292,13 +2211,6 @@ export const WriteoffDocumentUpdateRequest = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   storeFrom: Schema.String
 })
-/**
- * The type of {@link WriteoffDocumentUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type WriteoffDocumentUpdateRequest = typeof WriteoffDocumentUpdateRequest.Type
 
 /**
  * Descriptor of `POST /api/inventory/v1/disassemble_document/cancel`.

@@ -17,199 +17,365 @@ import {
  * Spec component `AccountingTransactionUserResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AccountingTransactionUserResponse = /*#__PURE__*/ Schema.Struct({
-  accountingTransactionId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link AccountingTransactionUserResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AccountingTransactionUserResponse = typeof AccountingTransactionUserResponse.Type
+export interface AccountingTransactionUserResponse {
+  /** Transaction identifier */
+  readonly accountingTransactionId?: string | null
+  /** Operation result message */
+  readonly message?: string | null
+  /** Organization identifier */
+  readonly organizationId?: string | null
+}
+/**
+ * The schema of {@link AccountingTransactionUserResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AccountingTransactionUserResponse: Schema.Codec<AccountingTransactionUserResponse, AccountingTransactionUserResponse> = /*#__PURE__*/ Schema.Struct({
+  accountingTransactionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  message: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `CostPriceItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CostPriceItem = /*#__PURE__*/ Schema.Struct({
-  amountFactor: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  isEvaluative: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  productId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productSize: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  storeId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  value: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link CostPriceItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CostPriceItem = typeof CostPriceItem.Type
+export interface CostPriceItem {
+  /** Quantity factor */
+  readonly amountFactor?: number | null
+  /** Estimated price flag */
+  readonly isEvaluative?: boolean | null
+  /** Product identifier (GUID) */
+  readonly productId?: string | null
+  /** Product size identifier (GUID) */
+  readonly productSize?: string | null
+  /** Store identifier (GUID) */
+  readonly storeId?: string | null
+  /** Cost price value */
+  readonly value?: number | null
+}
+/**
+ * The schema of {@link CostPriceItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CostPriceItem: Schema.Codec<CostPriceItem, CostPriceItem> = /*#__PURE__*/ Schema.Struct({
+  amountFactor: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  isEvaluative: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  productId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productSize: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  storeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  value: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `PriceItem` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface PriceItemInput {
+  /** Quantity factor */
+  readonly amountFactor: number
+  /** Product identifier (GUID) */
+  readonly productId: string
+  /** Store identifier (GUID) */
+  readonly storeId: string
+}
+/**
+ * The schema of {@link PriceItemInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const PriceItemInput = /*#__PURE__*/ Schema.Struct({
+export const PriceItemInput: Schema.Codec<PriceItemInput, PriceItemInput> = /*#__PURE__*/ Schema.Struct({
   amountFactor: Schema.Finite,
   productId: Schema.String,
   storeId: Schema.String
 })
-/**
- * The type of {@link PriceItemInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type PriceItemInput = typeof PriceItemInput.Type
 
 /**
  * Spec component `GetCostPricesRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetCostPricesRequest {
+  /** Date for cost price calculation (ISO8601 format, e.g. 2025-12-26T12:40:26.801+03:00) */
+  readonly dateIncoming: string
+  /** List of nomenclature items for cost price retrieval */
+  readonly items: ReadonlyArray<PriceItemInput>
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link GetCostPricesRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetCostPricesRequest = /*#__PURE__*/ Schema.Struct({
+export const GetCostPricesRequest: Schema.Codec<GetCostPricesRequest, GetCostPricesRequest> = /*#__PURE__*/ Schema.Struct({
   dateIncoming: IikoDate.IsoDateTime,
   items: /*#__PURE__*/ Schema.Array(PriceItemInput),
   organizationId: Schema.String
 })
-/**
- * The type of {@link GetCostPricesRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetCostPricesRequest = typeof GetCostPricesRequest.Type
 
 /**
  * Spec component `PriceItem` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface PriceItem {
+  /** Quantity factor */
+  readonly amountFactor: number
+  /** Product identifier (GUID) */
+  readonly productId: string
+  /** Store identifier (GUID) */
+  readonly storeId: string
+}
+/**
+ * The schema of {@link PriceItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const PriceItem = /*#__PURE__*/ Schema.Struct({
+export const PriceItem: Schema.Codec<PriceItem, PriceItem> = /*#__PURE__*/ Schema.Struct({
   amountFactor: Schema.Number,
   productId: Schema.String,
   storeId: Schema.String
 })
-/**
- * The type of {@link PriceItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type PriceItem = typeof PriceItem.Type
 
 /**
  * Spec component `GetCostPricesResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GetCostPricesResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(CostPriceItem)),
-  problemItems: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(PriceItem))
-})
-/**
- * The type of {@link GetCostPricesResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GetCostPricesResponse = typeof GetCostPricesResponse.Type
+export interface GetCostPricesResponse {
+  /** List of item cost prices */
+  readonly items?: ReadonlyArray<CostPriceItem> | null
+  /** List of problem items */
+  readonly problemItems?: ReadonlyArray<PriceItem> | null
+}
+/**
+ * The schema of {@link GetCostPricesResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetCostPricesResponse: Schema.Codec<GetCostPricesResponse, GetCostPricesResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CostPriceItem))),
+  problemItems: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(PriceItem)))
+})
 
 /**
  * Spec component `IncomingInvoiceItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const IncomingInvoiceItem = /*#__PURE__*/ Schema.Struct({
-  actualAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  customsDeclarationNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isAdditionalExpense: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  num: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  price: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  priceWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  producer: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productArticle: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  store: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  supplierProduct: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  vatPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link IncomingInvoiceItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type IncomingInvoiceItem = typeof IncomingInvoiceItem.Type
+export interface IncomingInvoiceItem {
+  /** Actual quantity */
+  readonly actualAmount?: number | null
+  /** Product quantity */
+  readonly amount?: number | null
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string | null
+  /** Container identifier (GUID) */
+  readonly containerId?: string | null
+  /** Customs declaration number */
+  readonly customsDeclarationNumber?: string | null
+  /** Is additional expense */
+  readonly isAdditionalExpense?: boolean | null
+  /** Item sequence number */
+  readonly num?: number | null
+  /** Price including VAT. Required if sum is not specified */
+  readonly price?: number | null
+  /** Price excluding VAT */
+  readonly priceWithoutVat?: number | null
+  /** Manufacturer / importer */
+  readonly producer?: string | null
+  /** Product identifier (GUID) */
+  readonly product?: string | null
+  /** Nomenclature article */
+  readonly productArticle?: string | null
+  /** Store identifier (GUID) */
+  readonly store?: string | null
+  /** Amount including VAT. Required if price is not specified */
+  readonly sum?: number | null
+  /** Amount excluding VAT */
+  readonly sumWithoutVat?: number | null
+  /** Supplier product */
+  readonly supplierProduct?: string | null
+  /** VAT percentage */
+  readonly vatPercent?: number | null
+}
+/**
+ * The schema of {@link IncomingInvoiceItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IncomingInvoiceItem: Schema.Codec<IncomingInvoiceItem, IncomingInvoiceItem> = /*#__PURE__*/ Schema.Struct({
+  actualAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  containerId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  customsDeclarationNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isAdditionalExpense: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  num: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  priceWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  producer: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  product: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productArticle: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  store: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  supplierProduct: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  vatPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `IncomingInvoice` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const IncomingInvoice = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  deliveryOnTime: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dueDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  employeePassToAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  incomingDate: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  incomingDocumentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  internalOutgoingInvoiceId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  invoice: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IncomingInvoiceItem)),
-  matchesToTheOrder: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  paymentDate: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  transportInvoiceNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link IncomingInvoice}.
- *
- * @since 0.1.0
  * @category models
  */
-export type IncomingInvoice = typeof IncomingInvoice.Type
+export interface IncomingInvoice {
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Counteragent identifier (GUID) */
+  readonly counteragent?: string | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Default store identifier (GUID) */
+  readonly defaultStore?: string | null
+  /** On-time delivery flag */
+  readonly deliveryOnTime?: boolean | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Payment due date */
+  readonly dueDate?: string | null
+  /** Charge to employee */
+  readonly employeePassToAccount?: string | null
+  /** Incoming document date (YYYY-MM-DD) */
+  readonly incomingDate?: string | null
+  /** Incoming external document number */
+  readonly incomingDocumentNumber?: string | null
+  /** Associated outgoing invoice identifier (GUID) */
+  readonly internalOutgoingInvoiceId?: string | null
+  /** Invoice number */
+  readonly invoice?: string | null
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean | null
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean | null
+  /** List of document items */
+  readonly items?: ReadonlyArray<IncomingInvoiceItem> | null
+  /** Matches the order */
+  readonly matchesToTheOrder?: boolean | null
+  /** Document number */
+  readonly number?: string | null
+  /** Payment date (YYYY-MM-DD) */
+  readonly paymentDate?: string | null
+  /** Document status (NEW — not processed, PROCESSED — processed, DELETED — deleted) */
+  readonly status?: string | null
+  /** Transport invoice number */
+  readonly transportInvoiceNumber?: string | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link IncomingInvoice}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IncomingInvoice: Schema.Codec<IncomingInvoice, IncomingInvoice> = /*#__PURE__*/ Schema.Struct({
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  counteragent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  defaultStore: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  deliveryOnTime: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  dueDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  employeePassToAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  incomingDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  incomingDocumentNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  internalOutgoingInvoiceId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  invoice: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isAutomatic: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IncomingInvoiceItem))),
+  matchesToTheOrder: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  paymentDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  status: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  transportInvoiceNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `IncomingInvoiceRequestItem` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface IncomingInvoiceRequestItem {
+  /** Actual quantity */
+  readonly actualAmount?: number
+  /** Product quantity */
+  readonly amount: number
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string
+  /** Container identifier (GUID) */
+  readonly containerId?: string
+  /** Customs declaration number */
+  readonly customsDeclarationNumber?: string
+  /** Is additional expense */
+  readonly isAdditionalExpense?: boolean
+  /** Item sequence number */
+  readonly num: number
+  /** Price including VAT. Required if sum is not specified */
+  readonly price?: number
+  /** Product identifier (GUID) */
+  readonly product: string
+  /** Store identifier (GUID) */
+  readonly store: string
+  /** Amount including VAT. Required if price is not specified */
+  readonly sum?: number
+  /** Supplier product */
+  readonly supplierProduct?: string
+  /** VAT percentage */
+  readonly vatPercent?: number
+}
+/**
+ * The schema of {@link IncomingInvoiceRequestItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const IncomingInvoiceRequestItem = /*#__PURE__*/ Schema.Struct({
+export const IncomingInvoiceRequestItem: Schema.Codec<IncomingInvoiceRequestItem, IncomingInvoiceRequestItem> = /*#__PURE__*/ Schema.Struct({
   actualAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   amount: Schema.Finite,
   amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -224,21 +390,60 @@ export const IncomingInvoiceRequestItem = /*#__PURE__*/ Schema.Struct({
   supplierProduct: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   vatPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Finite)
 })
-/**
- * The type of {@link IncomingInvoiceRequestItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type IncomingInvoiceRequestItem = typeof IncomingInvoiceRequestItem.Type
 
 /**
  * Spec component `IncomingInvoiceRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface IncomingInvoiceRequest {
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Counteragent identifier (GUID) */
+  readonly counteragent: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Default store identifier (GUID) */
+  readonly defaultStore?: string
+  /** On-time delivery flag */
+  readonly deliveryOnTime?: boolean
+  /** Document identifier (GUID) */
+  readonly documentId?: string
+  /** Payment due date */
+  readonly dueDate?: string
+  /** Charge to employee */
+  readonly employeePassToAccount?: string
+  /** Incoming document date (YYYY-MM-DD) */
+  readonly incomingDate?: string
+  /** Incoming external document number */
+  readonly incomingDocumentNumber?: string
+  /** Associated outgoing invoice identifier (GUID) */
+  readonly internalOutgoingInvoiceId?: string
+  /** Invoice number */
+  readonly invoice?: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<IncomingInvoiceRequestItem>
+  /** Document number */
+  readonly number?: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Transport invoice number */
+  readonly transportInvoiceNumber?: string
+}
+/**
+ * The schema of {@link IncomingInvoiceRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const IncomingInvoiceRequest = /*#__PURE__*/ Schema.Struct({
+export const IncomingInvoiceRequest: Schema.Codec<IncomingInvoiceRequest, IncomingInvoiceRequest> = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: Schema.String,
@@ -259,40 +464,80 @@ export const IncomingInvoiceRequest = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   transportInvoiceNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link IncomingInvoiceRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type IncomingInvoiceRequest = typeof IncomingInvoiceRequest.Type
 
 /**
  * Spec component `IncomingInvoiceSaveResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const IncomingInvoiceSaveResponse = /*#__PURE__*/ Schema.Struct({
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link IncomingInvoiceSaveResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type IncomingInvoiceSaveResponse = typeof IncomingInvoiceSaveResponse.Type
+export interface IncomingInvoiceSaveResponse {
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Document number */
+  readonly documentNumber?: string | null
+  /** Operation result message */
+  readonly message?: string | null
+}
+/**
+ * The schema of {@link IncomingInvoiceSaveResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IncomingInvoiceSaveResponse: Schema.Codec<IncomingInvoiceSaveResponse, IncomingInvoiceSaveResponse> = /*#__PURE__*/ Schema.Struct({
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  documentNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  message: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `IncomingReturnedInvoiceCreateItem` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface IncomingReturnedInvoiceCreateItem {
+  /** Product quantity */
+  readonly amount: number
+  /** Write-off factor */
+  readonly amountFactor?: number
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string
+  /** Container identifier (GUID) */
+  readonly containerId?: string
+  /** Customs declaration number */
+  readonly customsDeclarationNumber?: string
+  /** Discount amount */
+  readonly discountSum?: number
+  /** Cost price at the time of return */
+  readonly incomePrice?: number
+  /** Cost sum at the time of return */
+  readonly incomeSum?: number
+  /** Item sequence number */
+  readonly num: number
+  /** Price including VAT. Required if sum is not specified */
+  readonly price?: number
+  /** Product identifier (GUID) */
+  readonly product: string
+  /** Product size identifier (GUID) */
+  readonly productSize?: string
+  /** Store identifier (GUID) */
+  readonly store: string
+  /** Amount including VAT. Required if price is not specified */
+  readonly sum?: number
+  /** Buyer's product */
+  readonly supplierProduct?: string
+  /** VAT percentage */
+  readonly vatPercent?: number
+}
+/**
+ * The schema of {@link IncomingReturnedInvoiceCreateItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const IncomingReturnedInvoiceCreateItem = /*#__PURE__*/ Schema.Struct({
+export const IncomingReturnedInvoiceCreateItem: Schema.Codec<IncomingReturnedInvoiceCreateItem, IncomingReturnedInvoiceCreateItem> = /*#__PURE__*/ Schema.Struct({
   amount: Schema.Finite,
   amountFactor: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -310,21 +555,51 @@ export const IncomingReturnedInvoiceCreateItem = /*#__PURE__*/ Schema.Struct({
   supplierProduct: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   vatPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Finite)
 })
-/**
- * The type of {@link IncomingReturnedInvoiceCreateItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type IncomingReturnedInvoiceCreateItem = typeof IncomingReturnedInvoiceCreateItem.Type
 
 /**
  * Spec component `IncomingReturnedInvoiceCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface IncomingReturnedInvoiceCreateRequest {
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Counteragent identifier (GUID) */
+  readonly counteragent: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Default store identifier (GUID) */
+  readonly defaultStore?: string
+  readonly documentId?: string
+  /** Expense account identifier (GUID) */
+  readonly expenseAccount?: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<IncomingReturnedInvoiceCreateItem>
+  /** Document number */
+  readonly number?: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Associated outgoing invoice identifier (GUID) */
+  readonly outgoingInvoiceId?: string
+  /** Processing mode (RETURN_DISH — return dish, RETURN_GOOD — return ingredients, DO_NOT_RETURN — no warehouse) */
+  readonly processingMode: string
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string
+}
+/**
+ * The schema of {@link IncomingReturnedInvoiceCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const IncomingReturnedInvoiceCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const IncomingReturnedInvoiceCreateRequest: Schema.Codec<IncomingReturnedInvoiceCreateRequest, IncomingReturnedInvoiceCreateRequest> = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: Schema.String,
@@ -341,118 +616,228 @@ export const IncomingReturnedInvoiceCreateRequest = /*#__PURE__*/ Schema.Struct(
   processingMode: Schema.String,
   revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link IncomingReturnedInvoiceCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type IncomingReturnedInvoiceCreateRequest = typeof IncomingReturnedInvoiceCreateRequest.Type
 
 /**
  * Spec component `IncomingReturnedInvoiceGetItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const IncomingReturnedInvoiceGetItem = /*#__PURE__*/ Schema.Struct({
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountFactor: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  customsDeclarationNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  discountSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  incomePrice: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  incomeSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  num: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  price: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  priceWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  producer: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productArticle: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productSize: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  store: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  supplierProduct: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  vatPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link IncomingReturnedInvoiceGetItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type IncomingReturnedInvoiceGetItem = typeof IncomingReturnedInvoiceGetItem.Type
+export interface IncomingReturnedInvoiceGetItem {
+  /** Product quantity */
+  readonly amount?: number | null
+  /** Write-off factor */
+  readonly amountFactor?: number | null
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string | null
+  /** Container identifier (GUID) */
+  readonly containerId?: string | null
+  /** Customs declaration number */
+  readonly customsDeclarationNumber?: string | null
+  /** Discount amount */
+  readonly discountSum?: number | null
+  /** Cost price at the time of return */
+  readonly incomePrice?: number | null
+  /** Cost sum at the time of return */
+  readonly incomeSum?: number | null
+  /** Item sequence number */
+  readonly num?: number | null
+  /** Price including VAT. Required if sum is not specified */
+  readonly price?: number | null
+  /** Price excluding VAT */
+  readonly priceWithoutVat?: number | null
+  /** Manufacturer / importer */
+  readonly producer?: string | null
+  /** Product identifier (GUID) */
+  readonly product?: string | null
+  /** Nomenclature article */
+  readonly productArticle?: string | null
+  /** Product size identifier (GUID) */
+  readonly productSize?: string | null
+  /** Store identifier (GUID) */
+  readonly store?: string | null
+  /** Amount including VAT. Required if price is not specified */
+  readonly sum?: number | null
+  /** Amount excluding VAT */
+  readonly sumWithoutVat?: number | null
+  /** Buyer's product */
+  readonly supplierProduct?: string | null
+  /** VAT percentage */
+  readonly vatPercent?: number | null
+}
+/**
+ * The schema of {@link IncomingReturnedInvoiceGetItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IncomingReturnedInvoiceGetItem: Schema.Codec<IncomingReturnedInvoiceGetItem, IncomingReturnedInvoiceGetItem> = /*#__PURE__*/ Schema.Struct({
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountFactor: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  containerId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  customsDeclarationNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  discountSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  incomePrice: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  incomeSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  num: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  priceWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  producer: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  product: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productArticle: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productSize: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  store: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  supplierProduct: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  vatPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `IncomingReturnedInvoiceGetResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const IncomingReturnedInvoiceGetResponse = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IncomingReturnedInvoiceGetItem)),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  outgoingInvoiceId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  processingMode: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link IncomingReturnedInvoiceGetResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type IncomingReturnedInvoiceGetResponse = typeof IncomingReturnedInvoiceGetResponse.Type
+export interface IncomingReturnedInvoiceGetResponse {
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Counteragent identifier (GUID) */
+  readonly counteragent?: string | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Default store identifier (GUID) */
+  readonly defaultStore?: string | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Expense account identifier (GUID) */
+  readonly expenseAccount?: string | null
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean | null
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean | null
+  /** List of document items */
+  readonly items?: ReadonlyArray<IncomingReturnedInvoiceGetItem> | null
+  /** Document number */
+  readonly number?: string | null
+  /** Associated outgoing invoice identifier (GUID) */
+  readonly outgoingInvoiceId?: string | null
+  /** Processing mode (RETURN_DISH — return dish, RETURN_GOOD — return ingredients, DO_NOT_RETURN — no warehouse) */
+  readonly processingMode?: string | null
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string | null
+  /** Document status (NEW — not processed, PROCESSED — processed, DELETED — deleted) */
+  readonly status?: string | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link IncomingReturnedInvoiceGetResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IncomingReturnedInvoiceGetResponse: Schema.Codec<IncomingReturnedInvoiceGetResponse, IncomingReturnedInvoiceGetResponse> = /*#__PURE__*/ Schema.Struct({
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  counteragent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  defaultStore: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  expenseAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isAutomatic: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IncomingReturnedInvoiceGetItem))),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  outgoingInvoiceId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  processingMode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  revenueAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  status: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `IncomingReturnedInvoiceListItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const IncomingReturnedInvoiceListItem = /*#__PURE__*/ Schema.Struct({
-  assignedStores: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  processed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link IncomingReturnedInvoiceListItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type IncomingReturnedInvoiceListItem = typeof IncomingReturnedInvoiceListItem.Type
+export interface IncomingReturnedInvoiceListItem {
+  /** Receipt locations (UUID array) */
+  readonly assignedStores?: ReadonlyArray<string> | null
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Counteragent identifier (GUID) */
+  readonly counteragent?: string | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Flag indicating that the document is deleted */
+  readonly deleted?: boolean | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Expense account identifier (GUID) */
+  readonly expenseAccount?: string | null
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean | null
+  /** Document number */
+  readonly number?: string | null
+  /** Flag indicating that the document is processed */
+  readonly processed?: boolean | null
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string | null
+  /** Amount including VAT */
+  readonly sum?: number | null
+  /** Amount excluding VAT */
+  readonly sumWithoutVat?: number | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link IncomingReturnedInvoiceListItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IncomingReturnedInvoiceListItem: Schema.Codec<IncomingReturnedInvoiceListItem, IncomingReturnedInvoiceListItem> = /*#__PURE__*/ Schema.Struct({
+  assignedStores: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  counteragent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  expenseAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  processed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  revenueAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `IncomingReturnedInvoiceSaveResponse` (response): the same shape as {@link IncomingInvoiceSaveResponse}.
@@ -462,7 +847,7 @@ export type IncomingReturnedInvoiceListItem = typeof IncomingReturnedInvoiceList
  */
 export const IncomingReturnedInvoiceSaveResponse = IncomingInvoiceSaveResponse
 /**
- * The type of {@link IncomingReturnedInvoiceSaveResponse} (the same as {@link IncomingInvoiceSaveResponse}).
+ * Spec component `IncomingReturnedInvoiceSaveResponse` (response): the same shape as {@link IncomingInvoiceSaveResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -473,9 +858,47 @@ export type IncomingReturnedInvoiceSaveResponse = IncomingInvoiceSaveResponse
  * Spec component `IncomingReturnedInvoiceUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface IncomingReturnedInvoiceUpdateRequest {
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Counteragent identifier (GUID) */
+  readonly counteragent: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Default store identifier (GUID) */
+  readonly defaultStore?: string
+  /** Document identifier (GUID) */
+  readonly documentId: string
+  /** Expense account identifier (GUID) */
+  readonly expenseAccount?: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<IncomingReturnedInvoiceCreateItem>
+  /** Document number */
+  readonly number: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Associated outgoing invoice identifier (GUID) */
+  readonly outgoingInvoiceId?: string
+  /** Processing mode (RETURN_DISH — return dish, RETURN_GOOD — return ingredients, DO_NOT_RETURN — no warehouse) */
+  readonly processingMode: string
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string
+}
+/**
+ * The schema of {@link IncomingReturnedInvoiceUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const IncomingReturnedInvoiceUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const IncomingReturnedInvoiceUpdateRequest: Schema.Codec<IncomingReturnedInvoiceUpdateRequest, IncomingReturnedInvoiceUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: Schema.String,
@@ -492,88 +915,183 @@ export const IncomingReturnedInvoiceUpdateRequest = /*#__PURE__*/ Schema.Struct(
   processingMode: Schema.String,
   revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link IncomingReturnedInvoiceUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type IncomingReturnedInvoiceUpdateRequest = typeof IncomingReturnedInvoiceUpdateRequest.Type
 
 /**
  * Spec component `OutgoingInvoiceItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const OutgoingInvoiceItem = /*#__PURE__*/ Schema.Struct({
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountFactor: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  discountSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  num: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  price: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  priceWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productArticle: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productSize: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  store: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  vatPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link OutgoingInvoiceItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type OutgoingInvoiceItem = typeof OutgoingInvoiceItem.Type
+export interface OutgoingInvoiceItem {
+  /** Product quantity */
+  readonly amount?: number | null
+  /** Write-off factor */
+  readonly amountFactor?: number | null
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string | null
+  /** Container identifier (GUID) */
+  readonly containerId?: string | null
+  /** Discount amount */
+  readonly discountSum?: number | null
+  /** Item sequence number */
+  readonly num?: number | null
+  /** Price including VAT. Required if sum is not specified */
+  readonly price?: number | null
+  /** Price excluding VAT */
+  readonly priceWithoutVat?: number | null
+  /** Product identifier (GUID) */
+  readonly product?: string | null
+  /** Nomenclature article */
+  readonly productArticle?: string | null
+  /** Product size identifier (GUID) */
+  readonly productSize?: string | null
+  /** Store identifier (GUID) */
+  readonly store?: string | null
+  /** Amount including VAT. Required if price is not specified */
+  readonly sum?: number | null
+  /** Amount excluding VAT */
+  readonly sumWithoutVat?: number | null
+  /** VAT percentage */
+  readonly vatPercent?: number | null
+}
+/**
+ * The schema of {@link OutgoingInvoiceItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OutgoingInvoiceItem: Schema.Codec<OutgoingInvoiceItem, OutgoingInvoiceItem> = /*#__PURE__*/ Schema.Struct({
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountFactor: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  containerId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  discountSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  num: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  priceWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  product: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productArticle: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productSize: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  store: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  vatPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `OutgoingInvoice` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const OutgoingInvoice = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  dueDate: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  internalIncomingInvoiceId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isAutomatic: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(OutgoingInvoiceItem)),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  paymentDate: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link OutgoingInvoice}.
- *
- * @since 0.1.0
  * @category models
  */
-export type OutgoingInvoice = typeof OutgoingInvoice.Type
+export interface OutgoingInvoice {
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Counteragent identifier (GUID) */
+  readonly counteragent?: string | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Default store identifier (GUID) */
+  readonly defaultStore?: string | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Payment due date */
+  readonly dueDate?: string | null
+  /** Expense account identifier (GUID) */
+  readonly expenseAccount?: string | null
+  /** Associated incoming invoice identifier (GUID) */
+  readonly internalIncomingInvoiceId?: string | null
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean | null
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean | null
+  /** List of document items */
+  readonly items?: ReadonlyArray<OutgoingInvoiceItem> | null
+  /** Document number */
+  readonly number?: string | null
+  /** Payment date (YYYY-MM-DD) */
+  readonly paymentDate?: string | null
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string | null
+  /** Document status (NEW — not processed, PROCESSED — processed, DELETED — deleted) */
+  readonly status?: string | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link OutgoingInvoice}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OutgoingInvoice: Schema.Codec<OutgoingInvoice, OutgoingInvoice> = /*#__PURE__*/ Schema.Struct({
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  counteragent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  defaultStore: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  dueDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  expenseAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  internalIncomingInvoiceId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isAutomatic: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OutgoingInvoiceItem))),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  paymentDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  revenueAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  status: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `OutgoingInvoiceRequestItem` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface OutgoingInvoiceRequestItem {
+  /** Product quantity */
+  readonly amount: number
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string
+  /** Container identifier (GUID) */
+  readonly containerId?: string
+  /** Discount amount */
+  readonly discountSum?: number
+  /** Item sequence number */
+  readonly num: number
+  /** Price including VAT. Required if sum is not specified */
+  readonly price?: number
+  /** Product identifier (GUID) */
+  readonly product: string
+  /** Product size identifier (GUID) */
+  readonly productSize?: string
+  /** Store identifier (GUID) */
+  readonly store: string
+  /** Amount including VAT. Required if price is not specified */
+  readonly sum?: number
+  /** VAT percentage */
+  readonly vatPercent?: number
+}
+/**
+ * The schema of {@link OutgoingInvoiceRequestItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const OutgoingInvoiceRequestItem = /*#__PURE__*/ Schema.Struct({
+export const OutgoingInvoiceRequestItem: Schema.Codec<OutgoingInvoiceRequestItem, OutgoingInvoiceRequestItem> = /*#__PURE__*/ Schema.Struct({
   amount: Schema.Finite,
   amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -586,21 +1104,52 @@ export const OutgoingInvoiceRequestItem = /*#__PURE__*/ Schema.Struct({
   sum: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   vatPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Finite)
 })
-/**
- * The type of {@link OutgoingInvoiceRequestItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OutgoingInvoiceRequestItem = typeof OutgoingInvoiceRequestItem.Type
 
 /**
  * Spec component `OutgoingInvoiceRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface OutgoingInvoiceRequest {
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Counteragent identifier (GUID) */
+  readonly counteragent: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Default store identifier (GUID) */
+  readonly defaultStore?: string
+  /** Document identifier (GUID) */
+  readonly documentId?: string
+  /** Payment due date */
+  readonly dueDate?: string
+  /** Expense account identifier (GUID) */
+  readonly expenseAccount?: string
+  /** Associated incoming invoice identifier (GUID) */
+  readonly internalIncomingInvoiceId?: string
+  /** Automatic document creation flag */
+  readonly isAutomatic?: boolean
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean
+  /** List of document items */
+  readonly items: ReadonlyArray<OutgoingInvoiceRequestItem>
+  /** Document number */
+  readonly number?: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Revenue account identifier (GUID) */
+  readonly revenueAccount?: string
+}
+/**
+ * The schema of {@link OutgoingInvoiceRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const OutgoingInvoiceRequest = /*#__PURE__*/ Schema.Struct({
+export const OutgoingInvoiceRequest: Schema.Codec<OutgoingInvoiceRequest, OutgoingInvoiceRequest> = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: Schema.String,
@@ -617,13 +1166,6 @@ export const OutgoingInvoiceRequest = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   revenueAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link OutgoingInvoiceRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OutgoingInvoiceRequest = typeof OutgoingInvoiceRequest.Type
 
 /**
  * Spec component `OutgoingInvoiceSaveResponse` (response): the same shape as {@link IncomingInvoiceSaveResponse}.
@@ -633,7 +1175,7 @@ export type OutgoingInvoiceRequest = typeof OutgoingInvoiceRequest.Type
  */
 export const OutgoingInvoiceSaveResponse = IncomingInvoiceSaveResponse
 /**
- * The type of {@link OutgoingInvoiceSaveResponse} (the same as {@link IncomingInvoiceSaveResponse}).
+ * Spec component `OutgoingInvoiceSaveResponse` (response): the same shape as {@link IncomingInvoiceSaveResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -644,9 +1186,29 @@ export type OutgoingInvoiceSaveResponse = IncomingInvoiceSaveResponse
  * Spec component `PayOutgoingInvoiceRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface PayOutgoingInvoiceRequest {
+  /** Account identifier (GUID) */
+  readonly accountId: string
+  /** Payment amount */
+  readonly amount: number
+  /** Cash flow item identifier (GUID) */
+  readonly cfoItemId?: string
+  /** Outgoing invoice identifier (GUID) */
+  readonly documentId: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Payment date (ISO 8601, e.g. 2026-08-15T12:00:00.00+00:00) */
+  readonly paymentDate: string
+}
+/**
+ * The schema of {@link PayOutgoingInvoiceRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const PayOutgoingInvoiceRequest = /*#__PURE__*/ Schema.Struct({
+export const PayOutgoingInvoiceRequest: Schema.Codec<PayOutgoingInvoiceRequest, PayOutgoingInvoiceRequest> = /*#__PURE__*/ Schema.Struct({
   accountId: Schema.String,
   amount: Schema.Finite,
   cfoItemId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -654,13 +1216,6 @@ export const PayOutgoingInvoiceRequest = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   paymentDate: IikoDate.IsoDateTime
 })
-/**
- * The type of {@link PayOutgoingInvoiceRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type PayOutgoingInvoiceRequest = typeof PayOutgoingInvoiceRequest.Type
 
 /**
  * Spec component `PayRequest` (request): the same shape as {@link PayOutgoingInvoiceRequest}.
@@ -670,7 +1225,7 @@ export type PayOutgoingInvoiceRequest = typeof PayOutgoingInvoiceRequest.Type
  */
 export const PayRequest = PayOutgoingInvoiceRequest
 /**
- * The type of {@link PayRequest} (the same as {@link PayOutgoingInvoiceRequest}).
+ * Spec component `PayRequest` (request): the same shape as {@link PayOutgoingInvoiceRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -681,9 +1236,41 @@ export type PayRequest = PayOutgoingInvoiceRequest
  * Spec component `ReturnedInvoiceCreateItem` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ReturnedInvoiceCreateItem {
+  /** Product quantity */
+  readonly amount: number
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string
+  /** Container identifier (GUID) */
+  readonly containerId?: string
+  /** Customs declaration number */
+  readonly customsDeclarationNumber?: string
+  /** Discount amount */
+  readonly discountSum?: number
+  /** Item sequence number */
+  readonly num: number
+  /** Price including VAT. Required if sum is not specified */
+  readonly price?: number
+  /** Product identifier (GUID) */
+  readonly product: string
+  /** Store identifier (GUID) */
+  readonly store: string
+  /** Amount including VAT. Required if price is not specified */
+  readonly sum?: number
+  /** Supplier product */
+  readonly supplierProduct?: string
+  /** VAT percentage */
+  readonly vatPercent?: number
+}
+/**
+ * The schema of {@link ReturnedInvoiceCreateItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ReturnedInvoiceCreateItem = /*#__PURE__*/ Schema.Struct({
+export const ReturnedInvoiceCreateItem: Schema.Codec<ReturnedInvoiceCreateItem, ReturnedInvoiceCreateItem> = /*#__PURE__*/ Schema.Struct({
   amount: Schema.Finite,
   amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -697,21 +1284,43 @@ export const ReturnedInvoiceCreateItem = /*#__PURE__*/ Schema.Struct({
   supplierProduct: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   vatPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Finite)
 })
-/**
- * The type of {@link ReturnedInvoiceCreateItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ReturnedInvoiceCreateItem = typeof ReturnedInvoiceCreateItem.Type
 
 /**
  * Spec component `ReturnedInvoiceCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ReturnedInvoiceCreateRequest {
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Counteragent identifier (GUID) */
+  readonly counteragent: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Default store identifier (GUID) */
+  readonly defaultStore?: string
+  readonly documentId?: string
+  /** Expense account identifier (GUID) */
+  readonly expenseAccount?: string
+  /** Associated incoming invoice identifier (GUID) */
+  readonly incomingInvoiceId?: string
+  /** List of document items */
+  readonly items: ReadonlyArray<ReturnedInvoiceCreateItem>
+  /** Document number */
+  readonly number?: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link ReturnedInvoiceCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ReturnedInvoiceCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const ReturnedInvoiceCreateRequest: Schema.Codec<ReturnedInvoiceCreateRequest, ReturnedInvoiceCreateRequest> = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: Schema.String,
@@ -724,110 +1333,203 @@ export const ReturnedInvoiceCreateRequest = /*#__PURE__*/ Schema.Struct({
   number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   organizationId: Schema.String
 })
-/**
- * The type of {@link ReturnedInvoiceCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ReturnedInvoiceCreateRequest = typeof ReturnedInvoiceCreateRequest.Type
 
 /**
  * Spec component `ReturnedInvoiceGetItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ReturnedInvoiceGetItem = /*#__PURE__*/ Schema.Struct({
-  amount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amountUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  customsDeclarationNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  discountSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  incomePrice: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  num: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  price: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  priceWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  producer: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  product: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productArticle: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  store: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  supplierProduct: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  vatPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link ReturnedInvoiceGetItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ReturnedInvoiceGetItem = typeof ReturnedInvoiceGetItem.Type
+export interface ReturnedInvoiceGetItem {
+  /** Product quantity */
+  readonly amount?: number | null
+  /** Unit of measure identifier (GUID) */
+  readonly amountUnit?: string | null
+  /** Container identifier (GUID) */
+  readonly containerId?: string | null
+  /** Customs declaration number */
+  readonly customsDeclarationNumber?: string | null
+  /** Discount amount */
+  readonly discountSum?: number | null
+  readonly incomePrice?: number | null
+  /** Item sequence number */
+  readonly num?: number | null
+  /** Price including VAT. Required if sum is not specified */
+  readonly price?: number | null
+  /** Price excluding VAT */
+  readonly priceWithoutVat?: number | null
+  /** Manufacturer / importer */
+  readonly producer?: string | null
+  /** Product identifier (GUID) */
+  readonly product?: string | null
+  /** Nomenclature article */
+  readonly productArticle?: string | null
+  /** Store identifier (GUID) */
+  readonly store?: string | null
+  /** Amount including VAT. Required if price is not specified */
+  readonly sum?: number | null
+  /** Amount excluding VAT */
+  readonly sumWithoutVat?: number | null
+  /** Supplier product */
+  readonly supplierProduct?: string | null
+  /** VAT percentage */
+  readonly vatPercent?: number | null
+}
+/**
+ * The schema of {@link ReturnedInvoiceGetItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ReturnedInvoiceGetItem: Schema.Codec<ReturnedInvoiceGetItem, ReturnedInvoiceGetItem> = /*#__PURE__*/ Schema.Struct({
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amountUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  containerId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  customsDeclarationNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  discountSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  incomePrice: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  num: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  priceWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  producer: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  product: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productArticle: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  store: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  supplierProduct: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  vatPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `ReturnedInvoiceGetResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ReturnedInvoiceGetResponse = /*#__PURE__*/ Schema.Struct({
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  defaultStore: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  incomingInvoiceId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ReturnedInvoiceGetItem)),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link ReturnedInvoiceGetResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ReturnedInvoiceGetResponse = typeof ReturnedInvoiceGetResponse.Type
+export interface ReturnedInvoiceGetResponse {
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Counteragent identifier (GUID) */
+  readonly counteragent?: string | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Default store identifier (GUID) */
+  readonly defaultStore?: string | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Expense account identifier (GUID) */
+  readonly expenseAccount?: string | null
+  /** Associated incoming invoice identifier (GUID) */
+  readonly incomingInvoiceId?: string | null
+  /** List of document items */
+  readonly items?: ReadonlyArray<ReturnedInvoiceGetItem> | null
+  /** Document number */
+  readonly number?: string | null
+  /** Document status (NEW — not processed, PROCESSED — processed, DELETED — deleted) */
+  readonly status?: string | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link ReturnedInvoiceGetResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ReturnedInvoiceGetResponse: Schema.Codec<ReturnedInvoiceGetResponse, ReturnedInvoiceGetResponse> = /*#__PURE__*/ Schema.Struct({
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  counteragent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  defaultStore: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  expenseAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  incomingInvoiceId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ReturnedInvoiceGetItem))),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  status: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `ReturnedInvoiceListItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ReturnedInvoiceListItem = /*#__PURE__*/ Schema.Struct({
-  assignedStores: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  date: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  dateModified: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  documentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  expenseAccount: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isEditable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  processed: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  userCreated: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  userModified: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link ReturnedInvoiceListItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ReturnedInvoiceListItem = typeof ReturnedInvoiceListItem.Type
+export interface ReturnedInvoiceListItem {
+  /** Write-off locations (UUID array) */
+  readonly assignedStores?: ReadonlyArray<string> | null
+  /** Comment */
+  readonly comment?: string | null
+  /** Concept identifier (GUID) */
+  readonly conception?: string | null
+  /** Counteragent identifier (GUID) */
+  readonly counteragent?: string | null
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date?: string | null
+  /** Document creation date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateCreated?: string | null
+  /** Document last modification date (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly dateModified?: string | null
+  /** Flag indicating that the document is deleted */
+  readonly deleted?: boolean | null
+  /** Document identifier (GUID) */
+  readonly documentId?: string | null
+  /** Expense account identifier (GUID) */
+  readonly expenseAccount?: string | null
+  /** Editable flag. true — available for editing */
+  readonly isEditable?: boolean | null
+  /** Document number */
+  readonly number?: string | null
+  /** Flag indicating that the document is processed */
+  readonly processed?: boolean | null
+  /** Amount including VAT. Required if price is not specified */
+  readonly sum?: number | null
+  /** Amount excluding VAT */
+  readonly sumWithoutVat?: number | null
+  /** User who created the document (GUID) */
+  readonly userCreated?: string | null
+  /** User who last modified the document (GUID) */
+  readonly userModified?: string | null
+}
+/**
+ * The schema of {@link ReturnedInvoiceListItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ReturnedInvoiceListItem: Schema.Codec<ReturnedInvoiceListItem, ReturnedInvoiceListItem> = /*#__PURE__*/ Schema.Struct({
+  assignedStores: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  conception: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  counteragent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  dateModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  documentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  expenseAccount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isEditable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  processed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sumWithoutVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  userCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  userModified: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `ReturnedInvoiceSaveResponse` (response): the same shape as {@link IncomingInvoiceSaveResponse}.
@@ -837,7 +1539,7 @@ export type ReturnedInvoiceListItem = typeof ReturnedInvoiceListItem.Type
  */
 export const ReturnedInvoiceSaveResponse = IncomingInvoiceSaveResponse
 /**
- * The type of {@link ReturnedInvoiceSaveResponse} (the same as {@link IncomingInvoiceSaveResponse}).
+ * Spec component `ReturnedInvoiceSaveResponse` (response): the same shape as {@link IncomingInvoiceSaveResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -848,9 +1550,39 @@ export type ReturnedInvoiceSaveResponse = IncomingInvoiceSaveResponse
  * Spec component `ReturnedInvoiceUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ReturnedInvoiceUpdateRequest {
+  /** Comment */
+  readonly comment?: string
+  /** Concept identifier (GUID) */
+  readonly conception?: string
+  /** Counteragent identifier (GUID) */
+  readonly counteragent: string
+  /** Document date and time (ISO 8601 YYYY-MM-DDThh:mm:ss.sss±hh:mm) */
+  readonly date: string
+  /** Default store identifier (GUID) */
+  readonly defaultStore?: string
+  /** Document identifier (GUID) */
+  readonly documentId: string
+  /** Expense account identifier (GUID) */
+  readonly expenseAccount?: string
+  /** Associated incoming invoice identifier (GUID) */
+  readonly incomingInvoiceId?: string
+  /** List of document items */
+  readonly items: ReadonlyArray<ReturnedInvoiceCreateItem>
+  /** Document number */
+  readonly number: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link ReturnedInvoiceUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ReturnedInvoiceUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const ReturnedInvoiceUpdateRequest: Schema.Codec<ReturnedInvoiceUpdateRequest, ReturnedInvoiceUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   conception: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   counteragent: Schema.String,
@@ -863,49 +1595,52 @@ export const ReturnedInvoiceUpdateRequest = /*#__PURE__*/ Schema.Struct({
   number: Schema.String,
   organizationId: Schema.String
 })
-/**
- * The type of {@link ReturnedInvoiceUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ReturnedInvoiceUpdateRequest = typeof ReturnedInvoiceUpdateRequest.Type
 
 /**
  * Spec component `SetPaymentDateOutgoingRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface SetPaymentDateOutgoingRequest {
+  /** Incoming invoice identifier (GUID) */
+  readonly documentId: string
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Payment date (ISO 8601, e.g. 2026-08-15T12:00:00.00+00:00) */
+  readonly paymentDate: string
+}
+/**
+ * The schema of {@link SetPaymentDateOutgoingRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const SetPaymentDateOutgoingRequest = /*#__PURE__*/ Schema.Struct({
+export const SetPaymentDateOutgoingRequest: Schema.Codec<SetPaymentDateOutgoingRequest, SetPaymentDateOutgoingRequest> = /*#__PURE__*/ Schema.Struct({
   documentId: Schema.String,
   organizationId: Schema.String,
   paymentDate: IikoDate.IsoDateTime
 })
-/**
- * The type of {@link SetPaymentDateOutgoingRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type SetPaymentDateOutgoingRequest = typeof SetPaymentDateOutgoingRequest.Type
 
 /**
  * Spec component `SetPaymentDateOutgoingResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const SetPaymentDateOutgoingResponse = /*#__PURE__*/ Schema.Struct({
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link SetPaymentDateOutgoingResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type SetPaymentDateOutgoingResponse = typeof SetPaymentDateOutgoingResponse.Type
+export interface SetPaymentDateOutgoingResponse {
+  /** Operation result message */
+  readonly message?: string | null
+}
+/**
+ * The schema of {@link SetPaymentDateOutgoingResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SetPaymentDateOutgoingResponse: Schema.Codec<SetPaymentDateOutgoingResponse, SetPaymentDateOutgoingResponse> = /*#__PURE__*/ Schema.Struct({
+  message: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `SetPaymentDateRequest` (request): the same shape as {@link SetPaymentDateOutgoingRequest}.
@@ -915,7 +1650,7 @@ export type SetPaymentDateOutgoingResponse = typeof SetPaymentDateOutgoingRespon
  */
 export const SetPaymentDateRequest = SetPaymentDateOutgoingRequest
 /**
- * The type of {@link SetPaymentDateRequest} (the same as {@link SetPaymentDateOutgoingRequest}).
+ * Spec component `SetPaymentDateRequest` (request): the same shape as {@link SetPaymentDateOutgoingRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -930,7 +1665,7 @@ export type SetPaymentDateRequest = SetPaymentDateOutgoingRequest
  */
 export const SetPaymentDateResponse = SetPaymentDateOutgoingResponse
 /**
- * The type of {@link SetPaymentDateResponse} (the same as {@link SetPaymentDateOutgoingResponse}).
+ * Spec component `SetPaymentDateResponse` (response): the same shape as {@link SetPaymentDateOutgoingResponse}.
  *
  * @since 0.1.0
  * @category models

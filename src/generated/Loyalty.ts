@@ -14,7 +14,7 @@ import {
   ComboInput,
   CreateOrderCustomerInput,
   CreateOrderDeliveryPointInput,
-  CreateOrderExternalData,
+  CreateOrderExternalDataInput,
   CreateOrderLoyaltyInfoInput,
   CreateOrderOrderItemInput,
   CreateOrderOrderServiceTypeInput,
@@ -26,159 +26,360 @@ import {
 } from "./Common.ts"
 
 /**
+ * Add customer to program request.
+ *
  * Spec component `Customer.AddCustomerToProgramRequest` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AddCustomerToProgramRequest {
+  /** Customer id. */
+  readonly customerId?: string
+  /** Program id. */
+  readonly programId?: string
+  /** Organization id. */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link AddCustomerToProgramRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AddCustomerToProgramRequest = /*#__PURE__*/ Schema.Struct({
+export const AddCustomerToProgramRequest: Schema.Codec<AddCustomerToProgramRequest, AddCustomerToProgramRequest> = /*#__PURE__*/ Schema.Struct({
   customerId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   programId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link AddCustomerToProgramRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AddCustomerToProgramRequest = typeof AddCustomerToProgramRequest.Type
 
 /**
+ * Add customer to program response.
+ *
  * Spec component `Customer.AddCustomerToProgramResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AddCustomerToProgramResponse {
+  /** User wallet id. */
+  readonly userWalletId?: string | null
+  /** Program Wallet id which guest was added to. */
+  readonly walletId?: string | null
+}
+/**
+ * The schema of {@link AddCustomerToProgramResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AddCustomerToProgramResponse = /*#__PURE__*/ Schema.Struct({
-  userWalletId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  walletId: /*#__PURE__*/ Schema.optionalKey(Schema.String)
+export const AddCustomerToProgramResponse: Schema.Codec<AddCustomerToProgramResponse, AddCustomerToProgramResponse> = /*#__PURE__*/ Schema.Struct({
+  userWalletId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  walletId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link AddCustomerToProgramResponse}.
+ * Add magnet card request.
+ *
+ * Spec component `Customer.AddMagnetCardRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type AddCustomerToProgramResponse = typeof AddCustomerToProgramResponse.Type
-
+export interface AddMagnetCardRequest {
+  /** Customer id. */
+  readonly customerId: string
+  /** Card track. Can be null. */
+  readonly cardTrack: string
+  /** Card number. Can be null. */
+  readonly cardNumber: string
+  /** Organization id. */
+  readonly organizationId: string
+}
 /**
- * Spec component `Customer.AddMagnetCardRequest` (request).
+ * The schema of {@link AddMagnetCardRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AddMagnetCardRequest = /*#__PURE__*/ Schema.Struct({
+export const AddMagnetCardRequest: Schema.Codec<AddMagnetCardRequest, AddMagnetCardRequest> = /*#__PURE__*/ Schema.Struct({
   customerId: IikoSchema.Uuid,
   cardTrack: Schema.String,
   cardNumber: Schema.String,
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link AddMagnetCardRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AddMagnetCardRequest = typeof AddMagnetCardRequest.Type
 
 /**
+ * Add magnet card response.
+ *
  * Spec component `Customer.AddMagnetCardResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AddMagnetCardResponse = /*#__PURE__*/ Schema.Struct({})
-/**
- * The type of {@link AddMagnetCardResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AddMagnetCardResponse = typeof AddMagnetCardResponse.Type
+export interface AddMagnetCardResponse {}
+/**
+ * The schema of {@link AddMagnetCardResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AddMagnetCardResponse: Schema.Codec<AddMagnetCardResponse, AddMagnetCardResponse> = /*#__PURE__*/ Schema.Struct({})
 
 /**
+ * Mapping combo's group to OrderItem.
+ *
  * Spec component `LoyaltyResult.ComboGroupMapping` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ComboGroupMapping = /*#__PURE__*/ Schema.Struct({
-  groupId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  itemId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
-/**
- * The type of {@link ComboGroupMapping}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ComboGroupMapping = typeof ComboGroupMapping.Type
+export interface ComboGroupMapping {
+  /** Id of combo group. */
+  readonly groupId?: string | null
+  /** Id of item, suitable for group. */
+  readonly itemId?: string | null
+}
+/**
+ * The schema of {@link ComboGroupMapping}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ComboGroupMapping: Schema.Codec<ComboGroupMapping, ComboGroupMapping> = /*#__PURE__*/ Schema.Struct({
+  groupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  itemId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
+ * Available combo.
+ *
  * Spec component `LoyaltyResult.AvailableCombo` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AvailableCombo = /*#__PURE__*/ Schema.Struct({
-  specificationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  groupMapping: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroupMapping))
-})
-/**
- * The type of {@link AvailableCombo}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AvailableCombo = typeof AvailableCombo.Type
+export interface AvailableCombo {
+  /** Id of combo specification, describing combo content. */
+  readonly specificationId?: string | null
+  /** Groups contained in combo. If null - there is no suitable product in order yet for that group. */
+  readonly groupMapping?: ReadonlyArray<ComboGroupMapping> | null
+}
+/**
+ * The schema of {@link AvailableCombo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AvailableCombo: Schema.Codec<AvailableCombo, AvailableCombo> = /*#__PURE__*/ Schema.Struct({
+  specificationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  groupMapping: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboGroupMapping)))
+})
 
 /**
+ * Wallet info.
+ *
  * Spec component `LoyaltyResult.WalletInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const WalletInfo = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  maxSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  canHoldMoney: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link WalletInfo}.
- *
- * @since 0.1.0
  * @category models
  */
-export type WalletInfo = typeof WalletInfo.Type
+export interface WalletInfo {
+  /** Wallet id. */
+  readonly id?: string | null
+  /** Max sum for payment from the wallet. */
+  readonly maxSum?: number | null
+  /** Can hold money. */
+  readonly canHoldMoney?: boolean | null
+}
+/**
+ * The schema of {@link WalletInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WalletInfo: Schema.Codec<WalletInfo, WalletInfo> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  maxSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  canHoldMoney: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
+ * Available payment.
+ *
  * Spec component `LoyaltyResult.AvailablePayment` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AvailablePayment {
+  /** Marketing campaign id. */
+  readonly id?: string | null
+  /** Max sum. */
+  readonly maxSum?: number | null
+  /** Payment order. In case of partial payment, payments with lesser order should be filled first. */
+  readonly order?: number | null
+  /** Wallet infos. */
+  readonly walletInfos?: ReadonlyArray<WalletInfo> | null
+}
+/**
+ * The schema of {@link AvailablePayment}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AvailablePayment = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  maxSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  order: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  walletInfos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(WalletInfo))
+export const AvailablePayment: Schema.Codec<AvailablePayment, AvailablePayment> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  maxSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  order: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  walletInfos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(WalletInfo)))
 })
+
 /**
- * The type of {@link AvailablePayment}.
+ * Order.
+ *
+ * Spec component `Deliveries.Request.CreateOrder.Order` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type AvailablePayment = typeof AvailablePayment.Type
-
+export interface LoyaltyCalculationOrder {
+  /**
+   * Order ID. Must be unique.
+   * > If sent null, it generates automatically on iikoTransport side.
+   */
+  readonly id?: string | null
+  /**
+   * Order external number.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalNumber?: string | null
+  /**
+   * Order fulfillment date.
+   * > Date and time must be local for delivery terminal, without time zone (take a look at example).
+   * > If null, order is urgent and time is calculated based on customer settings,
+   * > i.e. the shortest delivery time possible.
+   * > Permissible values: from current day and 60 days on.
+   */
+  readonly completeBefore?: string | null
+  /**
+   * Telephone number.
+   * > Must begin with symbol "+" and must be at least 8 digits.
+   */
+  readonly phone: string
+  /**
+   * Extension telephone number.
+   * > Must contain only digits and have length from 1 to 10 symbols.
+   *
+   *  > Allowed from version `9.2.5`.
+   */
+  readonly phoneExtension?: string | null
+  /**
+   * Order type ID.
+   *
+   * Can be obtained by `/api/1/deliveries/order_types` operation.
+   *
+   * > Only one of the fields must be defined: **orderTypeId** or **orderServiceType**.
+   */
+  readonly orderTypeId?: string | null
+  /**
+   * Order service type.
+   * > Only one of the fields must be defined: **orderTypeId** or **orderServiceType**.
+   *
+   *  > Allowed from version `7.0.3`.
+   */
+  readonly orderServiceType?: CreateOrderOrderServiceTypeInput | null
+  /**
+   * Delivery point details.
+   * > Not required in case of customer pickup. Otherwise, required.
+   */
+  readonly deliveryPoint?: CreateOrderDeliveryPointInput | null
+  /** Order comment. */
+  readonly comment?: string | null
+  /**
+   * Customer.
+   *
+   * 'Regular' customer:
+   *
+   * - can be used only if a customer agrees to take part in the store's loyalty programs
+   * - customer details will be added (updated) to the store's customer database
+   * - benefits (accumulation of rewards, etc.) of active loyalty programs will be made available to the customer
+   *
+   * 'One-time' customer:
+   *
+   * - should be used if a customer does not agree to take part in the store's loyalty programs or an aggregator (external system) does not provide customer details
+   * - customer details will NOT be added to the store's customer database and will be used ONLY to complete the current order
+   */
+  readonly customer?: CreateOrderCustomerInput | null
+  /** Guest details. Not equal to the customer who makes an order. */
+  readonly guests?: GuestsInput | null
+  /**
+   * Marketing source (advertisement) ID.
+   *
+   * Can be obtained by `/api/1/marketing_sources` operation.
+   */
+  readonly marketingSourceId?: string | null
+  /**
+   * Operator ID.
+   *
+   *  > Allowed from version `7.6.3`.
+   */
+  readonly operatorId?: string | null
+  /**
+   * Delivery duration.
+   *
+   *  > Allowed from version `8.8.6`.
+   */
+  readonly deliveryDuration?: number | null
+  /**
+   * Name of delivery zone.
+   *
+   *  > Allowed from version `8.8.6`.
+   */
+  readonly deliveryZone?: string | null
+  /**
+   * Price category id of the order.
+   *
+   * Can be obtained by `/api/2/menu` operation.
+   *
+   *  > Allowed from version `9.0.5`.
+   */
+  readonly priceCategoryId?: string | null
+  /** Order items. */
+  readonly items: ReadonlyArray<CreateOrderOrderItemInput>
+  /** Combos included in order. */
+  readonly combos?: ReadonlyArray<ComboInput> | null
+  /**
+   * Order payment components.
+   *
+   *  > Type **LoyaltyCard** allowed from version `7.1.5`.
+   */
+  readonly payments?: ReadonlyArray<PaymentInput> | null
+  /** Order tips components. */
+  readonly tips?: ReadonlyArray<TipsPaymentInput> | null
+  /** The string key (marker) of the source (partner - api user) that created the order. Needed to limit the visibility of orders for external integration. */
+  readonly sourceKey?: string | null
+  /** Discounts/surcharges. */
+  readonly discountsInfo?: DiscountsInfoInput | null
+  /** Information about Loyalty app. */
+  readonly loyaltyInfo?: CreateOrderLoyaltyInfoInput | null
+  /** Cheque additional information. */
+  readonly chequeAdditionalInfo?: ChequeAdditionalInfoInput | null
+  /**
+   * Order external data.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalData?: ReadonlyArray<CreateOrderExternalDataInput> | null
+}
 /**
- * Spec component `Deliveries.Request.CreateOrder.Order` (request).
+ * The schema of {@link LoyaltyCalculationOrder}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const LoyaltyCalculationOrder = /*#__PURE__*/ Schema.Struct({
+export const LoyaltyCalculationOrder: Schema.Codec<LoyaltyCalculationOrder, LoyaltyCalculationOrder> = /*#__PURE__*/ Schema.Struct({
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   externalNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(50)))),
   completeBefore: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime)),
@@ -192,7 +393,7 @@ export const LoyaltyCalculationOrder = /*#__PURE__*/ Schema.Struct({
   guests: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(GuestsInput)),
   marketingSourceId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   operatorId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
-  deliveryDuration: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),
+  deliveryDuration: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647)))),
   deliveryZone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   priceCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   items: /*#__PURE__*/ Schema.Array(CreateOrderOrderItemInput),
@@ -203,41 +404,69 @@ export const LoyaltyCalculationOrder = /*#__PURE__*/ Schema.Struct({
   discountsInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(DiscountsInfoInput)),
   loyaltyInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateOrderLoyaltyInfoInput)),
   chequeAdditionalInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ChequeAdditionalInfoInput)),
-  externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderExternalData)))
+  externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderExternalDataInput)))
 })
-/**
- * The type of {@link LoyaltyCalculationOrder}.
- *
- * @since 0.1.0
- * @category models
- */
-export type LoyaltyCalculationOrder = typeof LoyaltyCalculationOrder.Type
 
 /**
+ * Manual discount.
+ *
  * Spec component `LoyaltyResult.DynamicDiscount` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface LoyaltyResultDynamicDiscount {
+  /** Manual discount condition identifier. */
+  readonly manualConditionId?: string
+  /** Discount amount. */
+  readonly Sum?: number
+}
+/**
+ * The schema of {@link LoyaltyResultDynamicDiscount}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const LoyaltyResultDynamicDiscount = /*#__PURE__*/ Schema.Struct({
+export const LoyaltyResultDynamicDiscount: Schema.Codec<LoyaltyResultDynamicDiscount, LoyaltyResultDynamicDiscount> = /*#__PURE__*/ Schema.Struct({
   manualConditionId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   Sum: /*#__PURE__*/ Schema.optionalKey(Schema.Finite)
 })
+
 /**
- * The type of {@link LoyaltyResultDynamicDiscount}.
+ * Request to calculate loyalty operations for order.
+ *
+ * Spec component `LoyaltyResult.CalculateCheckinRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type LoyaltyResultDynamicDiscount = typeof LoyaltyResultDynamicDiscount.Type
-
+export interface CalculateCheckinRequest {
+  /** Order. */
+  readonly order: LoyaltyCalculationOrder
+  /** Obsolete field. Use Order.LoyaltyInfo.Coupon instead. Can be null. */
+  readonly coupon?: string
+  /** Referrer id. */
+  readonly referrerId?: string | null
+  /** Identifier of a target terminal. Should be used only when auto distribution is off and no call center operator is available. */
+  readonly terminalGroupId?: string | null
+  /** List of identifiers of applied campaigns. Should be empty if no payment method is used. */
+  readonly availablePaymentMarketingCampaignIds?: ReadonlyArray<string>
+  /** Obsolete field. Use request.Order.LoyaltyInfo.ApplicableManualConditions instead. */
+  readonly applicableManualConditions?: ReadonlyArray<string>
+  /** Obsolete field. Use Order.LoyaltyInfo.DynamicDiscounts instead. Can be null.. */
+  readonly dynamicDiscounts?: ReadonlyArray<LoyaltyResultDynamicDiscount>
+  /** Loyalty trace is enabled. */
+  readonly isLoyaltyTraceEnabled?: boolean
+  /** Organization id. */
+  readonly organizationId: string
+}
 /**
- * Spec component `LoyaltyResult.CalculateCheckinRequest` (request).
+ * The schema of {@link CalculateCheckinRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CalculateCheckinRequest = /*#__PURE__*/ Schema.Struct({
+export const CalculateCheckinRequest: Schema.Codec<CalculateCheckinRequest, CalculateCheckinRequest> = /*#__PURE__*/ Schema.Struct({
   order: LoyaltyCalculationOrder,
   coupon: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   referrerId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
@@ -248,30 +477,34 @@ export const CalculateCheckinRequest = /*#__PURE__*/ Schema.Struct({
   isLoyaltyTraceEnabled: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   organizationId: IikoSchema.Uuid
 })
+
 /**
- * The type of {@link CalculateCheckinRequest}.
+ * Notification sending capability check status.
+ *
+ * Spec component `Notification.NotificationSendingCapabilityCheckStatus` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CalculateCheckinRequest = typeof CalculateCheckinRequest.Type
-
+export type NotificationSendingCapabilityCheckStatus = 0 | 1 | 2 | 3 | (number & {}) | (string & {})
 /**
- * Spec component `Notification.NotificationSendingCapabilityCheckStatus` (response).
+ * The wire form of {@link NotificationSendingCapabilityCheckStatus}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type NotificationSendingCapabilityCheckStatusEncoded = number | string
+/**
+ * The schema of {@link NotificationSendingCapabilityCheckStatus}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const NotificationSendingCapabilityCheckStatus = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3])
-/**
- * The type of {@link NotificationSendingCapabilityCheckStatus}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NotificationSendingCapabilityCheckStatus = typeof NotificationSendingCapabilityCheckStatus.Type
+export const NotificationSendingCapabilityCheckStatus: Schema.Codec<NotificationSendingCapabilityCheckStatus, NotificationSendingCapabilityCheckStatusEncoded> = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3])
 
 /**
+ * Operation's code.
+ *
  * Spec component `LoyaltyResult.OperationCode` (response): the same shape as {@link NotificationSendingCapabilityCheckStatus}.
  *
  * @since 0.1.0
@@ -279,195 +512,377 @@ export type NotificationSendingCapabilityCheckStatus = typeof NotificationSendin
  */
 export const OperationCode = NotificationSendingCapabilityCheckStatus
 /**
- * The type of {@link OperationCode} (the same as {@link NotificationSendingCapabilityCheckStatus}).
+ * Operation's code.
+ *
+ * Spec component `LoyaltyResult.OperationCode` (response): the same shape as {@link NotificationSendingCapabilityCheckStatus}.
  *
  * @since 0.1.0
  * @category models
  */
 export type OperationCode = NotificationSendingCapabilityCheckStatus
+/**
+ * Operation's code.
+ *
+ * Spec component `LoyaltyResult.OperationCode` (response): the same shape as {@link NotificationSendingCapabilityCheckStatus}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OperationCodeEncoded = NotificationSendingCapabilityCheckStatusEncoded
 
 /**
+ * Discount operation.
+ *
  * Spec component `LoyaltyResult.DiscountOperation` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const DiscountOperation = /*#__PURE__*/ Schema.Struct({
-  code: /*#__PURE__*/ Schema.optionalKey(OperationCode),
-  orderItemId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  positionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  discountSum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export interface DiscountOperation {
+  /**
+   * Operation Type Code.
+   * <br>0 - fixed discount for the entire order,<br />1 - fixed discount for the item,<br />2 - free product,<br />3 - other type of discounts.
+   */
+  readonly code?: OperationCode | null
+  /** Deprecated, use positionId. */
+  readonly orderItemId?: string | null
+  /** Id of item the discount is applied to. If null - discount applied to whole orders. */
+  readonly positionId?: string | null
+  /** Discount sum. */
+  readonly discountSum?: number | null
+  /** Amount. */
+  readonly amount?: number | null
+  /** Comment. Can be null. */
+  readonly comment?: string | null
+}
 /**
- * The type of {@link DiscountOperation}.
+ * The wire form of {@link DiscountOperation}.
  *
  * @since 0.1.0
  * @category models
  */
-export type DiscountOperation = typeof DiscountOperation.Type
+export interface DiscountOperationEncoded {
+  /**
+   * Operation Type Code.
+   * <br>0 - fixed discount for the entire order,<br />1 - fixed discount for the item,<br />2 - free product,<br />3 - other type of discounts.
+   */
+  readonly code?: OperationCodeEncoded | null
+  /** Deprecated, use positionId. */
+  readonly orderItemId?: string | null
+  /** Id of item the discount is applied to. If null - discount applied to whole orders. */
+  readonly positionId?: string | null
+  /** Discount sum. */
+  readonly discountSum?: number | null
+  /** Amount. */
+  readonly amount?: number | null
+  /** Comment. Can be null. */
+  readonly comment?: string | null
+}
+/**
+ * The schema of {@link DiscountOperation}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DiscountOperation: Schema.Codec<DiscountOperation, DiscountOperationEncoded> = /*#__PURE__*/ Schema.Struct({
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OperationCode)),
+  orderItemId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  positionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  discountSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  amount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
+ * Free item size info.
+ *
  * Spec component `LoyaltyResult.FreeProductSize` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const FreeProductSize = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link FreeProductSize}.
- *
- * @since 0.1.0
  * @category models
  */
-export type FreeProductSize = typeof FreeProductSize.Type
+export interface FreeProductSize {
+  /** Id of size. */
+  readonly id?: string | null
+  /** Name. Can be null. */
+  readonly name?: string | null
+}
+/**
+ * The schema of {@link FreeProductSize}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const FreeProductSize: Schema.Codec<FreeProductSize, FreeProductSize> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
+ * Free item to be added to order.
+ *
  * Spec component `LoyaltyResult.FreeProduct` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const FreeProduct = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  size: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  sizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(FreeProductSize))
-})
-/**
- * The type of {@link FreeProduct}.
- *
- * @since 0.1.0
  * @category models
  */
-export type FreeProduct = typeof FreeProduct.Type
+export interface FreeProduct {
+  /** Id of product. */
+  readonly id?: string | null
+  /** Code of product. Can be null. */
+  readonly code?: string | null
+  /** Sizes available for that product. */
+  readonly size?: ReadonlyArray<string> | null
+  /** Sizes with IDs available for that product. */
+  readonly sizes?: ReadonlyArray<FreeProductSize> | null
+}
+/**
+ * The schema of {@link FreeProduct}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const FreeProduct: Schema.Codec<FreeProduct, FreeProduct> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  size: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  sizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(FreeProductSize)))
+})
 
 /**
+ * Free item to be added to order.
+ *
  * Spec component `LoyaltyResult.FreeProductsGroup` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const FreeProductsGroup = /*#__PURE__*/ Schema.Struct({
-  sourceActionId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  descriptionForUser: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  products: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(FreeProduct))
-})
-/**
- * The type of {@link FreeProductsGroup}.
- *
- * @since 0.1.0
  * @category models
  */
-export type FreeProductsGroup = typeof FreeProductsGroup.Type
+export interface FreeProductsGroup {
+  /** Id of action that caused the suggestion. */
+  readonly sourceActionId?: string | null
+  /** Description for user. Can be null. */
+  readonly descriptionForUser?: string | null
+  /** Products that should be added to order. */
+  readonly products?: ReadonlyArray<FreeProduct> | null
+}
+/**
+ * The schema of {@link FreeProductsGroup}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const FreeProductsGroup: Schema.Codec<FreeProductsGroup, FreeProductsGroup> = /*#__PURE__*/ Schema.Struct({
+  sourceActionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  descriptionForUser: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  products: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(FreeProduct)))
+})
 
 /**
+ * Product that suggested to be added to order.
+ *
  * Spec component `LoyaltyResult.UpsaleProduct` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const UpsaleProduct = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link UpsaleProduct}.
- *
- * @since 0.1.0
  * @category models
  */
-export type UpsaleProduct = typeof UpsaleProduct.Type
+export interface UpsaleProduct {
+  /** Id of product. */
+  readonly id?: string | null
+  /** Code of product. */
+  readonly code?: string | null
+}
+/**
+ * The schema of {@link UpsaleProduct}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const UpsaleProduct: Schema.Codec<UpsaleProduct, UpsaleProduct> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
+ * user tip.
+ *
  * Spec component `LoyaltyResult.Upsale` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const Upsale = /*#__PURE__*/ Schema.Struct({
-  sourceActionId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  suggestionText: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  descriptionForUser: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productCodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  products: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(UpsaleProduct))
-})
-/**
- * The type of {@link Upsale}.
- *
- * @since 0.1.0
  * @category models
  */
-export type Upsale = typeof Upsale.Type
+export interface Upsale {
+  /** Id of action that caused the suggestion. */
+  readonly sourceActionId?: string | null
+  /** Suggestion text. */
+  readonly suggestionText?: string | null
+  /** Description for user. */
+  readonly descriptionForUser?: string | null
+  /** Codes of products that suggested to be added to order. */
+  readonly productCodes?: ReadonlyArray<string> | null
+  /** Products that suggested to be added to order. */
+  readonly products?: ReadonlyArray<UpsaleProduct> | null
+}
+/**
+ * The schema of {@link Upsale}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Upsale: Schema.Codec<Upsale, Upsale> = /*#__PURE__*/ Schema.Struct({
+  sourceActionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  suggestionText: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  descriptionForUser: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productCodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  products: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(UpsaleProduct)))
+})
 
 /**
+ * Loyalty result for order.
+ *
  * Spec component `LoyaltyResult.LoyaltyProgramResult` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const LoyaltyProgramResult = /*#__PURE__*/ Schema.Struct({
-  marketingCampaignId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  discounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(DiscountOperation)),
-  upsales: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Upsale)),
-  freeProducts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(FreeProductsGroup)),
-  availableComboSpecifications: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  availableCombos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AvailableCombo)),
-  needToActivateCertificate: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
+export interface LoyaltyProgramResult {
+  /** Program marketing campaign id. */
+  readonly marketingCampaignId?: string | null
+  /** Program name. */
+  readonly name?: string | null
+  /** Discount operations applied to order items. */
+  readonly discounts?: ReadonlyArray<DiscountOperation> | null
+  /** Suggested items to add or advices for customer. */
+  readonly upsales?: ReadonlyArray<Upsale> | null
+  /** Program free products. */
+  readonly freeProducts?: ReadonlyArray<FreeProductsGroup> | null
+  /** Ids of combo specification available in current order. */
+  readonly availableComboSpecifications?: ReadonlyArray<string> | null
+  /** Partially added combos, available for assembly. */
+  readonly availableCombos?: ReadonlyArray<AvailableCombo> | null
+  /** Certificate number is required for activation. */
+  readonly needToActivateCertificate?: boolean | null
+}
 /**
- * The type of {@link LoyaltyProgramResult}.
+ * The wire form of {@link LoyaltyProgramResult}.
  *
  * @since 0.1.0
  * @category models
  */
-export type LoyaltyProgramResult = typeof LoyaltyProgramResult.Type
+export interface LoyaltyProgramResultEncoded {
+  /** Program marketing campaign id. */
+  readonly marketingCampaignId?: string | null
+  /** Program name. */
+  readonly name?: string | null
+  /** Discount operations applied to order items. */
+  readonly discounts?: ReadonlyArray<DiscountOperationEncoded> | null
+  /** Suggested items to add or advices for customer. */
+  readonly upsales?: ReadonlyArray<Upsale> | null
+  /** Program free products. */
+  readonly freeProducts?: ReadonlyArray<FreeProductsGroup> | null
+  /** Ids of combo specification available in current order. */
+  readonly availableComboSpecifications?: ReadonlyArray<string> | null
+  /** Partially added combos, available for assembly. */
+  readonly availableCombos?: ReadonlyArray<AvailableCombo> | null
+  /** Certificate number is required for activation. */
+  readonly needToActivateCertificate?: boolean | null
+}
+/**
+ * The schema of {@link LoyaltyProgramResult}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const LoyaltyProgramResult: Schema.Codec<LoyaltyProgramResult, LoyaltyProgramResultEncoded> = /*#__PURE__*/ Schema.Struct({
+  marketingCampaignId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  discounts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(DiscountOperation))),
+  upsales: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Upsale))),
+  freeProducts: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(FreeProductsGroup))),
+  availableComboSpecifications: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  availableCombos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(AvailableCombo))),
+  needToActivateCertificate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
+ * Loyalty result for order.
+ *
  * Spec component `LoyaltyResult.CalculateCheckinResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const CalculateCheckinResponse = /*#__PURE__*/ Schema.Struct({
-  loyaltyProgramResults: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(LoyaltyProgramResult)),
-  availablePayments: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AvailablePayment)),
-  validationWarnings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  Warnings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(WarningInfo)),
-  loyaltyTrace: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export interface CalculateCheckinResponse {
+  /** Loyalty program results. */
+  readonly loyaltyProgramResults?: ReadonlyArray<LoyaltyProgramResult> | null
+  /** Marketing campaigns with available payments. */
+  readonly availablePayments?: ReadonlyArray<AvailablePayment> | null
+  /** Warnings about errors, not blocking loyalty calculation. */
+  readonly validationWarnings?: ReadonlyArray<string> | null
+  /** Warnings about errors, not blocking loyalty calculation. */
+  readonly Warnings?: ReadonlyArray<WarningInfo> | null
+  /** Loyalty trace. Can be null. */
+  readonly loyaltyTrace?: string | null
+}
 /**
- * The type of {@link CalculateCheckinResponse}.
+ * The wire form of {@link CalculateCheckinResponse}.
  *
  * @since 0.1.0
  * @category models
  */
-export type CalculateCheckinResponse = typeof CalculateCheckinResponse.Type
+export interface CalculateCheckinResponseEncoded {
+  /** Loyalty program results. */
+  readonly loyaltyProgramResults?: ReadonlyArray<LoyaltyProgramResultEncoded> | null
+  /** Marketing campaigns with available payments. */
+  readonly availablePayments?: ReadonlyArray<AvailablePayment> | null
+  /** Warnings about errors, not blocking loyalty calculation. */
+  readonly validationWarnings?: ReadonlyArray<string> | null
+  /** Warnings about errors, not blocking loyalty calculation. */
+  readonly Warnings?: ReadonlyArray<WarningInfo> | null
+  /** Loyalty trace. Can be null. */
+  readonly loyaltyTrace?: string | null
+}
+/**
+ * The schema of {@link CalculateCheckinResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CalculateCheckinResponse: Schema.Codec<CalculateCheckinResponse, CalculateCheckinResponseEncoded> = /*#__PURE__*/ Schema.Struct({
+  loyaltyProgramResults: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(LoyaltyProgramResult))),
+  availablePayments: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(AvailablePayment))),
+  validationWarnings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  Warnings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(WarningInfo))),
+  loyaltyTrace: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
+ * Cancel hold money request.
+ *
  * Spec component `Customer.CancelHoldMoneyRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CancelHoldMoneyRequest {
+  /** Transaction id. */
+  readonly transactionId: string
+  /** Organization id. */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link CancelHoldMoneyRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CancelHoldMoneyRequest = /*#__PURE__*/ Schema.Struct({
+export const CancelHoldMoneyRequest: Schema.Codec<CancelHoldMoneyRequest, CancelHoldMoneyRequest> = /*#__PURE__*/ Schema.Struct({
   transactionId: IikoSchema.Uuid,
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link CancelHoldMoneyRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CancelHoldMoneyRequest = typeof CancelHoldMoneyRequest.Type
 
 /**
+ * Cancel hold money response.
+ *
  * Spec component `Customer.CancelHoldMoneyResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
@@ -475,7 +890,9 @@ export type CancelHoldMoneyRequest = typeof CancelHoldMoneyRequest.Type
  */
 export const CancelHoldMoneyResponse = AddMagnetCardResponse
 /**
- * The type of {@link CancelHoldMoneyResponse} (the same as {@link AddMagnetCardResponse}).
+ * Cancel hold money response.
+ *
+ * Spec component `Customer.CancelHoldMoneyResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -483,40 +900,60 @@ export const CancelHoldMoneyResponse = AddMagnetCardResponse
 export type CancelHoldMoneyResponse = AddMagnetCardResponse
 
 /**
- * Spec component `Report.CertificateCounteragentType` (response).
+ * Certificate counteragent type
  *
- * @since 0.1.0
- * @category schemas
- */
-export const CertificateCounteragentType = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2])
-/**
- * The type of {@link CertificateCounteragentType}.
+ * Spec component `Report.CertificateCounteragentType` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CertificateCounteragentType = typeof CertificateCounteragentType.Type
-
+export type CertificateCounteragentType = 0 | 1 | 2 | (number & {}) | (string & {})
 /**
- * Spec component `Customer.ChangeCategoryForCustomerRequest` (request).
+ * The wire form of {@link CertificateCounteragentType}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CertificateCounteragentTypeEncoded = number | string
+/**
+ * The schema of {@link CertificateCounteragentType}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChangeCategoryForCustomerRequest = /*#__PURE__*/ Schema.Struct({
+export const CertificateCounteragentType: Schema.Codec<CertificateCounteragentType, CertificateCounteragentTypeEncoded> = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2])
+
+/**
+ * Change category for customer request.
+ *
+ * Spec component `Customer.ChangeCategoryForCustomerRequest` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChangeCategoryForCustomerRequest {
+  /** Customer id. */
+  readonly customerId: string
+  /** Guest category id. */
+  readonly categoryId: string
+  /** Organization id. */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link ChangeCategoryForCustomerRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ChangeCategoryForCustomerRequest: Schema.Codec<ChangeCategoryForCustomerRequest, ChangeCategoryForCustomerRequest> = /*#__PURE__*/ Schema.Struct({
   customerId: IikoSchema.Uuid,
   categoryId: IikoSchema.Uuid,
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link ChangeCategoryForCustomerRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ChangeCategoryForCustomerRequest = typeof ChangeCategoryForCustomerRequest.Type
 
 /**
+ * Change category for customer response.
+ *
  * Spec component `Customer.ChangeCategoryForCustomerResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
@@ -524,7 +961,9 @@ export type ChangeCategoryForCustomerRequest = typeof ChangeCategoryForCustomerR
  */
 export const ChangeCategoryForCustomerResponse = AddMagnetCardResponse
 /**
- * The type of {@link ChangeCategoryForCustomerResponse} (the same as {@link AddMagnetCardResponse}).
+ * Change category for customer response.
+ *
+ * Spec component `Customer.ChangeCategoryForCustomerResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -532,45 +971,67 @@ export const ChangeCategoryForCustomerResponse = AddMagnetCardResponse
 export type ChangeCategoryForCustomerResponse = AddMagnetCardResponse
 
 /**
+ * Change user balance request.
+ *
  * Spec component `Customer.ChangeUserBalanceRequest` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChangeUserBalanceRequest {
+  /** Customer id. */
+  readonly customerId?: string
+  /** Wallet id. */
+  readonly walletId?: string
+  /** Sum of balance change. Must be positive. */
+  readonly sum?: number
+  /** Comment. Can be null. */
+  readonly comment?: string
+  /** Organization id. */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link ChangeUserBalanceRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChangeUserBalanceRequest = /*#__PURE__*/ Schema.Struct({
+export const ChangeUserBalanceRequest: Schema.Codec<ChangeUserBalanceRequest, ChangeUserBalanceRequest> = /*#__PURE__*/ Schema.Struct({
   customerId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   walletId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   sum: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   organizationId: IikoSchema.Uuid
 })
+
 /**
- * The type of {@link ChangeUserBalanceRequest}.
+ * Check sms status request.
+ *
+ * Spec component `Notification.CheckSmsStatusRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChangeUserBalanceRequest = typeof ChangeUserBalanceRequest.Type
-
+export interface CheckSmsStatusRequest {
+  /** Sms IDs for checking. */
+  readonly smsIds: ReadonlyArray<string>
+  /** Organization id. */
+  readonly organizationId: string
+}
 /**
- * Spec component `Notification.CheckSmsStatusRequest` (request).
+ * The schema of {@link CheckSmsStatusRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CheckSmsStatusRequest = /*#__PURE__*/ Schema.Struct({
+export const CheckSmsStatusRequest: Schema.Codec<CheckSmsStatusRequest, CheckSmsStatusRequest> = /*#__PURE__*/ Schema.Struct({
   smsIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link CheckSmsStatusRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CheckSmsStatusRequest = typeof CheckSmsStatusRequest.Type
 
 /**
+ * SMS sending status.
+ *
  * Spec component `Notification.SmsSendingStatus` (response): the same shape as {@link NotificationSendingCapabilityCheckStatus}.
  *
  * @since 0.1.0
@@ -578,181 +1039,273 @@ export type CheckSmsStatusRequest = typeof CheckSmsStatusRequest.Type
  */
 export const SmsSendingStatus = NotificationSendingCapabilityCheckStatus
 /**
- * The type of {@link SmsSendingStatus} (the same as {@link NotificationSendingCapabilityCheckStatus}).
+ * SMS sending status.
+ *
+ * Spec component `Notification.SmsSendingStatus` (response): the same shape as {@link NotificationSendingCapabilityCheckStatus}.
  *
  * @since 0.1.0
  * @category models
  */
 export type SmsSendingStatus = NotificationSendingCapabilityCheckStatus
+/**
+ * SMS sending status.
+ *
+ * Spec component `Notification.SmsSendingStatus` (response): the same shape as {@link NotificationSendingCapabilityCheckStatus}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SmsSendingStatusEncoded = NotificationSendingCapabilityCheckStatusEncoded
 
 /**
+ * Sms sending status info.
+ *
  * Spec component `Notification.SmsSendingStatusInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const SmsSendingStatusInfo = /*#__PURE__*/ Schema.Struct({
-  smsId: Schema.String,
-  status: SmsSendingStatus,
-  internalError: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export interface SmsSendingStatusInfo {
+  /** Sms id. */
+  readonly smsId: string
+  /** Sms sending status. */
+  readonly status: SmsSendingStatus
+  /** Sms sending internal error. Can be null. */
+  readonly internalError?: string | null
+}
 /**
- * The type of {@link SmsSendingStatusInfo}.
+ * The wire form of {@link SmsSendingStatusInfo}.
  *
  * @since 0.1.0
  * @category models
  */
-export type SmsSendingStatusInfo = typeof SmsSendingStatusInfo.Type
+export interface SmsSendingStatusInfoEncoded {
+  /** Sms id. */
+  readonly smsId: string
+  /** Sms sending status. */
+  readonly status: SmsSendingStatusEncoded
+  /** Sms sending internal error. Can be null. */
+  readonly internalError?: string | null
+}
+/**
+ * The schema of {@link SmsSendingStatusInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SmsSendingStatusInfo: Schema.Codec<SmsSendingStatusInfo, SmsSendingStatusInfoEncoded> = /*#__PURE__*/ Schema.Struct({
+  smsId: Schema.String,
+  status: SmsSendingStatus,
+  internalError: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
+ * Check sms status response.
+ *
  * Spec component `Notification.CheckSmsStatusResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const CheckSmsStatusResponse = /*#__PURE__*/ Schema.Struct({
-  statuses: /*#__PURE__*/ Schema.Array(SmsSendingStatusInfo)
-})
+export interface CheckSmsStatusResponse {
+  /** Information about the status of sending SMS. */
+  readonly statuses: ReadonlyArray<SmsSendingStatusInfo>
+}
 /**
- * The type of {@link CheckSmsStatusResponse}.
+ * The wire form of {@link CheckSmsStatusResponse}.
  *
  * @since 0.1.0
  * @category models
  */
-export type CheckSmsStatusResponse = typeof CheckSmsStatusResponse.Type
+export interface CheckSmsStatusResponseEncoded {
+  /** Information about the status of sending SMS. */
+  readonly statuses: ReadonlyArray<SmsSendingStatusInfoEncoded>
+}
+/**
+ * The schema of {@link CheckSmsStatusResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CheckSmsStatusResponse: Schema.Codec<CheckSmsStatusResponse, CheckSmsStatusResponseEncoded> = /*#__PURE__*/ Schema.Struct({
+  statuses: /*#__PURE__*/ Schema.Array(SmsSendingStatusInfo)
+})
 
 /**
  * Spec component `Common.Enums.CounterMetric` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const CounterMetric = /*#__PURE__*/ IikoSchema.openEnum(["OrdersCount", "OrdersSum"])
+export type CounterMetric = "OrdersCount" | "OrdersSum" | (string & {})
 /**
- * The type of {@link CounterMetric}.
+ * The wire form of {@link CounterMetric}.
  *
  * @since 0.1.0
  * @category models
  */
-export type CounterMetric = typeof CounterMetric.Type
+export type CounterMetricEncoded = string
+/**
+ * The schema of {@link CounterMetric}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CounterMetric: Schema.Codec<CounterMetric, CounterMetricEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["OrdersCount", "OrdersSum"])
 
 /**
  * Spec component `Common.Enums.CounterMetric` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CounterMetricInput = /*#__PURE__*/ Schema.Literals(["OrdersCount", "OrdersSum"])
-/**
- * The type of {@link CounterMetricInput}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CounterMetricInput = typeof CounterMetricInput.Type
+export type CounterMetricInput = "OrdersCount" | "OrdersSum"
+/**
+ * The schema of {@link CounterMetricInput}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CounterMetricInput: Schema.Codec<CounterMetricInput, CounterMetricInput> = /*#__PURE__*/ Schema.Literals(["OrdersCount", "OrdersSum"])
 
 /**
  * Spec component `Common.Enums.CounterPeriod` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const CounterPeriod = /*#__PURE__*/ IikoSchema.openEnum(["AllTime", "Day", "Week", "Month", "Quarter", "Year"])
+export type CounterPeriod = "AllTime" | "Day" | "Week" | "Month" | "Quarter" | "Year" | (string & {})
 /**
- * The type of {@link CounterPeriod}.
+ * The wire form of {@link CounterPeriod}.
  *
  * @since 0.1.0
  * @category models
  */
-export type CounterPeriod = typeof CounterPeriod.Type
+export type CounterPeriodEncoded = string
+/**
+ * The schema of {@link CounterPeriod}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CounterPeriod: Schema.Codec<CounterPeriod, CounterPeriodEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["AllTime", "Day", "Week", "Month", "Quarter", "Year"])
 
 /**
  * Spec component `Common.Enums.CounterPeriod` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CounterPeriodInput = /*#__PURE__*/ Schema.Literals(["AllTime", "Day", "Week", "Month", "Quarter", "Year"])
-/**
- * The type of {@link CounterPeriodInput}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CounterPeriodInput = typeof CounterPeriodInput.Type
+export type CounterPeriodInput = "AllTime" | "Day" | "Week" | "Month" | "Quarter" | "Year"
+/**
+ * The schema of {@link CounterPeriodInput}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CounterPeriodInput: Schema.Codec<CounterPeriodInput, CounterPeriodInput> = /*#__PURE__*/ Schema.Literals(["AllTime", "Day", "Week", "Month", "Quarter", "Year"])
 
 /**
+ * Coupon info.
+ *
  * Spec component `LoyaltyResult.CouponInfo` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CouponInfo {
+  /** Id. */
+  readonly id?: string | null
+  /** Number. Can be null. */
+  readonly number?: string | null
+  /** Series name. Can be null. */
+  readonly seriesName?: string | null
+  /** Series id. */
+  readonly seriesId?: string | null
+  /** When activated. */
+  readonly whenActivated?: string | null
+  /** Is deleted. */
+  readonly isDeleted?: boolean | null
+}
+/**
+ * The schema of {@link CouponInfo}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CouponInfo = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  seriesName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  seriesId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+export const CouponInfo: Schema.Codec<CouponInfo, CouponInfo> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  seriesName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  seriesId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   whenActivated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
+
 /**
- * The type of {@link CouponInfo}.
+ * Coupon info request.
+ *
+ * Spec component `LoyaltyResult.CouponInfoRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CouponInfo = typeof CouponInfo.Type
-
+export interface CouponInfoRequest {
+  /** Number. Can be null. */
+  readonly number: string
+  /** Series. Can be null. */
+  readonly series?: string
+  /** Organization id. */
+  readonly organizationId: string
+}
 /**
- * Spec component `LoyaltyResult.CouponInfoRequest` (request).
+ * The schema of {@link CouponInfoRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CouponInfoRequest = /*#__PURE__*/ Schema.Struct({
+export const CouponInfoRequest: Schema.Codec<CouponInfoRequest, CouponInfoRequest> = /*#__PURE__*/ Schema.Struct({
   number: Schema.String,
   series: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   organizationId: IikoSchema.Uuid
 })
+
 /**
- * The type of {@link CouponInfoRequest}.
+ * Coupon info response.
+ *
+ * Spec component `LoyaltyResult.CouponInfoResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CouponInfoRequest = typeof CouponInfoRequest.Type
-
+export interface CouponInfoResponse {
+  /** Coupon info. */
+  readonly couponInfo?: ReadonlyArray<CouponInfo> | null
+}
 /**
- * Spec component `LoyaltyResult.CouponInfoResponse` (response).
+ * The schema of {@link CouponInfoResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CouponInfoResponse = /*#__PURE__*/ Schema.Struct({
-  couponInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(CouponInfo))
+export const CouponInfoResponse: Schema.Codec<CouponInfoResponse, CouponInfoResponse> = /*#__PURE__*/ Schema.Struct({
+  couponInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CouponInfo)))
 })
-/**
- * The type of {@link CouponInfoResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CouponInfoResponse = typeof CouponInfoResponse.Type
 
 /**
  * Spec component `Customer.IikoNetUserSex` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const IikoNetUserSexInput = /*#__PURE__*/ Schema.Literals([0, 1, 2])
-/**
- * The type of {@link IikoNetUserSexInput}.
- *
- * @since 0.1.0
  * @category models
  */
-export type IikoNetUserSexInput = typeof IikoNetUserSexInput.Type
+export type IikoNetUserSexInput = 0 | 1 | 2
+/**
+ * The schema of {@link IikoNetUserSexInput}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IikoNetUserSexInput: Schema.Codec<IikoNetUserSexInput, IikoNetUserSexInput> = /*#__PURE__*/ Schema.Literals([0, 1, 2])
 
 /**
  * Spec component `Customer.PersonalDataConsentStatus` (request): the same shape as {@link IikoNetUserSexInput}.
@@ -762,7 +1315,7 @@ export type IikoNetUserSexInput = typeof IikoNetUserSexInput.Type
  */
 export const PersonalDataConsentStatusInput = IikoNetUserSexInput
 /**
- * The type of {@link PersonalDataConsentStatusInput} (the same as {@link IikoNetUserSexInput}).
+ * Spec component `Customer.PersonalDataConsentStatus` (request): the same shape as {@link IikoNetUserSexInput}.
  *
  * @since 0.1.0
  * @category models
@@ -770,12 +1323,68 @@ export const PersonalDataConsentStatusInput = IikoNetUserSexInput
 export type PersonalDataConsentStatusInput = IikoNetUserSexInput
 
 /**
+ * Not empty `phone` or `magnetCardTrack` or `id` is required for successful import.
+ *
  * Spec component `Customer.CreateOrUpdateCustomerRequest` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateOrUpdateCustomerRequest {
+  /** Customer id. */
+  readonly id?: string | null
+  /** Customer phone. Can be null. */
+  readonly phone?: string
+  /** Card track. Required if cardNumber set. Can be null. */
+  readonly cardTrack?: string
+  /** Card number. Required if cardTrack set. Can be null. */
+  readonly cardNumber?: string
+  /** Customer name. Can be null. */
+  readonly name?: string
+  /** Customer middle name. Can be null. */
+  readonly middleName?: string
+  /** Customer surname. Can be null. */
+  readonly surName?: string
+  /** Customer birthday. */
+  readonly birthday?: string | null
+  /** Customer email. Can be null. */
+  readonly email?: string
+  /**
+   * Customer sex.
+   * <br>0 - not specified,<br />1 - male,<br />2 - female.
+   */
+  readonly sex?: IikoNetUserSexInput | null
+  /**
+   * Customer consent status.
+   * <br>0 - unknown,<br />1 - given,<br />2 - revoked.
+   */
+  readonly consentStatus?: PersonalDataConsentStatusInput
+  /** Customer get loyalty messages (email, sms). If the parameter is not specified for new customers, the value 'true' is used. */
+  readonly shouldReceiveLoyaltyInfo?: boolean | null
+  /** Customer get promo messages (email, sms). If the parameter is not specified for new customers, the value 'true' is used. */
+  readonly shouldReceivePromoActionsInfo?: boolean | null
+  /** Id for referrer guest. Null for old integrations, Guid.Empty - for referrer deletion. Can be null. */
+  readonly referrerId?: string
+  /** Customer user data. Can be null. */
+  readonly userData?: string
+  /** Customer logical deletion flag. */
+  readonly isDeleted?: boolean | null
+  /** Employee number or id. Can be null. */
+  readonly employeeId?: string
+  /** Customer description and additional data. Can be null. */
+  readonly comment?: string
+  /** If set to true, then empty string values (not null) will overwrite origin guest fields with nulls, otherwise empty fields are ignored. */
+  readonly nullifyEmptyFields?: boolean
+  /** Customer organization id. */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link CreateOrUpdateCustomerRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrUpdateCustomerRequest = /*#__PURE__*/ Schema.Struct({
+export const CreateOrUpdateCustomerRequest: Schema.Codec<CreateOrUpdateCustomerRequest, CreateOrUpdateCustomerRequest> = /*#__PURE__*/ Schema.Struct({
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   phone: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   cardTrack: /*#__PURE__*/ Schema.optionalKey(Schema.String),
@@ -797,88 +1406,113 @@ export const CreateOrUpdateCustomerRequest = /*#__PURE__*/ Schema.Struct({
   nullifyEmptyFields: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link CreateOrUpdateCustomerRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateOrUpdateCustomerRequest = typeof CreateOrUpdateCustomerRequest.Type
 
 /**
+ * Create or update customer response.
+ *
  * Spec component `Customer.CreateOrUpdateCustomerResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CreateOrUpdateCustomerResponse = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link CreateOrUpdateCustomerResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CreateOrUpdateCustomerResponse = typeof CreateOrUpdateCustomerResponse.Type
+export interface CreateOrUpdateCustomerResponse {
+  /** Customer id. */
+  readonly id?: string | null
+}
+/**
+ * The schema of {@link CreateOrUpdateCustomerResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CreateOrUpdateCustomerResponse: Schema.Codec<CreateOrUpdateCustomerResponse, CreateOrUpdateCustomerResponse> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
+ * Delete customers request.
+ *
  * Spec component `Customer.DeleteCustomersRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface DeleteCustomersRequest {
+  /** Customer IDs for logical deletion. */
+  readonly customerIds: ReadonlyArray<string>
+  /** Organization id. */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link DeleteCustomersRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const DeleteCustomersRequest = /*#__PURE__*/ Schema.Struct({
+export const DeleteCustomersRequest: Schema.Codec<DeleteCustomersRequest, DeleteCustomersRequest> = /*#__PURE__*/ Schema.Struct({
   customerIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link DeleteCustomersRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type DeleteCustomersRequest = typeof DeleteCustomersRequest.Type
 
 /**
+ * Delete customers response.
+ *
  * Spec component `Customer.DeleteCustomersResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface DeleteCustomersResponse {
+  /** Number of unique customer IDs. */
+  readonly total?: number | null
+  /** Number of deleted customers. */
+  readonly deleted?: number | null
+  /** Number of not found customers. */
+  readonly notFound?: number | null
+}
+/**
+ * The schema of {@link DeleteCustomersResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const DeleteCustomersResponse = /*#__PURE__*/ Schema.Struct({
-  total: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  deleted: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  notFound: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
+export const DeleteCustomersResponse: Schema.Codec<DeleteCustomersResponse, DeleteCustomersResponse> = /*#__PURE__*/ Schema.Struct({
+  total: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  deleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  notFound: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
 })
+
 /**
- * The type of {@link DeleteCustomersResponse}.
+ * Delete magnet card request.
+ *
+ * Spec component `Customer.DeleteMagnetCardRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type DeleteCustomersResponse = typeof DeleteCustomersResponse.Type
-
+export interface DeleteMagnetCardRequest {
+  /** Customer id. */
+  readonly customerId: string
+  /** Card track. Can be null. */
+  readonly cardTrack: string
+  /** Organization id. */
+  readonly organizationId: string
+}
 /**
- * Spec component `Customer.DeleteMagnetCardRequest` (request).
+ * The schema of {@link DeleteMagnetCardRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DeleteMagnetCardRequest = /*#__PURE__*/ Schema.Struct({
+export const DeleteMagnetCardRequest: Schema.Codec<DeleteMagnetCardRequest, DeleteMagnetCardRequest> = /*#__PURE__*/ Schema.Struct({
   customerId: IikoSchema.Uuid,
   cardTrack: Schema.String,
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link DeleteMagnetCardRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type DeleteMagnetCardRequest = typeof DeleteMagnetCardRequest.Type
 
 /**
+ * Delete magnet card response.
+ *
  * Spec component `Customer.DeleteMagnetCardResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
@@ -886,7 +1520,9 @@ export type DeleteMagnetCardRequest = typeof DeleteMagnetCardRequest.Type
  */
 export const DeleteMagnetCardResponse = AddMagnetCardResponse
 /**
- * The type of {@link DeleteMagnetCardResponse} (the same as {@link AddMagnetCardResponse}).
+ * Delete magnet card response.
+ *
+ * Spec component `Customer.DeleteMagnetCardResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -894,297 +1530,471 @@ export const DeleteMagnetCardResponse = AddMagnetCardResponse
 export type DeleteMagnetCardResponse = AddMagnetCardResponse
 
 /**
+ * Get request only by organization id
+ *
  * Spec component `Common.GetByOrganizationIdRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GetByOrganizationIdRequest = /*#__PURE__*/ Schema.Struct({
-  organizationId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid)
-})
-/**
- * The type of {@link GetByOrganizationIdRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GetByOrganizationIdRequest = typeof GetByOrganizationIdRequest.Type
+export interface GetByOrganizationIdRequest {
+  /** Organization id. */
+  readonly organizationId?: string
+}
+/**
+ * The schema of {@link GetByOrganizationIdRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetByOrganizationIdRequest: Schema.Codec<GetByOrganizationIdRequest, GetByOrganizationIdRequest> = /*#__PURE__*/ Schema.Struct({
+  organizationId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid)
+})
 
 /**
+ * Get categories request.
+ *
  * Spec component `Customer.GetCategoriesRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GetCategoriesRequest = /*#__PURE__*/ Schema.Struct({
-  organizationId: IikoSchema.Uuid
-})
-/**
- * The type of {@link GetCategoriesRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GetCategoriesRequest = typeof GetCategoriesRequest.Type
+export interface GetCategoriesRequest {
+  /** Organization id. */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link GetCategoriesRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetCategoriesRequest: Schema.Codec<GetCategoriesRequest, GetCategoriesRequest> = /*#__PURE__*/ Schema.Struct({
+  organizationId: IikoSchema.Uuid
+})
 
 /**
+ * Guest category info.
+ *
  * Spec component `Customer.GuestCategoryShortInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GuestCategoryShortInfo = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isActive: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isDefaultForNewGuests: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link GuestCategoryShortInfo}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GuestCategoryShortInfo = typeof GuestCategoryShortInfo.Type
+export interface GuestCategoryShortInfo {
+  /** Category id. */
+  readonly id?: string | null
+  /** Category name. */
+  readonly name?: string | null
+  /** Is category active or not. */
+  readonly isActive?: boolean | null
+  /** Is category default for new guests or not. */
+  readonly isDefaultForNewGuests?: boolean | null
+}
+/**
+ * The schema of {@link GuestCategoryShortInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GuestCategoryShortInfo: Schema.Codec<GuestCategoryShortInfo, GuestCategoryShortInfo> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isActive: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isDefaultForNewGuests: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
+ * Get categories response.
+ *
  * Spec component `Customer.GetCategoriesResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetCategoriesResponse {
+  /** Guest categories for organization. */
+  readonly guestCategories?: ReadonlyArray<GuestCategoryShortInfo> | null
+}
+/**
+ * The schema of {@link GetCategoriesResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetCategoriesResponse = /*#__PURE__*/ Schema.Struct({
-  guestCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(GuestCategoryShortInfo))
+export const GetCategoriesResponse: Schema.Codec<GetCategoriesResponse, GetCategoriesResponse> = /*#__PURE__*/ Schema.Struct({
+  guestCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(GuestCategoryShortInfo)))
 })
+
 /**
- * The type of {@link GetCategoriesResponse}.
+ * Get counters request.
+ *
+ * Spec component `LoyaltyResult.GetCountersRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetCategoriesResponse = typeof GetCategoriesResponse.Type
-
+export interface GetCountersRequest {
+  /** Guest ids. */
+  readonly guestIds?: ReadonlyArray<string>
+  /** Periods. */
+  readonly periods?: ReadonlyArray<CounterPeriodInput>
+  /** Metrics. */
+  readonly metrics?: ReadonlyArray<CounterMetricInput>
+  /** Organization id. */
+  readonly organizationId: string
+}
 /**
- * Spec component `LoyaltyResult.GetCountersRequest` (request).
+ * The schema of {@link GetCountersRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetCountersRequest = /*#__PURE__*/ Schema.Struct({
+export const GetCountersRequest: Schema.Codec<GetCountersRequest, GetCountersRequest> = /*#__PURE__*/ Schema.Struct({
   guestIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid)),
   periods: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(CounterPeriodInput)),
   metrics: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(CounterMetricInput)),
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link GetCountersRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetCountersRequest = typeof GetCountersRequest.Type
 
 /**
+ * Guest counter.
+ *
  * Spec component `LoyaltyResult.GuestCounter` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const GuestCounter = /*#__PURE__*/ Schema.Struct({
-  guestId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  period: /*#__PURE__*/ Schema.optionalKey(CounterPeriod),
-  metric: /*#__PURE__*/ Schema.optionalKey(CounterMetric),
-  value: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
+export interface GuestCounter {
+  /** Guest id. */
+  readonly guestId?: string | null
+  /** Period. */
+  readonly period?: CounterPeriod | null
+  /** Metric. */
+  readonly metric?: CounterMetric | null
+  /** Value. */
+  readonly value?: number | null
+}
 /**
- * The type of {@link GuestCounter}.
+ * The wire form of {@link GuestCounter}.
  *
  * @since 0.1.0
  * @category models
  */
-export type GuestCounter = typeof GuestCounter.Type
+export interface GuestCounterEncoded {
+  /** Guest id. */
+  readonly guestId?: string | null
+  /** Period. */
+  readonly period?: CounterPeriodEncoded | null
+  /** Metric. */
+  readonly metric?: CounterMetricEncoded | null
+  /** Value. */
+  readonly value?: number | null
+}
+/**
+ * The schema of {@link GuestCounter}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GuestCounter: Schema.Codec<GuestCounter, GuestCounterEncoded> = /*#__PURE__*/ Schema.Struct({
+  guestId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  period: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CounterPeriod)),
+  metric: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CounterMetric)),
+  value: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
+ * Get counters response.
+ *
  * Spec component `LoyaltyResult.GetCountersResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const GetCountersResponse = /*#__PURE__*/ Schema.Struct({
-  counters: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(GuestCounter))
-})
+export interface GetCountersResponse {
+  /** Counters. */
+  readonly counters?: ReadonlyArray<GuestCounter> | null
+}
 /**
- * The type of {@link GetCountersResponse}.
+ * The wire form of {@link GetCountersResponse}.
  *
  * @since 0.1.0
  * @category models
  */
-export type GetCountersResponse = typeof GetCountersResponse.Type
-
+export interface GetCountersResponseEncoded {
+  /** Counters. */
+  readonly counters?: ReadonlyArray<GuestCounterEncoded> | null
+}
 /**
- * Spec component `Customer.GetCustomerInfoByCardNumberRequest` (request).
+ * The schema of {@link GetCountersResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetCustomerInfoByCardNumberRequest = /*#__PURE__*/ Schema.Struct({
+export const GetCountersResponse: Schema.Codec<GetCountersResponse, GetCountersResponseEncoded> = /*#__PURE__*/ Schema.Struct({
+  counters: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(GuestCounter)))
+})
+
+/**
+ * Request to get customer by card number.
+ *
+ * Spec component `Customer.GetCustomerInfoByCardNumberRequest` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetCustomerInfoByCardNumberRequest {
+  readonly type: "cardNumber"
+  /** Organization id. */
+  readonly organizationId?: string
+  /** Customer card number. */
+  readonly cardNumber?: string
+}
+/**
+ * The schema of {@link GetCustomerInfoByCardNumberRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetCustomerInfoByCardNumberRequest: Schema.Codec<GetCustomerInfoByCardNumberRequest, GetCustomerInfoByCardNumberRequest> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("cardNumber"),
   organizationId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   cardNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
+
 /**
- * The type of {@link GetCustomerInfoByCardNumberRequest}.
+ * Request to get customer by card track.
+ *
+ * Spec component `Customer.GetCustomerInfoByCardTrackRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetCustomerInfoByCardNumberRequest = typeof GetCustomerInfoByCardNumberRequest.Type
-
+export interface GetCustomerInfoByCardTrackRequest {
+  readonly type: "cardTrack"
+  /** Organization id. */
+  readonly organizationId?: string
+  /** Customer card track. */
+  readonly cardTrack?: string
+}
 /**
- * Spec component `Customer.GetCustomerInfoByCardTrackRequest` (request).
+ * The schema of {@link GetCustomerInfoByCardTrackRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetCustomerInfoByCardTrackRequest = /*#__PURE__*/ Schema.Struct({
+export const GetCustomerInfoByCardTrackRequest: Schema.Codec<GetCustomerInfoByCardTrackRequest, GetCustomerInfoByCardTrackRequest> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("cardTrack"),
   organizationId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   cardTrack: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
+
 /**
- * The type of {@link GetCustomerInfoByCardTrackRequest}.
+ * Request to get customer by email.
+ *
+ * Spec component `Customer.GetCustomerInfoByEmailRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetCustomerInfoByCardTrackRequest = typeof GetCustomerInfoByCardTrackRequest.Type
-
+export interface GetCustomerInfoByEmailRequest {
+  readonly type: "email"
+  /** Organization id. */
+  readonly organizationId?: string
+  /** Customer email. */
+  readonly email?: string
+}
 /**
- * Spec component `Customer.GetCustomerInfoByEmailRequest` (request).
+ * The schema of {@link GetCustomerInfoByEmailRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetCustomerInfoByEmailRequest = /*#__PURE__*/ Schema.Struct({
+export const GetCustomerInfoByEmailRequest: Schema.Codec<GetCustomerInfoByEmailRequest, GetCustomerInfoByEmailRequest> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("email"),
   organizationId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   email: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
+
 /**
- * The type of {@link GetCustomerInfoByEmailRequest}.
+ * Request to get customer by Id.
+ *
+ * Spec component `Customer.GetCustomerInfoByIdRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetCustomerInfoByEmailRequest = typeof GetCustomerInfoByEmailRequest.Type
-
+export interface GetCustomerInfoByIdRequest {
+  readonly type: "id"
+  /** Organization id. */
+  readonly organizationId?: string
+  /** Customer id. */
+  readonly id?: string
+}
 /**
- * Spec component `Customer.GetCustomerInfoByIdRequest` (request).
+ * The schema of {@link GetCustomerInfoByIdRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetCustomerInfoByIdRequest = /*#__PURE__*/ Schema.Struct({
+export const GetCustomerInfoByIdRequest: Schema.Codec<GetCustomerInfoByIdRequest, GetCustomerInfoByIdRequest> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("id"),
   organizationId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   id: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
+
 /**
- * The type of {@link GetCustomerInfoByIdRequest}.
+ * Request to get customer by phone number.
+ *
+ * Spec component `Customer.GetCustomerInfoByPhoneRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetCustomerInfoByIdRequest = typeof GetCustomerInfoByIdRequest.Type
-
+export interface GetCustomerInfoByPhoneRequest {
+  readonly type: "phone"
+  /** Organization id. */
+  readonly organizationId?: string
+  /** Customer phone number. */
+  readonly phone?: string
+}
 /**
- * Spec component `Customer.GetCustomerInfoByPhoneRequest` (request).
+ * The schema of {@link GetCustomerInfoByPhoneRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetCustomerInfoByPhoneRequest = /*#__PURE__*/ Schema.Struct({
+export const GetCustomerInfoByPhoneRequest: Schema.Codec<GetCustomerInfoByPhoneRequest, GetCustomerInfoByPhoneRequest> = /*#__PURE__*/ Schema.Struct({
   type: /*#__PURE__*/ Schema.Literal("phone"),
   organizationId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   phone: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link GetCustomerInfoByPhoneRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetCustomerInfoByPhoneRequest = typeof GetCustomerInfoByPhoneRequest.Type
 
 /**
+ * Base class for customer info request.
+ *
  * Spec component `Customer.GetCustomerInfoRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GetCustomerInfoRequest = /*#__PURE__*/ Schema.Union([GetCustomerInfoByPhoneRequest, GetCustomerInfoByCardTrackRequest, GetCustomerInfoByCardNumberRequest, GetCustomerInfoByEmailRequest, GetCustomerInfoByIdRequest])
-/**
- * The type of {@link GetCustomerInfoRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GetCustomerInfoRequest = typeof GetCustomerInfoRequest.Type
+export type GetCustomerInfoRequest = GetCustomerInfoByPhoneRequest | GetCustomerInfoByCardTrackRequest | GetCustomerInfoByCardNumberRequest | GetCustomerInfoByEmailRequest | GetCustomerInfoByIdRequest
+/**
+ * The schema of {@link GetCustomerInfoRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetCustomerInfoRequest: Schema.Codec<GetCustomerInfoRequest, GetCustomerInfoRequest> = /*#__PURE__*/ Schema.Union([GetCustomerInfoByPhoneRequest, GetCustomerInfoByCardTrackRequest, GetCustomerInfoByCardNumberRequest, GetCustomerInfoByEmailRequest, GetCustomerInfoByIdRequest])
 
 /**
+ * Corporate program type.
+ *
  * Spec component `ProgramType` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const ProgramType = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3, 4])
+export type ProgramType = 0 | 1 | 2 | 3 | 4 | (number & {}) | (string & {})
 /**
- * The type of {@link ProgramType}.
+ * The wire form of {@link ProgramType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ProgramType = typeof ProgramType.Type
+export type ProgramTypeEncoded = number | string
+/**
+ * The schema of {@link ProgramType}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProgramType: Schema.Codec<ProgramType, ProgramTypeEncoded> = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3, 4])
 
 /**
+ * Information about guest balance.
+ *
  * Spec component `Customer.GuestBalanceInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const GuestBalanceInfo = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  type: /*#__PURE__*/ Schema.optionalKey(ProgramType),
-  balance: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
+export interface GuestBalanceInfo {
+  /** Wallet id. */
+  readonly id?: string | null
+  /** Wallet name. */
+  readonly name?: string | null
+  /**
+   * Wallet type.
+   * <br>0 - deposit or corporate nutrition,<br />1 - bonus program,<br />2 - products program,<br />3 - discount program,<br />4 - certificate program.
+   */
+  readonly type?: ProgramType | null
+  /** Wallet balance. */
+  readonly balance?: number | null
+}
 /**
- * The type of {@link GuestBalanceInfo}.
+ * The wire form of {@link GuestBalanceInfo}.
  *
  * @since 0.1.0
  * @category models
  */
-export type GuestBalanceInfo = typeof GuestBalanceInfo.Type
+export interface GuestBalanceInfoEncoded {
+  /** Wallet id. */
+  readonly id?: string | null
+  /** Wallet name. */
+  readonly name?: string | null
+  /**
+   * Wallet type.
+   * <br>0 - deposit or corporate nutrition,<br />1 - bonus program,<br />2 - products program,<br />3 - discount program,<br />4 - certificate program.
+   */
+  readonly type?: ProgramTypeEncoded | null
+  /** Wallet balance. */
+  readonly balance?: number | null
+}
+/**
+ * The schema of {@link GuestBalanceInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GuestBalanceInfo: Schema.Codec<GuestBalanceInfo, GuestBalanceInfoEncoded> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ProgramType)),
+  balance: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
+ * Guest card info.
+ *
  * Spec component `Customer.GuestCardInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GuestCardInfo = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  track: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  validToDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose))
-})
-/**
- * The type of {@link GuestCardInfo}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GuestCardInfo = typeof GuestCardInfo.Type
+export interface GuestCardInfo {
+  /** Card id. */
+  readonly id?: string | null
+  /** Card track. */
+  readonly track?: string | null
+  /** Card number. */
+  readonly number?: string | null
+  /** Card valid to date. */
+  readonly validToDate?: string | null
+}
+/**
+ * The schema of {@link GuestCardInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GuestCardInfo: Schema.Codec<GuestCardInfo, GuestCardInfo> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  track: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  validToDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose))
+})
 
 /**
  * Spec component `Customer.IikoNetUserSex` (response): the same shape as {@link CertificateCounteragentType}.
@@ -1194,12 +2004,19 @@ export type GuestCardInfo = typeof GuestCardInfo.Type
  */
 export const IikoNetUserSex = CertificateCounteragentType
 /**
- * The type of {@link IikoNetUserSex} (the same as {@link CertificateCounteragentType}).
+ * Spec component `Customer.IikoNetUserSex` (response): the same shape as {@link CertificateCounteragentType}.
  *
  * @since 0.1.0
  * @category models
  */
 export type IikoNetUserSex = CertificateCounteragentType
+/**
+ * Spec component `Customer.IikoNetUserSex` (response): the same shape as {@link CertificateCounteragentType}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type IikoNetUserSexEncoded = CertificateCounteragentTypeEncoded
 
 /**
  * Spec component `Customer.PersonalDataConsentStatus` (response): the same shape as {@link CertificateCounteragentType}.
@@ -1209,37 +2026,194 @@ export type IikoNetUserSex = CertificateCounteragentType
  */
 export const PersonalDataConsentStatus = CertificateCounteragentType
 /**
- * The type of {@link PersonalDataConsentStatus} (the same as {@link CertificateCounteragentType}).
+ * Spec component `Customer.PersonalDataConsentStatus` (response): the same shape as {@link CertificateCounteragentType}.
  *
  * @since 0.1.0
  * @category models
  */
 export type PersonalDataConsentStatus = CertificateCounteragentType
+/**
+ * Spec component `Customer.PersonalDataConsentStatus` (response): the same shape as {@link CertificateCounteragentType}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PersonalDataConsentStatusEncoded = CertificateCounteragentTypeEncoded
 
 /**
+ * Get customer info response.
+ *
  * Spec component `Customer.GetCustomerInfoResponse` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetCustomerInfoResponse {
+  /** Guest id. */
+  readonly id?: string | null
+  /** Guest referrer id. */
+  readonly referrerId?: string | null
+  /** Guest name. Can be null. */
+  readonly name?: string | null
+  /** Guest surname. Can be null. */
+  readonly surname?: string | null
+  /** Guest middle name. Can be null. */
+  readonly middleName?: string | null
+  /** Guest comment. Can be null. */
+  readonly comment?: string | null
+  /** Main customer's phone. Can be null. */
+  readonly phone?: string | null
+  /** Guest culture name. Can be null. */
+  readonly cultureName?: string | null
+  /** Guest birthday. */
+  readonly birthday?: string | null
+  /** Guest email. Can be null. */
+  readonly email?: string | null
+  /**
+   * Sex.
+   * <br>0 - not specified,<br />1 - male,<br />2 - female.
+   */
+  readonly sex?: IikoNetUserSex | null
+  /**
+   * Guest consent status.
+   * <br>0 - unknown,<br />1 - given,<br />2 - revoked.
+   */
+  readonly consentStatus?: PersonalDataConsentStatus | null
+  /** Guest anonymized. */
+  readonly anonymized?: boolean | null
+  /** Customer's cards. */
+  readonly cards?: ReadonlyArray<GuestCardInfo> | null
+  /** Customer categories. */
+  readonly categories?: ReadonlyArray<GuestCategoryShortInfo> | null
+  /** Customer's user wallets. Contains bonus balances of different loyalty programs. */
+  readonly walletBalances?: ReadonlyArray<GuestBalanceInfo> | null
+  /** Technical user data, customizable by restaurateur. Can be null. */
+  readonly userData?: string | null
+  /** Customer get promo messages (email, sms). If null - unknown. */
+  readonly shouldReceivePromoActionsInfo?: boolean | null
+  /** Guest should receive loyalty info. */
+  readonly shouldReceiveLoyaltyInfo?: boolean | null
+  /** Guest should receive order status info. */
+  readonly shouldReceiveOrderStatusInfo?: boolean | null
+  /** Guest personal data consent from. */
+  readonly personalDataConsentFrom?: string | null
+  /** Guest personal data consent to. */
+  readonly personalDataConsentTo?: string | null
+  /** Guest personal data processing from. */
+  readonly personalDataProcessingFrom?: string | null
+  /** Guest personal data processing to. */
+  readonly personalDataProcessingTo?: string | null
+  /** Customer marked as deleted. */
+  readonly isDeleted?: boolean | null
+  /** Registration date. */
+  readonly whenRegistered?: string | null
+  /** Last order date. */
+  readonly lastProcessedOrderDate?: string | null
+  /** First order date. */
+  readonly firstOrderDate?: string | null
+  /** Guest last visited organization id. */
+  readonly lastVisitedOrganizationId?: string | null
+  /** Guest registration organization id. */
+  readonly registrationOrganizationId?: string | null
+}
+/**
+ * The wire form of {@link GetCustomerInfoResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetCustomerInfoResponseEncoded {
+  /** Guest id. */
+  readonly id?: string | null
+  /** Guest referrer id. */
+  readonly referrerId?: string | null
+  /** Guest name. Can be null. */
+  readonly name?: string | null
+  /** Guest surname. Can be null. */
+  readonly surname?: string | null
+  /** Guest middle name. Can be null. */
+  readonly middleName?: string | null
+  /** Guest comment. Can be null. */
+  readonly comment?: string | null
+  /** Main customer's phone. Can be null. */
+  readonly phone?: string | null
+  /** Guest culture name. Can be null. */
+  readonly cultureName?: string | null
+  /** Guest birthday. */
+  readonly birthday?: string | null
+  /** Guest email. Can be null. */
+  readonly email?: string | null
+  /**
+   * Sex.
+   * <br>0 - not specified,<br />1 - male,<br />2 - female.
+   */
+  readonly sex?: IikoNetUserSexEncoded | null
+  /**
+   * Guest consent status.
+   * <br>0 - unknown,<br />1 - given,<br />2 - revoked.
+   */
+  readonly consentStatus?: PersonalDataConsentStatusEncoded | null
+  /** Guest anonymized. */
+  readonly anonymized?: boolean | null
+  /** Customer's cards. */
+  readonly cards?: ReadonlyArray<GuestCardInfo> | null
+  /** Customer categories. */
+  readonly categories?: ReadonlyArray<GuestCategoryShortInfo> | null
+  /** Customer's user wallets. Contains bonus balances of different loyalty programs. */
+  readonly walletBalances?: ReadonlyArray<GuestBalanceInfoEncoded> | null
+  /** Technical user data, customizable by restaurateur. Can be null. */
+  readonly userData?: string | null
+  /** Customer get promo messages (email, sms). If null - unknown. */
+  readonly shouldReceivePromoActionsInfo?: boolean | null
+  /** Guest should receive loyalty info. */
+  readonly shouldReceiveLoyaltyInfo?: boolean | null
+  /** Guest should receive order status info. */
+  readonly shouldReceiveOrderStatusInfo?: boolean | null
+  /** Guest personal data consent from. */
+  readonly personalDataConsentFrom?: string | null
+  /** Guest personal data consent to. */
+  readonly personalDataConsentTo?: string | null
+  /** Guest personal data processing from. */
+  readonly personalDataProcessingFrom?: string | null
+  /** Guest personal data processing to. */
+  readonly personalDataProcessingTo?: string | null
+  /** Customer marked as deleted. */
+  readonly isDeleted?: boolean | null
+  /** Registration date. */
+  readonly whenRegistered?: string | null
+  /** Last order date. */
+  readonly lastProcessedOrderDate?: string | null
+  /** First order date. */
+  readonly firstOrderDate?: string | null
+  /** Guest last visited organization id. */
+  readonly lastVisitedOrganizationId?: string | null
+  /** Guest registration organization id. */
+  readonly registrationOrganizationId?: string | null
+}
+/**
+ * The schema of {@link GetCustomerInfoResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetCustomerInfoResponse = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+export const GetCustomerInfoResponse: Schema.Codec<GetCustomerInfoResponse, GetCustomerInfoResponseEncoded> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   referrerId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  surname: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  middleName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  phone: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  cultureName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  surname: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  middleName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  phone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  cultureName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   birthday: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
-  email: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sex: /*#__PURE__*/ Schema.optionalKey(IikoNetUserSex),
-  consentStatus: /*#__PURE__*/ Schema.optionalKey(PersonalDataConsentStatus),
-  anonymized: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  cards: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(GuestCardInfo)),
-  categories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(GuestCategoryShortInfo)),
-  walletBalances: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(GuestBalanceInfo)),
-  userData: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  email: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sex: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoNetUserSex)),
+  consentStatus: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PersonalDataConsentStatus)),
+  anonymized: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  cards: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(GuestCardInfo))),
+  categories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(GuestCategoryShortInfo))),
+  walletBalances: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(GuestBalanceInfo))),
+  userData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   shouldReceivePromoActionsInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   shouldReceiveLoyaltyInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   shouldReceiveOrderStatusInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
@@ -1248,141 +2222,204 @@ export const GetCustomerInfoResponse = /*#__PURE__*/ Schema.Struct({
   personalDataProcessingFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
   personalDataProcessingTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
   isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
-  whenRegistered: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  whenRegistered: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
   lastProcessedOrderDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
   firstOrderDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
   lastVisitedOrganizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   registrationOrganizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link GetCustomerInfoResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetCustomerInfoResponse = typeof GetCustomerInfoResponse.Type
 
 /**
+ * Manual condition.
+ *
  * Spec component `LoyaltyResult.ManualConditionInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ManualConditionInfo = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  caption: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDynamicDiscount: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isApplicableOnCashierScreen: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link ManualConditionInfo}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ManualConditionInfo = typeof ManualConditionInfo.Type
+export interface ManualConditionInfo {
+  /** Id. */
+  readonly id?: string | null
+  /** Name of manual condition. */
+  readonly caption?: string | null
+  /** Arbitrary discount attribute. */
+  readonly isDynamicDiscount?: boolean | null
+  /** Flag of applicability on the cashier screen.. */
+  readonly isApplicableOnCashierScreen?: boolean | null
+}
+/**
+ * The schema of {@link ManualConditionInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ManualConditionInfo: Schema.Codec<ManualConditionInfo, ManualConditionInfo> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  caption: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDynamicDiscount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isApplicableOnCashierScreen: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
+ * Get manual conditions response.
+ *
  * Spec component `LoyaltyResult.GetManualConditionsResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GetManualConditionsResponse = /*#__PURE__*/ Schema.Struct({
-  manualConditions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ManualConditionInfo))
-})
-/**
- * The type of {@link GetManualConditionsResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GetManualConditionsResponse = typeof GetManualConditionsResponse.Type
+export interface GetManualConditionsResponse {
+  /** Info about manual conditions. */
+  readonly manualConditions?: ReadonlyArray<ManualConditionInfo> | null
+}
+/**
+ * The schema of {@link GetManualConditionsResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetManualConditionsResponse: Schema.Codec<GetManualConditionsResponse, GetManualConditionsResponse> = /*#__PURE__*/ Schema.Struct({
+  manualConditions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ManualConditionInfo)))
+})
 
 /**
+ * Get programs request.
+ *
  * Spec component `Organization.GetProgramsRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetProgramsRequest {
+  /** Determines if marketing campaigns not required. */
+  readonly withoutMarketingCampaigns?: boolean | null
+  /** Organization id. */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link GetProgramsRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetProgramsRequest = /*#__PURE__*/ Schema.Struct({
+export const GetProgramsRequest: Schema.Codec<GetProgramsRequest, GetProgramsRequest> = /*#__PURE__*/ Schema.Struct({
   withoutMarketingCampaigns: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link GetProgramsRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetProgramsRequest = typeof GetProgramsRequest.Type
 
 /**
+ * Marketing campaign settings info.
+ *
  * Spec component `Organization.MarketingCampaignSettingsInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const MarketingCampaignSettingsInfo = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  settings: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  typeName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  checkSum: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link MarketingCampaignSettingsInfo}.
- *
- * @since 0.1.0
  * @category models
  */
-export type MarketingCampaignSettingsInfo = typeof MarketingCampaignSettingsInfo.Type
+export interface MarketingCampaignSettingsInfo {
+  /** Id. */
+  readonly id?: string | null
+  /** Action/condition settings. Stored as Json. Can be null. */
+  readonly settings?: string | null
+  /** Action/condition type name. Can be null. */
+  readonly typeName?: string | null
+  /** Hash value of checksum. Can be null. */
+  readonly checkSum?: string | null
+}
+/**
+ * The schema of {@link MarketingCampaignSettingsInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MarketingCampaignSettingsInfo: Schema.Codec<MarketingCampaignSettingsInfo, MarketingCampaignSettingsInfo> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  settings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  typeName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  checkSum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
+ * Marketing campaign binding info.
+ *
  * Spec component `Organization.MarketingCampaignActionConditionBindingInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const MarketingCampaignActionConditionBindingInfo = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  stopFurtherExecution: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  actions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(MarketingCampaignSettingsInfo)),
-  conditions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(MarketingCampaignSettingsInfo))
-})
-/**
- * The type of {@link MarketingCampaignActionConditionBindingInfo}.
- *
- * @since 0.1.0
  * @category models
  */
-export type MarketingCampaignActionConditionBindingInfo = typeof MarketingCampaignActionConditionBindingInfo.Type
+export interface MarketingCampaignActionConditionBindingInfo {
+  /** Id. */
+  readonly id?: string | null
+  /** Loyalty processing stop after successful execution of binding. So means order of bindings affects. */
+  readonly stopFurtherExecution?: boolean | null
+  /** Marketing actions. */
+  readonly actions?: ReadonlyArray<MarketingCampaignSettingsInfo> | null
+  /** Marketing conditions. */
+  readonly conditions?: ReadonlyArray<MarketingCampaignSettingsInfo> | null
+}
+/**
+ * The schema of {@link MarketingCampaignActionConditionBindingInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MarketingCampaignActionConditionBindingInfo: Schema.Codec<MarketingCampaignActionConditionBindingInfo, MarketingCampaignActionConditionBindingInfo> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  stopFurtherExecution: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  actions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(MarketingCampaignSettingsInfo))),
+  conditions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(MarketingCampaignSettingsInfo)))
+})
 
 /**
+ * Marketing campaign info.
+ *
  * Spec component `Organization.MarketingCampaignInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const MarketingCampaignInfo = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  programId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isActive: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  periodFrom: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  periodTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
-  orderActionConditionBindings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(MarketingCampaignActionConditionBindingInfo)),
-  periodicActionConditionBindings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(MarketingCampaignActionConditionBindingInfo)),
-  overdraftActionConditionBindings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(MarketingCampaignActionConditionBindingInfo)),
-  guestRegistrationActionConditionBindings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(MarketingCampaignActionConditionBindingInfo))
-})
-/**
- * The type of {@link MarketingCampaignInfo}.
- *
- * @since 0.1.0
  * @category models
  */
-export type MarketingCampaignInfo = typeof MarketingCampaignInfo.Type
+export interface MarketingCampaignInfo {
+  /** Marketing campaign id. */
+  readonly id?: string | null
+  /** Loyalty program id. */
+  readonly programId?: string | null
+  /** Loyalty program name. Can be null. */
+  readonly name?: string | null
+  /** Marketing campaign description. Can be null. */
+  readonly description?: string | null
+  /** Marketing campaign is active. */
+  readonly isActive?: boolean | null
+  /** Marketing campaign works since date. */
+  readonly periodFrom?: string | null
+  /** Marketing campaign works till date. Null means limitless. */
+  readonly periodTo?: string | null
+  /** Conditions and actions that will be checked when order is processed. */
+  readonly orderActionConditionBindings?: ReadonlyArray<MarketingCampaignActionConditionBindingInfo> | null
+  /** Conditions and actions that will be checked by schedule. */
+  readonly periodicActionConditionBindings?: ReadonlyArray<MarketingCampaignActionConditionBindingInfo> | null
+  /** Conditions and actions that will be checked by overdraft. */
+  readonly overdraftActionConditionBindings?: ReadonlyArray<MarketingCampaignActionConditionBindingInfo> | null
+  /** Conditions and actions that will be checked by guest registration. */
+  readonly guestRegistrationActionConditionBindings?: ReadonlyArray<MarketingCampaignActionConditionBindingInfo> | null
+}
+/**
+ * The schema of {@link MarketingCampaignInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MarketingCampaignInfo: Schema.Codec<MarketingCampaignInfo, MarketingCampaignInfo> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  programId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isActive: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  periodFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  periodTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  orderActionConditionBindings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(MarketingCampaignActionConditionBindingInfo))),
+  periodicActionConditionBindings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(MarketingCampaignActionConditionBindingInfo))),
+  overdraftActionConditionBindings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(MarketingCampaignActionConditionBindingInfo))),
+  guestRegistrationActionConditionBindings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(MarketingCampaignActionConditionBindingInfo)))
+})
 
 /**
  * Spec component `Common.Enums.RefillType` (response): the same shape as {@link NotificationSendingCapabilityCheckStatus}.
@@ -1392,169 +2429,459 @@ export type MarketingCampaignInfo = typeof MarketingCampaignInfo.Type
  */
 export const RefillType = NotificationSendingCapabilityCheckStatus
 /**
- * The type of {@link RefillType} (the same as {@link NotificationSendingCapabilityCheckStatus}).
+ * Spec component `Common.Enums.RefillType` (response): the same shape as {@link NotificationSendingCapabilityCheckStatus}.
  *
  * @since 0.1.0
  * @category models
  */
 export type RefillType = NotificationSendingCapabilityCheckStatus
+/**
+ * Spec component `Common.Enums.RefillType` (response): the same shape as {@link NotificationSendingCapabilityCheckStatus}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RefillTypeEncoded = NotificationSendingCapabilityCheckStatusEncoded
 
 /**
  * Spec component `Common.Enums.TemplateType` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const TemplateType = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+export type TemplateType = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | (number & {}) | (string & {})
 /**
- * The type of {@link TemplateType}.
+ * The wire form of {@link TemplateType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type TemplateType = typeof TemplateType.Type
+export type TemplateTypeEncoded = number | string
+/**
+ * The schema of {@link TemplateType}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TemplateType: Schema.Codec<TemplateType, TemplateTypeEncoded> = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
 
 /**
+ * Loyalty program.
+ *
  * Spec component `Organization.LoyaltyProgram` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const LoyaltyProgram = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  serviceFrom: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  serviceTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
-  notifyAboutBalanceChanges: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  programType: /*#__PURE__*/ Schema.optionalKey(ProgramType),
-  isActive: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  walletId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  marketingCampaigns: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(MarketingCampaignInfo)),
-  appliedOrganizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  templateType: /*#__PURE__*/ Schema.optionalKey(TemplateType),
-  isExchangeRateEnabled: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  refillType: /*#__PURE__*/ Schema.optionalKey(RefillType)
-})
+export interface LoyaltyProgram {
+  /** Program id. */
+  readonly id?: string | null
+  /** Program name. Can be null. */
+  readonly name?: string | null
+  /** Program description. Can be null. */
+  readonly description?: string | null
+  /** Program works since date. */
+  readonly serviceFrom?: string | null
+  /** Program works till date. */
+  readonly serviceTo?: string | null
+  /** Notify customer when balance has changed (sms/push). */
+  readonly notifyAboutBalanceChanges?: boolean | null
+  /**
+   * Program type.
+   * <br>0 - deposit or corporate nutrition,<br />1 - bonus program,<br />2 - products program,<br />3 - discount program,<br />4 - certificate program.
+   */
+  readonly programType?: ProgramType | null
+  /** Program is active. */
+  readonly isActive?: boolean | null
+  /** Wallet id. Program has only wallet that means global payment type for customers. */
+  readonly walletId?: string | null
+  /** Program marketing campaigns. */
+  readonly marketingCampaigns?: ReadonlyArray<MarketingCampaignInfo> | null
+  /** Program applied organizations. */
+  readonly appliedOrganizations?: ReadonlyArray<string> | null
+  /**
+   * Program template type.
+   * <br>0 - None,<br />1 - BonusProgram,<br />2 - DiscountProgram,<br />3 - NthDishProgram,<br />4 - ManualOrderAnonymousDiscount,<br />5 - AutoOrderAnonymousDiscount,<br />6 - AutoDishAnonymousDiscount,<br />7 - PromotionsProgram,<br />8 - NthDishPromotionsProgram.
+   */
+  readonly templateType?: TemplateType | null
+  /** Exchange rate for bonuses and real currency. */
+  readonly isExchangeRateEnabled?: boolean | null
+  /** Refill type with payment. */
+  readonly refillType?: RefillType | null
+}
 /**
- * The type of {@link LoyaltyProgram}.
+ * The wire form of {@link LoyaltyProgram}.
  *
  * @since 0.1.0
  * @category models
  */
-export type LoyaltyProgram = typeof LoyaltyProgram.Type
+export interface LoyaltyProgramEncoded {
+  /** Program id. */
+  readonly id?: string | null
+  /** Program name. Can be null. */
+  readonly name?: string | null
+  /** Program description. Can be null. */
+  readonly description?: string | null
+  /** Program works since date. */
+  readonly serviceFrom?: string | null
+  /** Program works till date. */
+  readonly serviceTo?: string | null
+  /** Notify customer when balance has changed (sms/push). */
+  readonly notifyAboutBalanceChanges?: boolean | null
+  /**
+   * Program type.
+   * <br>0 - deposit or corporate nutrition,<br />1 - bonus program,<br />2 - products program,<br />3 - discount program,<br />4 - certificate program.
+   */
+  readonly programType?: ProgramTypeEncoded | null
+  /** Program is active. */
+  readonly isActive?: boolean | null
+  /** Wallet id. Program has only wallet that means global payment type for customers. */
+  readonly walletId?: string | null
+  /** Program marketing campaigns. */
+  readonly marketingCampaigns?: ReadonlyArray<MarketingCampaignInfo> | null
+  /** Program applied organizations. */
+  readonly appliedOrganizations?: ReadonlyArray<string> | null
+  /**
+   * Program template type.
+   * <br>0 - None,<br />1 - BonusProgram,<br />2 - DiscountProgram,<br />3 - NthDishProgram,<br />4 - ManualOrderAnonymousDiscount,<br />5 - AutoOrderAnonymousDiscount,<br />6 - AutoDishAnonymousDiscount,<br />7 - PromotionsProgram,<br />8 - NthDishPromotionsProgram.
+   */
+  readonly templateType?: TemplateTypeEncoded | null
+  /** Exchange rate for bonuses and real currency. */
+  readonly isExchangeRateEnabled?: boolean | null
+  /** Refill type with payment. */
+  readonly refillType?: RefillTypeEncoded | null
+}
+/**
+ * The schema of {@link LoyaltyProgram}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const LoyaltyProgram: Schema.Codec<LoyaltyProgram, LoyaltyProgramEncoded> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  serviceFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  serviceTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  notifyAboutBalanceChanges: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  programType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ProgramType)),
+  isActive: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  walletId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  marketingCampaigns: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(MarketingCampaignInfo))),
+  appliedOrganizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  templateType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(TemplateType)),
+  isExchangeRateEnabled: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  refillType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(RefillType))
+})
 
 /**
+ * Get programs response.
+ *
  * Spec component `Organization.GetProgramsResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const GetProgramsResponse = /*#__PURE__*/ Schema.Struct({
-  Programs: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(LoyaltyProgram))
-})
+export interface GetProgramsResponse {
+  /** Programs. */
+  readonly Programs?: ReadonlyArray<LoyaltyProgram> | null
+}
 /**
- * The type of {@link GetProgramsResponse}.
+ * The wire form of {@link GetProgramsResponse}.
  *
  * @since 0.1.0
  * @category models
  */
-export type GetProgramsResponse = typeof GetProgramsResponse.Type
+export interface GetProgramsResponseEncoded {
+  /** Programs. */
+  readonly Programs?: ReadonlyArray<LoyaltyProgramEncoded> | null
+}
+/**
+ * The schema of {@link GetProgramsResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetProgramsResponse: Schema.Codec<GetProgramsResponse, GetProgramsResponseEncoded> = /*#__PURE__*/ Schema.Struct({
+  Programs: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(LoyaltyProgram)))
+})
 
 /**
+ * Report request.
+ *
  * Spec component `Report.GetTransactionsReportByPeriodRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetTransactionsReportByPeriodRequest {
+  /** Customer id. */
+  readonly customerId: string
+  /** Report since date in UTC. Included. */
+  readonly dateFrom: string
+  /** Report till date in UTC. Included. */
+  readonly dateTo: string
+  /** Page number. Zero based. Previous pages will be skipped. */
+  readonly pageNumber: number
+  /** Page size. Ignored if more than max page size on server. */
+  readonly pageSize: number
+  /** Organization id. */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link GetTransactionsReportByPeriodRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetTransactionsReportByPeriodRequest = /*#__PURE__*/ Schema.Struct({
+export const GetTransactionsReportByPeriodRequest: Schema.Codec<GetTransactionsReportByPeriodRequest, GetTransactionsReportByPeriodRequest> = /*#__PURE__*/ Schema.Struct({
   customerId: IikoSchema.Uuid,
   dateFrom: IikoDate.LocalDateTime,
   dateTo: IikoDate.LocalDateTime,
-  pageNumber: Schema.Int,
-  pageSize: Schema.Int,
+  pageNumber: /*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647)),
+  pageSize: /*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647)),
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link GetTransactionsReportByPeriodRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetTransactionsReportByPeriodRequest = typeof GetTransactionsReportByPeriodRequest.Type
 
 /**
  * Spec component `Report.TransactionType` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const TransactionType = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24, 25, 26, 28, 29, 30, 32, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60])
+export type TransactionType = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 20 | 21 | 22 | 23 | 24 | 25 | 26 | 28 | 29 | 30 | 32 | 35 | 36 | 37 | 38 | 39 | 40 | 41 | 42 | 43 | 44 | 45 | 46 | 47 | 48 | 49 | 50 | 51 | 52 | 53 | 54 | 55 | 56 | 57 | 58 | 59 | 60 | (number & {}) | (string & {})
 /**
- * The type of {@link TransactionType}.
+ * The wire form of {@link TransactionType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type TransactionType = typeof TransactionType.Type
+export type TransactionTypeEncoded = number | string
+/**
+ * The schema of {@link TransactionType}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TransactionType: Schema.Codec<TransactionType, TransactionTypeEncoded> = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24, 25, 26, 28, 29, 30, 32, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60])
 
 /**
+ * Transactions report item.
+ *
  * Spec component `Report.TransportTransactionsCertificateReportItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const TransportTransactionsCertificateReportItem = /*#__PURE__*/ Schema.Struct({
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  series: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  statusName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  typeName: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link TransportTransactionsCertificateReportItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type TransportTransactionsCertificateReportItem = typeof TransportTransactionsCertificateReportItem.Type
+export interface TransportTransactionsCertificateReportItem {
+  /** Number. Can be null. */
+  readonly number?: string | null
+  /** Series. Can be null. */
+  readonly series?: string | null
+  /** Status name. Can be null. */
+  readonly statusName?: string | null
+  /** Type name. Can be null. */
+  readonly typeName?: string | null
+}
+/**
+ * The schema of {@link TransportTransactionsCertificateReportItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TransportTransactionsCertificateReportItem: Schema.Codec<TransportTransactionsCertificateReportItem, TransportTransactionsCertificateReportItem> = /*#__PURE__*/ Schema.Struct({
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  series: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  statusName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  typeName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
+ * Transactions report item.
+ *
  * Spec component `Report.TransportTransactionsCouponReportItem` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface TransportTransactionsCouponReportItem {
+  /** Number. Can be null. */
+  readonly number?: string | null
+  /** Series. Can be null. */
+  readonly series?: string | null
+}
+/**
+ * The schema of {@link TransportTransactionsCouponReportItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const TransportTransactionsCouponReportItem = /*#__PURE__*/ Schema.Struct({
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  series: /*#__PURE__*/ Schema.optionalKey(Schema.String)
+export const TransportTransactionsCouponReportItem: Schema.Codec<TransportTransactionsCouponReportItem, TransportTransactionsCouponReportItem> = /*#__PURE__*/ Schema.Struct({
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  series: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link TransportTransactionsCouponReportItem}.
+ * Transactions report item.
+ *
+ * Spec component `Report.TransportTransactionsReportItem` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type TransportTransactionsCouponReportItem = typeof TransportTransactionsCouponReportItem.Type
-
+export interface TransportTransactionsReportItem {
+  /** Api client login. Can be null. */
+  readonly apiClientLogin?: string | null
+  /** Balance after. */
+  readonly balanceAfter?: number | null
+  /** Balance before. */
+  readonly balanceBefore?: number | null
+  /** Block reason. Can be null. */
+  readonly blockReason?: string | null
+  /** Certificate. */
+  readonly certificate?: TransportTransactionsCertificateReportItem | null
+  /** Comment. Can be null. */
+  readonly comment?: string | null
+  /** Counteragent. Can be null. */
+  readonly counteragent?: string | null
+  /** Counteragent type. */
+  readonly counteragentType?: CertificateCounteragentType | null
+  /** Counteragent type name. Can be null. */
+  readonly counteragentTypeName?: string | null
+  /** Coupon. */
+  readonly coupon?: TransportTransactionsCouponReportItem | null
+  /** Emitent name. Can be null. */
+  readonly emitentName?: string | null
+  /** Loyalty user. Can be null. */
+  readonly loyaltyUser?: string | null
+  /** Marketing campaign id. */
+  readonly marketingCampaignId?: string | null
+  /** Nominal. */
+  readonly nominal?: number | null
+  /** Order number. */
+  readonly orderNumber?: number | null
+  /** Order sum. */
+  readonly orderSum?: number | null
+  /** Organization id. */
+  readonly organizationId: string | null
+  /** Pos balance before. */
+  readonly posBalanceBefore?: number | null
+  /** Program id. */
+  readonly programId?: string | null
+  /** Sum. */
+  readonly sum?: number | null
+  /** Type. */
+  readonly type?: TransactionType | null
+  /** Type name. Can be null. */
+  readonly typeName?: string | null
+  /** Wallet id. */
+  readonly walletId?: string | null
+  /** When created. In UTC. */
+  readonly whenCreated?: string | null
+  /** When created order. In UTC. */
+  readonly whenCreatedOrder?: string | null
+  /** Id. */
+  readonly id: string
+  /** Is delivery. */
+  readonly isDelivery?: boolean | null
+  /** Is ignored. */
+  readonly isIgnored?: boolean | null
+  /** Pos order id. */
+  readonly posOrderId?: string | null
+  /** Revision. */
+  readonly revision: number
+  /** Terminal group id. */
+  readonly terminalGroupId?: string | null
+}
 /**
- * Spec component `Report.TransportTransactionsReportItem` (response).
+ * The wire form of {@link TransportTransactionsReportItem}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TransportTransactionsReportItemEncoded {
+  /** Api client login. Can be null. */
+  readonly apiClientLogin?: string | null
+  /** Balance after. */
+  readonly balanceAfter?: number | null
+  /** Balance before. */
+  readonly balanceBefore?: number | null
+  /** Block reason. Can be null. */
+  readonly blockReason?: string | null
+  /** Certificate. */
+  readonly certificate?: TransportTransactionsCertificateReportItem | null
+  /** Comment. Can be null. */
+  readonly comment?: string | null
+  /** Counteragent. Can be null. */
+  readonly counteragent?: string | null
+  /** Counteragent type. */
+  readonly counteragentType?: CertificateCounteragentTypeEncoded | null
+  /** Counteragent type name. Can be null. */
+  readonly counteragentTypeName?: string | null
+  /** Coupon. */
+  readonly coupon?: TransportTransactionsCouponReportItem | null
+  /** Emitent name. Can be null. */
+  readonly emitentName?: string | null
+  /** Loyalty user. Can be null. */
+  readonly loyaltyUser?: string | null
+  /** Marketing campaign id. */
+  readonly marketingCampaignId?: string | null
+  /** Nominal. */
+  readonly nominal?: number | null
+  /** Order number. */
+  readonly orderNumber?: number | null
+  /** Order sum. */
+  readonly orderSum?: number | null
+  /** Organization id. */
+  readonly organizationId: string | null
+  /** Pos balance before. */
+  readonly posBalanceBefore?: number | null
+  /** Program id. */
+  readonly programId?: string | null
+  /** Sum. */
+  readonly sum?: number | null
+  /** Type. */
+  readonly type?: TransactionTypeEncoded | null
+  /** Type name. Can be null. */
+  readonly typeName?: string | null
+  /** Wallet id. */
+  readonly walletId?: string | null
+  /** When created. In UTC. */
+  readonly whenCreated?: string | null
+  /** When created order. In UTC. */
+  readonly whenCreatedOrder?: string | null
+  /** Id. */
+  readonly id: string
+  /** Is delivery. */
+  readonly isDelivery?: boolean | null
+  /** Is ignored. */
+  readonly isIgnored?: boolean | null
+  /** Pos order id. */
+  readonly posOrderId?: string | null
+  /** Revision. */
+  readonly revision: number
+  /** Terminal group id. */
+  readonly terminalGroupId?: string | null
+}
+/**
+ * The schema of {@link TransportTransactionsReportItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TransportTransactionsReportItem = /*#__PURE__*/ Schema.Struct({
-  apiClientLogin: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+export const TransportTransactionsReportItem: Schema.Codec<TransportTransactionsReportItem, TransportTransactionsReportItemEncoded> = /*#__PURE__*/ Schema.Struct({
+  apiClientLogin: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   balanceAfter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   balanceBefore: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  blockReason: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  certificate: /*#__PURE__*/ Schema.optionalKey(TransportTransactionsCertificateReportItem),
-  comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  counteragent: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  blockReason: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  certificate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(TransportTransactionsCertificateReportItem)),
+  comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  counteragent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   counteragentType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CertificateCounteragentType)),
-  counteragentTypeName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  coupon: /*#__PURE__*/ Schema.optionalKey(TransportTransactionsCouponReportItem),
-  emitentName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  loyaltyUser: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  counteragentTypeName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  coupon: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(TransportTransactionsCouponReportItem)),
+  emitentName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  loyaltyUser: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   marketingCampaignId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   nominal: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   orderNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
@@ -1562,94 +2889,172 @@ export const TransportTransactionsReportItem = /*#__PURE__*/ Schema.Struct({
   organizationId: /*#__PURE__*/ Schema.NullOr(Schema.String),
   posBalanceBefore: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   programId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  sum: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  type: /*#__PURE__*/ Schema.optionalKey(TransactionType),
-  typeName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  sum: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(TransactionType)),
+  typeName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   walletId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  whenCreated: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
+  whenCreated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
   whenCreatedOrder: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
   id: Schema.String,
   isDelivery: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
-  isIgnored: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isIgnored: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   posOrderId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   revision: Schema.Number,
   terminalGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link TransportTransactionsReportItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TransportTransactionsReportItem = typeof TransportTransactionsReportItem.Type
 
 /**
+ * Get transactions report by period response.
+ *
  * Spec component `Report.GetTransactionsReportByPeriodResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const GetTransactionsReportByPeriodResponse = /*#__PURE__*/ Schema.Struct({
-  transactions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TransportTransactionsReportItem)),
-  pageSize: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  pageNumber: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
+export interface GetTransactionsReportByPeriodResponse {
+  /** Transactions. */
+  readonly transactions?: ReadonlyArray<TransportTransactionsReportItem> | null
+  /** Page size. */
+  readonly pageSize?: number | null
+  /** Page number. Zero based. */
+  readonly pageNumber?: number | null
+}
 /**
- * The type of {@link GetTransactionsReportByPeriodResponse}.
+ * The wire form of {@link GetTransactionsReportByPeriodResponse}.
  *
  * @since 0.1.0
  * @category models
  */
-export type GetTransactionsReportByPeriodResponse = typeof GetTransactionsReportByPeriodResponse.Type
+export interface GetTransactionsReportByPeriodResponseEncoded {
+  /** Transactions. */
+  readonly transactions?: ReadonlyArray<TransportTransactionsReportItemEncoded> | null
+  /** Page size. */
+  readonly pageSize?: number | null
+  /** Page number. Zero based. */
+  readonly pageNumber?: number | null
+}
+/**
+ * The schema of {@link GetTransactionsReportByPeriodResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetTransactionsReportByPeriodResponse: Schema.Codec<GetTransactionsReportByPeriodResponse, GetTransactionsReportByPeriodResponseEncoded> = /*#__PURE__*/ Schema.Struct({
+  transactions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TransportTransactionsReportItem))),
+  pageSize: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  pageNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
+ * Report request.
+ *
  * Spec component `Report.GetTransactionsReportByRevisionRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetTransactionsReportByRevisionRequest {
+  /** Customer id. */
+  readonly customerId: string
+  /** Report since revision. Included if LastTransactionId set.. */
+  readonly revision?: number
+  /** Report since transaction. Excluded. Can't be used without revision.. */
+  readonly lastTransactionId?: string | null
+  /** Page size. Ignored if more than max size on server.. */
+  readonly pageSize: number
+  /** Organization id. */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link GetTransactionsReportByRevisionRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetTransactionsReportByRevisionRequest = /*#__PURE__*/ Schema.Struct({
+export const GetTransactionsReportByRevisionRequest: Schema.Codec<GetTransactionsReportByRevisionRequest, GetTransactionsReportByRevisionRequest> = /*#__PURE__*/ Schema.Struct({
   customerId: IikoSchema.Uuid,
   revision: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   lastTransactionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
-  pageSize: Schema.Int,
+  pageSize: /*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647)),
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link GetTransactionsReportByRevisionRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetTransactionsReportByRevisionRequest = typeof GetTransactionsReportByRevisionRequest.Type
 
 /**
+ * Get transactions report by revision response.
+ *
  * Spec component `Report.GetTransactionsReportByRevisionResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const GetTransactionsReportByRevisionResponse = /*#__PURE__*/ Schema.Struct({
-  transactions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TransportTransactionsReportItem)),
-  lastRevision: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  lastTransactionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  pageSize: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
+export interface GetTransactionsReportByRevisionResponse {
+  /** Transactions. */
+  readonly transactions?: ReadonlyArray<TransportTransactionsReportItem> | null
+  /** Last known transaction revision. */
+  readonly lastRevision?: number | null
+  /** Last known transaction id. */
+  readonly lastTransactionId?: string | null
+  /** Page size. */
+  readonly pageSize?: number | null
+}
 /**
- * The type of {@link GetTransactionsReportByRevisionResponse}.
+ * The wire form of {@link GetTransactionsReportByRevisionResponse}.
  *
  * @since 0.1.0
  * @category models
  */
-export type GetTransactionsReportByRevisionResponse = typeof GetTransactionsReportByRevisionResponse.Type
-
+export interface GetTransactionsReportByRevisionResponseEncoded {
+  /** Transactions. */
+  readonly transactions?: ReadonlyArray<TransportTransactionsReportItemEncoded> | null
+  /** Last known transaction revision. */
+  readonly lastRevision?: number | null
+  /** Last known transaction id. */
+  readonly lastTransactionId?: string | null
+  /** Page size. */
+  readonly pageSize?: number | null
+}
 /**
- * Spec component `Customer.HoldMoneyRequest` (request).
+ * The schema of {@link GetTransactionsReportByRevisionResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const HoldMoneyRequest = /*#__PURE__*/ Schema.Struct({
+export const GetTransactionsReportByRevisionResponse: Schema.Codec<GetTransactionsReportByRevisionResponse, GetTransactionsReportByRevisionResponseEncoded> = /*#__PURE__*/ Schema.Struct({
+  transactions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TransportTransactionsReportItem))),
+  lastRevision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  lastTransactionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  pageSize: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
+
+/**
+ * Hold money request.
+ *
+ * Spec component `Customer.HoldMoneyRequest` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HoldMoneyRequest {
+  /** Predefined transaction id. Random if empty. */
+  readonly transactionId?: string | null
+  /** Customer id. */
+  readonly customerId: string
+  /** Wallet id. */
+  readonly walletId: string
+  /** Sum. */
+  readonly sum: number
+  /** Additional information about holding. Can be null. */
+  readonly comment?: string
+  /** Organization id. */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link HoldMoneyRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const HoldMoneyRequest: Schema.Codec<HoldMoneyRequest, HoldMoneyRequest> = /*#__PURE__*/ Schema.Struct({
   transactionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   customerId: IikoSchema.Uuid,
   walletId: IikoSchema.Uuid,
@@ -1657,89 +3062,116 @@ export const HoldMoneyRequest = /*#__PURE__*/ Schema.Struct({
   comment: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link HoldMoneyRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type HoldMoneyRequest = typeof HoldMoneyRequest.Type
 
 /**
+ * Hold money response.
+ *
  * Spec component `Customer.HoldMoneyResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const HoldMoneyResponse = /*#__PURE__*/ Schema.Struct({
-  transactionId: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link HoldMoneyResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type HoldMoneyResponse = typeof HoldMoneyResponse.Type
+export interface HoldMoneyResponse {
+  /** Holding money transaction id. */
+  readonly transactionId?: string | null
+}
+/**
+ * The schema of {@link HoldMoneyResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const HoldMoneyResponse: Schema.Codec<HoldMoneyResponse, HoldMoneyResponse> = /*#__PURE__*/ Schema.Struct({
+  transactionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
+ * Not activated coupon.
+ *
  * Spec component `LoyaltyResult.NotActivatedCoupon` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NotActivatedCoupon = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  seriesName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  seriesId: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link NotActivatedCoupon}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NotActivatedCoupon = typeof NotActivatedCoupon.Type
+export interface NotActivatedCoupon {
+  /** Id. */
+  readonly id?: string | null
+  /** Number. Can be null. */
+  readonly number?: string | null
+  /** Series name. Can be null. */
+  readonly seriesName?: string | null
+  /** Series id. */
+  readonly seriesId?: string | null
+}
+/**
+ * The schema of {@link NotActivatedCoupon}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NotActivatedCoupon: Schema.Codec<NotActivatedCoupon, NotActivatedCoupon> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  seriesName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  seriesId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
+ * Not activated coupon request.
+ *
  * Spec component `LoyaltyResult.NotActivatedCouponRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NotActivatedCouponRequest = /*#__PURE__*/ Schema.Struct({
-  series: Schema.String,
-  pageSize: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
-  page: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
-  organizationId: IikoSchema.Uuid
-})
-/**
- * The type of {@link NotActivatedCouponRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NotActivatedCouponRequest = typeof NotActivatedCouponRequest.Type
+export interface NotActivatedCouponRequest {
+  /** Series. Can be null. */
+  readonly series: string
+  /** Page size. */
+  readonly pageSize?: number
+  /** Page. */
+  readonly page?: number
+  /** Organization id. */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link NotActivatedCouponRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NotActivatedCouponRequest: Schema.Codec<NotActivatedCouponRequest, NotActivatedCouponRequest> = /*#__PURE__*/ Schema.Struct({
+  series: Schema.String,
+  pageSize: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647))),
+  page: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647))),
+  organizationId: IikoSchema.Uuid
+})
 
 /**
+ * Not activated coupon response.
+ *
  * Spec component `LoyaltyResult.NotActivatedCouponResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NotActivatedCouponResponse = /*#__PURE__*/ Schema.Struct({
-  notActivatedCoupon: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NotActivatedCoupon))
-})
-/**
- * The type of {@link NotActivatedCouponResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NotActivatedCouponResponse = typeof NotActivatedCouponResponse.Type
+export interface NotActivatedCouponResponse {
+  /** Not activated coupon. */
+  readonly notActivatedCoupon?: ReadonlyArray<NotActivatedCoupon> | null
+}
+/**
+ * The schema of {@link NotActivatedCouponResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NotActivatedCouponResponse: Schema.Codec<NotActivatedCouponResponse, NotActivatedCouponResponse> = /*#__PURE__*/ Schema.Struct({
+  notActivatedCoupon: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NotActivatedCoupon)))
+})
 
 /**
+ * Refill user balance response.
+ *
  * Spec component `Organization.RefillUserBalanceResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
@@ -1747,7 +3179,9 @@ export type NotActivatedCouponResponse = typeof NotActivatedCouponResponse.Type
  */
 export const RefillUserBalanceResponse = AddMagnetCardResponse
 /**
- * The type of {@link RefillUserBalanceResponse} (the same as {@link AddMagnetCardResponse}).
+ * Refill user balance response.
+ *
+ * Spec component `Organization.RefillUserBalanceResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -1755,6 +3189,8 @@ export const RefillUserBalanceResponse = AddMagnetCardResponse
 export type RefillUserBalanceResponse = AddMagnetCardResponse
 
 /**
+ * Restore customers request.
+ *
  * Spec component `Customer.RestoreCustomersRequest` (request): the same shape as {@link DeleteCustomersRequest}.
  *
  * @since 0.1.0
@@ -1762,7 +3198,9 @@ export type RefillUserBalanceResponse = AddMagnetCardResponse
  */
 export const RestoreCustomersRequest = DeleteCustomersRequest
 /**
- * The type of {@link RestoreCustomersRequest} (the same as {@link DeleteCustomersRequest}).
+ * Restore customers request.
+ *
+ * Spec component `Customer.RestoreCustomersRequest` (request): the same shape as {@link DeleteCustomersRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -1770,45 +3208,67 @@ export const RestoreCustomersRequest = DeleteCustomersRequest
 export type RestoreCustomersRequest = DeleteCustomersRequest
 
 /**
- * Spec component `Customer.RestoreCustomersResponse` (response).
+ * Restore customers response.
  *
- * @since 0.1.0
- * @category schemas
- */
-export const RestoreCustomersResponse = /*#__PURE__*/ Schema.Struct({
-  total: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  restored: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  notFound: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link RestoreCustomersResponse}.
+ * Spec component `Customer.RestoreCustomersResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type RestoreCustomersResponse = typeof RestoreCustomersResponse.Type
-
+export interface RestoreCustomersResponse {
+  /** Number of unique customer IDs. */
+  readonly total?: number | null
+  /** Number of restored customers. */
+  readonly restored?: number | null
+  /** Number of not found customers. */
+  readonly notFound?: number | null
+}
 /**
- * Spec component `Notification.SendEmailRequest` (request).
+ * The schema of {@link RestoreCustomersResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SendEmailRequest = /*#__PURE__*/ Schema.Struct({
+export const RestoreCustomersResponse: Schema.Codec<RestoreCustomersResponse, RestoreCustomersResponse> = /*#__PURE__*/ Schema.Struct({
+  total: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  restored: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  notFound: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
+
+/**
+ * Send email request.
+ *
+ * Spec component `Notification.SendEmailRequest` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SendEmailRequest {
+  /** Email address. Can be null. */
+  readonly receiver: string
+  /** Message subject. Can be null. */
+  readonly subject: string
+  /** Message body. Can be null. */
+  readonly body: string
+  /** Organization id. */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link SendEmailRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SendEmailRequest: Schema.Codec<SendEmailRequest, SendEmailRequest> = /*#__PURE__*/ Schema.Struct({
   receiver: Schema.String,
   subject: Schema.String,
   body: Schema.String,
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link SendEmailRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type SendEmailRequest = typeof SendEmailRequest.Type
 
 /**
+ * Send email response.
+ *
  * Spec component `Notification.SendEmailResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
@@ -1816,7 +3276,9 @@ export type SendEmailRequest = typeof SendEmailRequest.Type
  */
 export const SendEmailResponse = AddMagnetCardResponse
 /**
- * The type of {@link SendEmailResponse} (the same as {@link AddMagnetCardResponse}).
+ * Send email response.
+ *
+ * Spec component `Notification.SendEmailResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -1824,60 +3286,83 @@ export const SendEmailResponse = AddMagnetCardResponse
 export type SendEmailResponse = AddMagnetCardResponse
 
 /**
+ * Send sms request.
+ *
  * Spec component `Notification.SendSmsRequest` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SendSmsRequest {
+  /** Customer's phone number. Can be null. */
+  readonly phone: string
+  /** Message text. Can be null. */
+  readonly text: string
+  /** Organization id. */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link SendSmsRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SendSmsRequest = /*#__PURE__*/ Schema.Struct({
+export const SendSmsRequest: Schema.Codec<SendSmsRequest, SendSmsRequest> = /*#__PURE__*/ Schema.Struct({
   phone: Schema.String,
   text: Schema.String,
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link SendSmsRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type SendSmsRequest = typeof SendSmsRequest.Type
 
 /**
+ * Send sms response.
+ *
  * Spec component `Notification.SendSmsResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const SendSmsResponse = /*#__PURE__*/ Schema.Struct({
-  smsId: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link SendSmsResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type SendSmsResponse = typeof SendSmsResponse.Type
+export interface SendSmsResponse {
+  /** Sms id. */
+  readonly smsId?: string | null
+}
+/**
+ * The schema of {@link SendSmsResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SendSmsResponse: Schema.Codec<SendSmsResponse, SendSmsResponse> = /*#__PURE__*/ Schema.Struct({
+  smsId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
+ * Series with not activated coupons.
+ *
  * Spec component `LoyaltyResult.SeriesWithNotActivatedCoupons` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const SeriesWithNotActivatedCoupons = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link SeriesWithNotActivatedCoupons}.
- *
- * @since 0.1.0
  * @category models
  */
-export type SeriesWithNotActivatedCoupons = typeof SeriesWithNotActivatedCoupons.Type
+export interface SeriesWithNotActivatedCoupons {
+  /** Id. */
+  readonly id?: string | null
+  /** Number. Can be null. */
+  readonly number?: string | null
+}
+/**
+ * The schema of {@link SeriesWithNotActivatedCoupons}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SeriesWithNotActivatedCoupons: Schema.Codec<SeriesWithNotActivatedCoupons, SeriesWithNotActivatedCoupons> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
+ * Series with not activated coupons request.
+ *
  * Spec component `LoyaltyResult.SeriesWithNotActivatedCouponsRequest` (request): the same shape as {@link GetCategoriesRequest}.
  *
  * @since 0.1.0
@@ -1885,7 +3370,9 @@ export type SeriesWithNotActivatedCoupons = typeof SeriesWithNotActivatedCoupons
  */
 export const SeriesWithNotActivatedCouponsRequest = GetCategoriesRequest
 /**
- * The type of {@link SeriesWithNotActivatedCouponsRequest} (the same as {@link GetCategoriesRequest}).
+ * Series with not activated coupons request.
+ *
+ * Spec component `LoyaltyResult.SeriesWithNotActivatedCouponsRequest` (request): the same shape as {@link GetCategoriesRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -1893,23 +3380,30 @@ export const SeriesWithNotActivatedCouponsRequest = GetCategoriesRequest
 export type SeriesWithNotActivatedCouponsRequest = GetCategoriesRequest
 
 /**
- * Spec component `LoyaltyResult.SeriesWithNotActivatedCouponsResponse` (response).
+ * Series with not activated coupons response.
  *
- * @since 0.1.0
- * @category schemas
- */
-export const SeriesWithNotActivatedCouponsResponse = /*#__PURE__*/ Schema.Struct({
-  seriesWithNotActivatedCoupons: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(SeriesWithNotActivatedCoupons))
-})
-/**
- * The type of {@link SeriesWithNotActivatedCouponsResponse}.
+ * Spec component `LoyaltyResult.SeriesWithNotActivatedCouponsResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type SeriesWithNotActivatedCouponsResponse = typeof SeriesWithNotActivatedCouponsResponse.Type
+export interface SeriesWithNotActivatedCouponsResponse {
+  /** Series with not activated coupons. */
+  readonly seriesWithNotActivatedCoupons?: ReadonlyArray<SeriesWithNotActivatedCoupons> | null
+}
+/**
+ * The schema of {@link SeriesWithNotActivatedCouponsResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SeriesWithNotActivatedCouponsResponse: Schema.Codec<SeriesWithNotActivatedCouponsResponse, SeriesWithNotActivatedCouponsResponse> = /*#__PURE__*/ Schema.Struct({
+  seriesWithNotActivatedCoupons: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(SeriesWithNotActivatedCoupons)))
+})
 
 /**
+ * Sms sending possibility request.
+ *
  * Spec component `Notification.SmsSendingPossibilityRequest` (request): the same shape as {@link GetCategoriesRequest}.
  *
  * @since 0.1.0
@@ -1917,7 +3411,9 @@ export type SeriesWithNotActivatedCouponsResponse = typeof SeriesWithNotActivate
  */
 export const SmsSendingPossibilityRequest = GetCategoriesRequest
 /**
- * The type of {@link SmsSendingPossibilityRequest} (the same as {@link GetCategoriesRequest}).
+ * Sms sending possibility request.
+ *
+ * Spec component `Notification.SmsSendingPossibilityRequest` (request): the same shape as {@link GetCategoriesRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -1925,24 +3421,45 @@ export const SmsSendingPossibilityRequest = GetCategoriesRequest
 export type SmsSendingPossibilityRequest = GetCategoriesRequest
 
 /**
- * Spec component `Notification.SmsSendingPossibilityResponse` (response).
+ * Sms sending possibility response.
  *
- * @since 0.1.0
- * @category schemas
- */
-export const SmsSendingPossibilityResponse = /*#__PURE__*/ Schema.Struct({
-  status: /*#__PURE__*/ Schema.optionalKey(NotificationSendingCapabilityCheckStatus),
-  availableSmsCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
-})
-/**
- * The type of {@link SmsSendingPossibilityResponse}.
+ * Spec component `Notification.SmsSendingPossibilityResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type SmsSendingPossibilityResponse = typeof SmsSendingPossibilityResponse.Type
+export interface SmsSendingPossibilityResponse {
+  /** Notification sending capability check status. */
+  readonly status?: NotificationSendingCapabilityCheckStatus | null
+  /** Available sms count. */
+  readonly availableSmsCount?: number | null
+}
+/**
+ * The wire form of {@link SmsSendingPossibilityResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SmsSendingPossibilityResponseEncoded {
+  /** Notification sending capability check status. */
+  readonly status?: NotificationSendingCapabilityCheckStatusEncoded | null
+  /** Available sms count. */
+  readonly availableSmsCount?: number | null
+}
+/**
+ * The schema of {@link SmsSendingPossibilityResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SmsSendingPossibilityResponse: Schema.Codec<SmsSendingPossibilityResponse, SmsSendingPossibilityResponseEncoded> = /*#__PURE__*/ Schema.Struct({
+  status: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(NotificationSendingCapabilityCheckStatus)),
+  availableSmsCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
+ * Withdraw user balance response.
+ *
  * Spec component `Organization.WithdrawUserBalanceResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
@@ -1950,7 +3467,9 @@ export type SmsSendingPossibilityResponse = typeof SmsSendingPossibilityResponse
  */
 export const WithdrawUserBalanceResponse = AddMagnetCardResponse
 /**
- * The type of {@link WithdrawUserBalanceResponse} (the same as {@link AddMagnetCardResponse}).
+ * Withdraw user balance response.
+ *
+ * Spec component `Organization.WithdrawUserBalanceResponse` (response): the same shape as {@link AddMagnetCardResponse}.
  *
  * @since 0.1.0
  * @category models

@@ -16,101 +16,147 @@ import {
 } from "./Common.ts"
 
 /**
+ * Item for add to out-of-stock list.
+ *
  * Spec component `StopLists.AddProductsToStopListItem` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AddProductsToStopListItem {
+  /** Out-of-stock list product ID. */
+  readonly productId: string
+  /** Out-of-stock list product size ID. */
+  readonly sizeId?: string | null
+  /** Product balance. */
+  readonly balance: number
+}
+/**
+ * The schema of {@link AddProductsToStopListItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AddProductsToStopListItem = /*#__PURE__*/ Schema.Struct({
+export const AddProductsToStopListItem: Schema.Codec<AddProductsToStopListItem, AddProductsToStopListItem> = /*#__PURE__*/ Schema.Struct({
   productId: IikoSchema.Uuid,
   sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   balance: Schema.Finite
 })
+
 /**
- * The type of {@link AddProductsToStopListItem}.
+ * Request for add items to out-of-stock list.
+ *
+ * Spec component `StopLists.AddProductsToStopListRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type AddProductsToStopListItem = typeof AddProductsToStopListItem.Type
-
+export interface AddProductsToStopListRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /**
+   * Terminal group ID.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string
+  /** Items for adding to out-of-stock list. */
+  readonly items: ReadonlyArray<AddProductsToStopListItem>
+}
 /**
- * Spec component `StopLists.AddProductsToStopListRequest` (request).
+ * The schema of {@link AddProductsToStopListRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AddProductsToStopListRequest = /*#__PURE__*/ Schema.Struct({
+export const AddProductsToStopListRequest: Schema.Codec<AddProductsToStopListRequest, AddProductsToStopListRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   terminalGroupId: IikoSchema.Uuid,
   items: /*#__PURE__*/ Schema.Array(AddProductsToStopListItem)
 })
-/**
- * The type of {@link AddProductsToStopListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AddProductsToStopListRequest = typeof AddProductsToStopListRequest.Type
 
 /**
  * Spec component `AllergenGroupDto` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AllergenGroupDto {
+  readonly id?: string | null
+  /** Allergen's code */
+  readonly code?: string | null
+  /** Allergen's name */
+  readonly name?: string | null
+  readonly isDeleted?: boolean | null
+}
+/**
+ * The schema of {@link AllergenGroupDto}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AllergenGroupDto = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+export const AllergenGroupDto: Schema.Codec<AllergenGroupDto, AllergenGroupDto> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
+
 /**
- * The type of {@link AllergenGroupDto}.
+ * Barcodes
+ *
+ * Spec component `BarcodeDto` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type AllergenGroupDto = typeof AllergenGroupDto.Type
-
+export interface BarcodeDto {
+  readonly barcode: string
+  readonly container?: string | null
+  readonly productFiscalCode?: string | null
+}
 /**
- * Spec component `BarcodeDto` (response).
+ * The schema of {@link BarcodeDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const BarcodeDto = /*#__PURE__*/ Schema.Struct({
+export const BarcodeDto: Schema.Codec<BarcodeDto, BarcodeDto> = /*#__PURE__*/ Schema.Struct({
   barcode: Schema.String,
   container: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   productFiscalCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link BarcodeDto}.
+ * Barcodes
+ *
+ * Spec component `BarcodeDto2` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type BarcodeDto = typeof BarcodeDto.Type
-
+export interface BarcodeDto2 {
+  readonly barcode: string
+  readonly container?: string | null
+}
 /**
- * Spec component `BarcodeDto2` (response).
+ * The schema of {@link BarcodeDto2}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const BarcodeDto2 = /*#__PURE__*/ Schema.Struct({
+export const BarcodeDto2: Schema.Codec<BarcodeDto2, BarcodeDto2> = /*#__PURE__*/ Schema.Struct({
   barcode: Schema.String,
   container: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link BarcodeDto2}.
- *
- * @since 0.1.0
- * @category models
- */
-export type BarcodeDto2 = typeof BarcodeDto2.Type
 
 /**
+ * Barcode.
+ *
  * Spec component `NomenclatureV3.BarcodeInfo` (response): the same shape as {@link BarcodeDto}.
  *
  * @since 0.1.0
@@ -118,7 +164,9 @@ export type BarcodeDto2 = typeof BarcodeDto2.Type
  */
 export const BarcodeInfo = BarcodeDto
 /**
- * The type of {@link BarcodeInfo} (the same as {@link BarcodeDto}).
+ * Barcode.
+ *
+ * Spec component `NomenclatureV3.BarcodeInfo` (response): the same shape as {@link BarcodeDto}.
  *
  * @since 0.1.0
  * @category models
@@ -129,121 +177,206 @@ export type BarcodeInfo = BarcodeDto
  * Spec component `ButtonImageDto` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ButtonImageDto {
+  readonly url?: string | null
+  readonly hash?: string | null
+}
+/**
+ * The schema of {@link ButtonImageDto}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ButtonImageDto = /*#__PURE__*/ Schema.Struct({
+export const ButtonImageDto: Schema.Codec<ButtonImageDto, ButtonImageDto> = /*#__PURE__*/ Schema.Struct({
   url: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   hash: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link ButtonImageDto}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ButtonImageDto = typeof ButtonImageDto.Type
 
 /**
+ * Calculate combo price request.
+ *
  * Spec component `LoyaltyResult.CalculateComboPriceRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CalculateComboPriceRequest {
+  /** Items with modifiers included in combo. */
+  readonly items: ReadonlyArray<CreateOrderOrderItemInput>
+  /** Organization id. */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link CalculateComboPriceRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CalculateComboPriceRequest = /*#__PURE__*/ Schema.Struct({
+export const CalculateComboPriceRequest: Schema.Codec<CalculateComboPriceRequest, CalculateComboPriceRequest> = /*#__PURE__*/ Schema.Struct({
   items: /*#__PURE__*/ Schema.Array(CreateOrderOrderItemInput),
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link CalculateComboPriceRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CalculateComboPriceRequest = typeof CalculateComboPriceRequest.Type
 
 /**
+ * Calculate combo price response.
+ *
  * Spec component `LoyaltyResult.CalculateComboPriceResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CalculateComboPriceResponse {
+  /** Calculated price of combo item. */
+  readonly price?: number | null
+  /** Ids of incorrectly filled groups. If not empty - price will be 0. */
+  readonly incorrectlyFilledGroups?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link CalculateComboPriceResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CalculateComboPriceResponse = /*#__PURE__*/ Schema.Struct({
-  price: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  incorrectlyFilledGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
+export const CalculateComboPriceResponse: Schema.Codec<CalculateComboPriceResponse, CalculateComboPriceResponse> = /*#__PURE__*/ Schema.Struct({
+  price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  incorrectlyFilledGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
+
 /**
- * The type of {@link CalculateComboPriceResponse}.
+ * Request for check items in out-of-stock list.
+ *
+ * Spec component `StopLists.CheckStopListRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CalculateComboPriceResponse = typeof CalculateComboPriceResponse.Type
-
+export interface CheckStopListRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /**
+   * Front group ID the order must be sent to.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string
+  /** Order items. */
+  readonly items: ReadonlyArray<CreateOrderOrderItemInput>
+}
 /**
- * Spec component `StopLists.CheckStopListRequest` (request).
+ * The schema of {@link CheckStopListRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CheckStopListRequest = /*#__PURE__*/ Schema.Struct({
+export const CheckStopListRequest: Schema.Codec<CheckStopListRequest, CheckStopListRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   terminalGroupId: IikoSchema.Uuid,
   items: /*#__PURE__*/ Schema.Array(CreateOrderOrderItemInput)
 })
+
 /**
- * The type of {@link CheckStopListRequest}.
+ * Out-of-stock list.
+ *
+ * Spec component `StopLists.StopListItem` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CheckStopListRequest = typeof CheckStopListRequest.Type
-
+export interface StopListItem {
+  /** Product balance. */
+  readonly balance: number
+  /** Out-of-stock list product ID. */
+  readonly productId: string
+  /** Product size. */
+  readonly sizeId?: string | null
+  /** Stock keeping unit. */
+  readonly sku?: string | null
+  /** Date the product was added to the out-of-stock list (UTC). */
+  readonly dateAdd?: string | null
+}
 /**
- * Spec component `StopLists.StopListItem` (response).
+ * The schema of {@link StopListItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const StopListItem = /*#__PURE__*/ Schema.Struct({
+export const StopListItem: Schema.Codec<StopListItem, StopListItem> = /*#__PURE__*/ Schema.Struct({
   balance: Schema.Number,
   productId: Schema.String,
   sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   sku: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   dateAdd: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose))
 })
-/**
- * The type of {@link StopListItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type StopListItem = typeof StopListItem.Type
 
 /**
+ * Response for check items in out-of-stock list.
+ *
  * Spec component `StopLists.CheckStopListResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CheckStopListResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /**
+   * Set of items in out-of-stock list.
+   *
+   * If null, none of requested items are in out-of-stock list.
+   * > Present in response only if **not null**.
+   */
+  readonly rejectedItems?: ReadonlyArray<StopListItem> | null
+}
+/**
+ * The schema of {@link CheckStopListResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CheckStopListResponse = /*#__PURE__*/ Schema.Struct({
+export const CheckStopListResponse: Schema.Codec<CheckStopListResponse, CheckStopListResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   rejectedItems: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(StopListItem)))
 })
+
 /**
- * The type of {@link CheckStopListResponse}.
+ * Child modifier details.
+ *
+ * Spec component `Nomenclature.ChildModifierInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type CheckStopListResponse = typeof CheckStopListResponse.Type
-
+export interface ChildModifierInfo {
+  /** ID. */
+  readonly id: string
+  /** Default quantity. */
+  readonly defaultAmount?: number | null
+  /** Minimum quantity. */
+  readonly minAmount: number
+  /** Maximum quantity. */
+  readonly maxAmount: number
+  /** Required availability. */
+  readonly required?: boolean | null
+  /** Hide if default amount applied. This field is supported since 7.2.4 iikoRMS version. */
+  readonly hideIfDefaultAmount?: boolean | null
+  /** Modifier can be split. This field is supported since 7.2.4 iikoRMS version. */
+  readonly splittable?: boolean | null
+  /** Free of charge amount. This field is supported since 7.2.4 iikoRMS version. */
+  readonly freeOfChargeAmount?: number | null
+}
 /**
- * Spec component `Nomenclature.ChildModifierInfo` (response).
+ * The schema of {@link ChildModifierInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChildModifierInfo = /*#__PURE__*/ Schema.Struct({
+export const ChildModifierInfo: Schema.Codec<ChildModifierInfo, ChildModifierInfo> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   defaultAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   minAmount: Schema.Number,
@@ -253,442 +386,730 @@ export const ChildModifierInfo = /*#__PURE__*/ Schema.Struct({
   splittable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   freeOfChargeAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
 })
-/**
- * The type of {@link ChildModifierInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ChildModifierInfo = typeof ChildModifierInfo.Type
 
 /**
+ * Request to clear out-of-stock list.
+ *
  * Spec component `StopLists.ClearStopListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ClearStopListRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /**
+   * Terminal group ID.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string
+}
+/**
+ * The schema of {@link ClearStopListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ClearStopListRequest = /*#__PURE__*/ Schema.Struct({
+export const ClearStopListRequest: Schema.Codec<ClearStopListRequest, ClearStopListRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   terminalGroupId: IikoSchema.Uuid
 })
+
 /**
- * The type of {@link ClearStopListRequest}.
+ * Information about combos of organization.
+ *
+ * Spec component `LoyaltyResult.ComboCategory` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ClearStopListRequest = typeof ClearStopListRequest.Type
-
+export interface ComboCategory {
+  /** Category id. */
+  readonly id?: string | null
+  /** Category name. */
+  readonly name?: string | null
+}
 /**
- * Spec component `LoyaltyResult.ComboCategory` (response).
+ * The schema of {@link ComboCategory}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ComboCategory = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
+export const ComboCategory: Schema.Codec<ComboCategory, ComboCategory> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link ComboCategory}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboCategory = typeof ComboCategory.Type
 
 /**
  * Spec component `ExternalMenuPriceByDepartmentsDto` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ExternalMenuPriceByDepartmentsDto {
+  /** List of organization GUIDs */
+  readonly organizations?: ReadonlyArray<string> | null
+  /** Product size prices for the organization, if the value is null, then the product/size is not for sale, the price always belongs to the price category that was selected at the time of the request */
+  readonly price: number | null
+  /** taxCategory id */
+  readonly taxCategoryId?: string | null
+  readonly organizationId?: string | null
+}
+/**
+ * The schema of {@link ExternalMenuPriceByDepartmentsDto}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenuPriceByDepartmentsDto = /*#__PURE__*/ Schema.Struct({
-  organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
+export const ExternalMenuPriceByDepartmentsDto: Schema.Codec<ExternalMenuPriceByDepartmentsDto, ExternalMenuPriceByDepartmentsDto> = /*#__PURE__*/ Schema.Struct({
+  organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   price: /*#__PURE__*/ Schema.NullOr(Schema.Number),
   taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link ExternalMenuPriceByDepartmentsDto}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuPriceByDepartmentsDto = typeof ExternalMenuPriceByDepartmentsDto.Type
 
 /**
  * Spec component `ComboGroupItemSizeDto` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ComboGroupItemSizeDto = /*#__PURE__*/ Schema.Struct({
-  comboSizeId: Schema.String,
-  sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  shortName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto))
-})
-/**
- * The type of {@link ComboGroupItemSizeDto}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ComboGroupItemSizeDto = typeof ComboGroupItemSizeDto.Type
+export interface ComboGroupItemSizeDto {
+  /** The size ID of the combo that is mapped to the size from the sizeId field */
+  readonly comboSizeId: string
+  /** The size ID of the item */
+  readonly sizeId?: string | null
+  /** The size name of the item */
+  readonly name?: string | null
+  /** The size short name of the item */
+  readonly shortName?: string | null
+  readonly prices?: ReadonlyArray<ExternalMenuPriceByDepartmentsDto> | null
+}
+/**
+ * The schema of {@link ComboGroupItemSizeDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ComboGroupItemSizeDto: Schema.Codec<ComboGroupItemSizeDto, ComboGroupItemSizeDto> = /*#__PURE__*/ Schema.Struct({
+  comboSizeId: Schema.String,
+  sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  shortName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto)))
+})
 
 /**
  * Spec component `ComboGroupItemDto` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ComboGroupItemDto = /*#__PURE__*/ Schema.Struct({
-  itemId: Schema.String,
-  forbiddenModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  priceModificationAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  sizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroupItemSizeDto))
-})
-/**
- * The type of {@link ComboGroupItemDto}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ComboGroupItemDto = typeof ComboGroupItemDto.Type
+export interface ComboGroupItemDto {
+  readonly itemId: string
+  /** Id of the item's modifier that is forbidden to sell */
+  readonly forbiddenModifiers?: ReadonlyArray<string> | null
+  readonly sizeId?: string | null
+  readonly priceModificationAmount?: number | null
+  readonly sizes?: ReadonlyArray<ComboGroupItemSizeDto> | null
+}
+/**
+ * The schema of {@link ComboGroupItemDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ComboGroupItemDto: Schema.Codec<ComboGroupItemDto, ComboGroupItemDto> = /*#__PURE__*/ Schema.Struct({
+  itemId: Schema.String,
+  forbiddenModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  priceModificationAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboGroupItemSizeDto)))
+})
 
 /**
  * Spec component `ComboGroupDto` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ComboGroupDto {
+  readonly id: string
+  readonly name: string
+  /** Includes main dishes - these are the items around which the combo set is built. If a main dish is added to the order, the system can display a prompt 'build a combo set'. */
+  readonly isMainGroup: boolean
+  readonly items?: ReadonlyArray<ComboGroupItemDto> | null
+  readonly skipStep?: boolean | null
+}
+/**
+ * The schema of {@link ComboGroupDto}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ComboGroupDto = /*#__PURE__*/ Schema.Struct({
+export const ComboGroupDto: Schema.Codec<ComboGroupDto, ComboGroupDto> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   isMainGroup: Schema.Boolean,
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroupItemDto)),
-  skipStep: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboGroupItemDto))),
+  skipStep: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
-/**
- * The type of {@link ComboGroupDto}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboGroupDto = typeof ComboGroupDto.Type
 
 /**
  * Spec component `ComboSizeDto` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ComboSizeDto {
+  readonly name: string
+  readonly id: string
+  /** Combo size image */
+  readonly buttonImage?: ButtonImageDto | null
+  readonly shortName: string
+}
+/**
+ * The schema of {@link ComboSizeDto}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ComboSizeDto = /*#__PURE__*/ Schema.Struct({
+export const ComboSizeDto: Schema.Codec<ComboSizeDto, ComboSizeDto> = /*#__PURE__*/ Schema.Struct({
   name: Schema.String,
   id: Schema.String,
   buttonImage: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ButtonImageDto)),
   shortName: Schema.String
 })
-/**
- * The type of {@link ComboSizeDto}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboSizeDto = typeof ComboSizeDto.Type
 
 /**
  * Spec component `ComboDto` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ComboDto {
+  /** Combo name */
+  readonly name: string
+  /** Combo price, if price strategy is fixed */
+  readonly price?: number | null
+  readonly groups?: ReadonlyArray<ComboGroupDto> | null
+  /** Combo image */
+  readonly image: ReadonlyArray<ButtonImageDto | null>
+  /** Combo description */
+  readonly description?: string | null
+  /** Available sizes for combo (can be empty) */
+  readonly sizes?: ReadonlyArray<ComboSizeDto> | null
+  readonly priceStrategy: string
+  /** The date when the combo will be available until */
+  readonly startDate: string
+  /** The date when the combo will be available until */
+  readonly expirationDate: string
+  /** Combo id */
+  readonly id: string
+}
+/**
+ * The schema of {@link ComboDto}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ComboDto = /*#__PURE__*/ Schema.Struct({
+export const ComboDto: Schema.Codec<ComboDto, ComboDto> = /*#__PURE__*/ Schema.Struct({
   name: Schema.String,
-  price: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  groups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroupDto)),
+  price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  groups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboGroupDto))),
   image: /*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.NullOr(ButtonImageDto)),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboSizeDto)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboSizeDto))),
   priceStrategy: Schema.String,
   startDate: Schema.String,
   expirationDate: Schema.String,
   id: Schema.String
 })
-/**
- * The type of {@link ComboDto}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboDto = typeof ComboDto.Type
 
 /**
  * Spec component `ComboCategoryDto` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ComboCategoryDto {
+  /** Category id(can be null) */
+  readonly id: string
+  /** Category name */
+  readonly name?: string | null
+  /** Combos in category */
+  readonly combos?: ReadonlyArray<ComboDto> | null
+}
+/**
+ * The schema of {@link ComboCategoryDto}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ComboCategoryDto = /*#__PURE__*/ Schema.Struct({
+export const ComboCategoryDto: Schema.Codec<ComboCategoryDto, ComboCategoryDto> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  combos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboDto))
+  combos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboDto)))
 })
+
 /**
- * The type of {@link ComboCategoryDto}.
+ * Product price within a combo meal for a specific size combination.
+ *
+ * Spec component `NomenclatureV3.ComboSizePrice` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ComboCategoryDto = typeof ComboCategoryDto.Type
-
+export interface ComboSizePrice {
+  /** Combo size ID (from ComboSize.sizeId). */
+  readonly comboSizeId: string
+  /**
+   * Product size ID (from Product.sizePrices[].sizeId).
+   * Can be null for products without a size.
+   */
+  readonly productSizeId?: string | null
+  /**
+   * Product price in combo for this size combination.
+   * Can be null — the product/size is not available for sale.
+   * Can be 0 — the component is included in the combo at no extra charge.
+   * This is NOT a retail price (8-39% lower).
+   */
+  readonly price?: number | null
+}
 /**
- * Spec component `NomenclatureV3.ComboSizePrice` (response).
+ * The schema of {@link ComboSizePrice}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ComboSizePrice = /*#__PURE__*/ Schema.Struct({
+export const ComboSizePrice: Schema.Codec<ComboSizePrice, ComboSizePrice> = /*#__PURE__*/ Schema.Struct({
   comboSizeId: Schema.String,
   productSizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
 })
-/**
- * The type of {@link ComboSizePrice}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboSizePrice = typeof ComboSizePrice.Type
 
 /**
+ * Product available for selection in a combo meal component group.
+ *
  * Spec component `NomenclatureV3.ComboComponentProduct` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ComboComponentProduct {
+  /** Reference to a product from the Menu.products[] catalog. */
+  readonly productId: string
+  /**
+   * Product prices in combo for different sizes.
+   * If absent or empty — the product is not available for sale in the combo.
+   * CRITICAL: prices differ from retail by 8-39%.
+   */
+  readonly sizePrices: ReadonlyArray<ComboSizePrice> | null
+  /** List of modifier IDs that cannot be applied to this product in a combo. */
+  readonly forbiddenModifiers?: ReadonlyArray<string> | null
+  /**
+   * Extra charge or discount for this product within the combo (in rubles).
+   * Positive = extra charge, negative = discount.
+   * Depends on PriceStrategy: always 0 for BY_COMPONENT.
+   */
+  readonly priceModificationAmount?: number | null
+}
+/**
+ * The schema of {@link ComboComponentProduct}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ComboComponentProduct = /*#__PURE__*/ Schema.Struct({
+export const ComboComponentProduct: Schema.Codec<ComboComponentProduct, ComboComponentProduct> = /*#__PURE__*/ Schema.Struct({
   productId: Schema.String,
   sizePrices: /*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboSizePrice)),
   forbiddenModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
-  priceModificationAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
+  priceModificationAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
 })
-/**
- * The type of {@link ComboComponentProduct}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboComponentProduct = typeof ComboComponentProduct.Type
 
 /**
+ * Combo meal component group (e.g. "Burger", "Drink", "Fries").
+ * Stored inline with original UUIDs for compatibility with external systems.
+ *
  * Spec component `NomenclatureV3.ComboComponentGroup` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ComboComponentGroup = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  isMainGroup: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  skipStep: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  products: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboComponentProduct)))
-})
-/**
- * The type of {@link ComboComponentGroup}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ComboComponentGroup = typeof ComboComponentGroup.Type
+export interface ComboComponentGroup {
+  /** Unique group ID (original UUID). */
+  readonly id: string
+  /** Group name (e.g. "Drink"). */
+  readonly name: string
+  /**
+   * Whether the group is the main one (primary combo product).
+   * The main group usually determines the combo name.
+   */
+  readonly isMainGroup?: boolean | null
+  /**
+   * Skip selection step in UI (auto-select the only/default product).
+   * Used for mandatory components without choice.
+   */
+  readonly skipStep?: boolean | null
+  /**
+   * List of products available for selection in this group.
+   * Contains combo-specific prices (different from retail prices).
+   */
+  readonly products?: ReadonlyArray<ComboComponentProduct> | null
+}
+/**
+ * The schema of {@link ComboComponentGroup}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ComboComponentGroup: Schema.Codec<ComboComponentGroup, ComboComponentGroup> = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  isMainGroup: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  skipStep: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  products: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboComponentProduct)))
+})
 
 /**
+ * Combo product.
+ *
  * Spec component `LoyaltyResult.ComboProduct` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ComboProduct = /*#__PURE__*/ Schema.Struct({
-  productId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sizeName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  forbiddenModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  priceModificationAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  position: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link ComboProduct}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ComboProduct = typeof ComboProduct.Type
+export interface ComboProduct {
+  /** Product id. */
+  readonly productId?: string | null
+  /** Size name. Can be null. */
+  readonly sizeName?: string | null
+  /** Size id. */
+  readonly sizeId?: string | null
+  /** Forbidden modifiers. */
+  readonly forbiddenModifiers?: ReadonlyArray<string> | null
+  /** Price modification amount. */
+  readonly priceModificationAmount?: number | null
+  /** Position. */
+  readonly position?: number | null
+}
+/**
+ * The schema of {@link ComboProduct}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ComboProduct: Schema.Codec<ComboProduct, ComboProduct> = /*#__PURE__*/ Schema.Struct({
+  productId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sizeName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  forbiddenModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  priceModificationAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  position: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
+ * Information about combos group.
+ *
  * Spec component `LoyaltyResult.ComboGroup` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ComboGroup = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isMainGroup: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  products: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboProduct)),
-  skipStep: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link ComboGroup}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ComboGroup = typeof ComboGroup.Type
+export interface ComboGroup {
+  /** Id. */
+  readonly id?: string | null
+  /** Name. */
+  readonly name?: string | null
+  /** Is main group. */
+  readonly isMainGroup?: boolean | null
+  /** Products. */
+  readonly products?: ReadonlyArray<ComboProduct> | null
+  /** Skip step. */
+  readonly skipStep?: boolean | null
+}
+/**
+ * The schema of {@link ComboGroup}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ComboGroup: Schema.Codec<ComboGroup, ComboGroup> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isMainGroup: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  products: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboProduct))),
+  skipStep: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
  * Spec component `LoyaltyResult.ComboPriceModificationType` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const ComboPriceModificationType = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3, 4, 5])
+export type ComboPriceModificationType = 0 | 1 | 2 | 3 | 4 | 5 | (number & {}) | (string & {})
 /**
- * The type of {@link ComboPriceModificationType}.
+ * The wire form of {@link ComboPriceModificationType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ComboPriceModificationType = typeof ComboPriceModificationType.Type
-
+export type ComboPriceModificationTypeEncoded = number | string
 /**
- * Spec component `NomenclatureV3.Image` (response).
+ * The schema of {@link ComboPriceModificationType}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Image = /*#__PURE__*/ Schema.Struct({
+export const ComboPriceModificationType: Schema.Codec<ComboPriceModificationType, ComboPriceModificationTypeEncoded> = /*#__PURE__*/ IikoSchema.openIntEnum([0, 1, 2, 3, 4, 5])
+
+/**
+ * Unified image object.
+ * Replaces the deprecated buttonImageUrl field across all entities.
+ *
+ * Spec component `NomenclatureV3.Image` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Image {
+  /** Public URL of the image in the file storage. */
+  readonly url: string
+  /**
+   * SHA-1 hash of the image file bytes.
+   * Used for detecting changes without re-downloading.
+   */
+  readonly hash?: string | null
+  /** Date and time of the last image update (UTC). */
+  readonly updatedAt?: string | null
+}
+/**
+ * The schema of {@link Image}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Image: Schema.Codec<Image, Image> = /*#__PURE__*/ Schema.Struct({
   url: Schema.String,
   hash: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   updatedAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose))
 })
-/**
- * The type of {@link Image}.
- *
- * @since 0.1.0
- * @category models
- */
-export type Image = typeof Image.Type
 
 /**
+ * Combo size with visualization info.
+ * Used in Item.sizes[] for COMBO elements.
+ * Contains data specific to placement in a group.
+ *
  * Spec component `NomenclatureV3.ComboSize` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ComboSize {
+  /**
+   * Combo size ID.
+   * Corresponds to product size IDs (Product.sizePrices[].sizeId).
+   */
+  readonly sizeId: string
+  /** Size name. IMPORTANT: may be an empty string "" — this is a valid value. */
+  readonly name: string
+  /** Short name (e.g. "L"). */
+  readonly shortName?: string | null
+  /** Whether this size is hidden. */
+  readonly isHidden?: boolean | null
+  /** Button image URL. */
+  readonly buttonImageUrl?: string | null
+  /** Combo size image (placement-specific). Replaces ButtonImageUrl. */
+  readonly image?: Image | null
+}
+/**
+ * The schema of {@link ComboSize}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ComboSize = /*#__PURE__*/ Schema.Struct({
+export const ComboSize: Schema.Codec<ComboSize, ComboSize> = /*#__PURE__*/ Schema.Struct({
   sizeId: Schema.String,
   name: Schema.String,
   shortName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   image: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Image))
 })
+
 /**
- * The type of {@link ComboSize}.
+ * Information about combos of organization.
+ *
+ * Spec component `LoyaltyResult.ComboSpecification` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ComboSize = typeof ComboSize.Type
-
+export interface ComboSpecification {
+  /** Id of action that added the combo. */
+  readonly sourceActionId?: string | null
+  /** Combo's category id. */
+  readonly categoryId?: string | null
+  /** Name. Can be null. */
+  readonly name?: string | null
+  /**
+   * Price modification type.
+   * <br>0 - fixed combo price,<br />1 - fixed position price,<br />2 - cheapest position discount,<br />3 - most expensive position discount,<br />4 - percentage discount for each position.
+   */
+  readonly priceModificationType?: ComboPriceModificationType | null
+  /** Price modification. */
+  readonly priceModification?: number | null
+  /** Is active. */
+  readonly isActive?: boolean | null
+  /** Start date. */
+  readonly startDate?: string | null
+  /** Expiration date. */
+  readonly expirationDate?: string | null
+  /** Lacking groups to suggest. */
+  readonly lackingGroupsToSuggest?: number | null
+  /** Include modifiers. */
+  readonly includeModifiers?: boolean | null
+  /** Groups. */
+  readonly groups?: ReadonlyArray<ComboGroup> | null
+  /** Sort order. */
+  readonly sortOrder?: number | null
+}
 /**
- * Spec component `LoyaltyResult.ComboSpecification` (response).
+ * The wire form of {@link ComboSpecification}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ComboSpecificationEncoded {
+  /** Id of action that added the combo. */
+  readonly sourceActionId?: string | null
+  /** Combo's category id. */
+  readonly categoryId?: string | null
+  /** Name. Can be null. */
+  readonly name?: string | null
+  /**
+   * Price modification type.
+   * <br>0 - fixed combo price,<br />1 - fixed position price,<br />2 - cheapest position discount,<br />3 - most expensive position discount,<br />4 - percentage discount for each position.
+   */
+  readonly priceModificationType?: ComboPriceModificationTypeEncoded | null
+  /** Price modification. */
+  readonly priceModification?: number | null
+  /** Is active. */
+  readonly isActive?: boolean | null
+  /** Start date. */
+  readonly startDate?: string | null
+  /** Expiration date. */
+  readonly expirationDate?: string | null
+  /** Lacking groups to suggest. */
+  readonly lackingGroupsToSuggest?: number | null
+  /** Include modifiers. */
+  readonly includeModifiers?: boolean | null
+  /** Groups. */
+  readonly groups?: ReadonlyArray<ComboGroup> | null
+  /** Sort order. */
+  readonly sortOrder?: number | null
+}
+/**
+ * The schema of {@link ComboSpecification}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ComboSpecification = /*#__PURE__*/ Schema.Struct({
-  sourceActionId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+export const ComboSpecification: Schema.Codec<ComboSpecification, ComboSpecificationEncoded> = /*#__PURE__*/ Schema.Struct({
+  sourceActionId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   categoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  priceModificationType: /*#__PURE__*/ Schema.optionalKey(ComboPriceModificationType),
-  priceModification: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  priceModificationType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ComboPriceModificationType)),
+  priceModification: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   isActive: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   startDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
   expirationDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
   lackingGroupsToSuggest: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   includeModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
-  groups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroup)),
-  sortOrder: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
+  groups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboGroup))),
+  sortOrder: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
 })
-/**
- * The type of {@link ComboSpecification}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ComboSpecification = typeof ComboSpecification.Type
 
 /**
  * Spec component `CustomerTagItem` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CustomerTagItem {
+  readonly id: string
+  readonly name: string
+}
+/**
+ * The schema of {@link CustomerTagItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CustomerTagItem = /*#__PURE__*/ Schema.Struct({
+export const CustomerTagItem: Schema.Codec<CustomerTagItem, CustomerTagItem> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String
 })
-/**
- * The type of {@link CustomerTagItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CustomerTagItem = typeof CustomerTagItem.Type
 
 /**
  * Spec component `CustomerTagGroup` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CustomerTagGroup = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  selectSeveralTags: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(CustomerTagItem))
-})
-/**
- * The type of {@link CustomerTagGroup}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CustomerTagGroup = typeof CustomerTagGroup.Type
+export interface CustomerTagGroup {
+  readonly id: string
+  readonly name: string
+  readonly selectSeveralTags?: boolean | null
+  readonly items?: ReadonlyArray<CustomerTagItem> | null
+}
+/**
+ * The schema of {@link CustomerTagGroup}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CustomerTagGroup: Schema.Codec<CustomerTagGroup, CustomerTagGroup> = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  selectSeveralTags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CustomerTagItem)))
+})
 
 /**
+ * Represents a set of selected tags for a specific customer tag group.
+ *
  * Spec component `NomenclatureV3.CustomerTagGroupItem` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CustomerTagGroupItem {
+  /** Customer tag group ID. */
+  readonly customerTagGroupId: string
+  /** Set of selected tag IDs within the group. */
+  readonly selectedTagIds: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link CustomerTagGroupItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CustomerTagGroupItem = /*#__PURE__*/ Schema.Struct({
+export const CustomerTagGroupItem: Schema.Codec<CustomerTagGroupItem, CustomerTagGroupItem> = /*#__PURE__*/ Schema.Struct({
   customerTagGroupId: Schema.String,
   selectedTagIds: /*#__PURE__*/ Schema.Array(Schema.String)
 })
-/**
- * The type of {@link CustomerTagGroupItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CustomerTagGroupItem = typeof CustomerTagGroupItem.Type
 
 /**
+ * External menu, related to ApiLogin.
+ *
  * Spec component `Nomenclature.ExternalMenu` (response): the same shape as {@link CustomerTagItem}.
  *
  * @since 0.1.0
@@ -696,7 +1117,9 @@ export type CustomerTagGroupItem = typeof CustomerTagGroupItem.Type
  */
 export const ExternalMenu = CustomerTagItem
 /**
- * The type of {@link ExternalMenu} (the same as {@link CustomerTagItem}).
+ * External menu, related to ApiLogin.
+ *
+ * Spec component `Nomenclature.ExternalMenu` (response): the same shape as {@link CustomerTagItem}.
  *
  * @since 0.1.0
  * @category models
@@ -704,348 +1127,674 @@ export const ExternalMenu = CustomerTagItem
 export type ExternalMenu = CustomerTagItem
 
 /**
- * Spec component `LabelDto` (response).
+ * Labels can be added to items to reflect a category (e.g. Vegan, Alcohol, Spicy, etc.)
  *
- * @since 0.1.0
- * @category schemas
- */
-export const LabelDto = /*#__PURE__*/ Schema.Struct({
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link LabelDto}.
+ * Spec component `LabelDto` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type LabelDto = typeof LabelDto.Type
+export interface LabelDto {
+  /** Label code */
+  readonly code?: string | null
+  /** Label name */
+  readonly name?: string | null
+}
+/**
+ * The schema of {@link LabelDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const LabelDto: Schema.Codec<LabelDto, LabelDto> = /*#__PURE__*/ Schema.Struct({
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `ModifierRestrictionsDto` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ModifierRestrictionsDto = /*#__PURE__*/ Schema.Struct({
-  minQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  maxQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  freeQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  byDefault: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  hideIfDefaultQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link ModifierRestrictionsDto}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ModifierRestrictionsDto = typeof ModifierRestrictionsDto.Type
+export interface ModifierRestrictionsDto {
+  /** Minimum amount */
+  readonly minQuantity?: number | null
+  /** Maximum  amount */
+  readonly maxQuantity?: number | null
+  /** Amount free of charge */
+  readonly freeQuantity?: number | null
+  /** Default amount */
+  readonly byDefault?: number | null
+  readonly hideIfDefaultQuantity?: boolean | null
+}
+/**
+ * The schema of {@link ModifierRestrictionsDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ModifierRestrictionsDto: Schema.Codec<ModifierRestrictionsDto, ModifierRestrictionsDto> = /*#__PURE__*/ Schema.Struct({
+  minQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  maxQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  freeQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  byDefault: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  hideIfDefaultQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
  * Spec component `NutritionInfoDto` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NutritionInfoDto {
+  /** Fats */
+  readonly fats?: number | null
+  /** Proteins */
+  readonly proteins?: number | null
+  /** Carbohydrate */
+  readonly carbs?: number | null
+  /** Calories */
+  readonly energy?: number | null
+  /** List of organization GUIDs */
+  readonly organizations?: ReadonlyArray<string> | null
+  /** Saturated Fatty Acid */
+  readonly saturatedFattyAcid?: number | null
+  /** Salt */
+  readonly salt?: number | null
+  /** Sugar */
+  readonly sugar?: number | null
+}
+/**
+ * The schema of {@link NutritionInfoDto}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NutritionInfoDto = /*#__PURE__*/ Schema.Struct({
-  fats: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  proteins: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  carbs: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  energy: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
+export const NutritionInfoDto: Schema.Codec<NutritionInfoDto, NutritionInfoDto> = /*#__PURE__*/ Schema.Struct({
+  fats: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  proteins: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  carbs: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  energy: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  organizations: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   saturatedFattyAcid: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   salt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   sugar: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
 })
-/**
- * The type of {@link NutritionInfoDto}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NutritionInfoDto = typeof NutritionInfoDto.Type
 
 /**
+ * Customer tags
+ *
  * Spec component `SelectedCustomerTag` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const SelectedCustomerTag = /*#__PURE__*/ Schema.Struct({
-  customerTagGroupId: Schema.String,
-  selectedTagIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
-})
-/**
- * The type of {@link SelectedCustomerTag}.
- *
- * @since 0.1.0
  * @category models
  */
-export type SelectedCustomerTag = typeof SelectedCustomerTag.Type
+export interface SelectedCustomerTag {
+  /** Tag GUID */
+  readonly customerTagGroupId: string
+  /** Tag name */
+  readonly selectedTagIds?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link SelectedCustomerTag}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SelectedCustomerTag: Schema.Codec<SelectedCustomerTag, SelectedCustomerTag> = /*#__PURE__*/ Schema.Struct({
+  customerTagGroupId: Schema.String,
+  selectedTagIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
+})
 
 /**
- * Spec component `TagDto` (response).
+ * List of tags
+ *
+ * Spec component `TagDto` (response): the same shape as {@link ComboCategory}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TagDto = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
+export const TagDto = ComboCategory
 /**
- * The type of {@link TagDto}.
+ * List of tags
+ *
+ * Spec component `TagDto` (response): the same shape as {@link ComboCategory}.
  *
  * @since 0.1.0
  * @category models
  */
-export type TagDto = typeof TagDto.Type
+export type TagDto = ComboCategory
 
 /**
  * Spec component `ExternalMenuModifierItem` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ExternalMenuModifierItem {
+  /** Modifier's code */
+  readonly sku?: string | null
+  /** Modifier's name */
+  readonly name?: string | null
+  /** Modifier's description */
+  readonly description?: string | null
+  readonly restrictions?: ModifierRestrictionsDto | null
+  readonly allergenGroups?: ReadonlyArray<AllergenGroupDto> | null
+  /** Nutrition per 100 g of modifier product */
+  readonly nutritionPerHundredGrams?: NutritionInfoDto | null
+  /** Modifier's weight in gramms */
+  readonly portionWeightGrams?: number | null
+  /** List of tag names */
+  readonly tags?: ReadonlyArray<TagDto> | null
+  /** List of label names */
+  readonly labels?: ReadonlyArray<LabelDto> | null
+  /** Modifier's Id */
+  readonly itemId?: string | null
+  readonly isHidden?: boolean | null
+  readonly prices?: ReadonlyArray<ExternalMenuPriceByDepartmentsDto> | null
+  readonly position?: number | null
+  readonly independentQuantity?: boolean | null
+  readonly productCategoryId?: string | null
+  readonly customerTagGroups?: ReadonlyArray<SelectedCustomerTag> | null
+  readonly paymentSubject?: string | null
+  readonly outerEanCode?: string | null
+  readonly isMarked?: boolean | null
+  readonly measureUnitType?: string | null
+  readonly paymentSubjectCode?: string | null
+  readonly barcodes?: ReadonlyArray<BarcodeDto2> | null
+  readonly buttonImageUrl?: string | null
+}
+/**
+ * The schema of {@link ExternalMenuModifierItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenuModifierItem = /*#__PURE__*/ Schema.Struct({
-  sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+export const ExternalMenuModifierItem: Schema.Codec<ExternalMenuModifierItem, ExternalMenuModifierItem> = /*#__PURE__*/ Schema.Struct({
+  sku: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ModifierRestrictionsDto)),
-  allergenGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AllergenGroupDto)),
+  allergenGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(AllergenGroupDto))),
   nutritionPerHundredGrams: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(NutritionInfoDto)),
-  portionWeightGrams: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TagDto)),
-  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(LabelDto)),
-  itemId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto)),
+  portionWeightGrams: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TagDto))),
+  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(LabelDto))),
+  itemId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto))),
   position: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  independentQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  independentQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   productCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(SelectedCustomerTag)),
+  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(SelectedCustomerTag))),
   paymentSubject: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   outerEanCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isMarked: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  measureUnitType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  isMarked: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  measureUnitType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   paymentSubjectCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeDto2))),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link ExternalMenuModifierItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuModifierItem = typeof ExternalMenuModifierItem.Type
 
 /**
  * Spec component `ExternalMenuModifierGroup` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ExternalMenuModifierGroup = /*#__PURE__*/ Schema.Struct({
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Union([/*#__PURE__*/ Schema.NullOr(ModifierRestrictionsDto), /*#__PURE__*/ Schema.Record(Schema.String, Schema.Unknown)]))),
-  items: /*#__PURE__*/ Schema.Array(ExternalMenuModifierItem),
-  canBeDivided: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  itemGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  childModifiersHaveMinMaxRestrictions: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  sku: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link ExternalMenuModifierGroup}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ExternalMenuModifierGroup = typeof ExternalMenuModifierGroup.Type
+export interface ExternalMenuModifierGroup {
+  /** Modifiers group name */
+  readonly name?: string | null
+  /** Modifiers group description */
+  readonly description?: string | null
+  readonly restrictions?: ModifierRestrictionsDto | null | { readonly [x: string]: unknown } | null
+  readonly items: ReadonlyArray<ExternalMenuModifierItem>
+  readonly canBeDivided?: boolean | null
+  readonly itemGroupId?: string | null
+  readonly isHidden?: boolean | null
+  /** Whether child modifiers can have their own restrictions, or only group ones */
+  readonly childModifiersHaveMinMaxRestrictions?: boolean | null
+  /** Modifiers group code */
+  readonly sku?: string | null
+}
+/**
+ * The schema of {@link ExternalMenuModifierGroup}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExternalMenuModifierGroup: Schema.Codec<ExternalMenuModifierGroup, ExternalMenuModifierGroup> = /*#__PURE__*/ Schema.Struct({
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Union([/*#__PURE__*/ Schema.NullOr(ModifierRestrictionsDto), /*#__PURE__*/ Schema.Record(Schema.String, Schema.Unknown)]))),
+  items: /*#__PURE__*/ Schema.Array(ExternalMenuModifierItem),
+  canBeDivided: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  itemGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  childModifiersHaveMinMaxRestrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  sku: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `ExternalMenuItemSize` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ExternalMenuItemSize {
+  /** Unique size code, consists of the product code and the name of the size, if the product has one size, then the size code will be equal to the product code */
+  readonly sku?: string | null
+  readonly sizeCode?: string | null
+  /** Name of the product size, the name can be empty if there is only one size in the list */
+  readonly sizeName?: string | null
+  /** Whether it is a default size of the product. If the product has one size, then the parameter will be true, if the product has several sizes, none of them can be default. */
+  readonly isDefault?: boolean | null
+  /** Size's weight */
+  readonly portionWeightGrams?: number | null
+  readonly itemModifierGroups: ReadonlyArray<ExternalMenuModifierGroup>
+  /** ID size, can be empty if the default size is selected and it is the only size in the list */
+  readonly sizeId: string | null
+  /** Nutrition per 100 g of product */
+  readonly nutritionPerHundredGrams: NutritionInfoDto
+  readonly prices?: ReadonlyArray<ExternalMenuPriceByDepartmentsDto> | null
+  /** Nutrition per 100 g of product grouped by departments */
+  readonly nutritions?: ReadonlyArray<NutritionInfoDto> | null
+  readonly isHidden?: boolean | null
+  readonly measureUnitType?: string | null
+  /** links to images */
+  readonly buttonImageUrl?: string | null
+}
+/**
+ * The schema of {@link ExternalMenuItemSize}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenuItemSize = /*#__PURE__*/ Schema.Struct({
-  sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+export const ExternalMenuItemSize: Schema.Codec<ExternalMenuItemSize, ExternalMenuItemSize> = /*#__PURE__*/ Schema.Struct({
+  sku: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   sizeCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   sizeName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isDefault: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  portionWeightGrams: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+  isDefault: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  portionWeightGrams: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   itemModifierGroups: /*#__PURE__*/ Schema.Array(ExternalMenuModifierGroup),
   sizeId: /*#__PURE__*/ Schema.NullOr(Schema.String),
   nutritionPerHundredGrams: NutritionInfoDto,
-  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto)),
-  nutritions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NutritionInfoDto)),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  measureUnitType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto))),
+  nutritions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NutritionInfoDto))),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  measureUnitType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link ExternalMenuItemSize}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuItemSize = typeof ExternalMenuItemSize.Type
 
 /**
  * Spec component `TaxCategoryDto` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const TaxCategoryDto = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  percentage: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link TaxCategoryDto}.
- *
- * @since 0.1.0
  * @category models
  */
-export type TaxCategoryDto = typeof TaxCategoryDto.Type
+export interface TaxCategoryDto {
+  readonly id: string
+  readonly name: string
+  readonly percentage?: number | null
+}
+/**
+ * The schema of {@link TaxCategoryDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TaxCategoryDto: Schema.Codec<TaxCategoryDto, TaxCategoryDto> = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  percentage: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `ExternalMenuItem` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const ExternalMenuItem = /*#__PURE__*/ Schema.Struct({
-  sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  allergens: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AllergenGroupDto)),
-  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TagDto)),
-  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(LabelDto)),
-  itemSizes: /*#__PURE__*/ Schema.Array(ExternalMenuItemSize),
-  itemId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  modifierSchemaId: /*#__PURE__*/ Schema.NullOr(Schema.String),
-  taxCategory: TaxCategoryDto,
-  modifierSchemaName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ IikoSchema.openEnum(["DISH", "SERVICE", "COMBO"])),
-  canBeDivided: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  canSetOpenPrice: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  useBalanceForSell: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  measureUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(SelectedCustomerTag)),
-  paymentSubject: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  paymentSubjectCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  outerEanCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isMarked: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeDto))),
-  orderItemType: /*#__PURE__*/ IikoSchema.openEnum(["Product", "Compound"])
-})
+export interface ExternalMenuItem {
+  /** Product code */
+  readonly sku?: string | null
+  /** Product name */
+  readonly name?: string | null
+  /** Product description */
+  readonly description?: string | null
+  /** Allergens */
+  readonly allergens?: ReadonlyArray<AllergenGroupDto> | null
+  readonly tags?: ReadonlyArray<TagDto> | null
+  readonly labels?: ReadonlyArray<LabelDto> | null
+  readonly itemSizes: ReadonlyArray<ExternalMenuItemSize>
+  /** Product ID */
+  readonly itemId?: string | null
+  /** Modifier schema ID */
+  readonly modifierSchemaId: string | null
+  /** Tax category */
+  readonly taxCategory: TaxCategoryDto
+  /** Modifier schema name */
+  readonly modifierSchemaName?: string | null
+  /** Item type */
+  readonly type?: "DISH" | "SERVICE" | "COMBO" | (string & {}) | null
+  readonly canBeDivided?: boolean | null
+  /** Can set open price flag */
+  readonly canSetOpenPrice?: boolean | null
+  readonly useBalanceForSell?: boolean | null
+  /** Measure unit */
+  readonly measureUnit?: string | null
+  /** Product category GUID */
+  readonly productCategoryId?: string | null
+  readonly customerTagGroups?: ReadonlyArray<SelectedCustomerTag> | null
+  readonly paymentSubject?: string | null
+  readonly paymentSubjectCode?: string | null
+  readonly outerEanCode?: string | null
+  /** Marking flag */
+  readonly isMarked?: boolean | null
+  /** Visibility flag */
+  readonly isHidden?: boolean | null
+  readonly barcodes?: ReadonlyArray<BarcodeDto> | null
+  /** Product or compound. Depends on modifiers scheme existence */
+  readonly orderItemType: "Product" | "Compound" | (string & {})
+}
 /**
- * The type of {@link ExternalMenuItem}.
+ * The wire form of {@link ExternalMenuItem}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ExternalMenuItem = typeof ExternalMenuItem.Type
-
+export interface ExternalMenuItemEncoded {
+  /** Product code */
+  readonly sku?: string | null
+  /** Product name */
+  readonly name?: string | null
+  /** Product description */
+  readonly description?: string | null
+  /** Allergens */
+  readonly allergens?: ReadonlyArray<AllergenGroupDto> | null
+  readonly tags?: ReadonlyArray<TagDto> | null
+  readonly labels?: ReadonlyArray<LabelDto> | null
+  readonly itemSizes: ReadonlyArray<ExternalMenuItemSize>
+  /** Product ID */
+  readonly itemId?: string | null
+  /** Modifier schema ID */
+  readonly modifierSchemaId: string | null
+  /** Tax category */
+  readonly taxCategory: TaxCategoryDto
+  /** Modifier schema name */
+  readonly modifierSchemaName?: string | null
+  /** Item type */
+  readonly type?: string | null
+  readonly canBeDivided?: boolean | null
+  /** Can set open price flag */
+  readonly canSetOpenPrice?: boolean | null
+  readonly useBalanceForSell?: boolean | null
+  /** Measure unit */
+  readonly measureUnit?: string | null
+  /** Product category GUID */
+  readonly productCategoryId?: string | null
+  readonly customerTagGroups?: ReadonlyArray<SelectedCustomerTag> | null
+  readonly paymentSubject?: string | null
+  readonly paymentSubjectCode?: string | null
+  readonly outerEanCode?: string | null
+  /** Marking flag */
+  readonly isMarked?: boolean | null
+  /** Visibility flag */
+  readonly isHidden?: boolean | null
+  readonly barcodes?: ReadonlyArray<BarcodeDto> | null
+  /** Product or compound. Depends on modifiers scheme existence */
+  readonly orderItemType: string
+}
 /**
- * Spec component `PeriodScheduleDto` (response).
+ * The schema of {@link ExternalMenuItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const PeriodScheduleDto = /*#__PURE__*/ Schema.Struct({
+export const ExternalMenuItem: Schema.Codec<ExternalMenuItem, ExternalMenuItemEncoded> = /*#__PURE__*/ Schema.Struct({
+  sku: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  allergens: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(AllergenGroupDto))),
+  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TagDto))),
+  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(LabelDto))),
+  itemSizes: /*#__PURE__*/ Schema.Array(ExternalMenuItemSize),
+  itemId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  modifierSchemaId: /*#__PURE__*/ Schema.NullOr(Schema.String),
+  taxCategory: TaxCategoryDto,
+  modifierSchemaName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ IikoSchema.openEnum(["DISH", "SERVICE", "COMBO"]))),
+  canBeDivided: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  canSetOpenPrice: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  useBalanceForSell: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  measureUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(SelectedCustomerTag))),
+  paymentSubject: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  paymentSubjectCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  outerEanCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isMarked: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeDto))),
+  orderItemType: /*#__PURE__*/ IikoSchema.openEnum(["Product", "Compound"])
+})
+
+/**
+ * Schedule availability interval
+ *
+ * Spec component `PeriodScheduleDto` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PeriodScheduleDto {
+  /** Start time */
+  readonly begin: string
+  /** End time */
+  readonly end: string
+  /** Availability days of week */
+  readonly daysOfWeek: ReadonlyArray<"monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday" | (string & {})>
+}
+/**
+ * The wire form of {@link PeriodScheduleDto}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PeriodScheduleDtoEncoded {
+  /** Start time */
+  readonly begin: string
+  /** End time */
+  readonly end: string
+  /** Availability days of week */
+  readonly daysOfWeek: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link PeriodScheduleDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PeriodScheduleDto: Schema.Codec<PeriodScheduleDto, PeriodScheduleDtoEncoded> = /*#__PURE__*/ Schema.Struct({
   begin: Schema.String,
   end: Schema.String,
   daysOfWeek: /*#__PURE__*/ Schema.Array(/*#__PURE__*/ IikoSchema.openEnum(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]))
 })
-/**
- * The type of {@link PeriodScheduleDto}.
- *
- * @since 0.1.0
- * @category models
- */
-export type PeriodScheduleDto = typeof PeriodScheduleDto.Type
 
 /**
  * Spec component `ExternalMenuCategory` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ExternalMenuCategory {
+  /** Category ID */
+  readonly id?: string | null
+  /** Category name */
+  readonly name?: string | null
+  /** Category description */
+  readonly description?: string | null
+  /** Link to image */
+  readonly buttonImageUrl?: string | null
+  readonly headerImageUrl?: string | null
+  /** iikoGroupId */
+  readonly iikoGroupId?: string | null
+  readonly items: ReadonlyArray<ExternalMenuItem>
+  /** Category schedule GUID */
+  readonly scheduleId?: string | null
+  /** Category schedule name */
+  readonly scheduleName?: string | null
+  /** Category schedule intervals */
+  readonly schedules?: ReadonlyArray<PeriodScheduleDto> | null
+  /** Visibility flag */
+  readonly isHidden?: boolean | null
+  readonly tags?: ReadonlyArray<TagDto> | null
+  readonly labels?: ReadonlyArray<LabelDto> | null
+}
+/**
+ * The wire form of {@link ExternalMenuCategory}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExternalMenuCategoryEncoded {
+  /** Category ID */
+  readonly id?: string | null
+  /** Category name */
+  readonly name?: string | null
+  /** Category description */
+  readonly description?: string | null
+  /** Link to image */
+  readonly buttonImageUrl?: string | null
+  readonly headerImageUrl?: string | null
+  /** iikoGroupId */
+  readonly iikoGroupId?: string | null
+  readonly items: ReadonlyArray<ExternalMenuItemEncoded>
+  /** Category schedule GUID */
+  readonly scheduleId?: string | null
+  /** Category schedule name */
+  readonly scheduleName?: string | null
+  /** Category schedule intervals */
+  readonly schedules?: ReadonlyArray<PeriodScheduleDtoEncoded> | null
+  /** Visibility flag */
+  readonly isHidden?: boolean | null
+  readonly tags?: ReadonlyArray<TagDto> | null
+  readonly labels?: ReadonlyArray<LabelDto> | null
+}
+/**
+ * The schema of {@link ExternalMenuCategory}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenuCategory = /*#__PURE__*/ Schema.Struct({
+export const ExternalMenuCategory: Schema.Codec<ExternalMenuCategory, ExternalMenuCategoryEncoded> = /*#__PURE__*/ Schema.Struct({
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   headerImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   iikoGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   items: /*#__PURE__*/ Schema.Array(ExternalMenuItem),
   scheduleId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   scheduleName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  schedules: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(PeriodScheduleDto)),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TagDto)),
-  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(LabelDto))
+  schedules: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(PeriodScheduleDto))),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TagDto))),
+  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(LabelDto)))
 })
-/**
- * The type of {@link ExternalMenuCategory}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuCategory = typeof ExternalMenuCategory.Type
 
 /**
  * Spec component `ModifierRestrictionsDto2` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ModifierRestrictionsDto2 = /*#__PURE__*/ Schema.Struct({
-  minQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  maxQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  freeQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  hideIfDefaultQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  defaultQuantity: Schema.Number
-})
-/**
- * The type of {@link ModifierRestrictionsDto2}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ModifierRestrictionsDto2 = typeof ModifierRestrictionsDto2.Type
+export interface ModifierRestrictionsDto2 {
+  /** Minimum amount */
+  readonly minQuantity?: number | null
+  /** Maximum  amount */
+  readonly maxQuantity?: number | null
+  /** Amount free of charge */
+  readonly freeQuantity?: number | null
+  readonly hideIfDefaultQuantity?: boolean | null
+  /** Default amount */
+  readonly defaultQuantity: number
+}
+/**
+ * The schema of {@link ModifierRestrictionsDto2}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ModifierRestrictionsDto2: Schema.Codec<ModifierRestrictionsDto2, ModifierRestrictionsDto2> = /*#__PURE__*/ Schema.Struct({
+  minQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  maxQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  freeQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  hideIfDefaultQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  defaultQuantity: Schema.Number
+})
 
 /**
  * Spec component `ExternalMenuModifierItem2` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ExternalMenuModifierItem2 {
+  /** Modifier's code */
+  readonly sku?: string | null
+  /** Modifier's name */
+  readonly name?: string | null
+  /** Modifier's description */
+  readonly description?: string | null
+  readonly restrictions?: ModifierRestrictionsDto2 | null
+  readonly isHidden?: boolean | null
+  readonly prices?: ReadonlyArray<ExternalMenuPriceByDepartmentsDto> | null
+  /** Nutrition per 100 g of product grouped by departments */
+  readonly nutritions?: ReadonlyArray<NutritionInfoDto> | null
+  readonly taxCategoryId?: string | null
+  readonly independentQuantity?: boolean | null
+  readonly productCategoryId?: string | null
+  readonly customerTagGroups?: ReadonlyArray<SelectedCustomerTag> | null
+  readonly paymentSubject?: string | null
+  readonly outerEanCode?: string | null
+  readonly isMarked?: boolean | null
+  readonly measureUnitType?: string | null
+  readonly paymentSubjectCode?: string | null
+  readonly barcodes?: ReadonlyArray<BarcodeDto2> | null
+  readonly buttonImageUrl?: string | null
+  readonly allergenGroupIds: ReadonlyArray<string>
+  /** List of label names */
+  readonly labels: ReadonlyArray<string>
+  /** List of tag names */
+  readonly tags: ReadonlyArray<string>
+  readonly id: string
+  readonly weight: number
+}
+/**
+ * The schema of {@link ExternalMenuModifierItem2}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenuModifierItem2 = /*#__PURE__*/ Schema.Struct({
-  sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+export const ExternalMenuModifierItem2: Schema.Codec<ExternalMenuModifierItem2, ExternalMenuModifierItem2> = /*#__PURE__*/ Schema.Struct({
+  sku: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ModifierRestrictionsDto2)),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto)),
-  nutritions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NutritionInfoDto)),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto))),
+  nutritions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NutritionInfoDto))),
   taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  independentQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  independentQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   productCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(SelectedCustomerTag)),
+  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(SelectedCustomerTag))),
   paymentSubject: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   outerEanCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isMarked: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  measureUnitType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  isMarked: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  measureUnitType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   paymentSubjectCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeDto2))),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -1055,403 +1804,928 @@ export const ExternalMenuModifierItem2 = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   weight: Schema.Number
 })
-/**
- * The type of {@link ExternalMenuModifierItem2}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuModifierItem2 = typeof ExternalMenuModifierItem2.Type
 
 /**
  * Spec component `ExternalMenuModifierGroup2` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ExternalMenuModifierGroup2 {
+  /** Modifiers group name */
+  readonly name?: string | null
+  /** Modifiers group description */
+  readonly description?: string | null
+  readonly restrictions?: ModifierRestrictionsDto2 | null | { readonly [x: string]: unknown } | null
+  readonly items: ReadonlyArray<ExternalMenuModifierItem2>
+  readonly isHidden?: boolean | null
+  /** Whether child modifiers can have their own restrictions, or only group ones */
+  readonly childModifiersHaveMinMaxRestrictions?: boolean | null
+  /** Modifiers group code */
+  readonly sku?: string | null
+  readonly splittable: boolean
+  readonly id?: string | null
+}
+/**
+ * The schema of {@link ExternalMenuModifierGroup2}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenuModifierGroup2 = /*#__PURE__*/ Schema.Struct({
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+export const ExternalMenuModifierGroup2: Schema.Codec<ExternalMenuModifierGroup2, ExternalMenuModifierGroup2> = /*#__PURE__*/ Schema.Struct({
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Union([/*#__PURE__*/ Schema.NullOr(ModifierRestrictionsDto2), /*#__PURE__*/ Schema.Record(Schema.String, Schema.Unknown)]))),
   items: /*#__PURE__*/ Schema.Array(ExternalMenuModifierItem2),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  childModifiersHaveMinMaxRestrictions: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  childModifiersHaveMinMaxRestrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  sku: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   splittable: Schema.Boolean,
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link ExternalMenuModifierGroup2}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuModifierGroup2 = typeof ExternalMenuModifierGroup2.Type
 
 /**
  * Spec component `ExternalMenuItemSize2` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ExternalMenuItemSize2 {
+  /** Unique size code, consists of the product code and the name of the size, if the product has one size, then the size code will be equal to the product code */
+  readonly sku?: string | null
+  readonly sizeCode?: string | null
+  /** Name of the product size, the name can be empty if there is only one size in the list */
+  readonly sizeName?: string | null
+  /** Whether it is a default size of the product. If the product has one size, then the parameter will be true, if the product has several sizes, none of them can be default. */
+  readonly isDefault?: boolean | null
+  readonly itemModifierGroups: ReadonlyArray<ExternalMenuModifierGroup2>
+  readonly prices?: ReadonlyArray<ExternalMenuPriceByDepartmentsDto> | null
+  /** Nutrition per 100 g of product grouped by departments */
+  readonly nutritions?: ReadonlyArray<NutritionInfoDto> | null
+  readonly isHidden?: boolean | null
+  readonly measureUnitType?: string | null
+  /** links to images */
+  readonly buttonImageUrl?: string | null
+  readonly weight: number
+  readonly id: string | null
+}
+/**
+ * The schema of {@link ExternalMenuItemSize2}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenuItemSize2 = /*#__PURE__*/ Schema.Struct({
-  sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+export const ExternalMenuItemSize2: Schema.Codec<ExternalMenuItemSize2, ExternalMenuItemSize2> = /*#__PURE__*/ Schema.Struct({
+  sku: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   sizeCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   sizeName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isDefault: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isDefault: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   itemModifierGroups: /*#__PURE__*/ Schema.Array(ExternalMenuModifierGroup2),
-  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto)),
-  nutritions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NutritionInfoDto)),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  measureUnitType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  prices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ExternalMenuPriceByDepartmentsDto))),
+  nutritions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NutritionInfoDto))),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  measureUnitType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   weight: Schema.Number,
   id: /*#__PURE__*/ Schema.NullOr(Schema.String)
 })
-/**
- * The type of {@link ExternalMenuItemSize2}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuItemSize2 = typeof ExternalMenuItemSize2.Type
 
 /**
  * Spec component `ExternalMenuItem2` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const ExternalMenuItem2 = /*#__PURE__*/ Schema.Struct({
-  sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  itemSizes: /*#__PURE__*/ Schema.Array(ExternalMenuItemSize2),
-  modifierSchemaId: /*#__PURE__*/ Schema.NullOr(Schema.String),
-  modifierSchemaName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  type: /*#__PURE__*/ Schema.Literals(["DISH", "SERVICE"]),
-  canSetOpenPrice: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  useBalanceForSell: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  measureUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(SelectedCustomerTag)),
-  paymentSubject: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  paymentSubjectCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  outerEanCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isMarked: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeDto2))),
-  orderItemType: /*#__PURE__*/ IikoSchema.openEnum(["Product", "Compound"]),
-  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  allergenGroupIds: /*#__PURE__*/ Schema.Array(Schema.Unknown),
-  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  id: Schema.String,
-  splittable: Schema.Boolean
-})
+export interface ExternalMenuItem2 {
+  /** Product code */
+  readonly sku?: string | null
+  /** Product name */
+  readonly name?: string | null
+  /** Product description */
+  readonly description?: string | null
+  readonly itemSizes: ReadonlyArray<ExternalMenuItemSize2>
+  /** Modifier schema ID */
+  readonly modifierSchemaId: string | null
+  /** Modifier schema name */
+  readonly modifierSchemaName?: string | null
+  /** Item type */
+  readonly type: "DISH" | "SERVICE"
+  /** Can set open price flag */
+  readonly canSetOpenPrice?: boolean | null
+  readonly useBalanceForSell?: boolean | null
+  /** Measure unit */
+  readonly measureUnit?: string | null
+  /** Product category GUID */
+  readonly productCategoryId?: string | null
+  readonly customerTagGroups?: ReadonlyArray<SelectedCustomerTag> | null
+  readonly paymentSubject?: string | null
+  readonly paymentSubjectCode?: string | null
+  readonly outerEanCode?: string | null
+  /** Marking flag */
+  readonly isMarked?: boolean | null
+  /** Visibility flag */
+  readonly isHidden?: boolean | null
+  readonly barcodes?: ReadonlyArray<BarcodeDto2> | null
+  /** Product or compound. Depends on modifiers scheme existence */
+  readonly orderItemType: "Product" | "Compound" | (string & {})
+  /** Tax category GUID */
+  readonly taxCategoryId?: string | null
+  /** List of GUID groups of allergens */
+  readonly allergenGroupIds: ReadonlyArray<unknown>
+  /** List of labels */
+  readonly labels?: ReadonlyArray<string> | null
+  /** List of tags */
+  readonly tags?: ReadonlyArray<string> | null
+  /** Product ID */
+  readonly id: string
+  readonly splittable: boolean
+}
 /**
- * The type of {@link ExternalMenuItem2}.
+ * The wire form of {@link ExternalMenuItem2}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ExternalMenuItem2 = typeof ExternalMenuItem2.Type
+export interface ExternalMenuItem2Encoded {
+  /** Product code */
+  readonly sku?: string | null
+  /** Product name */
+  readonly name?: string | null
+  /** Product description */
+  readonly description?: string | null
+  readonly itemSizes: ReadonlyArray<ExternalMenuItemSize2>
+  /** Modifier schema ID */
+  readonly modifierSchemaId: string | null
+  /** Modifier schema name */
+  readonly modifierSchemaName?: string | null
+  /** Item type */
+  readonly type: "DISH" | "SERVICE"
+  /** Can set open price flag */
+  readonly canSetOpenPrice?: boolean | null
+  readonly useBalanceForSell?: boolean | null
+  /** Measure unit */
+  readonly measureUnit?: string | null
+  /** Product category GUID */
+  readonly productCategoryId?: string | null
+  readonly customerTagGroups?: ReadonlyArray<SelectedCustomerTag> | null
+  readonly paymentSubject?: string | null
+  readonly paymentSubjectCode?: string | null
+  readonly outerEanCode?: string | null
+  /** Marking flag */
+  readonly isMarked?: boolean | null
+  /** Visibility flag */
+  readonly isHidden?: boolean | null
+  readonly barcodes?: ReadonlyArray<BarcodeDto2> | null
+  /** Product or compound. Depends on modifiers scheme existence */
+  readonly orderItemType: string
+  /** Tax category GUID */
+  readonly taxCategoryId?: string | null
+  /** List of GUID groups of allergens */
+  readonly allergenGroupIds: ReadonlyArray<unknown>
+  /** List of labels */
+  readonly labels?: ReadonlyArray<string> | null
+  /** List of tags */
+  readonly tags?: ReadonlyArray<string> | null
+  /** Product ID */
+  readonly id: string
+  readonly splittable: boolean
+}
+/**
+ * The schema of {@link ExternalMenuItem2}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExternalMenuItem2: Schema.Codec<ExternalMenuItem2, ExternalMenuItem2Encoded> = /*#__PURE__*/ Schema.Struct({
+  sku: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  itemSizes: /*#__PURE__*/ Schema.Array(ExternalMenuItemSize2),
+  modifierSchemaId: /*#__PURE__*/ Schema.NullOr(Schema.String),
+  modifierSchemaName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  type: /*#__PURE__*/ Schema.Literals(["DISH", "SERVICE"]),
+  canSetOpenPrice: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  useBalanceForSell: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  measureUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(SelectedCustomerTag))),
+  paymentSubject: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  paymentSubjectCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  outerEanCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isMarked: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeDto2))),
+  orderItemType: /*#__PURE__*/ IikoSchema.openEnum(["Product", "Compound"]),
+  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  allergenGroupIds: /*#__PURE__*/ Schema.Array(Schema.Unknown),
+  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  id: Schema.String,
+  splittable: Schema.Boolean
+})
 
 /**
  * Spec component `ExternalMenuCategory2` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ExternalMenuCategory2 {
+  /** Category ID */
+  readonly id?: string | null
+  /** Category name */
+  readonly name?: string | null
+  /** Category description */
+  readonly description?: string | null
+  /** Link to image */
+  readonly buttonImageUrl?: string | null
+  /** iikoGroupId */
+  readonly iikoGroupId?: string | null
+  readonly items: ReadonlyArray<ExternalMenuItem2>
+  /** Category schedule GUID */
+  readonly scheduleId?: string | null
+  /** Category schedule name */
+  readonly scheduleName?: string | null
+  /** Category schedule intervals */
+  readonly schedules?: ReadonlyArray<PeriodScheduleDto> | null
+  /** Visibility flag */
+  readonly isHidden?: boolean | null
+  /** List of labels */
+  readonly labels?: ReadonlyArray<string> | null
+  /** List of tags */
+  readonly tags?: ReadonlyArray<string> | null
+}
+/**
+ * The wire form of {@link ExternalMenuCategory2}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExternalMenuCategory2Encoded {
+  /** Category ID */
+  readonly id?: string | null
+  /** Category name */
+  readonly name?: string | null
+  /** Category description */
+  readonly description?: string | null
+  /** Link to image */
+  readonly buttonImageUrl?: string | null
+  /** iikoGroupId */
+  readonly iikoGroupId?: string | null
+  readonly items: ReadonlyArray<ExternalMenuItem2Encoded>
+  /** Category schedule GUID */
+  readonly scheduleId?: string | null
+  /** Category schedule name */
+  readonly scheduleName?: string | null
+  /** Category schedule intervals */
+  readonly schedules?: ReadonlyArray<PeriodScheduleDtoEncoded> | null
+  /** Visibility flag */
+  readonly isHidden?: boolean | null
+  /** List of labels */
+  readonly labels?: ReadonlyArray<string> | null
+  /** List of tags */
+  readonly tags?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link ExternalMenuCategory2}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenuCategory2 = /*#__PURE__*/ Schema.Struct({
+export const ExternalMenuCategory2: Schema.Codec<ExternalMenuCategory2, ExternalMenuCategory2Encoded> = /*#__PURE__*/ Schema.Struct({
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   iikoGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   items: /*#__PURE__*/ Schema.Array(ExternalMenuItem2),
   scheduleId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   scheduleName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  schedules: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(PeriodScheduleDto)),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
+  schedules: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(PeriodScheduleDto))),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
-/**
- * The type of {@link ExternalMenuCategory2}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuCategory2 = typeof ExternalMenuCategory2.Type
 
 /**
  * Spec component `ExternalMenuComboItemSize` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ExternalMenuComboItemSize = /*#__PURE__*/ Schema.Struct({
-  name: Schema.String,
-  sizeId: Schema.String,
-  shortName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
-})
-/**
- * The type of {@link ExternalMenuComboItemSize}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ExternalMenuComboItemSize = typeof ExternalMenuComboItemSize.Type
+export interface ExternalMenuComboItemSize {
+  /** Size name */
+  readonly name: string
+  /** Size GUID */
+  readonly sizeId: string
+  /** Short size name */
+  readonly shortName?: string | null
+  /** Visibility flag */
+  readonly isHidden?: boolean | null
+  /** Link to image */
+  readonly buttonImageUrl?: string | null
+}
+/**
+ * The schema of {@link ExternalMenuComboItemSize}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExternalMenuComboItemSize: Schema.Codec<ExternalMenuComboItemSize, ExternalMenuComboItemSize> = /*#__PURE__*/ Schema.Struct({
+  name: Schema.String,
+  sizeId: Schema.String,
+  shortName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `ExternalMenuComboItem` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const ExternalMenuComboItem = /*#__PURE__*/ Schema.Struct({
-  sizes: /*#__PURE__*/ Schema.Array(ExternalMenuComboItemSize),
-  groups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboGroupDto)),
-  priceStrategy: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ IikoSchema.openEnum(["BY_COMPONENT"])),
-  sku: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isMarked: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeDto2))),
-  type: /*#__PURE__*/ Schema.Literal("COMBO"),
-  id: Schema.String
-})
+export interface ExternalMenuComboItem {
+  readonly sizes: ReadonlyArray<ExternalMenuComboItemSize>
+  readonly groups?: ReadonlyArray<ComboGroupDto> | null
+  /** Price strategy */
+  readonly priceStrategy?: "BY_COMPONENT" | (string & {}) | null
+  /** Product code */
+  readonly sku?: string | null
+  /** Product name */
+  readonly name?: string | null
+  /** Product description */
+  readonly description?: string | null
+  /** Marking flag */
+  readonly isMarked?: boolean | null
+  readonly barcodes?: ReadonlyArray<BarcodeDto2> | null
+  readonly type: "COMBO"
+  /** Product ID */
+  readonly id: string
+}
 /**
- * The type of {@link ExternalMenuComboItem}.
+ * The wire form of {@link ExternalMenuComboItem}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ExternalMenuComboItem = typeof ExternalMenuComboItem.Type
+export interface ExternalMenuComboItemEncoded {
+  readonly sizes: ReadonlyArray<ExternalMenuComboItemSize>
+  readonly groups?: ReadonlyArray<ComboGroupDto> | null
+  /** Price strategy */
+  readonly priceStrategy?: string | null
+  /** Product code */
+  readonly sku?: string | null
+  /** Product name */
+  readonly name?: string | null
+  /** Product description */
+  readonly description?: string | null
+  /** Marking flag */
+  readonly isMarked?: boolean | null
+  readonly barcodes?: ReadonlyArray<BarcodeDto2> | null
+  readonly type: "COMBO"
+  /** Product ID */
+  readonly id: string
+}
+/**
+ * The schema of {@link ExternalMenuComboItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExternalMenuComboItem: Schema.Codec<ExternalMenuComboItem, ExternalMenuComboItemEncoded> = /*#__PURE__*/ Schema.Struct({
+  sizes: /*#__PURE__*/ Schema.Array(ExternalMenuComboItemSize),
+  groups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboGroupDto))),
+  priceStrategy: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ IikoSchema.openEnum(["BY_COMPONENT"]))),
+  sku: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isMarked: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeDto2))),
+  type: /*#__PURE__*/ Schema.Literal("COMBO"),
+  id: Schema.String
+})
 
 /**
  * Spec component `ExternalMenuCategory3` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ExternalMenuCategory3 {
+  /** Category ID */
+  readonly id?: string | null
+  /** Category name */
+  readonly name?: string | null
+  /** Category description */
+  readonly description?: string | null
+  /** Link to image */
+  readonly buttonImageUrl?: string | null
+  /** iikoGroupId */
+  readonly iikoGroupId?: string | null
+  /** Category schedule GUID */
+  readonly scheduleId?: string | null
+  /** Category schedule name */
+  readonly scheduleName?: string | null
+  /** Category schedule intervals */
+  readonly schedules?: ReadonlyArray<PeriodScheduleDto> | null
+  /** Visibility flag */
+  readonly isHidden?: boolean | null
+  readonly items: ReadonlyArray<ExternalMenuItem2 | ExternalMenuComboItem | { readonly type: string; readonly [x: string]: unknown }>
+  /** List of labels */
+  readonly labels?: ReadonlyArray<string> | null
+  /** List of tags */
+  readonly tags?: ReadonlyArray<string> | null
+}
+/**
+ * The wire form of {@link ExternalMenuCategory3}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExternalMenuCategory3Encoded {
+  /** Category ID */
+  readonly id?: string | null
+  /** Category name */
+  readonly name?: string | null
+  /** Category description */
+  readonly description?: string | null
+  /** Link to image */
+  readonly buttonImageUrl?: string | null
+  /** iikoGroupId */
+  readonly iikoGroupId?: string | null
+  /** Category schedule GUID */
+  readonly scheduleId?: string | null
+  /** Category schedule name */
+  readonly scheduleName?: string | null
+  /** Category schedule intervals */
+  readonly schedules?: ReadonlyArray<PeriodScheduleDtoEncoded> | null
+  /** Visibility flag */
+  readonly isHidden?: boolean | null
+  readonly items: ReadonlyArray<ExternalMenuItem2Encoded | ExternalMenuComboItemEncoded | { readonly type: string; readonly [x: string]: unknown }>
+  /** List of labels */
+  readonly labels?: ReadonlyArray<string> | null
+  /** List of tags */
+  readonly tags?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link ExternalMenuCategory3}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenuCategory3 = /*#__PURE__*/ Schema.Struct({
+export const ExternalMenuCategory3: Schema.Codec<ExternalMenuCategory3, ExternalMenuCategory3Encoded> = /*#__PURE__*/ Schema.Struct({
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   iikoGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   scheduleId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   scheduleName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  schedules: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(PeriodScheduleDto)),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  schedules: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(PeriodScheduleDto))),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   items: /*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.Union([
     ExternalMenuItem2,
     ExternalMenuComboItem,
     /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({ type: /*#__PURE__*/ IikoSchema.unknownTag(["DISH", "SERVICE", "COMBO"]) }))
   ])),
-  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
+  labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
+
 /**
- * The type of {@link ExternalMenuCategory3}.
+ * Menu availability time intervals
+ *
+ * Spec component `IntervalDto` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ExternalMenuCategory3 = typeof ExternalMenuCategory3.Type
-
+export interface IntervalDto {
+  /** Organization GUID */
+  readonly organizationId: string
+  /** Start time */
+  readonly fromTime: string
+  /** End time */
+  readonly toTime: string
+}
 /**
- * Spec component `IntervalDto` (response).
+ * The schema of {@link IntervalDto}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const IntervalDto = /*#__PURE__*/ Schema.Struct({
+export const IntervalDto: Schema.Codec<IntervalDto, IntervalDto> = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   fromTime: Schema.String,
   toTime: Schema.String
 })
-/**
- * The type of {@link IntervalDto}.
- *
- * @since 0.1.0
- * @category models
- */
-export type IntervalDto = typeof IntervalDto.Type
 
 /**
  * Spec component `ProductCategoryDto` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ProductCategoryDto = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link ProductCategoryDto}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ProductCategoryDto = typeof ProductCategoryDto.Type
+export interface ProductCategoryDto {
+  readonly id: string
+  readonly name: string
+  readonly isDeleted?: boolean | null
+}
+/**
+ * The schema of {@link ProductCategoryDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProductCategoryDto: Schema.Codec<ProductCategoryDto, ProductCategoryDto> = /*#__PURE__*/ Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
  * Spec component `ExternalMenuV2` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const ExternalMenuV2 = /*#__PURE__*/ Schema.Struct({
-  productCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ProductCategoryDto)),
-  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(CustomerTagGroup)),
-  revision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  formatVersion: /*#__PURE__*/ Schema.Literal(2),
-  id: Schema.Number,
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  intervals: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IntervalDto)),
-  itemCategories: /*#__PURE__*/ Schema.Array(ExternalMenuCategory),
-  comboCategories: /*#__PURE__*/ Schema.Array(ComboCategoryDto)
-})
+export interface ExternalMenuV2 {
+  /** Product categories */
+  readonly productCategories?: ReadonlyArray<ProductCategoryDto> | null
+  /** Customer tag groups */
+  readonly customerTagGroups?: ReadonlyArray<CustomerTagGroup> | null
+  /** Menu revision */
+  readonly revision?: number | null
+  readonly formatVersion: 2
+  /** ID of the external menu */
+  readonly id: number
+  /** External menu name */
+  readonly name?: string | null
+  /** External menu description */
+  readonly description?: string | null
+  /** Link to image */
+  readonly buttonImageUrl?: string | null
+  /** Menu availability time intervals */
+  readonly intervals?: ReadonlyArray<IntervalDto> | null
+  readonly itemCategories: ReadonlyArray<ExternalMenuCategory>
+  readonly comboCategories: ReadonlyArray<ComboCategoryDto>
+}
 /**
- * The type of {@link ExternalMenuV2}.
+ * The wire form of {@link ExternalMenuV2}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ExternalMenuV2 = typeof ExternalMenuV2.Type
+export interface ExternalMenuV2Encoded {
+  /** Product categories */
+  readonly productCategories?: ReadonlyArray<ProductCategoryDto> | null
+  /** Customer tag groups */
+  readonly customerTagGroups?: ReadonlyArray<CustomerTagGroup> | null
+  /** Menu revision */
+  readonly revision?: number | null
+  readonly formatVersion: 2
+  /** ID of the external menu */
+  readonly id: number
+  /** External menu name */
+  readonly name?: string | null
+  /** External menu description */
+  readonly description?: string | null
+  /** Link to image */
+  readonly buttonImageUrl?: string | null
+  /** Menu availability time intervals */
+  readonly intervals?: ReadonlyArray<IntervalDto> | null
+  readonly itemCategories: ReadonlyArray<ExternalMenuCategoryEncoded>
+  readonly comboCategories: ReadonlyArray<ComboCategoryDto>
+}
+/**
+ * The schema of {@link ExternalMenuV2}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExternalMenuV2: Schema.Codec<ExternalMenuV2, ExternalMenuV2Encoded> = /*#__PURE__*/ Schema.Struct({
+  productCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ProductCategoryDto))),
+  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CustomerTagGroup))),
+  revision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  formatVersion: /*#__PURE__*/ Schema.Literal(2),
+  id: Schema.Number,
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  intervals: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IntervalDto))),
+  itemCategories: /*#__PURE__*/ Schema.Array(ExternalMenuCategory),
+  comboCategories: /*#__PURE__*/ Schema.Array(ComboCategoryDto)
+})
 
 /**
  * Spec component `OverrideTaxesDto` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const OverrideTaxesDto = /*#__PURE__*/ Schema.Struct({
-  orderType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  baseTaxCategory: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  newTaxCategory: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link OverrideTaxesDto}.
- *
- * @since 0.1.0
  * @category models
  */
-export type OverrideTaxesDto = typeof OverrideTaxesDto.Type
+export interface OverrideTaxesDto {
+  /** Order type GUID */
+  readonly orderType?: string | null
+  /** Base tax category GUID */
+  readonly baseTaxCategory?: string | null
+  /** New tax category GUID */
+  readonly newTaxCategory?: string | null
+}
+/**
+ * The schema of {@link OverrideTaxesDto}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OverrideTaxesDto: Schema.Codec<OverrideTaxesDto, OverrideTaxesDto> = /*#__PURE__*/ Schema.Struct({
+  orderType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  baseTaxCategory: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  newTaxCategory: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `ExternalMenuV3` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const ExternalMenuV3 = /*#__PURE__*/ Schema.Struct({
-  taxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TaxCategoryDto)),
-  productCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ProductCategoryDto)),
-  allergenGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AllergenGroupDto)),
-  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(CustomerTagGroup)),
-  overrideTaxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Record(Schema.String, OverrideTaxesDto)),
-  revision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
-  formatVersion: /*#__PURE__*/ Schema.Literal(3),
-  id: Schema.Number,
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  intervals: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IntervalDto)),
-  comboCategories: /*#__PURE__*/ Schema.Array(ComboCategoryDto),
-  itemGroups: /*#__PURE__*/ Schema.Array(ExternalMenuCategory2)
-})
+export interface ExternalMenuV3 {
+  /** Tax Categories */
+  readonly taxCategories?: ReadonlyArray<TaxCategoryDto> | null
+  /** Product categories */
+  readonly productCategories?: ReadonlyArray<ProductCategoryDto> | null
+  /** Allergen groups */
+  readonly allergenGroups?: ReadonlyArray<AllergenGroupDto> | null
+  /** Customer tag groups */
+  readonly customerTagGroups?: ReadonlyArray<CustomerTagGroup> | null
+  /** Tax benefits */
+  readonly overrideTaxCategories?: { readonly [x: string]: OverrideTaxesDto } | null
+  /** Menu revision */
+  readonly revision?: number | null
+  readonly formatVersion: 3
+  /** ID of the external menu */
+  readonly id: number
+  /** External menu name */
+  readonly name?: string | null
+  /** External menu description */
+  readonly description?: string | null
+  /** Link to image */
+  readonly buttonImageUrl?: string | null
+  /** Menu availability time intervals */
+  readonly intervals?: ReadonlyArray<IntervalDto> | null
+  readonly comboCategories: ReadonlyArray<ComboCategoryDto>
+  readonly itemGroups: ReadonlyArray<ExternalMenuCategory2>
+}
 /**
- * The type of {@link ExternalMenuV3}.
+ * The wire form of {@link ExternalMenuV3}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ExternalMenuV3 = typeof ExternalMenuV3.Type
+export interface ExternalMenuV3Encoded {
+  /** Tax Categories */
+  readonly taxCategories?: ReadonlyArray<TaxCategoryDto> | null
+  /** Product categories */
+  readonly productCategories?: ReadonlyArray<ProductCategoryDto> | null
+  /** Allergen groups */
+  readonly allergenGroups?: ReadonlyArray<AllergenGroupDto> | null
+  /** Customer tag groups */
+  readonly customerTagGroups?: ReadonlyArray<CustomerTagGroup> | null
+  /** Tax benefits */
+  readonly overrideTaxCategories?: { readonly [x: string]: OverrideTaxesDto } | null
+  /** Menu revision */
+  readonly revision?: number | null
+  readonly formatVersion: 3
+  /** ID of the external menu */
+  readonly id: number
+  /** External menu name */
+  readonly name?: string | null
+  /** External menu description */
+  readonly description?: string | null
+  /** Link to image */
+  readonly buttonImageUrl?: string | null
+  /** Menu availability time intervals */
+  readonly intervals?: ReadonlyArray<IntervalDto> | null
+  readonly comboCategories: ReadonlyArray<ComboCategoryDto>
+  readonly itemGroups: ReadonlyArray<ExternalMenuCategory2Encoded>
+}
+/**
+ * The schema of {@link ExternalMenuV3}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExternalMenuV3: Schema.Codec<ExternalMenuV3, ExternalMenuV3Encoded> = /*#__PURE__*/ Schema.Struct({
+  taxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TaxCategoryDto))),
+  productCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ProductCategoryDto))),
+  allergenGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(AllergenGroupDto))),
+  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CustomerTagGroup))),
+  overrideTaxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Record(Schema.String, OverrideTaxesDto))),
+  revision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  formatVersion: /*#__PURE__*/ Schema.Literal(3),
+  id: Schema.Number,
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  intervals: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IntervalDto))),
+  comboCategories: /*#__PURE__*/ Schema.Array(ComboCategoryDto),
+  itemGroups: /*#__PURE__*/ Schema.Array(ExternalMenuCategory2)
+})
 
 /**
  * Spec component `ExternalMenuV4` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ExternalMenuV4 {
+  /** Tax Categories */
+  readonly taxCategories?: ReadonlyArray<TaxCategoryDto> | null
+  /** Product categories */
+  readonly productCategories?: ReadonlyArray<ProductCategoryDto> | null
+  /** Allergen groups */
+  readonly allergenGroups?: ReadonlyArray<AllergenGroupDto> | null
+  /** Customer tag groups */
+  readonly customerTagGroups?: ReadonlyArray<CustomerTagGroup> | null
+  /** Tax benefits */
+  readonly overrideTaxCategories?: { readonly [x: string]: OverrideTaxesDto } | null
+  /** Menu revision */
+  readonly revision?: number | null
+  readonly formatVersion: 4
+  /** ID of the external menu */
+  readonly id: number
+  /** External menu name */
+  readonly name?: string | null
+  /** External menu description */
+  readonly description?: string | null
+  /** Link to image */
+  readonly buttonImageUrl?: string | null
+  /** Menu availability time intervals */
+  readonly intervals?: ReadonlyArray<IntervalDto> | null
+  readonly comboCategories: ReadonlyArray<ComboCategoryDto>
+  readonly itemGroups: ReadonlyArray<ExternalMenuCategory3>
+}
+/**
+ * The wire form of {@link ExternalMenuV4}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExternalMenuV4Encoded {
+  /** Tax Categories */
+  readonly taxCategories?: ReadonlyArray<TaxCategoryDto> | null
+  /** Product categories */
+  readonly productCategories?: ReadonlyArray<ProductCategoryDto> | null
+  /** Allergen groups */
+  readonly allergenGroups?: ReadonlyArray<AllergenGroupDto> | null
+  /** Customer tag groups */
+  readonly customerTagGroups?: ReadonlyArray<CustomerTagGroup> | null
+  /** Tax benefits */
+  readonly overrideTaxCategories?: { readonly [x: string]: OverrideTaxesDto } | null
+  /** Menu revision */
+  readonly revision?: number | null
+  readonly formatVersion: 4
+  /** ID of the external menu */
+  readonly id: number
+  /** External menu name */
+  readonly name?: string | null
+  /** External menu description */
+  readonly description?: string | null
+  /** Link to image */
+  readonly buttonImageUrl?: string | null
+  /** Menu availability time intervals */
+  readonly intervals?: ReadonlyArray<IntervalDto> | null
+  readonly comboCategories: ReadonlyArray<ComboCategoryDto>
+  readonly itemGroups: ReadonlyArray<ExternalMenuCategory3Encoded>
+}
+/**
+ * The schema of {@link ExternalMenuV4}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ExternalMenuV4 = /*#__PURE__*/ Schema.Struct({
-  taxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TaxCategoryDto)),
-  productCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ProductCategoryDto)),
-  allergenGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(AllergenGroupDto)),
-  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(CustomerTagGroup)),
-  overrideTaxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Record(Schema.String, OverrideTaxesDto)),
+export const ExternalMenuV4: Schema.Codec<ExternalMenuV4, ExternalMenuV4Encoded> = /*#__PURE__*/ Schema.Struct({
+  taxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TaxCategoryDto))),
+  productCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ProductCategoryDto))),
+  allergenGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(AllergenGroupDto))),
+  customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CustomerTagGroup))),
+  overrideTaxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Record(Schema.String, OverrideTaxesDto))),
   revision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   formatVersion: /*#__PURE__*/ Schema.Literal(4),
   id: Schema.Number,
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  intervals: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IntervalDto)),
+  intervals: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IntervalDto))),
   comboCategories: /*#__PURE__*/ Schema.Array(ComboCategoryDto),
   itemGroups: /*#__PURE__*/ Schema.Array(ExternalMenuCategory3)
 })
-/**
- * The type of {@link ExternalMenuV4}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ExternalMenuV4 = typeof ExternalMenuV4.Type
 
 /**
+ * Get combos info request.
+ *
  * Spec component `LoyaltyResult.GetCombosInfoRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetCombosInfoRequest {
+  /** Extra data. */
+  readonly extraData?: boolean
+  /** Organization id. */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link GetCombosInfoRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetCombosInfoRequest = /*#__PURE__*/ Schema.Struct({
+export const GetCombosInfoRequest: Schema.Codec<GetCombosInfoRequest, GetCombosInfoRequest> = /*#__PURE__*/ Schema.Struct({
   extraData: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link GetCombosInfoRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetCombosInfoRequest = typeof GetCombosInfoRequest.Type
 
 /**
+ * Information about combos of organization.
+ *
  * Spec component `LoyaltyResult.GetCombosInfoResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const GetCombosInfoResponse = /*#__PURE__*/ Schema.Struct({
-  comboSpecifications: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboSpecification)),
-  comboCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ComboCategory)),
-  Warnings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(WarningInfo))
-})
+export interface GetCombosInfoResponse {
+  /** Full combo's specifications. */
+  readonly comboSpecifications?: ReadonlyArray<ComboSpecification> | null
+  /** Combo's categories. */
+  readonly comboCategories?: ReadonlyArray<ComboCategory> | null
+  /** Warnings about errors, not blocking loyalty calculation. */
+  readonly Warnings?: ReadonlyArray<WarningInfo> | null
+}
 /**
- * The type of {@link GetCombosInfoResponse}.
+ * The wire form of {@link GetCombosInfoResponse}.
  *
  * @since 0.1.0
  * @category models
  */
-export type GetCombosInfoResponse = typeof GetCombosInfoResponse.Type
-
+export interface GetCombosInfoResponseEncoded {
+  /** Full combo's specifications. */
+  readonly comboSpecifications?: ReadonlyArray<ComboSpecificationEncoded> | null
+  /** Combo's categories. */
+  readonly comboCategories?: ReadonlyArray<ComboCategory> | null
+  /** Warnings about errors, not blocking loyalty calculation. */
+  readonly Warnings?: ReadonlyArray<WarningInfo> | null
+}
 /**
- * Spec component `Nomenclature.GroupModifierInfo` (response).
+ * The schema of {@link GetCombosInfoResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GroupModifierInfo = /*#__PURE__*/ Schema.Struct({
+export const GetCombosInfoResponse: Schema.Codec<GetCombosInfoResponse, GetCombosInfoResponseEncoded> = /*#__PURE__*/ Schema.Struct({
+  comboSpecifications: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboSpecification))),
+  comboCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboCategory))),
+  Warnings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(WarningInfo)))
+})
+
+/**
+ * Information on group of modifiers.
+ *
+ * Spec component `Nomenclature.GroupModifierInfo` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GroupModifierInfo {
+  /** ID. */
+  readonly id: string
+  /** Minimum quantity. */
+  readonly minAmount: number
+  /** Maximum quantity. */
+  readonly maxAmount: number
+  /** Required availability. */
+  readonly required: boolean | null
+  /** Presence of max/min quantity limitations of child modifiers. */
+  readonly childModifiersHaveMinMaxRestrictions?: boolean | null
+  /** List of child modifiers. */
+  readonly childModifiers: ReadonlyArray<ChildModifierInfo>
+  /** Hide if the amount is by default. This field is supported since 7.2.4 iikoRMS version. */
+  readonly hideIfDefaultAmount?: boolean | null
+  /** Amount by default. This field is supported since 7.2.4 iikoRMS version. */
+  readonly defaultAmount?: number | null
+  /** Modifier can be split. This field is supported since 7.2.4 iikoRMS version. */
+  readonly splittable?: boolean | null
+  /** Free amount. This field is supported since 7.2.4 iikoRMS version. */
+  readonly freeOfChargeAmount?: number | null
+}
+/**
+ * The schema of {@link GroupModifierInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GroupModifierInfo: Schema.Codec<GroupModifierInfo, GroupModifierInfo> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   minAmount: Schema.Number,
   maxAmount: Schema.Number,
@@ -1463,110 +2737,329 @@ export const GroupModifierInfo = /*#__PURE__*/ Schema.Struct({
   splittable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   freeOfChargeAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
 })
-/**
- * The type of {@link GroupModifierInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GroupModifierInfo = typeof GroupModifierInfo.Type
 
 /**
+ * Unit of measurement.
+ *
  * Spec component `NomenclatureV3.MeasureUnitType` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const MeasureUnitType = /*#__PURE__*/ IikoSchema.openEnum(["GRAM", "KILOGRAM", "MILLILITER", "LITER"])
+export type MeasureUnitType = "GRAM" | "KILOGRAM" | "MILLILITER" | "LITER" | (string & {})
 /**
- * The type of {@link MeasureUnitType}.
+ * The wire form of {@link MeasureUnitType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type MeasureUnitType = typeof MeasureUnitType.Type
-
+export type MeasureUnitTypeEncoded = string
 /**
- * Spec component `NomenclatureV3.Nutritions` (response).
+ * The schema of {@link MeasureUnitType}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Nutritions = /*#__PURE__*/ Schema.Struct({
-  fats: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  proteins: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  carbs: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  energy: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+export const MeasureUnitType: Schema.Codec<MeasureUnitType, MeasureUnitTypeEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["GRAM", "KILOGRAM", "MILLILITER", "LITER"])
+
+/**
+ * Nutritional value.
+ *
+ * Spec component `NomenclatureV3.Nutritions` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Nutritions {
+  /** Fats. */
+  readonly fats?: number | null
+  /** Proteins. */
+  readonly proteins?: number | null
+  /** Carbohydrates. */
+  readonly carbs?: number | null
+  /** Energy value. */
+  readonly energy?: number | null
+  /** Saturated fatty acids. */
+  readonly saturatedFattyAcid?: number | null
+  /** Salt. */
+  readonly salt?: number | null
+  /** Sugar. */
+  readonly sugar?: number | null
+}
+/**
+ * The schema of {@link Nutritions}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Nutritions: Schema.Codec<Nutritions, Nutritions> = /*#__PURE__*/ Schema.Struct({
+  fats: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  proteins: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  carbs: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  energy: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   saturatedFattyAcid: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   salt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   sugar: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
 })
+
 /**
- * The type of {@link Nutritions}.
+ * Size price.
+ *
+ * Spec component `NomenclatureV3.SizePrice` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type Nutritions = typeof Nutritions.Type
-
+export interface MenuV3SizePrice {
+  /** Size ID. */
+  readonly sizeId?: string | null
+  /** Size name. */
+  readonly sizeName?: string | null
+  /** Size code. */
+  readonly sizeCode?: string | null
+  /** Flag indicating whether this is the default size. */
+  readonly isDefault?: boolean | null
+  /** Price. */
+  readonly price?: number | null
+  /** Button image URL. */
+  readonly buttonImageUrl?: string | null
+  /** Product size image. Replaces ButtonImageUrl. */
+  readonly image?: Image | null
+  /** Flag indicating whether the size is hidden. */
+  readonly isHidden?: boolean | null
+  /** Weight. */
+  readonly weight?: number | null
+  /** Nutritional value. */
+  readonly nutritions?: Nutritions | null
+  /** Unit of measurement. */
+  readonly measureUnitType?: MeasureUnitType | null
+  /** Predefined size SKU. */
+  readonly sku?: string | null
+  /**
+   * Unique key of the size.
+   * Unlike SizeId, present even for non-sized items.
+   */
+  readonly menuItemSizeId?: string | null
+  /** Tax category ID. */
+  readonly taxCategoryId?: string | null
+}
 /**
- * Spec component `NomenclatureV3.SizePrice` (response).
+ * The wire form of {@link MenuV3SizePrice}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MenuV3SizePriceEncoded {
+  /** Size ID. */
+  readonly sizeId?: string | null
+  /** Size name. */
+  readonly sizeName?: string | null
+  /** Size code. */
+  readonly sizeCode?: string | null
+  /** Flag indicating whether this is the default size. */
+  readonly isDefault?: boolean | null
+  /** Price. */
+  readonly price?: number | null
+  /** Button image URL. */
+  readonly buttonImageUrl?: string | null
+  /** Product size image. Replaces ButtonImageUrl. */
+  readonly image?: Image | null
+  /** Flag indicating whether the size is hidden. */
+  readonly isHidden?: boolean | null
+  /** Weight. */
+  readonly weight?: number | null
+  /** Nutritional value. */
+  readonly nutritions?: Nutritions | null
+  /** Unit of measurement. */
+  readonly measureUnitType?: MeasureUnitTypeEncoded | null
+  /** Predefined size SKU. */
+  readonly sku?: string | null
+  /**
+   * Unique key of the size.
+   * Unlike SizeId, present even for non-sized items.
+   */
+  readonly menuItemSizeId?: string | null
+  /** Tax category ID. */
+  readonly taxCategoryId?: string | null
+}
+/**
+ * The schema of {@link MenuV3SizePrice}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const MenuV3SizePrice = /*#__PURE__*/ Schema.Struct({
+export const MenuV3SizePrice: Schema.Codec<MenuV3SizePrice, MenuV3SizePriceEncoded> = /*#__PURE__*/ Schema.Struct({
   sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   sizeName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   sizeCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isDefault: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isDefault: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   image: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Image)),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  weight: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  weight: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   nutritions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Nutritions)),
-  measureUnitType: /*#__PURE__*/ Schema.optionalKey(MeasureUnitType),
+  measureUnitType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(MeasureUnitType)),
   sku: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   menuItemSizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link MenuV3SizePrice}.
- *
- * @since 0.1.0
- * @category models
- */
-export type MenuV3SizePrice = typeof MenuV3SizePrice.Type
 
 /**
+ * Modifier selection restrictions.
+ *
  * Spec component `NomenclatureV3.Restrictions` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface Restrictions {
+  /** Minimum quantity. */
+  readonly minQuantity?: number | null
+  /** Maximum quantity. */
+  readonly maxQuantity?: number | null
+  /** Free quantity. */
+  readonly freeQuantity?: number | null
+  /** Default quantity. */
+  readonly defaultQuantity?: number | null
+  /** Hide if quantity equals default quantity. */
+  readonly hideIfDefaultQuantity?: boolean | null
+}
+/**
+ * The schema of {@link Restrictions}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const Restrictions = /*#__PURE__*/ Schema.Struct({
-  minQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  maxQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  freeQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  defaultQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  hideIfDefaultQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+export const Restrictions: Schema.Codec<Restrictions, Restrictions> = /*#__PURE__*/ Schema.Struct({
+  minQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  maxQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  freeQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  defaultQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  hideIfDefaultQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
+
 /**
- * The type of {@link Restrictions}.
+ * Modifier item in a group.
+ * All fields except Id are optional overrides: when a field is null,
+ * its value must be taken from the reference Modifier (MenuV3.modifiers) with the same Id.
+ *
+ * Spec component `NomenclatureV3.ModifierItem` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type Restrictions = typeof Restrictions.Type
-
+export interface ModifierItem {
+  /** Modifier ID. */
+  readonly id: string
+  /**
+   * Modifier name.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly name?: string | null
+  /**
+   * Modifier description.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly description?: string | null
+  /**
+   * Modifier selection restrictions.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly restrictions?: Restrictions | null
+  /**
+   * Flag indicating whether the modifier is hidden.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly isHidden?: boolean | null
+  /**
+   * Button image URL.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly buttonImageUrl?: string | null
+  /**
+   * Modifier image. Replaces ButtonImageUrl.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly image?: Image | null
+  /**
+   * Weight.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly weight?: number | null
+  /**
+   * Unit of measurement.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly measureUnitType?: MeasureUnitType | null
+  /**
+   * List of tags associated with the element.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly tags?: ReadonlyArray<string> | null
+}
 /**
- * Spec component `NomenclatureV3.ModifierItem` (response).
+ * The wire form of {@link ModifierItem}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ModifierItemEncoded {
+  /** Modifier ID. */
+  readonly id: string
+  /**
+   * Modifier name.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly name?: string | null
+  /**
+   * Modifier description.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly description?: string | null
+  /**
+   * Modifier selection restrictions.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly restrictions?: Restrictions | null
+  /**
+   * Flag indicating whether the modifier is hidden.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly isHidden?: boolean | null
+  /**
+   * Button image URL.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly buttonImageUrl?: string | null
+  /**
+   * Modifier image. Replaces ButtonImageUrl.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly image?: Image | null
+  /**
+   * Weight.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly weight?: number | null
+  /**
+   * Unit of measurement.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly measureUnitType?: MeasureUnitTypeEncoded | null
+  /**
+   * List of tags associated with the element.
+   * If null, the value is taken from the reference Modifier with the same Id.
+   */
+  readonly tags?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link ModifierItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ModifierItem = /*#__PURE__*/ Schema.Struct({
+export const ModifierItem: Schema.Codec<ModifierItem, ModifierItemEncoded> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -1578,48 +3071,196 @@ export const ModifierItem = /*#__PURE__*/ Schema.Struct({
   measureUnitType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(MeasureUnitType)),
   tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
+
 /**
- * The type of {@link ModifierItem}.
+ * Modifier group.
+ *
+ * Spec component `NomenclatureV3.ModifierGroup` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ModifierItem = typeof ModifierItem.Type
-
+export interface ModifierGroup {
+  /** Modifier group name. */
+  readonly name: string
+  /** Modifier group ID. */
+  readonly id?: string | null
+  /** Modifier selection restrictions. */
+  readonly restrictions?: Restrictions | null
+  /** List of modifiers in the group. */
+  readonly items?: ReadonlyArray<ModifierItem> | null
+  /** Flag indicating whether the group is splittable. */
+  readonly splittable?: boolean | null
+  /** Flag indicating whether the group is hidden. */
+  readonly isHidden?: boolean | null
+  /** Flag indicating whether child modifiers have min/max restrictions. */
+  readonly childModifiersHaveMinMaxRestrictions?: boolean | null
+  /** SKU. */
+  readonly sku?: string | null
+}
 /**
- * Spec component `NomenclatureV3.ModifierGroup` (response).
+ * The wire form of {@link ModifierGroup}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ModifierGroupEncoded {
+  /** Modifier group name. */
+  readonly name: string
+  /** Modifier group ID. */
+  readonly id?: string | null
+  /** Modifier selection restrictions. */
+  readonly restrictions?: Restrictions | null
+  /** List of modifiers in the group. */
+  readonly items?: ReadonlyArray<ModifierItemEncoded> | null
+  /** Flag indicating whether the group is splittable. */
+  readonly splittable?: boolean | null
+  /** Flag indicating whether the group is hidden. */
+  readonly isHidden?: boolean | null
+  /** Flag indicating whether child modifiers have min/max restrictions. */
+  readonly childModifiersHaveMinMaxRestrictions?: boolean | null
+  /** SKU. */
+  readonly sku?: string | null
+}
+/**
+ * The schema of {@link ModifierGroup}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ModifierGroup = /*#__PURE__*/ Schema.Struct({
+export const ModifierGroup: Schema.Codec<ModifierGroup, ModifierGroupEncoded> = /*#__PURE__*/ Schema.Struct({
   name: Schema.String,
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   restrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Restrictions)),
   items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ModifierItem))),
-  splittable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  childModifiersHaveMinMaxRestrictions: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  splittable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  childModifiersHaveMinMaxRestrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   sku: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link ModifierGroup}.
+ * Item in a group.
+ *
+ * Spec component `NomenclatureV3.Item` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ModifierGroup = typeof ModifierGroup.Type
-
+export interface Item {
+  /**
+   * Product ID.
+   * REQUIRED for regular products (itemType = null or "PRODUCT").
+   * NULL for combo meals (itemType = "COMBO").
+   */
+  readonly productId?: string | null
+  /** Item name. */
+  readonly name: string
+  /** Flag indicating whether the item is hidden. */
+  readonly isHidden?: boolean | null
+  /** Item description. */
+  readonly description?: string | null
+  /** Prices by size. */
+  readonly sizePrices?: ReadonlyArray<MenuV3SizePrice> | null
+  /** Modifier groups. */
+  readonly modifierGroups?: ReadonlyArray<ModifierGroup> | null
+  /** Allergen group IDs. */
+  readonly allergenGroupIds?: ReadonlyArray<string> | null
+  /** List of website tags associated with the item. */
+  readonly labels?: ReadonlyArray<string> | null
+  /** List of internal tags associated with the item. */
+  readonly tags?: ReadonlyArray<string> | null
+  /**
+   * Item type: "PRODUCT" (default), "COMBO".
+   * If not set (null), treated as PRODUCT for backward compatibility with the old menu schema.
+   */
+  readonly itemType?: string | null
+  /**
+   * Combo meal ID (from the Menu.combos[] array).
+   * REQUIRED for combo meals (itemType = "COMBO").
+   * NULL for regular products.
+   */
+  readonly comboId?: string | null
+  /**
+   * Sort order of the item in a group (starting from 0).
+   * Optional — for explicit sorting in the UI.
+   */
+  readonly sortOrder?: number | null
+  /**
+   * Combo sizes with visual information (images, visibility).
+   * Used only when itemType = "COMBO".
+   * Ignored for PRODUCT (sizePrices[] is used instead).
+   * Contains information specific to placement in a group.
+   */
+  readonly sizes?: ReadonlyArray<ComboSize> | null
+  /** Unique key of the menu item. */
+  readonly menuItemId?: string | null
+}
 /**
- * Spec component `NomenclatureV3.Item` (response).
+ * The wire form of {@link Item}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ItemEncoded {
+  /**
+   * Product ID.
+   * REQUIRED for regular products (itemType = null or "PRODUCT").
+   * NULL for combo meals (itemType = "COMBO").
+   */
+  readonly productId?: string | null
+  /** Item name. */
+  readonly name: string
+  /** Flag indicating whether the item is hidden. */
+  readonly isHidden?: boolean | null
+  /** Item description. */
+  readonly description?: string | null
+  /** Prices by size. */
+  readonly sizePrices?: ReadonlyArray<MenuV3SizePriceEncoded> | null
+  /** Modifier groups. */
+  readonly modifierGroups?: ReadonlyArray<ModifierGroupEncoded> | null
+  /** Allergen group IDs. */
+  readonly allergenGroupIds?: ReadonlyArray<string> | null
+  /** List of website tags associated with the item. */
+  readonly labels?: ReadonlyArray<string> | null
+  /** List of internal tags associated with the item. */
+  readonly tags?: ReadonlyArray<string> | null
+  /**
+   * Item type: "PRODUCT" (default), "COMBO".
+   * If not set (null), treated as PRODUCT for backward compatibility with the old menu schema.
+   */
+  readonly itemType?: string | null
+  /**
+   * Combo meal ID (from the Menu.combos[] array).
+   * REQUIRED for combo meals (itemType = "COMBO").
+   * NULL for regular products.
+   */
+  readonly comboId?: string | null
+  /**
+   * Sort order of the item in a group (starting from 0).
+   * Optional — for explicit sorting in the UI.
+   */
+  readonly sortOrder?: number | null
+  /**
+   * Combo sizes with visual information (images, visibility).
+   * Used only when itemType = "COMBO".
+   * Ignored for PRODUCT (sizePrices[] is used instead).
+   * Contains information specific to placement in a group.
+   */
+  readonly sizes?: ReadonlyArray<ComboSize> | null
+  /** Unique key of the menu item. */
+  readonly menuItemId?: string | null
+}
+/**
+ * The schema of {@link Item}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Item = /*#__PURE__*/ Schema.Struct({
+export const Item: Schema.Codec<Item, ItemEncoded> = /*#__PURE__*/ Schema.Struct({
   productId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   name: Schema.String,
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   sizePrices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(MenuV3SizePrice))),
   modifierGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ModifierGroup))),
@@ -1632,25 +3273,76 @@ export const Item = /*#__PURE__*/ Schema.Struct({
   sizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboSize))),
   menuItemId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link Item}.
+ * Item group.
+ *
+ * Spec component `NomenclatureV3.ItemsGroup` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type Item = typeof Item.Type
-
+export interface ItemsGroup {
+  /** Group ID. */
+  readonly id: string
+  /** Group name. */
+  readonly name: string
+  /** Group description. */
+  readonly description?: string | null
+  /** Flag indicating whether the group is hidden. */
+  readonly isHidden?: boolean | null
+  /** List of website tags associated with the element. */
+  readonly labels?: ReadonlyArray<string> | null
+  /** List of internal tags associated with the element. */
+  readonly tags?: ReadonlyArray<string> | null
+  /** Button image URL. */
+  readonly buttonImageUrl?: string | null
+  /** Group image. Replaces ButtonImageUrl. */
+  readonly image?: Image | null
+  /** Schedule ID. */
+  readonly scheduleId?: string | null
+  /** List of items in the group. */
+  readonly items?: ReadonlyArray<Item> | null
+}
 /**
- * Spec component `NomenclatureV3.ItemsGroup` (response).
+ * The wire form of {@link ItemsGroup}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ItemsGroupEncoded {
+  /** Group ID. */
+  readonly id: string
+  /** Group name. */
+  readonly name: string
+  /** Group description. */
+  readonly description?: string | null
+  /** Flag indicating whether the group is hidden. */
+  readonly isHidden?: boolean | null
+  /** List of website tags associated with the element. */
+  readonly labels?: ReadonlyArray<string> | null
+  /** List of internal tags associated with the element. */
+  readonly tags?: ReadonlyArray<string> | null
+  /** Button image URL. */
+  readonly buttonImageUrl?: string | null
+  /** Group image. Replaces ButtonImageUrl. */
+  readonly image?: Image | null
+  /** Schedule ID. */
+  readonly scheduleId?: string | null
+  /** List of items in the group. */
+  readonly items?: ReadonlyArray<ItemEncoded> | null
+}
+/**
+ * The schema of {@link ItemsGroup}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ItemsGroup = /*#__PURE__*/ Schema.Struct({
+export const ItemsGroup: Schema.Codec<ItemsGroup, ItemsGroupEncoded> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isHidden: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -1658,118 +3350,245 @@ export const ItemsGroup = /*#__PURE__*/ Schema.Struct({
   scheduleId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Item)))
 })
-/**
- * The type of {@link ItemsGroup}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ItemsGroup = typeof ItemsGroup.Type
 
 /**
  * The response body of `menuByIdV2`.
  *
  * @since 0.1.0
+ * @category models
+ */
+export type MenuByIdV2Response = ExternalMenuV2 | ExternalMenuV3 | ExternalMenuV4 | { readonly formatVersion: number; readonly [x: string]: unknown }
+/**
+ * The wire form of {@link MenuByIdV2Response}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MenuByIdV2ResponseEncoded = ExternalMenuV2Encoded | ExternalMenuV3Encoded | ExternalMenuV4Encoded | { readonly formatVersion: number; readonly [x: string]: unknown }
+/**
+ * The schema of {@link MenuByIdV2Response}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const MenuByIdV2Response = /*#__PURE__*/ Schema.Union([
+export const MenuByIdV2Response: Schema.Codec<MenuByIdV2Response, MenuByIdV2ResponseEncoded> = /*#__PURE__*/ Schema.Union([
   ExternalMenuV2,
   ExternalMenuV3,
   ExternalMenuV4,
   /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({ formatVersion: /*#__PURE__*/ IikoSchema.unknownNumberTag([2, 3, 4]) }))
 ])
+
 /**
- * The type of {@link MenuByIdV2Response}.
+ * Request for menu by id.
+ *
+ * Spec component `Nomenclature.MenuRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type MenuByIdV2Response = typeof MenuByIdV2Response.Type
-
+export interface MenuRequest {
+  /**
+   * External menu id
+   *
+   * Can be obtained by `api/2/menu` operation.
+   */
+  readonly externalMenuId: string
+  /**
+   * Organization IDs.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+  /**
+   * Price category id.
+   *
+   * Can be obtained by `api/2/menu` operation.
+   */
+  readonly priceCategoryId?: string | null
+  /** Version of the result data model. */
+  readonly version?: number | null
+  /** Language of the external menu. */
+  readonly language?: string | null
+  /** Async Mode. */
+  readonly asyncMode?: boolean
+  /** Start revision. */
+  readonly startRevision?: number | null
+}
 /**
- * Spec component `Nomenclature.MenuRequest` (request).
+ * The schema of {@link MenuRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const MenuRequest = /*#__PURE__*/ Schema.Struct({
+export const MenuRequest: Schema.Codec<MenuRequest, MenuRequest> = /*#__PURE__*/ Schema.Struct({
   externalMenuId: Schema.String,
   organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   priceCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  version: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),
+  version: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647)))),
   language: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   asyncMode: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   startRevision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int))
 })
+
 /**
- * The type of {@link MenuRequest}.
+ * Request for menu by id.
+ *
+ * Spec component `NomenclatureV3.MenuRequestV3` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type MenuRequest = typeof MenuRequest.Type
-
+export interface MenuRequestV3 {
+  /**
+   * External menu id
+   *
+   * Can be obtained by `api/2/menu` operation.
+   */
+  readonly externalMenuId: string
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /**
+   * Price category id.
+   *
+   * Can be obtained by `api/2/menu` operation.
+   */
+  readonly priceCategoryId?: string | null
+}
 /**
- * Spec component `NomenclatureV3.MenuRequestV3` (request).
+ * The schema of {@link MenuRequestV3}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const MenuRequestV3 = /*#__PURE__*/ Schema.Struct({
+export const MenuRequestV3: Schema.Codec<MenuRequestV3, MenuRequestV3> = /*#__PURE__*/ Schema.Struct({
   externalMenuId: Schema.String,
   organizationId: IikoSchema.Uuid,
   priceCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid))
 })
-/**
- * The type of {@link MenuRequestV3}.
- *
- * @since 0.1.0
- * @category models
- */
-export type MenuRequestV3 = typeof MenuRequestV3.Type
 
 /**
+ * Allergen group.
+ *
  * Spec component `NomenclatureV3.AllergenGroup` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface MenuV3AllergenGroup {
+  /** Allergen group ID. */
+  readonly id: string
+  /** Allergen group name. */
+  readonly name: string
+  /** Allergen group code. */
+  readonly code: string
+  /** Flag indicating whether the group is deleted. */
+  readonly isDeleted?: boolean | null
+}
+/**
+ * The schema of {@link MenuV3AllergenGroup}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const MenuV3AllergenGroup = /*#__PURE__*/ Schema.Struct({
+export const MenuV3AllergenGroup: Schema.Codec<MenuV3AllergenGroup, MenuV3AllergenGroup> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   code: Schema.String,
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
-/**
- * The type of {@link MenuV3AllergenGroup}.
- *
- * @since 0.1.0
- * @category models
- */
-export type MenuV3AllergenGroup = typeof MenuV3AllergenGroup.Type
 
 /**
+ * Combo meal pricing strategy.
+ *
  * Spec component `NomenclatureV3.PriceStrategy` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const PriceStrategy = /*#__PURE__*/ IikoSchema.openEnum(["BY_COMPONENT", "FIXED"])
+export type PriceStrategy = "BY_COMPONENT" | "FIXED" | (string & {})
 /**
- * The type of {@link PriceStrategy}.
+ * The wire form of {@link PriceStrategy}.
  *
  * @since 0.1.0
  * @category models
  */
-export type PriceStrategy = typeof PriceStrategy.Type
-
+export type PriceStrategyEncoded = string
 /**
- * Spec component `NomenclatureV3.Combo` (response).
+ * The schema of {@link PriceStrategy}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const MenuV3Combo = /*#__PURE__*/ Schema.Struct({
+export const PriceStrategy: Schema.Codec<PriceStrategy, PriceStrategyEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["BY_COMPONENT", "FIXED"])
+
+/**
+ * Combo meal.
+ * Consists of component groups, each group offers a choice of products.
+ *
+ * Spec component `NomenclatureV3.Combo` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MenuV3Combo {
+  /**
+   * Unique combo ID.
+   * Unique within the combos[] array — each combo appears only once.
+   */
+  readonly id: string
+  /** Combo SKU. */
+  readonly sku: string
+  /**
+   * Pricing strategy.
+   * BY_COMPONENT (default): price is composed from selected components.
+   * FIXED: fixed combo price.
+   */
+  readonly priceStrategy?: PriceStrategy | null
+  /** Combo component groups (Burger, Drink, Fries, etc.). */
+  readonly componentGroups: ReadonlyArray<ComboComponentGroup> | null
+  /** List of website tags. */
+  readonly labels?: ReadonlyArray<string> | null
+  /** List of internal tags. */
+  readonly tags?: ReadonlyArray<string> | null
+}
+/**
+ * The wire form of {@link MenuV3Combo}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MenuV3ComboEncoded {
+  /**
+   * Unique combo ID.
+   * Unique within the combos[] array — each combo appears only once.
+   */
+  readonly id: string
+  /** Combo SKU. */
+  readonly sku: string
+  /**
+   * Pricing strategy.
+   * BY_COMPONENT (default): price is composed from selected components.
+   * FIXED: fixed combo price.
+   */
+  readonly priceStrategy?: PriceStrategyEncoded | null
+  /** Combo component groups (Burger, Drink, Fries, etc.). */
+  readonly componentGroups: ReadonlyArray<ComboComponentGroup> | null
+  /** List of website tags. */
+  readonly labels?: ReadonlyArray<string> | null
+  /** List of internal tags. */
+  readonly tags?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link MenuV3Combo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MenuV3Combo: Schema.Codec<MenuV3Combo, MenuV3ComboEncoded> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   sku: Schema.String,
   priceStrategy: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PriceStrategy)),
@@ -1777,75 +3596,183 @@ export const MenuV3Combo = /*#__PURE__*/ Schema.Struct({
   labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
-/**
- * The type of {@link MenuV3Combo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type MenuV3Combo = typeof MenuV3Combo.Type
 
 /**
- * Spec component `NomenclatureV3.TagItem` (response): the same shape as {@link CustomerTagItem}.
+ * Customer tag group.
+ *
+ * Spec component `NomenclatureV3.CustomerTagGroup` (response): the same shape as {@link CustomerTagGroup}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TagItem = CustomerTagItem
+export const MenuV3CustomerTagGroup = CustomerTagGroup
 /**
- * The type of {@link TagItem} (the same as {@link CustomerTagItem}).
+ * Customer tag group.
+ *
+ * Spec component `NomenclatureV3.CustomerTagGroup` (response): the same shape as {@link CustomerTagGroup}.
  *
  * @since 0.1.0
  * @category models
  */
-export type TagItem = CustomerTagItem
+export type MenuV3CustomerTagGroup = CustomerTagGroup
 
 /**
- * Spec component `NomenclatureV3.CustomerTagGroup` (response).
+ * Size price (short form).
  *
- * @since 0.1.0
- * @category schemas
- */
-export const MenuV3CustomerTagGroup = /*#__PURE__*/ Schema.Struct({
-  id: Schema.String,
-  name: Schema.String,
-  selectSeveralTags: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TagItem)))
-})
-/**
- * The type of {@link MenuV3CustomerTagGroup}.
- *
- * @since 0.1.0
- * @category models
- */
-export type MenuV3CustomerTagGroup = typeof MenuV3CustomerTagGroup.Type
-
-/**
  * Spec component `NomenclatureV3.SizePriceShort` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface SizePriceShort {
+  /** Size ID. */
+  readonly sizeId?: string | null
+  /** Price. */
+  readonly price?: number | null
+  /** Tax category ID. */
+  readonly taxCategoryId?: string | null
+}
+/**
+ * The schema of {@link SizePriceShort}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const SizePriceShort = /*#__PURE__*/ Schema.Struct({
+export const SizePriceShort: Schema.Codec<SizePriceShort, SizePriceShort> = /*#__PURE__*/ Schema.Struct({
   sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   price: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link SizePriceShort}.
+ * Menu modifier.
+ *
+ * Spec component `NomenclatureV3.Modifier` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type SizePriceShort = typeof SizePriceShort.Type
-
+export interface MenuV3Modifier {
+  /** SKU. */
+  readonly sku: string
+  /** Description. */
+  readonly description?: string | null
+  /** Modifier ID. */
+  readonly id: string
+  /** Modifier name. May be overridden by iikoTransport.PublicApi.Contracts.NomenclatureV3.ModifierItem.Name. */
+  readonly name?: string | null
+  /** Modifier selection restrictions. May be overridden by iikoTransport.PublicApi.Contracts.NomenclatureV3.ModifierItem.Restrictions. */
+  readonly restrictions?: Restrictions | null
+  /**
+   * Flag indicating whether the modifier is hidden.
+   * May be overridden by iikoTransport.PublicApi.Contracts.NomenclatureV3.ModifierItem.IsHidden.
+   */
+  readonly isHidden?: boolean | null
+  /**
+   * Modifier image. Replaces ButtonImageUrl.
+   * May be overridden by iikoTransport.PublicApi.Contracts.NomenclatureV3.ModifierItem.Image.
+   */
+  readonly image?: Image | null
+  /** Weight. May be overridden by iikoTransport.PublicApi.Contracts.NomenclatureV3.ModifierItem.Weight. */
+  readonly weight?: number | null
+  /** Unit of measurement. May be overridden by iikoTransport.PublicApi.Contracts.NomenclatureV3.ModifierItem.MeasureUnitType. */
+  readonly measureUnitType?: MeasureUnitType | null
+  /** Prices by size. */
+  readonly sizePrices?: ReadonlyArray<SizePriceShort> | null
+  /** Nutritional value. */
+  readonly nutritions?: Nutritions | null
+  /** Tax category ID. */
+  readonly taxCategoryId?: string | null
+  /** Independent quantity. */
+  readonly independentQuantity?: boolean | null
+  /** Product category ID. */
+  readonly productCategoryId?: string | null
+  /** Customer tag groups. */
+  readonly customerTagGroups?: ReadonlyArray<CustomerTagGroupItem> | null
+  /** External EAN code. */
+  readonly outerEanCode?: string | null
+  /** Flag indicating whether the product is marked. */
+  readonly isMarked?: boolean | null
+  /** Payment subject code. */
+  readonly paymentSubjectCode?: string | null
+  /** Barcodes. */
+  readonly barcodes?: ReadonlyArray<BarcodeInfo> | null
+  /** Button image URL. */
+  readonly buttonImageUrl?: string | null
+  /** Allergen group IDs. */
+  readonly allergenGroupIds?: ReadonlyArray<string> | null
+  /** List of website tags associated with the element. May be empty or absent. */
+  readonly labels?: ReadonlyArray<string> | null
+  /** List of tags associated with the element. May be empty or absent. */
+  readonly tags?: ReadonlyArray<string> | null
+}
 /**
- * Spec component `NomenclatureV3.Modifier` (response).
+ * The wire form of {@link MenuV3Modifier}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MenuV3ModifierEncoded {
+  /** SKU. */
+  readonly sku: string
+  /** Description. */
+  readonly description?: string | null
+  /** Modifier ID. */
+  readonly id: string
+  /** Modifier name. May be overridden by iikoTransport.PublicApi.Contracts.NomenclatureV3.ModifierItem.Name. */
+  readonly name?: string | null
+  /** Modifier selection restrictions. May be overridden by iikoTransport.PublicApi.Contracts.NomenclatureV3.ModifierItem.Restrictions. */
+  readonly restrictions?: Restrictions | null
+  /**
+   * Flag indicating whether the modifier is hidden.
+   * May be overridden by iikoTransport.PublicApi.Contracts.NomenclatureV3.ModifierItem.IsHidden.
+   */
+  readonly isHidden?: boolean | null
+  /**
+   * Modifier image. Replaces ButtonImageUrl.
+   * May be overridden by iikoTransport.PublicApi.Contracts.NomenclatureV3.ModifierItem.Image.
+   */
+  readonly image?: Image | null
+  /** Weight. May be overridden by iikoTransport.PublicApi.Contracts.NomenclatureV3.ModifierItem.Weight. */
+  readonly weight?: number | null
+  /** Unit of measurement. May be overridden by iikoTransport.PublicApi.Contracts.NomenclatureV3.ModifierItem.MeasureUnitType. */
+  readonly measureUnitType?: MeasureUnitTypeEncoded | null
+  /** Prices by size. */
+  readonly sizePrices?: ReadonlyArray<SizePriceShort> | null
+  /** Nutritional value. */
+  readonly nutritions?: Nutritions | null
+  /** Tax category ID. */
+  readonly taxCategoryId?: string | null
+  /** Independent quantity. */
+  readonly independentQuantity?: boolean | null
+  /** Product category ID. */
+  readonly productCategoryId?: string | null
+  /** Customer tag groups. */
+  readonly customerTagGroups?: ReadonlyArray<CustomerTagGroupItem> | null
+  /** External EAN code. */
+  readonly outerEanCode?: string | null
+  /** Flag indicating whether the product is marked. */
+  readonly isMarked?: boolean | null
+  /** Payment subject code. */
+  readonly paymentSubjectCode?: string | null
+  /** Barcodes. */
+  readonly barcodes?: ReadonlyArray<BarcodeInfo> | null
+  /** Button image URL. */
+  readonly buttonImageUrl?: string | null
+  /** Allergen group IDs. */
+  readonly allergenGroupIds?: ReadonlyArray<string> | null
+  /** List of website tags associated with the element. May be empty or absent. */
+  readonly labels?: ReadonlyArray<string> | null
+  /** List of tags associated with the element. May be empty or absent. */
+  readonly tags?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link MenuV3Modifier}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const MenuV3Modifier = /*#__PURE__*/ Schema.Struct({
+export const MenuV3Modifier: Schema.Codec<MenuV3Modifier, MenuV3ModifierEncoded> = /*#__PURE__*/ Schema.Struct({
   sku: Schema.String,
   description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   id: Schema.String,
@@ -1858,11 +3785,11 @@ export const MenuV3Modifier = /*#__PURE__*/ Schema.Struct({
   sizePrices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(SizePriceShort))),
   nutritions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Nutritions)),
   taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  independentQuantity: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  independentQuantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   productCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CustomerTagGroupItem))),
   outerEanCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isMarked: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isMarked: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   paymentSubjectCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeInfo))),
   buttonImageUrl: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -1870,195 +3797,453 @@ export const MenuV3Modifier = /*#__PURE__*/ Schema.Struct({
   labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
-/**
- * The type of {@link MenuV3Modifier}.
- *
- * @since 0.1.0
- * @category models
- */
-export type MenuV3Modifier = typeof MenuV3Modifier.Type
 
 /**
+ * Order item type.
+ *
  * Spec component `NomenclatureV3.OrderItemType` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const MenuV3OrderItemType = /*#__PURE__*/ IikoSchema.openEnum(["Product", "Compound"])
+export type MenuV3OrderItemType = "Product" | "Compound" | (string & {})
 /**
- * The type of {@link MenuV3OrderItemType}.
+ * The wire form of {@link MenuV3OrderItemType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type MenuV3OrderItemType = typeof MenuV3OrderItemType.Type
+export type MenuV3OrderItemTypeEncoded = string
+/**
+ * The schema of {@link MenuV3OrderItemType}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MenuV3OrderItemType: Schema.Codec<MenuV3OrderItemType, MenuV3OrderItemTypeEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["Product", "Compound"])
 
 /**
+ * Product type.
+ *
  * Spec component `NomenclatureV3.ProductType` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const ProductType = /*#__PURE__*/ IikoSchema.openEnum(["DISH", "GOODS", "SERVICE", "COMBO", "PREPARED"])
+export type ProductType = "DISH" | "GOODS" | "SERVICE" | "COMBO" | "PREPARED" | (string & {})
 /**
- * The type of {@link ProductType}.
+ * The wire form of {@link ProductType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ProductType = typeof ProductType.Type
-
+export type ProductTypeEncoded = string
 /**
- * Spec component `NomenclatureV3.Product` (response).
+ * The schema of {@link ProductType}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const MenuV3Product = /*#__PURE__*/ Schema.Struct({
+export const ProductType: Schema.Codec<ProductType, ProductTypeEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["DISH", "GOODS", "SERVICE", "COMBO", "PREPARED"])
+
+/**
+ * Product.
+ *
+ * Spec component `NomenclatureV3.Product` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MenuV3Product {
+  /** SKU. */
+  readonly sku: string
+  /** Product ID. */
+  readonly id: string
+  /** Modifier schema ID. */
+  readonly modifierSchemaId?: string | null
+  /** Modifier schema name. */
+  readonly modifierSchemaName?: string | null
+  /** Product type. */
+  readonly type?: ProductType | null
+  /** Flag indicating whether the product is splittable. */
+  readonly splittable?: boolean | null
+  /** Flag indicating whether open price can be set. */
+  readonly canSetOpenPrice?: boolean | null
+  /** Use balance for sale. */
+  readonly useBalanceForSell?: boolean | null
+  /** Unit of measurement. */
+  readonly measureUnit?: string | null
+  /** Product category ID. */
+  readonly productCategoryId?: string | null
+  /** Customer tag groups. */
+  readonly customerTagGroups?: ReadonlyArray<CustomerTagGroupItem> | null
+  /** Payment subject code. */
+  readonly paymentSubjectCode?: string | null
+  /** External EAN code. */
+  readonly outerEanCode?: string | null
+  /** Flag indicating whether the product is marked. */
+  readonly isMarked?: boolean | null
+  /** Barcodes. */
+  readonly barcodes?: ReadonlyArray<BarcodeInfo> | null
+  /** Order item type. */
+  readonly orderItemType?: MenuV3OrderItemType | null
+  /** Tax category ID. */
+  readonly taxCategoryId?: string | null
+}
+/**
+ * The wire form of {@link MenuV3Product}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MenuV3ProductEncoded {
+  /** SKU. */
+  readonly sku: string
+  /** Product ID. */
+  readonly id: string
+  /** Modifier schema ID. */
+  readonly modifierSchemaId?: string | null
+  /** Modifier schema name. */
+  readonly modifierSchemaName?: string | null
+  /** Product type. */
+  readonly type?: ProductTypeEncoded | null
+  /** Flag indicating whether the product is splittable. */
+  readonly splittable?: boolean | null
+  /** Flag indicating whether open price can be set. */
+  readonly canSetOpenPrice?: boolean | null
+  /** Use balance for sale. */
+  readonly useBalanceForSell?: boolean | null
+  /** Unit of measurement. */
+  readonly measureUnit?: string | null
+  /** Product category ID. */
+  readonly productCategoryId?: string | null
+  /** Customer tag groups. */
+  readonly customerTagGroups?: ReadonlyArray<CustomerTagGroupItem> | null
+  /** Payment subject code. */
+  readonly paymentSubjectCode?: string | null
+  /** External EAN code. */
+  readonly outerEanCode?: string | null
+  /** Flag indicating whether the product is marked. */
+  readonly isMarked?: boolean | null
+  /** Barcodes. */
+  readonly barcodes?: ReadonlyArray<BarcodeInfo> | null
+  /** Order item type. */
+  readonly orderItemType?: MenuV3OrderItemTypeEncoded | null
+  /** Tax category ID. */
+  readonly taxCategoryId?: string | null
+}
+/**
+ * The schema of {@link MenuV3Product}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MenuV3Product: Schema.Codec<MenuV3Product, MenuV3ProductEncoded> = /*#__PURE__*/ Schema.Struct({
   sku: Schema.String,
   id: Schema.String,
   modifierSchemaId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   modifierSchemaName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ProductType)),
-  splittable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  canSetOpenPrice: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  useBalanceForSell: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  splittable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  canSetOpenPrice: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  useBalanceForSell: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   measureUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   productCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   customerTagGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CustomerTagGroupItem))),
   paymentSubjectCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   outerEanCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  isMarked: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isMarked: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(BarcodeInfo))),
-  orderItemType: /*#__PURE__*/ Schema.optionalKey(MenuV3OrderItemType),
+  orderItemType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(MenuV3OrderItemType)),
   taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link MenuV3Product}.
- *
- * @since 0.1.0
- * @category models
- */
-export type MenuV3Product = typeof MenuV3Product.Type
 
 /**
+ * Tax category.
+ *
  * Spec component `NomenclatureV3.TaxCategory` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface MenuV3TaxCategory {
+  /** Tax category ID. */
+  readonly id: string
+  /** Tax category name. */
+  readonly name: string
+  /** Tax percentage. */
+  readonly percentage: number
+  /** Flag indicating whether the category is deleted. */
+  readonly isDeleted?: boolean | null
+}
+/**
+ * The schema of {@link MenuV3TaxCategory}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const MenuV3TaxCategory = /*#__PURE__*/ Schema.Struct({
+export const MenuV3TaxCategory: Schema.Codec<MenuV3TaxCategory, MenuV3TaxCategory> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   percentage: Schema.Number,
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
-/**
- * The type of {@link MenuV3TaxCategory}.
- *
- * @since 0.1.0
- * @category models
- */
-export type MenuV3TaxCategory = typeof MenuV3TaxCategory.Type
 
 /**
+ * Product category.
+ *
  * Spec component `NomenclatureV3.ProductCategory` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ProductCategory = /*#__PURE__*/ Schema.Struct({
-  name: Schema.String,
-  id: Schema.String,
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link ProductCategory}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ProductCategory = typeof ProductCategory.Type
+export interface ProductCategory {
+  /** Category name. */
+  readonly name: string
+  /** Category ID. */
+  readonly id: string
+  /** Flag indicating whether the category is deleted. */
+  readonly isDeleted?: boolean | null
+}
+/**
+ * The schema of {@link ProductCategory}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProductCategory: Schema.Codec<ProductCategory, ProductCategory> = /*#__PURE__*/ Schema.Struct({
+  name: Schema.String,
+  id: Schema.String,
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
+ * Day of week.
+ *
  * Spec component `NomenclatureV3.WeekDay` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const WeekDay = /*#__PURE__*/ IikoSchema.openEnum(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+export type WeekDay = "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday" | (string & {})
 /**
- * The type of {@link WeekDay}.
+ * The wire form of {@link WeekDay}.
  *
  * @since 0.1.0
  * @category models
  */
-export type WeekDay = typeof WeekDay.Type
-
+export type WeekDayEncoded = string
 /**
- * Spec component `NomenclatureV3.Period` (response).
+ * The schema of {@link WeekDay}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Period = /*#__PURE__*/ Schema.Struct({
+export const WeekDay: Schema.Codec<WeekDay, WeekDayEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+
+/**
+ * Schedule period.
+ *
+ * Spec component `NomenclatureV3.Period` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Period {
+  /** Start time (format: HH:mm:ss). */
+  readonly from: string
+  /** End time (format: HH:mm:ss). */
+  readonly to: string
+  /** Days of week. */
+  readonly weekDays: ReadonlyArray<WeekDay>
+}
+/**
+ * The wire form of {@link Period}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PeriodEncoded {
+  /** Start time (format: HH:mm:ss). */
+  readonly from: string
+  /** End time (format: HH:mm:ss). */
+  readonly to: string
+  /** Days of week. */
+  readonly weekDays: ReadonlyArray<WeekDayEncoded>
+}
+/**
+ * The schema of {@link Period}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Period: Schema.Codec<Period, PeriodEncoded> = /*#__PURE__*/ Schema.Struct({
   from: Schema.String,
   to: Schema.String,
   weekDays: /*#__PURE__*/ Schema.Array(WeekDay)
 })
+
 /**
- * The type of {@link Period}.
+ * Schedule.
+ *
+ * Spec component `NomenclatureV3.Schedule` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type Period = typeof Period.Type
-
+export interface Schedule {
+  /** Schedule ID. */
+  readonly id: string
+  /** Schedule name. */
+  readonly name: string
+  /** Schedule periods. */
+  readonly periods: ReadonlyArray<Period>
+}
 /**
- * Spec component `NomenclatureV3.Schedule` (response).
+ * The wire form of {@link Schedule}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ScheduleEncoded {
+  /** Schedule ID. */
+  readonly id: string
+  /** Schedule name. */
+  readonly name: string
+  /** Schedule periods. */
+  readonly periods: ReadonlyArray<PeriodEncoded>
+}
+/**
+ * The schema of {@link Schedule}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Schedule = /*#__PURE__*/ Schema.Struct({
+export const Schedule: Schema.Codec<Schedule, ScheduleEncoded> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   periods: /*#__PURE__*/ Schema.Array(Period)
 })
+
 /**
- * The type of {@link Schedule}.
+ * Tax category override.
+ *
+ * Spec component `NomenclatureV3.TaxCategoryOverride` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type Schedule = typeof Schedule.Type
-
+export interface TaxCategoryOverride {
+  /** Order type ID. If null, the override is applied to all order types. */
+  readonly orderTypeId?: string | null
+  /** Base tax category ID. */
+  readonly baseTaxCategoryId?: string | null
+  /** New tax category ID to use instead of the base one. */
+  readonly newTaxCategoryId?: string | null
+}
 /**
- * Spec component `NomenclatureV3.TaxCategoryOverride` (response).
+ * The schema of {@link TaxCategoryOverride}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TaxCategoryOverride = /*#__PURE__*/ Schema.Struct({
+export const TaxCategoryOverride: Schema.Codec<TaxCategoryOverride, TaxCategoryOverride> = /*#__PURE__*/ Schema.Struct({
   orderTypeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   baseTaxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   newTaxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link TaxCategoryOverride}.
+ * Menu structure.
+ *
+ * Spec component `NomenclatureV3.MenuV3` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type TaxCategoryOverride = typeof TaxCategoryOverride.Type
-
+export interface MenuV3 {
+  /** Menu ID. */
+  readonly id: string
+  /** Menu name. */
+  readonly name: string
+  /** Menu description. */
+  readonly description?: string | null
+  /** Button image URL. */
+  readonly buttonImageUrl?: string | null
+  /** Menu image. Replaces ButtonImageUrl. */
+  readonly image?: Image | null
+  /** Products. */
+  readonly products?: ReadonlyArray<MenuV3Product> | null
+  /** Combo meals. */
+  readonly combos?: ReadonlyArray<MenuV3Combo> | null
+  /** Modifiers. */
+  readonly modifiers?: ReadonlyArray<MenuV3Modifier> | null
+  /** Tax categories. */
+  readonly taxCategories?: ReadonlyArray<MenuV3TaxCategory> | null
+  /** Product categories. */
+  readonly productCategories?: ReadonlyArray<ProductCategory> | null
+  /** Allergen groups. */
+  readonly allergenGroups?: ReadonlyArray<MenuV3AllergenGroup> | null
+  /** Customer tag groups. */
+  readonly customerTagGroups?: ReadonlyArray<MenuV3CustomerTagGroup> | null
+  /** Schedules. */
+  readonly schedules?: ReadonlyArray<Schedule> | null
+  /** Tax category overrides of the organization. */
+  readonly overrideTaxCategories?: ReadonlyArray<TaxCategoryOverride> | null
+  /**
+   * Item groups. Placed after the reference dictionaries (products, modifiers, etc.)
+   * so that dictionaries are deserialized first.
+   */
+  readonly itemsGroups?: ReadonlyArray<ItemsGroup> | null
+}
 /**
- * Spec component `NomenclatureV3.MenuV3` (response).
+ * The wire form of {@link MenuV3}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MenuV3Encoded {
+  /** Menu ID. */
+  readonly id: string
+  /** Menu name. */
+  readonly name: string
+  /** Menu description. */
+  readonly description?: string | null
+  /** Button image URL. */
+  readonly buttonImageUrl?: string | null
+  /** Menu image. Replaces ButtonImageUrl. */
+  readonly image?: Image | null
+  /** Products. */
+  readonly products?: ReadonlyArray<MenuV3ProductEncoded> | null
+  /** Combo meals. */
+  readonly combos?: ReadonlyArray<MenuV3ComboEncoded> | null
+  /** Modifiers. */
+  readonly modifiers?: ReadonlyArray<MenuV3ModifierEncoded> | null
+  /** Tax categories. */
+  readonly taxCategories?: ReadonlyArray<MenuV3TaxCategory> | null
+  /** Product categories. */
+  readonly productCategories?: ReadonlyArray<ProductCategory> | null
+  /** Allergen groups. */
+  readonly allergenGroups?: ReadonlyArray<MenuV3AllergenGroup> | null
+  /** Customer tag groups. */
+  readonly customerTagGroups?: ReadonlyArray<MenuV3CustomerTagGroup> | null
+  /** Schedules. */
+  readonly schedules?: ReadonlyArray<ScheduleEncoded> | null
+  /** Tax category overrides of the organization. */
+  readonly overrideTaxCategories?: ReadonlyArray<TaxCategoryOverride> | null
+  /**
+   * Item groups. Placed after the reference dictionaries (products, modifiers, etc.)
+   * so that dictionaries are deserialized first.
+   */
+  readonly itemsGroups?: ReadonlyArray<ItemsGroupEncoded> | null
+}
+/**
+ * The schema of {@link MenuV3}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const MenuV3 = /*#__PURE__*/ Schema.Struct({
+export const MenuV3: Schema.Codec<MenuV3, MenuV3Encoded> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -2075,15 +4260,10 @@ export const MenuV3 = /*#__PURE__*/ Schema.Struct({
   overrideTaxCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TaxCategoryOverride))),
   itemsGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ItemsGroup)))
 })
-/**
- * The type of {@link MenuV3}.
- *
- * @since 0.1.0
- * @category models
- */
-export type MenuV3 = typeof MenuV3.Type
 
 /**
+ * Price category, related to ApiLogin.
+ *
  * Spec component `Nomenclature.PriceCategory` (response): the same shape as {@link CustomerTagItem}.
  *
  * @since 0.1.0
@@ -2091,7 +4271,9 @@ export type MenuV3 = typeof MenuV3.Type
  */
 export const NomenclaturePriceCategory = CustomerTagItem
 /**
- * The type of {@link NomenclaturePriceCategory} (the same as {@link CustomerTagItem}).
+ * Price category, related to ApiLogin.
+ *
+ * Spec component `Nomenclature.PriceCategory` (response): the same shape as {@link CustomerTagItem}.
  *
  * @since 0.1.0
  * @category models
@@ -2099,62 +4281,98 @@ export const NomenclaturePriceCategory = CustomerTagItem
 export type NomenclaturePriceCategory = CustomerTagItem
 
 /**
+ * Response with stock lists.
+ *
  * Spec component `Nomenclature.MenusDataResponse` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MenusDataResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** External menu. */
+  readonly externalMenus?: ReadonlyArray<ExternalMenu> | null
+  /** Price category. */
+  readonly priceCategories?: ReadonlyArray<NomenclaturePriceCategory> | null
+}
+/**
+ * The schema of {@link MenusDataResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const MenusDataResponse = /*#__PURE__*/ Schema.Struct({
+export const MenusDataResponse: Schema.Codec<MenusDataResponse, MenusDataResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   externalMenus: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ExternalMenu))),
   priceCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclaturePriceCategory)))
 })
-/**
- * The type of {@link MenusDataResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type MenusDataResponse = typeof MenusDataResponse.Type
 
 /**
+ * Request for stock list by organization.
+ *
  * Spec component `Nomenclature.NomenclatureRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /**
+   * The revision (version) of the menu saved on the integration side.
+   * Use `0` for the first request for each organization. In every subsequent request,
+   * the `startRevision` field should contain the value of the `revision` field received
+   * in the response to the previous request.
+   */
+  readonly startRevision?: number | null
+}
+/**
+ * The schema of {@link NomenclatureRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureRequest = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureRequest: Schema.Codec<NomenclatureRequest, NomenclatureRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   startRevision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int))
 })
+
 /**
- * The type of {@link NomenclatureRequest}.
+ * DTO for outside transferring of product category details.
+ *
+ * Spec component `Nomenclature.ProductCategoryInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type NomenclatureRequest = typeof NomenclatureRequest.Type
-
+export interface ProductCategoryInfo {
+  /** Product category ID. */
+  readonly id: string
+  /** Name. */
+  readonly name: string
+  /** Is deleted attribute. */
+  readonly isDeleted: boolean
+}
 /**
- * Spec component `Nomenclature.ProductCategoryInfo` (response).
+ * The schema of {@link ProductCategoryInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ProductCategoryInfo = /*#__PURE__*/ Schema.Struct({
+export const ProductCategoryInfo: Schema.Codec<ProductCategoryInfo, ProductCategoryInfo> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   isDeleted: Schema.Boolean
 })
-/**
- * The type of {@link ProductCategoryInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ProductCategoryInfo = typeof ProductCategoryInfo.Type
 
 /**
+ * Flag that determines dish linkage with modifiers scheme.
+ *
  * Spec component `Nomenclature.OrderItemType` (response): the same shape as {@link MenuV3OrderItemType}.
  *
  * @since 0.1.0
@@ -2162,14 +4380,27 @@ export type ProductCategoryInfo = typeof ProductCategoryInfo.Type
  */
 export const OrderItemType = MenuV3OrderItemType
 /**
- * The type of {@link OrderItemType} (the same as {@link MenuV3OrderItemType}).
+ * Flag that determines dish linkage with modifiers scheme.
+ *
+ * Spec component `Nomenclature.OrderItemType` (response): the same shape as {@link MenuV3OrderItemType}.
  *
  * @since 0.1.0
  * @category models
  */
 export type OrderItemType = MenuV3OrderItemType
+/**
+ * Flag that determines dish linkage with modifiers scheme.
+ *
+ * Spec component `Nomenclature.OrderItemType` (response): the same shape as {@link MenuV3OrderItemType}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OrderItemTypeEncoded = MenuV3OrderItemTypeEncoded
 
 /**
+ * Modifier details.
+ *
  * Spec component `Nomenclature.SimpleModifierInfo` (response): the same shape as {@link ChildModifierInfo}.
  *
  * @since 0.1.0
@@ -2177,7 +4408,9 @@ export type OrderItemType = MenuV3OrderItemType
  */
 export const SimpleModifierInfo = ChildModifierInfo
 /**
- * The type of {@link SimpleModifierInfo} (the same as {@link ChildModifierInfo}).
+ * Modifier details.
+ *
+ * Spec component `Nomenclature.SimpleModifierInfo` (response): the same shape as {@link ChildModifierInfo}.
  *
  * @since 0.1.0
  * @category models
@@ -2185,51 +4418,245 @@ export const SimpleModifierInfo = ChildModifierInfo
 export type SimpleModifierInfo = ChildModifierInfo
 
 /**
+ * Price per this item size.
+ *
  * Spec component `Nomenclature.Price` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Price {
+  /** Current price. */
+  readonly currentPrice: number
+  /** Is on the menu. */
+  readonly isIncludedInMenu: boolean
+  /** New price */
+  readonly nextPrice?: number | null
+  /** Will be on the menu in the future. */
+  readonly nextIncludedInMenu: boolean
+  /** New price validity start date (Local for the terminal). */
+  readonly nextDatePrice?: string | null
+}
+/**
+ * The schema of {@link Price}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Price = /*#__PURE__*/ Schema.Struct({
+export const Price: Schema.Codec<Price, Price> = /*#__PURE__*/ Schema.Struct({
   currentPrice: Schema.Number,
   isIncludedInMenu: Schema.Boolean,
   nextPrice: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   nextIncludedInMenu: Schema.Boolean,
   nextDatePrice: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose))
 })
-/**
- * The type of {@link Price}.
- *
- * @since 0.1.0
- * @category models
- */
-export type Price = typeof Price.Type
 
 /**
+ * Price per item size.
+ *
  * Spec component `Nomenclature.SizePrice` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface SizePrice {
+  /** Item size ID. */
+  readonly sizeId: string | null
+  /** Price per this item size. */
+  readonly price: Price
+}
+/**
+ * The schema of {@link SizePrice}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const SizePrice = /*#__PURE__*/ Schema.Struct({
+export const SizePrice: Schema.Codec<SizePrice, SizePrice> = /*#__PURE__*/ Schema.Struct({
   sizeId: /*#__PURE__*/ Schema.NullOr(Schema.String),
   price: Price
 })
+
 /**
- * The type of {@link SizePrice}.
+ * DTO for outside transferring of external menu item details.
+ *
+ * Spec component `Nomenclature.ProductInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type SizePrice = typeof SizePrice.Type
-
+export interface ProductInfo {
+  /** Fat per 100g. */
+  readonly fatAmount?: number | null
+  /** Protein per 100g. */
+  readonly proteinsAmount?: number | null
+  /** Carbohydrate per 100g. */
+  readonly carbohydratesAmount?: number | null
+  /** Calories per 100g. */
+  readonly energyAmount?: number | null
+  /** Fat per item. */
+  readonly fatFullAmount?: number | null
+  /** Protein per item. */
+  readonly proteinsFullAmount?: number | null
+  /** Carbohydrate per item. */
+  readonly carbohydratesFullAmount?: number | null
+  /** Calories per item. */
+  readonly energyFullAmount?: number | null
+  /** Item weight. */
+  readonly weight?: number | null
+  /** Stock list group in RMS. */
+  readonly groupId?: string | null
+  /** Product category in RMS. */
+  readonly productCategoryId?: string | null
+  /** dish | good | modifier. */
+  readonly type?: string | null
+  /** Product or compound. Depends on modifiers scheme existence. */
+  readonly orderItemType?: OrderItemType | null
+  /** Modifier schema's ID. */
+  readonly modifierSchemaId?: string | null
+  /** Modifier schema's name. */
+  readonly modifierSchemaName?: string | null
+  /** Is product splittable. */
+  readonly splittable: boolean
+  /** Item's unit of measurement. */
+  readonly measureUnit?: string | null
+  /** Prices. */
+  readonly sizePrices?: ReadonlyArray<SizePrice> | null
+  /** Modifiers. */
+  readonly modifiers?: ReadonlyArray<SimpleModifierInfo> | null
+  /** Modifier groups. */
+  readonly groupModifiers?: ReadonlyArray<GroupModifierInfo> | null
+  /** Links to images. */
+  readonly imageLinks?: ReadonlyArray<string> | null
+  /** Do not print on bill. */
+  readonly doNotPrintInCheque?: boolean | null
+  /** External menu group. */
+  readonly parentGroup?: string | null
+  /** Product's order (priority) in menu. */
+  readonly order?: number | null
+  /** Full name in a foreign language. */
+  readonly fullNameEnglish?: string | null
+  /** Weighed product. */
+  readonly useBalanceForSell: boolean
+  /** Open price. */
+  readonly canSetOpenPrice: boolean
+  /** Payment subject. */
+  readonly paymentSubject?: string | null
+  /** ID. */
+  readonly id: string
+  /** SKU. */
+  readonly code?: string | null
+  /** Name. */
+  readonly name: string
+  /** Description. */
+  readonly description?: string | null
+  /** Additional information. */
+  readonly additionalInfo?: string | null
+  /** Tags. */
+  readonly tags?: ReadonlyArray<string> | null
+  /** Is-Deleted attribute. */
+  readonly isDeleted?: boolean | null
+  /** SEO description for client. */
+  readonly seoDescription?: string | null
+  /** SEO text for robots. */
+  readonly seoText?: string | null
+  /** SEO key words. */
+  readonly seoKeywords?: string | null
+  /** SEO header. */
+  readonly seoTitle?: string | null
+}
 /**
- * Spec component `Nomenclature.ProductInfo` (response).
+ * The wire form of {@link ProductInfo}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProductInfoEncoded {
+  /** Fat per 100g. */
+  readonly fatAmount?: number | null
+  /** Protein per 100g. */
+  readonly proteinsAmount?: number | null
+  /** Carbohydrate per 100g. */
+  readonly carbohydratesAmount?: number | null
+  /** Calories per 100g. */
+  readonly energyAmount?: number | null
+  /** Fat per item. */
+  readonly fatFullAmount?: number | null
+  /** Protein per item. */
+  readonly proteinsFullAmount?: number | null
+  /** Carbohydrate per item. */
+  readonly carbohydratesFullAmount?: number | null
+  /** Calories per item. */
+  readonly energyFullAmount?: number | null
+  /** Item weight. */
+  readonly weight?: number | null
+  /** Stock list group in RMS. */
+  readonly groupId?: string | null
+  /** Product category in RMS. */
+  readonly productCategoryId?: string | null
+  /** dish | good | modifier. */
+  readonly type?: string | null
+  /** Product or compound. Depends on modifiers scheme existence. */
+  readonly orderItemType?: OrderItemTypeEncoded | null
+  /** Modifier schema's ID. */
+  readonly modifierSchemaId?: string | null
+  /** Modifier schema's name. */
+  readonly modifierSchemaName?: string | null
+  /** Is product splittable. */
+  readonly splittable: boolean
+  /** Item's unit of measurement. */
+  readonly measureUnit?: string | null
+  /** Prices. */
+  readonly sizePrices?: ReadonlyArray<SizePrice> | null
+  /** Modifiers. */
+  readonly modifiers?: ReadonlyArray<SimpleModifierInfo> | null
+  /** Modifier groups. */
+  readonly groupModifiers?: ReadonlyArray<GroupModifierInfo> | null
+  /** Links to images. */
+  readonly imageLinks?: ReadonlyArray<string> | null
+  /** Do not print on bill. */
+  readonly doNotPrintInCheque?: boolean | null
+  /** External menu group. */
+  readonly parentGroup?: string | null
+  /** Product's order (priority) in menu. */
+  readonly order?: number | null
+  /** Full name in a foreign language. */
+  readonly fullNameEnglish?: string | null
+  /** Weighed product. */
+  readonly useBalanceForSell: boolean
+  /** Open price. */
+  readonly canSetOpenPrice: boolean
+  /** Payment subject. */
+  readonly paymentSubject?: string | null
+  /** ID. */
+  readonly id: string
+  /** SKU. */
+  readonly code?: string | null
+  /** Name. */
+  readonly name: string
+  /** Description. */
+  readonly description?: string | null
+  /** Additional information. */
+  readonly additionalInfo?: string | null
+  /** Tags. */
+  readonly tags?: ReadonlyArray<string> | null
+  /** Is-Deleted attribute. */
+  readonly isDeleted?: boolean | null
+  /** SEO description for client. */
+  readonly seoDescription?: string | null
+  /** SEO text for robots. */
+  readonly seoText?: string | null
+  /** SEO key words. */
+  readonly seoKeywords?: string | null
+  /** SEO header. */
+  readonly seoTitle?: string | null
+}
+/**
+ * The schema of {@link ProductInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ProductInfo = /*#__PURE__*/ Schema.Struct({
+export const ProductInfo: Schema.Codec<ProductInfo, ProductInfoEncoded> = /*#__PURE__*/ Schema.Struct({
   fatAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   proteinsAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   carbohydratesAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
@@ -2242,18 +4669,18 @@ export const ProductInfo = /*#__PURE__*/ Schema.Struct({
   groupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   productCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  orderItemType: /*#__PURE__*/ Schema.optionalKey(OrderItemType),
+  orderItemType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderItemType)),
   modifierSchemaId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   modifierSchemaName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   splittable: Schema.Boolean,
-  measureUnit: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  sizePrices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(SizePrice)),
-  modifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(SimpleModifierInfo)),
-  groupModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(GroupModifierInfo)),
-  imageLinks: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  doNotPrintInCheque: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  measureUnit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  sizePrices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(SizePrice))),
+  modifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(SimpleModifierInfo))),
+  groupModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(GroupModifierInfo))),
+  imageLinks: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  doNotPrintInCheque: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   parentGroup: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  order: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
+  order: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   fullNameEnglish: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   useBalanceForSell: Schema.Boolean,
   canSetOpenPrice: Schema.Boolean,
@@ -2264,27 +4691,66 @@ export const ProductInfo = /*#__PURE__*/ Schema.Struct({
   description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   additionalInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   seoDescription: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   seoText: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   seoKeywords: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   seoTitle: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link ProductInfo}.
+ * DTO for outside transferring of external menu group details.
+ *
+ * Spec component `Nomenclature.ProductsGroupInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ProductInfo = typeof ProductInfo.Type
-
+export interface ProductsGroupInfo {
+  /** Links to images. */
+  readonly imageLinks: ReadonlyArray<string>
+  /** Parent group. */
+  readonly parentGroup?: string | null
+  /** Group's order (priority) in menu. */
+  readonly order: number
+  /** On-the-menu attribute. */
+  readonly isIncludedInMenu: boolean
+  /**
+   * Is group modifier attribute.
+   * * true - group modifier.
+   * * false - external menu group.
+   */
+  readonly isGroupModifier: boolean
+  /** ID. */
+  readonly id: string
+  /** SKU. */
+  readonly code?: string | null
+  /** Name. */
+  readonly name: string
+  /** Description. */
+  readonly description?: string | null
+  /** Additional information. */
+  readonly additionalInfo?: string | null
+  /** Tags. */
+  readonly tags?: ReadonlyArray<string> | null
+  /** Is-Deleted attribute. */
+  readonly isDeleted?: boolean | null
+  /** SEO description for client. */
+  readonly seoDescription?: string | null
+  /** SEO text for robots. */
+  readonly seoText?: string | null
+  /** SEO key words. */
+  readonly seoKeywords?: string | null
+  /** SEO header. */
+  readonly seoTitle?: string | null
+}
 /**
- * Spec component `Nomenclature.ProductsGroupInfo` (response).
+ * The schema of {@link ProductsGroupInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ProductsGroupInfo = /*#__PURE__*/ Schema.Struct({
+export const ProductsGroupInfo: Schema.Codec<ProductsGroupInfo, ProductsGroupInfo> = /*#__PURE__*/ Schema.Struct({
   imageLinks: /*#__PURE__*/ Schema.Array(Schema.String),
   parentGroup: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   order: Schema.Number,
@@ -2296,47 +4762,107 @@ export const ProductsGroupInfo = /*#__PURE__*/ Schema.Struct({
   description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   additionalInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   seoDescription: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   seoText: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   seoKeywords: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   seoTitle: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
-/**
- * The type of {@link ProductsGroupInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ProductsGroupInfo = typeof ProductsGroupInfo.Type
 
 /**
+ * Item size.
+ *
  * Spec component `Nomenclature.Size` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface Size {
+  /** ID. */
+  readonly id?: string | null
+  /** Name. */
+  readonly name?: string | null
+  /** Priority (serial number) of the size in the size scale. */
+  readonly priority?: number | null
+  /** Is the default size in the size scale. */
+  readonly isDefault?: boolean | null
+}
+/**
+ * The schema of {@link Size}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const Size = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+export const Size: Schema.Codec<Size, Size> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   priority: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
   isDefault: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
+
 /**
- * The type of {@link Size}.
+ * Response with stock lists.
+ *
+ * Spec component `Nomenclature.NomenclatureResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type Size = typeof Size.Type
-
+export interface NomenclatureResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Stock list group. */
+  readonly groups: ReadonlyArray<ProductsGroupInfo>
+  /** Menu item category. */
+  readonly productCategories: ReadonlyArray<ProductCategoryInfo>
+  /** Menu items and modifiers. */
+  readonly products: ReadonlyArray<ProductInfo>
+  /** Item sizes. */
+  readonly sizes: ReadonlyArray<Size>
+  /**
+   * The revison (version) of the menu recevied in the response of the request.
+   * This value should be saved by the integration and passed in the `startRevision` field
+   * of the next menu request. If the values in `revision` and `startRevision` are the same,
+   * it means there have been no changes to the menu since the previous request.
+   * In this case, the `groups`, `productCategories`, `products` and `sizes` fields
+   * will not contain any data.
+   */
+  readonly revision: number
+}
 /**
- * Spec component `Nomenclature.NomenclatureResponse` (response).
+ * The wire form of {@link NomenclatureResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureResponseEncoded {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Stock list group. */
+  readonly groups: ReadonlyArray<ProductsGroupInfo>
+  /** Menu item category. */
+  readonly productCategories: ReadonlyArray<ProductCategoryInfo>
+  /** Menu items and modifiers. */
+  readonly products: ReadonlyArray<ProductInfoEncoded>
+  /** Item sizes. */
+  readonly sizes: ReadonlyArray<Size>
+  /**
+   * The revison (version) of the menu recevied in the response of the request.
+   * This value should be saved by the integration and passed in the `startRevision` field
+   * of the next menu request. If the values in `revision` and `startRevision` are the same,
+   * it means there have been no changes to the menu since the previous request.
+   * In this case, the `groups`, `productCategories`, `products` and `sizes` fields
+   * will not contain any data.
+   */
+  readonly revision: number
+}
+/**
+ * The schema of {@link NomenclatureResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureResponse = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureResponse: Schema.Codec<NomenclatureResponse, NomenclatureResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   groups: /*#__PURE__*/ Schema.Array(ProductsGroupInfo),
   productCategories: /*#__PURE__*/ Schema.Array(ProductCategoryInfo),
@@ -2344,123 +4870,201 @@ export const NomenclatureResponse = /*#__PURE__*/ Schema.Struct({
   sizes: /*#__PURE__*/ Schema.Array(Size),
   revision: Schema.Number
 })
-/**
- * The type of {@link NomenclatureResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureResponse = typeof NomenclatureResponse.Type
 
 /**
+ * Item for remove from out-of-stock list.
+ *
  * Spec component `StopLists.RemoveProductsFromStopListItem` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface RemoveProductsFromStopListItem {
+  /** Out-of-stock list product ID. */
+  readonly productId: string
+  /** Out-of-stock list product size ID. */
+  readonly sizeId?: string | null
+}
+/**
+ * The schema of {@link RemoveProductsFromStopListItem}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const RemoveProductsFromStopListItem = /*#__PURE__*/ Schema.Struct({
+export const RemoveProductsFromStopListItem: Schema.Codec<RemoveProductsFromStopListItem, RemoveProductsFromStopListItem> = /*#__PURE__*/ Schema.Struct({
   productId: IikoSchema.Uuid,
   sizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid))
 })
+
 /**
- * The type of {@link RemoveProductsFromStopListItem}.
+ * Request for remove items from out-of-stock list.
+ *
+ * Spec component `StopLists.RemoveProductsFromStopListRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type RemoveProductsFromStopListItem = typeof RemoveProductsFromStopListItem.Type
-
+export interface RemoveProductsFromStopListRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /**
+   * Terminal group ID.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string
+  /** Items for removing from out-of-stock list. */
+  readonly items: ReadonlyArray<RemoveProductsFromStopListItem>
+}
 /**
- * Spec component `StopLists.RemoveProductsFromStopListRequest` (request).
+ * The schema of {@link RemoveProductsFromStopListRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RemoveProductsFromStopListRequest = /*#__PURE__*/ Schema.Struct({
+export const RemoveProductsFromStopListRequest: Schema.Codec<RemoveProductsFromStopListRequest, RemoveProductsFromStopListRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   terminalGroupId: IikoSchema.Uuid,
   items: /*#__PURE__*/ Schema.Array(RemoveProductsFromStopListItem)
 })
-/**
- * The type of {@link RemoveProductsFromStopListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type RemoveProductsFromStopListRequest = typeof RemoveProductsFromStopListRequest.Type
 
 /**
+ * Out-of-stock list status for a group of front terminals.
+ *
  * Spec component `StopLists.TerminalGroupStopList` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const TerminalGroupStopList = /*#__PURE__*/ Schema.Struct({
-  terminalGroupId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  items: /*#__PURE__*/ Schema.Array(StopListItem)
-})
-/**
- * The type of {@link TerminalGroupStopList}.
- *
- * @since 0.1.0
  * @category models
  */
-export type TerminalGroupStopList = typeof TerminalGroupStopList.Type
+export interface TerminalGroupStopList {
+  /** Terminal ID. */
+  readonly terminalGroupId?: string | null
+  /** Out-of-stock list. */
+  readonly items: ReadonlyArray<StopListItem>
+}
+/**
+ * The schema of {@link TerminalGroupStopList}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TerminalGroupStopList: Schema.Codec<TerminalGroupStopList, TerminalGroupStopList> = /*#__PURE__*/ Schema.Struct({
+  terminalGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  items: /*#__PURE__*/ Schema.Array(StopListItem)
+})
 
 /**
+ * RMS pair wrapping - list of response items that belong to this RMS.
+ *
  * Spec component `Common.RmsItemsResponseWrapper<StopLists.TerminalGroupStopList>` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface RmsTerminalGroupStopListItemsResponse {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Items for organization. */
+  readonly items: ReadonlyArray<TerminalGroupStopList>
+}
+/**
+ * The schema of {@link RmsTerminalGroupStopListItemsResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const RmsTerminalGroupStopListItemsResponse = /*#__PURE__*/ Schema.Struct({
+export const RmsTerminalGroupStopListItemsResponse: Schema.Codec<RmsTerminalGroupStopListItemsResponse, RmsTerminalGroupStopListItemsResponse> = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   items: /*#__PURE__*/ Schema.Array(TerminalGroupStopList)
 })
+
 /**
- * The type of {@link RmsTerminalGroupStopListItemsResponse}.
+ * DTO of out-of-stock lists request.
+ *
+ * Spec component `StopLists.StopListsRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type RmsTerminalGroupStopListItemsResponse = typeof RmsTerminalGroupStopListItemsResponse.Type
-
+export interface StopListsRequest {
+  /**
+   * Organizations for which out-of-stock lists will be requested.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+  /** Flag indicating the need to return the sizes of the dish. */
+  readonly returnSize?: boolean
+  /**
+   * List of terminal groups for which you need to get out-of-stock lists.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupsIds?: ReadonlyArray<string> | null
+}
 /**
- * Spec component `StopLists.StopListsRequest` (request).
+ * The schema of {@link StopListsRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const StopListsRequest = /*#__PURE__*/ Schema.Struct({
+export const StopListsRequest: Schema.Codec<StopListsRequest, StopListsRequest> = /*#__PURE__*/ Schema.Struct({
   organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   returnSize: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   terminalGroupsIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid)))
 })
+
 /**
- * The type of {@link StopListsRequest}.
+ * Status of out-of-stock lists for a specified organization
+ *
+ * Spec component `StopLists.StopListsResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type StopListsRequest = typeof StopListsRequest.Type
-
+export interface StopListsResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Set of out-of-stock lists */
+  readonly terminalGroupStopLists: ReadonlyArray<RmsTerminalGroupStopListItemsResponse>
+}
 /**
- * Spec component `StopLists.StopListsResponse` (response).
+ * The schema of {@link StopListsResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const StopListsResponse = /*#__PURE__*/ Schema.Struct({
+export const StopListsResponse: Schema.Codec<StopListsResponse, StopListsResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   terminalGroupStopLists: /*#__PURE__*/ Schema.Array(RmsTerminalGroupStopListItemsResponse)
 })
+
 /**
- * The type of {@link StopListsResponse}.
+ * Tag.
+ *
+ * Spec component `NomenclatureV3.TagItem` (response): the same shape as {@link CustomerTagItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TagItem = CustomerTagItem
+/**
+ * Tag.
+ *
+ * Spec component `NomenclatureV3.TagItem` (response): the same shape as {@link CustomerTagItem}.
  *
  * @since 0.1.0
  * @category models
  */
-export type StopListsResponse = typeof StopListsResponse.Type
+export type TagItem = CustomerTagItem
 
 /**
  * Descriptor of `POST /api/1/combo`.

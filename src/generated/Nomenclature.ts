@@ -18,94 +18,125 @@ import {
  * Spec component `NomenclatureCategoryCreateRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureCategoryCreateRequest = /*#__PURE__*/ Schema.Struct({
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link NomenclatureCategoryCreateRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureCategoryCreateRequest = typeof NomenclatureCategoryCreateRequest.Type
+export interface NomenclatureCategoryCreateRequest {
+  /** Name of the product category */
+  readonly name?: string
+}
+/**
+ * The schema of {@link NomenclatureCategoryCreateRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureCategoryCreateRequest: Schema.Codec<NomenclatureCategoryCreateRequest, NomenclatureCategoryCreateRequest> = /*#__PURE__*/ Schema.Struct({
+  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
+})
 
 /**
  * Spec component `NomenclatureCategoryDeleteRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureCategoryDeleteRequest = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid)
-})
-/**
- * The type of {@link NomenclatureCategoryDeleteRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureCategoryDeleteRequest = typeof NomenclatureCategoryDeleteRequest.Type
+export interface NomenclatureCategoryDeleteRequest {
+  /** UUID of the category to delete */
+  readonly id?: string
+}
+/**
+ * The schema of {@link NomenclatureCategoryDeleteRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureCategoryDeleteRequest: Schema.Codec<NomenclatureCategoryDeleteRequest, NomenclatureCategoryDeleteRequest> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid)
+})
 
 /**
  * Spec component `NomenclatureCategoryListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureCategoryListRequest {
+  /** UUIDs of categories to filter by */
+  readonly ids?: ReadonlyArray<string>
+  /** Include deleted categories in the response. Default false */
+  readonly includeDeleted?: boolean
+  /** Maximum number of records in the response. limit <= 0 - no limit, all records are returned */
+  readonly limit?: number
+  /** Number of records to skip from the beginning of the list (0-based). Use together with limit for pagination */
+  readonly offset?: number
+}
+/**
+ * The schema of {@link NomenclatureCategoryListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureCategoryListRequest = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureCategoryListRequest: Schema.Codec<NomenclatureCategoryListRequest, NomenclatureCategoryListRequest> = /*#__PURE__*/ Schema.Struct({
   ids: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid)),
   includeDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   limit: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   offset: /*#__PURE__*/ Schema.optionalKey(Schema.Int)
 })
-/**
- * The type of {@link NomenclatureCategoryListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureCategoryListRequest = typeof NomenclatureCategoryListRequest.Type
 
 /**
  * Spec component `NomenclatureCategoryResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureCategoryResponse = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link NomenclatureCategoryResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureCategoryResponse = typeof NomenclatureCategoryResponse.Type
+export interface NomenclatureCategoryResponse {
+  /** UUID of the product category */
+  readonly id?: string | null
+  /** Whether the category is soft-deleted */
+  readonly isDeleted?: boolean | null
+  /** Name of the product category */
+  readonly name?: string | null
+}
+/**
+ * The schema of {@link NomenclatureCategoryResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureCategoryResponse: Schema.Codec<NomenclatureCategoryResponse, NomenclatureCategoryResponse> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `NomenclatureCategoryListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureCategoryListResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureCategoryResponse)),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link NomenclatureCategoryListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureCategoryListResponse = typeof NomenclatureCategoryListResponse.Type
+export interface NomenclatureCategoryListResponse {
+  /** List of product categories */
+  readonly items?: ReadonlyArray<NomenclatureCategoryResponse> | null
+  /** Maximum number of records in the response. limit <= 0 - no limit, all records are returned */
+  readonly limit?: number | null
+  /** Number of records to skip from the beginning of the list (0-based). Use together with limit for pagination */
+  readonly offset?: number | null
+  /** Total number of product categories matching the request */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link NomenclatureCategoryListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureCategoryListResponse: Schema.Codec<NomenclatureCategoryListResponse, NomenclatureCategoryListResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureCategoryResponse))),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `NomenclatureCategoryRestoreRequest` (request): the same shape as {@link NomenclatureCategoryDeleteRequest}.
@@ -115,7 +146,7 @@ export type NomenclatureCategoryListResponse = typeof NomenclatureCategoryListRe
  */
 export const NomenclatureCategoryRestoreRequest = NomenclatureCategoryDeleteRequest
 /**
- * The type of {@link NomenclatureCategoryRestoreRequest} (the same as {@link NomenclatureCategoryDeleteRequest}).
+ * Spec component `NomenclatureCategoryRestoreRequest` (request): the same shape as {@link NomenclatureCategoryDeleteRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -126,136 +157,229 @@ export type NomenclatureCategoryRestoreRequest = NomenclatureCategoryDeleteReque
  * Spec component `NomenclatureCategoryUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureCategoryUpdateRequest {
+  /** UUID of the category to update */
+  readonly id?: string
+  /** Name of the product category */
+  readonly name?: string
+}
+/**
+ * The schema of {@link NomenclatureCategoryUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureCategoryUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureCategoryUpdateRequest: Schema.Codec<NomenclatureCategoryUpdateRequest, NomenclatureCategoryUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   id: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link NomenclatureCategoryUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureCategoryUpdateRequest = typeof NomenclatureCategoryUpdateRequest.Type
 
 /**
  * Spec component `NomenclatureCategoryWriteResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureCategoryWriteResponse = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link NomenclatureCategoryWriteResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureCategoryWriteResponse = typeof NomenclatureCategoryWriteResponse.Type
+export interface NomenclatureCategoryWriteResponse {
+  /** UUID of the category */
+  readonly id?: string | null
+}
+/**
+ * The schema of {@link NomenclatureCategoryWriteResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureCategoryWriteResponse: Schema.Codec<NomenclatureCategoryWriteResponse, NomenclatureCategoryWriteResponse> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `NomenclatureGroupCustomCategory` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureGroupCustomCategoryInput {
+  /** UUID of the custom category list (CustomCategoryList) */
+  readonly categoryListId?: string
+  /** UUID of the value from that list (CustomCategoryValue). Must belong to the specified categoryList */
+  readonly categoryValueId?: string
+}
+/**
+ * The schema of {@link NomenclatureGroupCustomCategoryInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureGroupCustomCategoryInput = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureGroupCustomCategoryInput: Schema.Codec<NomenclatureGroupCustomCategoryInput, NomenclatureGroupCustomCategoryInput> = /*#__PURE__*/ Schema.Struct({
   categoryListId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   categoryValueId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid)
 })
-/**
- * The type of {@link NomenclatureGroupCustomCategoryInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureGroupCustomCategoryInput = typeof NomenclatureGroupCustomCategoryInput.Type
 
 /**
  * Spec component `NomenclatureGroupMarkupSetting` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureGroupMarkupSettingInput {
+  /** Markup percentage. Stored with up to 9 decimal places */
+  readonly markupPercent?: number
+  /** UUID of the organization (structural unit) */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link NomenclatureGroupMarkupSettingInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureGroupMarkupSettingInput = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureGroupMarkupSettingInput: Schema.Codec<NomenclatureGroupMarkupSettingInput, NomenclatureGroupMarkupSettingInput> = /*#__PURE__*/ Schema.Struct({
   markupPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link NomenclatureGroupMarkupSettingInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureGroupMarkupSettingInput = typeof NomenclatureGroupMarkupSettingInput.Type
 
 /**
  * Spec component `NomenclatureGroupOrganizationFilter` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureGroupOrganizationFilterInput {
+  /** Filter mode: false - the group is visible only in the listed organizations; true - visible everywhere except the listed organizations */
+  readonly isExcluding?: boolean
+  /** UUIDs of the organizations (structural units) to which the visibility filter applies */
+  readonly organizationIds?: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link NomenclatureGroupOrganizationFilterInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureGroupOrganizationFilterInput = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureGroupOrganizationFilterInput: Schema.Codec<NomenclatureGroupOrganizationFilterInput, NomenclatureGroupOrganizationFilterInput> = /*#__PURE__*/ Schema.Struct({
   isExcluding: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid))
 })
-/**
- * The type of {@link NomenclatureGroupOrganizationFilterInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureGroupOrganizationFilterInput = typeof NomenclatureGroupOrganizationFilterInput.Type
 
 /**
  * Spec component `NomenclatureGroupRGBColor` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureGroupRGBColorInput {
+  /** Blue channel: 0–255 */
+  readonly blue?: number
+  /** Green channel: 0–255 */
+  readonly green?: number
+  /** Red channel: 0–255 */
+  readonly red?: number
+}
+/**
+ * The schema of {@link NomenclatureGroupRGBColorInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureGroupRGBColorInput = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureGroupRGBColorInput: Schema.Codec<NomenclatureGroupRGBColorInput, NomenclatureGroupRGBColorInput> = /*#__PURE__*/ Schema.Struct({
   blue: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   green: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   red: /*#__PURE__*/ Schema.optionalKey(Schema.Int)
 })
-/**
- * The type of {@link NomenclatureGroupRGBColorInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureGroupRGBColorInput = typeof NomenclatureGroupRGBColorInput.Type
 
 /**
  * Spec component `NomenclatureGroupStoreBalanceLevel` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureGroupStoreBalanceLevelInput {
+  /** UUID of the warehouse */
+  readonly storeId: string
+  /** Stock level value. null when valueAssigned = false */
+  readonly value?: number
+  /** true - value is set explicitly and taken from this array; false - taken from defaultMinimum/MaximumStoreBalanceLevel */
+  readonly valueAssigned?: boolean
+}
+/**
+ * The schema of {@link NomenclatureGroupStoreBalanceLevelInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureGroupStoreBalanceLevelInput = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureGroupStoreBalanceLevelInput: Schema.Codec<NomenclatureGroupStoreBalanceLevelInput, NomenclatureGroupStoreBalanceLevelInput> = /*#__PURE__*/ Schema.Struct({
   storeId: IikoSchema.Uuid,
   value: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   valueAssigned: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
-/**
- * The type of {@link NomenclatureGroupStoreBalanceLevelInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureGroupStoreBalanceLevelInput = typeof NomenclatureGroupStoreBalanceLevelInput.Type
 
 /**
  * Spec component `NomenclatureGroupCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureGroupCreateRequest {
+  /** UUID of the accounting category (as configured in the accounting settings) */
+  readonly accountingCategoryId?: string
+  /** UUID of the product (custom) category. The list of values can be retrieved via the "Get a list of product categories" method in the "Product categories" category */
+  readonly categoryId?: string
+  /** Group code: 0–8 digits. Used for quick search on the order editing screen. Required when creating or updating a group */
+  readonly code: string
+  /** Background button colour for POS */
+  readonly color?: NomenclatureGroupRGBColorInput
+  /** Custom nomenclature categories. Empty array or null - no categories set */
+  readonly customCategories?: ReadonlyArray<NomenclatureGroupCustomCategoryInput>
+  /** Default serving course. null - not set; 0 - VIP course; otherwise - course number */
+  readonly defaultCourse?: number
+  /** Default maximum stock level */
+  readonly defaultMaximumStoreBalanceLevel?: number
+  /** Default minimum stock level */
+  readonly defaultMinimumStoreBalanceLevel?: number
+  /** Group description */
+  readonly description?: string
+  /** Font colour on the button for POS */
+  readonly fontColor?: NomenclatureGroupRGBColorInput
+  /** UUID of the image for POS */
+  readonly frontImageId?: string
+  /** Group article. If null or not provided, the field remains empty */
+  readonly groupArticle?: string
+  /** UUID of the group to create. If not specified, the UUID will be generated automatically. */
+  readonly groupId?: string
+  /** Include in the price list print form */
+  readonly includeInReport?: boolean
+  /** Price is set explicitly and does not depend on markup */
+  readonly isFixedPrice?: boolean
+  /** Markup settings by organization (structural unit). If not set for an organization, priceMarkupPercent is used */
+  readonly markupSettings?: ReadonlyArray<NomenclatureGroupMarkupSettingInput>
+  /** Maximum stock levels by warehouse. For warehouses without an explicit entry, defaultMaximumStoreBalanceLevel is used */
+  readonly maximumStoreBalanceLevels?: ReadonlyArray<NomenclatureGroupStoreBalanceLevelInput>
+  /** Minimum stock levels by warehouse. For warehouses without an explicit entry, defaultMinimumStoreBalanceLevel is used */
+  readonly minimumStoreBalanceLevels?: ReadonlyArray<NomenclatureGroupStoreBalanceLevelInput>
+  /** Group name */
+  readonly name: string
+  /** UUID of the parent group. The list of values can be retrieved via the "Get a list of nomenclature groups" method. null - the group belongs to the root level */
+  readonly parentId?: string
+  /** Menu position. 0 - sort by Code+Name; otherwise - sort by this value */
+  readonly position?: number
+  /** Fixed markup (%). Stored with up to 9 decimal places */
+  readonly priceMarkupPercent?: number
+  /** UUID of the tax category used for the group (VAT/tax calculation). The list of values can be retrieved via the "Get a list of tax categories" method in the "Directories" category in "Finance" section */
+  readonly taxCategoryId?: string
+  /** Organization (structural unit) visibility filter. null - the group is visible in all organisations. Applies only to root groups */
+  readonly visibilityFilter?: NomenclatureGroupOrganizationFilterInput
+}
+/**
+ * The schema of {@link NomenclatureGroupCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureGroupCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureGroupCreateRequest: Schema.Codec<NomenclatureGroupCreateRequest, NomenclatureGroupCreateRequest> = /*#__PURE__*/ Schema.Struct({
   accountingCategoryId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   categoryId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   code: Schema.String,
@@ -281,83 +405,92 @@ export const NomenclatureGroupCreateRequest = /*#__PURE__*/ Schema.Struct({
   taxCategoryId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   visibilityFilter: /*#__PURE__*/ Schema.optionalKey(NomenclatureGroupOrganizationFilterInput)
 })
-/**
- * The type of {@link NomenclatureGroupCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureGroupCreateRequest = typeof NomenclatureGroupCreateRequest.Type
 
 /**
  * Spec component `NomenclatureGroupCreateResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureGroupCreateResponse = /*#__PURE__*/ Schema.Struct({
-  groupId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link NomenclatureGroupCreateResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureGroupCreateResponse = typeof NomenclatureGroupCreateResponse.Type
+export interface NomenclatureGroupCreateResponse {
+  /** UUID of the created group */
+  readonly groupId?: string | null
+  /** Message confirming successful creation */
+  readonly message?: string | null
+}
+/**
+ * The schema of {@link NomenclatureGroupCreateResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureGroupCreateResponse: Schema.Codec<NomenclatureGroupCreateResponse, NomenclatureGroupCreateResponse> = /*#__PURE__*/ Schema.Struct({
+  groupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  message: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `NomenclatureGroupCustomCategory` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureGroupCustomCategory = /*#__PURE__*/ Schema.Struct({
-  categoryListId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  categoryValueId: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link NomenclatureGroupCustomCategory}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureGroupCustomCategory = typeof NomenclatureGroupCustomCategory.Type
+export interface NomenclatureGroupCustomCategory {
+  /** UUID of the custom category list (CustomCategoryList) */
+  readonly categoryListId?: string | null
+  /** UUID of the value from that list (CustomCategoryValue). Must belong to the specified categoryList */
+  readonly categoryValueId?: string | null
+}
+/**
+ * The schema of {@link NomenclatureGroupCustomCategory}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureGroupCustomCategory: Schema.Codec<NomenclatureGroupCustomCategory, NomenclatureGroupCustomCategory> = /*#__PURE__*/ Schema.Struct({
+  categoryListId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  categoryValueId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `NomenclatureGroupDeleteRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureGroupDeleteRequest = /*#__PURE__*/ Schema.Struct({
-  groupIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
-})
-/**
- * The type of {@link NomenclatureGroupDeleteRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureGroupDeleteRequest = typeof NomenclatureGroupDeleteRequest.Type
+export interface NomenclatureGroupDeleteRequest {
+  /** List of nomenclature group UUIDs for recursive deletion */
+  readonly groupIds: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link NomenclatureGroupDeleteRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureGroupDeleteRequest: Schema.Codec<NomenclatureGroupDeleteRequest, NomenclatureGroupDeleteRequest> = /*#__PURE__*/ Schema.Struct({
+  groupIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
+})
 
 /**
  * Spec component `NomenclatureGroupDeleteResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureGroupDeleteResponse = /*#__PURE__*/ Schema.Struct({
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link NomenclatureGroupDeleteResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureGroupDeleteResponse = typeof NomenclatureGroupDeleteResponse.Type
+export interface NomenclatureGroupDeleteResponse {
+  /** Message confirming successful deletion */
+  readonly message?: string | null
+}
+/**
+ * The schema of {@link NomenclatureGroupDeleteResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureGroupDeleteResponse: Schema.Codec<NomenclatureGroupDeleteResponse, NomenclatureGroupDeleteResponse> = /*#__PURE__*/ Schema.Struct({
+  message: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `nomenclature_group_v2.Filter` (request): the same shape as {@link ProductSizeFilter}.
@@ -367,7 +500,7 @@ export type NomenclatureGroupDeleteResponse = typeof NomenclatureGroupDeleteResp
  */
 export const NomenclatureGroupV2Filter = ProductSizeFilter
 /**
- * The type of {@link NomenclatureGroupV2Filter} (the same as {@link ProductSizeFilter}).
+ * Spec component `nomenclature_group_v2.Filter` (request): the same shape as {@link ProductSizeFilter}.
  *
  * @since 0.1.0
  * @category models
@@ -378,181 +511,293 @@ export type NomenclatureGroupV2Filter = ProductSizeFilter
  * Spec component `NomenclatureGroupListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureGroupListRequest {
+  /** Request filters. All filters are applied simultaneously (AND). See the method description for the list of supported filter fields */
+  readonly filters: ReadonlyArray<NomenclatureGroupV2Filter>
+  /** Maximum number of records in the response. Allowed values: 1 to 1000 */
+  readonly limit: number
+  /** Number of records to skip from the beginning of the list (0-based). Use together with limit for pagination */
+  readonly offset: number
+}
+/**
+ * The schema of {@link NomenclatureGroupListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureGroupListRequest = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureGroupListRequest: Schema.Codec<NomenclatureGroupListRequest, NomenclatureGroupListRequest> = /*#__PURE__*/ Schema.Struct({
   filters: /*#__PURE__*/ Schema.Array(NomenclatureGroupV2Filter),
   limit: /*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(1), /*#__PURE__*/ Schema.isLessThanOrEqualTo(1000)),
   offset: Schema.Int
 })
-/**
- * The type of {@link NomenclatureGroupListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureGroupListRequest = typeof NomenclatureGroupListRequest.Type
 
 /**
  * Spec component `NomenclatureGroupMarkupSetting` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureGroupMarkupSetting = /*#__PURE__*/ Schema.Struct({
-  markupPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  organizationId: Schema.String
-})
-/**
- * The type of {@link NomenclatureGroupMarkupSetting}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureGroupMarkupSetting = typeof NomenclatureGroupMarkupSetting.Type
+export interface NomenclatureGroupMarkupSetting {
+  /** Markup percentage. Stored with up to 9 decimal places */
+  readonly markupPercent?: number | null
+  /** UUID of the organization (structural unit) */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link NomenclatureGroupMarkupSetting}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureGroupMarkupSetting: Schema.Codec<NomenclatureGroupMarkupSetting, NomenclatureGroupMarkupSetting> = /*#__PURE__*/ Schema.Struct({
+  markupPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  organizationId: Schema.String
+})
 
 /**
  * Spec component `NomenclatureGroupOrganizationFilter` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureGroupOrganizationFilter = /*#__PURE__*/ Schema.Struct({
-  isExcluding: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
-})
-/**
- * The type of {@link NomenclatureGroupOrganizationFilter}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureGroupOrganizationFilter = typeof NomenclatureGroupOrganizationFilter.Type
+export interface NomenclatureGroupOrganizationFilter {
+  /** Filter mode: false - the group is visible only in the listed organizations; true - visible everywhere except the listed organizations */
+  readonly isExcluding?: boolean | null
+  /** UUIDs of the organizations (structural units) to which the visibility filter applies */
+  readonly organizationIds?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link NomenclatureGroupOrganizationFilter}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureGroupOrganizationFilter: Schema.Codec<NomenclatureGroupOrganizationFilter, NomenclatureGroupOrganizationFilter> = /*#__PURE__*/ Schema.Struct({
+  isExcluding: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
+})
 
 /**
  * Spec component `NomenclatureGroupRGBColor` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureGroupRGBColor = /*#__PURE__*/ Schema.Struct({
-  blue: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  green: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  red: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link NomenclatureGroupRGBColor}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureGroupRGBColor = typeof NomenclatureGroupRGBColor.Type
+export interface NomenclatureGroupRGBColor {
+  /** Blue channel: 0–255 */
+  readonly blue?: number | null
+  /** Green channel: 0–255 */
+  readonly green?: number | null
+  /** Red channel: 0–255 */
+  readonly red?: number | null
+}
+/**
+ * The schema of {@link NomenclatureGroupRGBColor}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureGroupRGBColor: Schema.Codec<NomenclatureGroupRGBColor, NomenclatureGroupRGBColor> = /*#__PURE__*/ Schema.Struct({
+  blue: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  green: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  red: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `NomenclatureGroupStoreBalanceLevel` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureGroupStoreBalanceLevel = /*#__PURE__*/ Schema.Struct({
-  storeId: Schema.String,
-  value: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  valueAssigned: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link NomenclatureGroupStoreBalanceLevel}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureGroupStoreBalanceLevel = typeof NomenclatureGroupStoreBalanceLevel.Type
+export interface NomenclatureGroupStoreBalanceLevel {
+  /** UUID of the warehouse */
+  readonly storeId: string
+  /** Stock level value. null when valueAssigned = false */
+  readonly value?: number | null
+  /** true - value is set explicitly and taken from this array; false - taken from defaultMinimum/MaximumStoreBalanceLevel */
+  readonly valueAssigned?: boolean | null
+}
+/**
+ * The schema of {@link NomenclatureGroupStoreBalanceLevel}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureGroupStoreBalanceLevel: Schema.Codec<NomenclatureGroupStoreBalanceLevel, NomenclatureGroupStoreBalanceLevel> = /*#__PURE__*/ Schema.Struct({
+  storeId: Schema.String,
+  value: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  valueAssigned: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
  * Spec component `NomenclatureGroupResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureGroupResponse = /*#__PURE__*/ Schema.Struct({
-  accountingCategoryId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  categoryId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  color: /*#__PURE__*/ Schema.optionalKey(NomenclatureGroupRGBColor),
-  createdAt: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  createdByUserId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  customCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureGroupCustomCategory)),
-  defaultCourse: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  defaultMaximumStoreBalanceLevel: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  defaultMinimumStoreBalanceLevel: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  deletedAt: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  fontColor: /*#__PURE__*/ Schema.optionalKey(NomenclatureGroupRGBColor),
-  franchiseMasterId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  franchiseUniqueId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  frontImageId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  groupArticle: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  groupId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  includeInReport: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isChainRoot: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isFixedPrice: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  lastModifyNodeId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  markupSettings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureGroupMarkupSetting)),
-  maximumStoreBalanceLevels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureGroupStoreBalanceLevel)),
-  minimumStoreBalanceLevels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureGroupStoreBalanceLevel)),
-  modifiedAt: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  modifiedByUserId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  parentId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  position: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  priceMarkupPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  revision: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  system: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  visibilityFilter: /*#__PURE__*/ Schema.optionalKey(NomenclatureGroupOrganizationFilter)
-})
-/**
- * The type of {@link NomenclatureGroupResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureGroupResponse = typeof NomenclatureGroupResponse.Type
+export interface NomenclatureGroupResponse {
+  /** UUID of the accounting category (as configured in the accounting settings) */
+  readonly accountingCategoryId?: string | null
+  /** UUID of the product (custom) category. The list of values can be retrieved via the "Get a list of product categories" method in the "Product categories" category */
+  readonly categoryId?: string | null
+  /** Group code: 0–8 digits */
+  readonly code?: string | null
+  /** Background button colour for POS */
+  readonly color?: NomenclatureGroupRGBColor | null
+  /** Object creation date. ISO 8601 */
+  readonly createdAt?: string | null
+  /** UUID of the user who created the object */
+  readonly createdByUserId?: string | null
+  /** Custom nomenclature categories. Empty array or null - no categories set */
+  readonly customCategories?: ReadonlyArray<NomenclatureGroupCustomCategory> | null
+  /** Default serving course. null - not set; 0 - VIP course; otherwise - course number */
+  readonly defaultCourse?: number | null
+  /** Default maximum stock level */
+  readonly defaultMaximumStoreBalanceLevel?: number | null
+  /** Default minimum stock level */
+  readonly defaultMinimumStoreBalanceLevel?: number | null
+  /** Deletion date. null - for non-deleted objects and for those deleted before v4.3.2. ISO 8601 */
+  readonly deletedAt?: string | null
+  /** Group description */
+  readonly description?: string | null
+  /** Font colour on the button for POS */
+  readonly fontColor?: NomenclatureGroupRGBColor | null
+  /** UUID of the parent entity in the Franchise master nomenclature from which this one was last updated */
+  readonly franchiseMasterId?: string | null
+  /** Globally unique UUID of the entity within Franchise */
+  readonly franchiseUniqueId?: string | null
+  /** UUID of the image for POS */
+  readonly frontImageId?: string | null
+  /** Group article. If null or not provided, the field remains empty */
+  readonly groupArticle?: string | null
+  /** UUID of the nomenclature group */
+  readonly groupId?: string | null
+  /** Include in the price list print form */
+  readonly includeInReport?: boolean | null
+  /** Whether the group is the root of a chain. Read-only */
+  readonly isChainRoot?: boolean | null
+  /** Deletion flag */
+  readonly isDeleted?: boolean | null
+  /** Price is set explicitly and does not depend on markup */
+  readonly isFixedPrice?: boolean | null
+  /** UUID of the node (ServerNode) of the last change. null - last edit was on the current server */
+  readonly lastModifyNodeId?: string | null
+  /** Markup settings by organization (structural unit). If not set for an organization, priceMarkupPercent is used */
+  readonly markupSettings?: ReadonlyArray<NomenclatureGroupMarkupSetting> | null
+  /** Maximum stock levels by warehouse. For warehouses without an explicit entry, defaultMaximumStoreBalanceLevel is used */
+  readonly maximumStoreBalanceLevels?: ReadonlyArray<NomenclatureGroupStoreBalanceLevel> | null
+  /** Minimum stock levels by warehouse. For warehouses without an explicit entry, defaultMinimumStoreBalanceLevel is used */
+  readonly minimumStoreBalanceLevels?: ReadonlyArray<NomenclatureGroupStoreBalanceLevel> | null
+  /** Date of the last modification. ISO 8601 */
+  readonly modifiedAt?: string | null
+  /** UUID of the last user who modified the object */
+  readonly modifiedByUserId?: string | null
+  /** Group name */
+  readonly name?: string | null
+  /** UUID of the parent group. The list of values can be retrieved via the "Get a list of nomenclature groups" method. null - the group belongs to the root level */
+  readonly parentId?: string | null
+  /** Menu position. 0 - sort by Code+Name; otherwise - sort by this value */
+  readonly position?: number | null
+  /** Fixed markup (%). Stored with up to 9 decimal places */
+  readonly priceMarkupPercent?: number | null
+  /** Revision number of the last modification */
+  readonly revision?: number | null
+  /** System object. System objects cannot be edited by users */
+  readonly system?: boolean | null
+  /** UUID of the tax category used for the group (VAT/tax calculation). The list of values can be retrieved via the "Get a list of tax categories" method in the "Directories" category in "Finance" section */
+  readonly taxCategoryId?: string | null
+  /** Organization (structural unit) visibility filter. null - the group is visible in all organisations. Applies only to root groups */
+  readonly visibilityFilter?: NomenclatureGroupOrganizationFilter | null
+}
+/**
+ * The schema of {@link NomenclatureGroupResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureGroupResponse: Schema.Codec<NomenclatureGroupResponse, NomenclatureGroupResponse> = /*#__PURE__*/ Schema.Struct({
+  accountingCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  categoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  color: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(NomenclatureGroupRGBColor)),
+  createdAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  createdByUserId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  customCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureGroupCustomCategory))),
+  defaultCourse: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  defaultMaximumStoreBalanceLevel: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  defaultMinimumStoreBalanceLevel: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  deletedAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  fontColor: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(NomenclatureGroupRGBColor)),
+  franchiseMasterId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  franchiseUniqueId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  frontImageId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  groupArticle: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  groupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  includeInReport: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isChainRoot: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isFixedPrice: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  lastModifyNodeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  markupSettings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureGroupMarkupSetting))),
+  maximumStoreBalanceLevels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureGroupStoreBalanceLevel))),
+  minimumStoreBalanceLevels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureGroupStoreBalanceLevel))),
+  modifiedAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  modifiedByUserId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  parentId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  position: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  priceMarkupPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  revision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  system: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  visibilityFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(NomenclatureGroupOrganizationFilter))
+})
 
 /**
  * Spec component `NomenclatureGroupListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureGroupListResponse = /*#__PURE__*/ Schema.Struct({
-  groups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureGroupResponse))
-})
-/**
- * The type of {@link NomenclatureGroupListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureGroupListResponse = typeof NomenclatureGroupListResponse.Type
+export interface NomenclatureGroupListResponse {
+  /** List of nomenclature groups */
+  readonly groups?: ReadonlyArray<NomenclatureGroupResponse> | null
+}
+/**
+ * The schema of {@link NomenclatureGroupListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureGroupListResponse: Schema.Codec<NomenclatureGroupListResponse, NomenclatureGroupListResponse> = /*#__PURE__*/ Schema.Struct({
+  groups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureGroupResponse)))
+})
 
 /**
  * Spec component `NomenclatureGroupUndeleteRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureGroupUndeleteRequest {
+  /** List of nomenclature group UUIDs to restore */
+  readonly groupIds: ReadonlyArray<string>
+  /** true - recursively restore all child groups and their products; false - restore only the specified top-level groups */
+  readonly recursively?: boolean
+}
+/**
+ * The schema of {@link NomenclatureGroupUndeleteRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureGroupUndeleteRequest = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureGroupUndeleteRequest: Schema.Codec<NomenclatureGroupUndeleteRequest, NomenclatureGroupUndeleteRequest> = /*#__PURE__*/ Schema.Struct({
   groupIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   recursively: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
-/**
- * The type of {@link NomenclatureGroupUndeleteRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureGroupUndeleteRequest = typeof NomenclatureGroupUndeleteRequest.Type
 
 /**
  * Spec component `NomenclatureGroupUndeleteResponse` (response): the same shape as {@link NomenclatureGroupDeleteResponse}.
@@ -562,7 +807,7 @@ export type NomenclatureGroupUndeleteRequest = typeof NomenclatureGroupUndeleteR
  */
 export const NomenclatureGroupUndeleteResponse = NomenclatureGroupDeleteResponse
 /**
- * The type of {@link NomenclatureGroupUndeleteResponse} (the same as {@link NomenclatureGroupDeleteResponse}).
+ * Spec component `NomenclatureGroupUndeleteResponse` (response): the same shape as {@link NomenclatureGroupDeleteResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -573,9 +818,63 @@ export type NomenclatureGroupUndeleteResponse = NomenclatureGroupDeleteResponse
  * Spec component `NomenclatureGroupUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureGroupUpdateRequest {
+  /** UUID of the accounting category (as configured in the accounting settings) */
+  readonly accountingCategoryId?: string
+  /** UUID of the product (custom) category. The list of values can be retrieved via the "Get a list of product categories" method in the "Product categories" category */
+  readonly categoryId?: string
+  /** Group code: 0–8 digits. Used for quick search on the order editing screen. Required when creating or updating a group */
+  readonly code: string
+  /** Background button colour for POS */
+  readonly color?: NomenclatureGroupRGBColorInput
+  /** Custom nomenclature categories. Empty array or null - no categories set */
+  readonly customCategories?: ReadonlyArray<NomenclatureGroupCustomCategoryInput>
+  /** Default serving course. null - not set; 0 - VIP course; otherwise - course number */
+  readonly defaultCourse?: number
+  /** Default maximum stock level */
+  readonly defaultMaximumStoreBalanceLevel?: number
+  /** Default minimum stock level */
+  readonly defaultMinimumStoreBalanceLevel?: number
+  /** Group description */
+  readonly description?: string
+  /** Font colour on the button for POS */
+  readonly fontColor?: NomenclatureGroupRGBColorInput
+  /** UUID of the image for POS */
+  readonly frontImageId?: string
+  /** Group article. If null or not provided, the field remains empty */
+  readonly groupArticle?: string
+  /** UUID of the group to update */
+  readonly groupId: string
+  /** Include in the price list print form */
+  readonly includeInReport?: boolean
+  /** Price is set explicitly and does not depend on markup */
+  readonly isFixedPrice?: boolean
+  /** Markup settings by organization (structural unit). If not set for an organization, priceMarkupPercent is used */
+  readonly markupSettings?: ReadonlyArray<NomenclatureGroupMarkupSettingInput>
+  /** Maximum stock levels by warehouse. For warehouses without an explicit entry, defaultMaximumStoreBalanceLevel is used */
+  readonly maximumStoreBalanceLevels?: ReadonlyArray<NomenclatureGroupStoreBalanceLevelInput>
+  /** Minimum stock levels by warehouse. For warehouses without an explicit entry, defaultMinimumStoreBalanceLevel is used */
+  readonly minimumStoreBalanceLevels?: ReadonlyArray<NomenclatureGroupStoreBalanceLevelInput>
+  /** Group name */
+  readonly name: string
+  /** UUID of the parent group. The list of values can be retrieved via the "Get a list of nomenclature groups" method. null - the group belongs to the root level */
+  readonly parentId?: string
+  /** Fixed markup (%). Stored with up to 9 decimal places */
+  readonly priceMarkupPercent?: number
+  /** UUID of the tax category used for the group (VAT/tax calculation). The list of values can be retrieved via the "Get a list of tax categories" method in the "Directories" category in "Finance" section */
+  readonly taxCategoryId?: string
+  /** Organization (structural unit) visibility filter. null - the group is visible in all organisations. Applies only to root groups */
+  readonly visibilityFilter?: NomenclatureGroupOrganizationFilterInput
+}
+/**
+ * The schema of {@link NomenclatureGroupUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureGroupUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureGroupUpdateRequest: Schema.Codec<NomenclatureGroupUpdateRequest, NomenclatureGroupUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   accountingCategoryId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   categoryId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   code: Schema.String,
@@ -600,13 +899,6 @@ export const NomenclatureGroupUpdateRequest = /*#__PURE__*/ Schema.Struct({
   taxCategoryId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   visibilityFilter: /*#__PURE__*/ Schema.optionalKey(NomenclatureGroupOrganizationFilterInput)
 })
-/**
- * The type of {@link NomenclatureGroupUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureGroupUpdateRequest = typeof NomenclatureGroupUpdateRequest.Type
 
 /**
  * Spec component `NomenclatureGroupUpdateResponse` (response): the same shape as {@link NomenclatureGroupCreateResponse}.
@@ -616,7 +908,7 @@ export type NomenclatureGroupUpdateRequest = typeof NomenclatureGroupUpdateReque
  */
 export const NomenclatureGroupUpdateResponse = NomenclatureGroupCreateResponse
 /**
- * The type of {@link NomenclatureGroupUpdateResponse} (the same as {@link NomenclatureGroupCreateResponse}).
+ * Spec component `NomenclatureGroupUpdateResponse` (response): the same shape as {@link NomenclatureGroupCreateResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -627,74 +919,137 @@ export type NomenclatureGroupUpdateResponse = NomenclatureGroupCreateResponse
  * Spec component `NomenclatureProductBarcode` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureProductBarcode = /*#__PURE__*/ Schema.Struct({
-  barcode: Schema.String,
-  containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  type: Schema.String
-})
-/**
- * The type of {@link NomenclatureProductBarcode}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductBarcode = typeof NomenclatureProductBarcode.Type
+export interface NomenclatureProductBarcode {
+  /** Barcode value */
+  readonly barcode: string
+  /** Container ID represents a specific type of packaging or container for an item (e.g., a barrel, box, or bottle). Specify the container using its ID. Leave this field blank or pass null to automatically use the default container. */
+  readonly containerId?: string | null
+  /** Barcode type. Required. Allowed values: NTIN, GTIN, UNKNOWN */
+  readonly type: string
+}
+/**
+ * The schema of {@link NomenclatureProductBarcode}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductBarcode: Schema.Codec<NomenclatureProductBarcode, NomenclatureProductBarcode> = /*#__PURE__*/ Schema.Struct({
+  barcode: Schema.String,
+  containerId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  type: Schema.String
+})
 
 /**
  * Spec component `NomenclatureProductBarcode` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureProductBarcodeInput {
+  /** Barcode value */
+  readonly barcode: string
+  /** Container ID represents a specific type of packaging or container for an item (e.g., a barrel, box, or bottle). Specify the container using its ID. Leave this field blank or pass null to automatically use the default container. */
+  readonly containerId?: string
+  /** Barcode type. Required. Allowed values: NTIN, GTIN, UNKNOWN */
+  readonly type: string
+}
+/**
+ * The schema of {@link NomenclatureProductBarcodeInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureProductBarcodeInput = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureProductBarcodeInput: Schema.Codec<NomenclatureProductBarcodeInput, NomenclatureProductBarcodeInput> = /*#__PURE__*/ Schema.Struct({
   barcode: Schema.String,
   containerId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   type: Schema.String
 })
-/**
- * The type of {@link NomenclatureProductBarcodeInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureProductBarcodeInput = typeof NomenclatureProductBarcodeInput.Type
 
 /**
  * Spec component `NomenclatureProductChildModifier` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureProductChildModifier = /*#__PURE__*/ Schema.Struct({
-  childModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.suspend((): Schema.Codec<unknown> => NomenclatureProductChildModifier))),
-  childModifiersHaveMinMaxRestrictions: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  defaultAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  freeOfChargeAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  hideIfDefaultAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  maximumAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  minimumAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  modifierId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  required: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  splittable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link NomenclatureProductChildModifier}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductChildModifier = typeof NomenclatureProductChildModifier.Type
+export interface NomenclatureProductChildModifier {
+  /** Child modifiers of the next nesting level */
+  readonly childModifiers?: ReadonlyArray<NomenclatureProductChildModifier> | null
+  /** Child modifiers have their own min/max amount restrictions */
+  readonly childModifiersHaveMinMaxRestrictions?: boolean | null
+  /** Default modifier amount */
+  readonly defaultAmount?: number | null
+  /** Free-of-charge modifier amount */
+  readonly freeOfChargeAmount?: number | null
+  /** Hide the modifier when the default amount is selected */
+  readonly hideIfDefaultAmount?: boolean | null
+  /** Maximum modifier amount. null - no limit */
+  readonly maximumAmount?: number | null
+  /** Minimum modifier amount. null - no limit */
+  readonly minimumAmount?: number | null
+  /** UUID of the modifier */
+  readonly modifierId?: string | null
+  /** Required modifier */
+  readonly required?: boolean | null
+  /** The modifier can be split between dish portions */
+  readonly splittable?: boolean | null
+}
+/**
+ * The schema of {@link NomenclatureProductChildModifier}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductChildModifier: Schema.Codec<NomenclatureProductChildModifier, NomenclatureProductChildModifier> = /*#__PURE__*/ Schema.Struct({
+  childModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.suspend((): Schema.Codec<NomenclatureProductChildModifier, NomenclatureProductChildModifier> => NomenclatureProductChildModifier)))),
+  childModifiersHaveMinMaxRestrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  defaultAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  freeOfChargeAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  hideIfDefaultAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  maximumAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  minimumAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  modifierId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  required: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  splittable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
  * Spec component `NomenclatureProductChildModifier` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureProductChildModifierInput {
+  /** Child modifiers of the next nesting level */
+  readonly childModifiers?: ReadonlyArray<NomenclatureProductChildModifierInput>
+  /** Child modifiers have their own min/max amount restrictions */
+  readonly childModifiersHaveMinMaxRestrictions?: boolean
+  /** Default modifier amount */
+  readonly defaultAmount?: number
+  /** Free-of-charge modifier amount */
+  readonly freeOfChargeAmount?: number
+  /** Hide the modifier when the default amount is selected */
+  readonly hideIfDefaultAmount?: boolean
+  /** Maximum modifier amount. null - no limit */
+  readonly maximumAmount?: number
+  /** Minimum modifier amount. null - no limit */
+  readonly minimumAmount?: number
+  /** UUID of the modifier */
+  readonly modifierId?: string
+  /** Required modifier */
+  readonly required?: boolean
+  /** The modifier can be split between dish portions */
+  readonly splittable?: boolean
+}
+/**
+ * The schema of {@link NomenclatureProductChildModifierInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureProductChildModifierInput = /*#__PURE__*/ Schema.Struct({
-  childModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.suspend((): Schema.Codec<unknown> => NomenclatureProductChildModifierInput))),
+export const NomenclatureProductChildModifierInput: Schema.Codec<NomenclatureProductChildModifierInput, NomenclatureProductChildModifierInput> = /*#__PURE__*/ Schema.Struct({
+  childModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.suspend((): Schema.Codec<NomenclatureProductChildModifierInput, NomenclatureProductChildModifierInput> => NomenclatureProductChildModifierInput))),
   childModifiersHaveMinMaxRestrictions: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   defaultAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   freeOfChargeAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
@@ -705,49 +1060,99 @@ export const NomenclatureProductChildModifierInput = /*#__PURE__*/ Schema.Struct
   required: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   splittable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
-/**
- * The type of {@link NomenclatureProductChildModifierInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureProductChildModifierInput = typeof NomenclatureProductChildModifierInput.Type
 
 /**
  * Spec component `NomenclatureProductContainer` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureProductContainer = /*#__PURE__*/ Schema.Struct({
-  containerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  containerWeight: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  franchiseMasterId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  franchiseUniqueId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  fullContainerWeight: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  lineNumber: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  maxContainerWeight: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  minContainerWeight: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  quantity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  useInFront: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link NomenclatureProductContainer}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductContainer = typeof NomenclatureProductContainer.Type
+export interface NomenclatureProductContainer {
+  /** UUID of the container/packaging. The list of values can be retrieved via the "Get a list of containers" method in the "Directories" category */
+  readonly containerId?: string | null
+  /** Container weight without the product */
+  readonly containerWeight?: number | null
+  /** UUID of the parent container in the Franchise master nomenclature */
+  readonly franchiseMasterId?: string | null
+  /** Globally unique UUID of the container within Franchise */
+  readonly franchiseUniqueId?: string | null
+  /** Full container weight with the product */
+  readonly fullContainerWeight?: number | null
+  /** Container deletion flag */
+  readonly isDeleted?: boolean | null
+  /** Container number (line number of the container within the product) */
+  readonly lineNumber?: string | null
+  /** Maximum container weight */
+  readonly maxContainerWeight?: number | null
+  /** Minimum container weight */
+  readonly minContainerWeight?: number | null
+  /** Container name */
+  readonly name?: string | null
+  /** Amount of product in the container */
+  readonly quantity?: number | null
+  /** Use the container in POS */
+  readonly useInFront?: boolean | null
+}
+/**
+ * The schema of {@link NomenclatureProductContainer}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductContainer: Schema.Codec<NomenclatureProductContainer, NomenclatureProductContainer> = /*#__PURE__*/ Schema.Struct({
+  containerId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  containerWeight: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  franchiseMasterId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  franchiseUniqueId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  fullContainerWeight: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  lineNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  maxContainerWeight: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  minContainerWeight: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  quantity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  useInFront: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
  * Spec component `NomenclatureProductContainer` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureProductContainerInput {
+  /** UUID of the container/packaging. The list of values can be retrieved via the "Get a list of containers" method in the "Directories" category */
+  readonly containerId?: string
+  /** Container weight without the product */
+  readonly containerWeight?: number
+  /** UUID of the parent container in the Franchise master nomenclature */
+  readonly franchiseMasterId?: string
+  /** Globally unique UUID of the container within Franchise */
+  readonly franchiseUniqueId?: string
+  /** Full container weight with the product */
+  readonly fullContainerWeight?: number
+  /** Container deletion flag */
+  readonly isDeleted?: boolean
+  /** Container number (line number of the container within the product) */
+  readonly lineNumber?: string
+  /** Maximum container weight */
+  readonly maxContainerWeight?: number
+  /** Minimum container weight */
+  readonly minContainerWeight?: number
+  /** Container name */
+  readonly name?: string
+  /** Amount of product in the container */
+  readonly quantity?: number
+  /** Use the container in POS */
+  readonly useInFront?: boolean
+}
+/**
+ * The schema of {@link NomenclatureProductContainerInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureProductContainerInput = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureProductContainerInput: Schema.Codec<NomenclatureProductContainerInput, NomenclatureProductContainerInput> = /*#__PURE__*/ Schema.Struct({
   containerId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   containerWeight: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   franchiseMasterId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
@@ -761,13 +1166,6 @@ export const NomenclatureProductContainerInput = /*#__PURE__*/ Schema.Struct({
   quantity: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   useInFront: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
-/**
- * The type of {@link NomenclatureProductContainerInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureProductContainerInput = typeof NomenclatureProductContainerInput.Type
 
 /**
  * Spec component `NomenclatureProductCustomCategory` (request): the same shape as {@link NomenclatureGroupCustomCategoryInput}.
@@ -777,7 +1175,7 @@ export type NomenclatureProductContainerInput = typeof NomenclatureProductContai
  */
 export const NomenclatureProductCustomCategoryInput = NomenclatureGroupCustomCategoryInput
 /**
- * The type of {@link NomenclatureProductCustomCategoryInput} (the same as {@link NomenclatureGroupCustomCategoryInput}).
+ * Spec component `NomenclatureProductCustomCategory` (request): the same shape as {@link NomenclatureGroupCustomCategoryInput}.
  *
  * @since 0.1.0
  * @category models
@@ -788,21 +1186,30 @@ export type NomenclatureProductCustomCategoryInput = NomenclatureGroupCustomCate
  * Spec component `NomenclatureProductImage` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureProductImageInput {
+  /** Certificate expiry date. ISO 8601 */
+  readonly endAt?: string
+  /** Quality certificate image */
+  readonly imageId?: string
+  /** Certificate start date. ISO 8601 */
+  readonly startAt?: string
+  /** Certificate type */
+  readonly type?: string
+}
+/**
+ * The schema of {@link NomenclatureProductImageInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureProductImageInput = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureProductImageInput: Schema.Codec<NomenclatureProductImageInput, NomenclatureProductImageInput> = /*#__PURE__*/ Schema.Struct({
   endAt: /*#__PURE__*/ Schema.optionalKey(IikoDate.IsoDateTime),
   imageId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   startAt: /*#__PURE__*/ Schema.optionalKey(IikoDate.IsoDateTime),
   type: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link NomenclatureProductImageInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureProductImageInput = typeof NomenclatureProductImageInput.Type
 
 /**
  * Spec component `NomenclatureProductMarkupSetting` (request): the same shape as {@link NomenclatureGroupMarkupSettingInput}.
@@ -812,7 +1219,7 @@ export type NomenclatureProductImageInput = typeof NomenclatureProductImageInput
  */
 export const NomenclatureProductMarkupSettingInput = NomenclatureGroupMarkupSettingInput
 /**
- * The type of {@link NomenclatureProductMarkupSettingInput} (the same as {@link NomenclatureGroupMarkupSettingInput}).
+ * Spec component `NomenclatureProductMarkupSetting` (request): the same shape as {@link NomenclatureGroupMarkupSettingInput}.
  *
  * @since 0.1.0
  * @category models
@@ -823,9 +1230,37 @@ export type NomenclatureProductMarkupSettingInput = NomenclatureGroupMarkupSetti
  * Spec component `NomenclatureProductModifier` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureProductModifierInput {
+  /** Child modifiers */
+  readonly childModifiers?: ReadonlyArray<NomenclatureProductChildModifierInput>
+  /** Child modifiers have their own min/max amount restrictions */
+  readonly childModifiersHaveMinMaxRestrictions?: boolean
+  /** Default modifier amount */
+  readonly defaultAmount?: number
+  /** Free-of-charge modifier amount */
+  readonly freeOfChargeAmount?: number
+  /** Hide the modifier when the default amount is selected */
+  readonly hideIfDefaultAmount?: boolean
+  /** Maximum modifier amount */
+  readonly maximumAmount?: number
+  /** Minimum modifier amount */
+  readonly minimumAmount?: number
+  /** UUID of the modifier */
+  readonly modifierId?: string
+  /** Required modifier */
+  readonly required?: boolean
+  /** The modifier can be split between dish portions */
+  readonly splittable?: boolean
+}
+/**
+ * The schema of {@link NomenclatureProductModifierInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureProductModifierInput = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureProductModifierInput: Schema.Codec<NomenclatureProductModifierInput, NomenclatureProductModifierInput> = /*#__PURE__*/ Schema.Struct({
   childModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductChildModifierInput)),
   childModifiersHaveMinMaxRestrictions: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   defaultAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
@@ -837,21 +1272,34 @@ export const NomenclatureProductModifierInput = /*#__PURE__*/ Schema.Struct({
   required: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   splittable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
-/**
- * The type of {@link NomenclatureProductModifierInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureProductModifierInput = typeof NomenclatureProductModifierInput.Type
 
 /**
  * Spec component `NomenclatureProductModifierSchemaRedefinition` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureProductModifierSchemaRedefinitionInput {
+  /** Redefined child modifiers */
+  readonly childModifiers?: ReadonlyArray<NomenclatureProductChildModifierInput>
+  /** Redefined default amount */
+  readonly defaultAmount?: number
+  /** Redefined free-of-charge amount */
+  readonly freeOfChargeAmount?: number
+  /** Redefined maximum amount. null - no limit */
+  readonly maximumAmount?: number
+  /** Redefined minimum amount. null - no limit */
+  readonly minimumAmount?: number
+  /** UUID of the modifier whose schema parameters are redefined */
+  readonly modifierId?: string
+}
+/**
+ * The schema of {@link NomenclatureProductModifierSchemaRedefinitionInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureProductModifierSchemaRedefinitionInput = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureProductModifierSchemaRedefinitionInput: Schema.Codec<NomenclatureProductModifierSchemaRedefinitionInput, NomenclatureProductModifierSchemaRedefinitionInput> = /*#__PURE__*/ Schema.Struct({
   childModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductChildModifierInput)),
   defaultAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   freeOfChargeAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
@@ -859,21 +1307,36 @@ export const NomenclatureProductModifierSchemaRedefinitionInput = /*#__PURE__*/ 
   minimumAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   modifierId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid)
 })
-/**
- * The type of {@link NomenclatureProductModifierSchemaRedefinitionInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureProductModifierSchemaRedefinitionInput = typeof NomenclatureProductModifierSchemaRedefinitionInput.Type
 
 /**
  * Spec component `NomenclatureProductNutritionValue` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureProductNutritionValueInput {
+  /** Carbohydrate content, g. */
+  readonly carbohydrateAmount?: number
+  /** Energy value, kcal */
+  readonly energyAmount?: number
+  /** Fat content, g. */
+  readonly fatAmount?: number
+  /** Components of nutritional value */
+  readonly nutritionComponents?: { readonly [x: string]: number }
+  /** UUIDs of the organizations (structural units) the nutrition value is set for */
+  readonly organizationIds?: ReadonlyArray<string>
+  /** UUID of the dish size. null - for a dish without a size scale. The list of values can be retrieved via the "Get a list of product sizes" method in the "Directories" category */
+  readonly productSizeId?: string
+  /** Protein content, g. */
+  readonly proteinAmount?: number
+}
+/**
+ * The schema of {@link NomenclatureProductNutritionValueInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureProductNutritionValueInput = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureProductNutritionValueInput: Schema.Codec<NomenclatureProductNutritionValueInput, NomenclatureProductNutritionValueInput> = /*#__PURE__*/ Schema.Struct({
   carbohydrateAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   energyAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
   fatAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Finite),
@@ -882,13 +1345,6 @@ export const NomenclatureProductNutritionValueInput = /*#__PURE__*/ Schema.Struc
   productSizeId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   proteinAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Finite)
 })
-/**
- * The type of {@link NomenclatureProductNutritionValueInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureProductNutritionValueInput = typeof NomenclatureProductNutritionValueInput.Type
 
 /**
  * Spec component `NomenclatureProductRGBColor` (request): the same shape as {@link NomenclatureGroupRGBColorInput}.
@@ -898,7 +1354,7 @@ export type NomenclatureProductNutritionValueInput = typeof NomenclatureProductN
  */
 export const NomenclatureProductRGBColorInput = NomenclatureGroupRGBColorInput
 /**
- * The type of {@link NomenclatureProductRGBColorInput} (the same as {@link NomenclatureGroupRGBColorInput}).
+ * Spec component `NomenclatureProductRGBColor` (request): the same shape as {@link NomenclatureGroupRGBColorInput}.
  *
  * @since 0.1.0
  * @category models
@@ -909,89 +1365,110 @@ export type NomenclatureProductRGBColorInput = NomenclatureGroupRGBColorInput
  * Spec component `NomenclatureProductDayTime` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureProductDayTimeInput = /*#__PURE__*/ Schema.Struct({
-  minutes: /*#__PURE__*/ Schema.optionalKey(Schema.Int)
-})
-/**
- * The type of {@link NomenclatureProductDayTimeInput}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductDayTimeInput = typeof NomenclatureProductDayTimeInput.Type
+export interface NomenclatureProductDayTimeInput {
+  /** Time in minutes from the start of the day (0–1439) */
+  readonly minutes?: number
+}
+/**
+ * The schema of {@link NomenclatureProductDayTimeInput}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductDayTimeInput: Schema.Codec<NomenclatureProductDayTimeInput, NomenclatureProductDayTimeInput> = /*#__PURE__*/ Schema.Struct({
+  minutes: /*#__PURE__*/ Schema.optionalKey(Schema.Int)
+})
 
 /**
  * Spec component `NomenclatureProductRateInterval` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureProductRateIntervalInput {
+  /** Start of the rate's active interval */
+  readonly begin?: NomenclatureProductDayTimeInput
+  /** Day of the week the rate is active */
+  readonly dayOfWeek?: string
+  /** End of the rate's active interval */
+  readonly end?: NomenclatureProductDayTimeInput
+}
+/**
+ * The schema of {@link NomenclatureProductRateIntervalInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureProductRateIntervalInput = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureProductRateIntervalInput: Schema.Codec<NomenclatureProductRateIntervalInput, NomenclatureProductRateIntervalInput> = /*#__PURE__*/ Schema.Struct({
   begin: /*#__PURE__*/ Schema.optionalKey(NomenclatureProductDayTimeInput),
   dayOfWeek: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   end: /*#__PURE__*/ Schema.optionalKey(NomenclatureProductDayTimeInput)
 })
-/**
- * The type of {@link NomenclatureProductRateIntervalInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureProductRateIntervalInput = typeof NomenclatureProductRateIntervalInput.Type
 
 /**
  * Spec component `NomenclatureProductRate` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureProductRateInput {
+  /** Time intervals the rate is active */
+  readonly intervals?: ReadonlyArray<NomenclatureProductRateIntervalInput>
+  /** Rate charge per unit of time */
+  readonly serviceRate?: string
+}
+/**
+ * The schema of {@link NomenclatureProductRateInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureProductRateInput = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureProductRateInput: Schema.Codec<NomenclatureProductRateInput, NomenclatureProductRateInput> = /*#__PURE__*/ Schema.Struct({
   intervals: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductRateIntervalInput)),
   serviceRate: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link NomenclatureProductRateInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureProductRateInput = typeof NomenclatureProductRateInput.Type
 
 /**
  * Spec component `NomenclatureProductRateSchedule` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureProductRateScheduleInput {
+  /** List of time-pay service rates */
+  readonly rates?: ReadonlyArray<NomenclatureProductRateInput>
+}
+/**
+ * The schema of {@link NomenclatureProductRateScheduleInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureProductRateScheduleInput = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureProductRateScheduleInput: Schema.Codec<NomenclatureProductRateScheduleInput, NomenclatureProductRateScheduleInput> = /*#__PURE__*/ Schema.Struct({
   rates: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductRateInput))
 })
+
 /**
- * The type of {@link NomenclatureProductRateScheduleInput}.
+ * Spec component `NomenclatureProductSizeFactors` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductRateScheduleInput = typeof NomenclatureProductRateScheduleInput.Type
-
+export interface NomenclatureProductSizeFactorsInput {
+  /** Write-off factor table: key - dish size UUID, value - a map of quantity range lower bound to write-off factor */
+  readonly factors?: { readonly [x: string]: { readonly [x: string]: string } }
+}
 /**
- * Spec component `NomenclatureProductSizeFactors` (request and response).
+ * The schema of {@link NomenclatureProductSizeFactorsInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureProductSizeFactors = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureProductSizeFactorsInput: Schema.Codec<NomenclatureProductSizeFactorsInput, NomenclatureProductSizeFactorsInput> = /*#__PURE__*/ Schema.Struct({
   factors: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Record(Schema.String, /*#__PURE__*/ Schema.Record(Schema.String, Schema.String)))
 })
-/**
- * The type of {@link NomenclatureProductSizeFactors}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureProductSizeFactors = typeof NomenclatureProductSizeFactors.Type
 
 /**
  * Spec component `NomenclatureProductStoreBalanceLevel` (request): the same shape as {@link NomenclatureGroupStoreBalanceLevelInput}.
@@ -1001,7 +1478,7 @@ export type NomenclatureProductSizeFactors = typeof NomenclatureProductSizeFacto
  */
 export const NomenclatureProductStoreBalanceLevelInput = NomenclatureGroupStoreBalanceLevelInput
 /**
- * The type of {@link NomenclatureProductStoreBalanceLevelInput} (the same as {@link NomenclatureGroupStoreBalanceLevelInput}).
+ * Spec component `NomenclatureProductStoreBalanceLevel` (request): the same shape as {@link NomenclatureGroupStoreBalanceLevelInput}.
  *
  * @since 0.1.0
  * @category models
@@ -1012,9 +1489,197 @@ export type NomenclatureProductStoreBalanceLevelInput = NomenclatureGroupStoreBa
  * Spec component `NomenclatureProductCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureProductCreateRequest {
+  /** UUID of the accounting category (as configured in the accounting settings) */
+  readonly accountingCategoryId?: string
+  /** Alcohol product class */
+  readonly alcoholClass?: string
+  /** UUIDs of allergen groups. The list of values can be retrieved via the "Get a list of allergen groups" method in the "Directories" category */
+  readonly allergenGroupIds?: ReadonlyArray<string>
+  /** The amount does not depend on the parent dish's amount */
+  readonly amountIndependentOfParentAmount?: boolean
+  /** UUID of the product's unit of measure (mainUnit). The list of values can be retrieved via the "Get a list of amount units" method in the "Directories" category */
+  readonly amountUnitId: string
+  /** Product barcodes */
+  readonly barcodes?: ReadonlyArray<NomenclatureProductBarcodeInput>
+  /** Can be sold directly from the cash desk */
+  readonly canBuyFromCashdesk?: boolean
+  /** The amount of the cooked dish can be changed */
+  readonly canChangeAmountCookedDish?: boolean
+  /** An open price can be set manually */
+  readonly canSetOpenPrice?: boolean
+  /** UUID of the product (custom) category. The list of values can be retrieved via the "Get a list of product categories" method in the "Product categories" category */
+  readonly categoryId?: string
+  /** Print on the cheque */
+  readonly chequePrintable?: boolean
+  /** Product code: 0–8 digits. Used for quick search on the order editing screen. Required when creating or updating a product */
+  readonly code: string
+  /** Weight loss percentage during cold processing */
+  readonly coldLossPercent?: number
+  /** Background button colour for POS */
+  readonly color?: NomenclatureProductRGBColorInput
+  /** Product containers/packagings */
+  readonly containers?: ReadonlyArray<NomenclatureProductContainerInput>
+  /** Cook together with the main dish */
+  readonly cookWithMainDish?: boolean
+  /** Cooking time in normal mode, minutes */
+  readonly cookingTimeNormal?: number
+  /** Cooking time in peak mode, minutes */
+  readonly cookingTimePeak?: number
+  /** Cooking method */
+  readonly cookingType?: string
+  /** Custom nomenclature categories. Empty array or null - no categories set */
+  readonly customCategories?: ReadonlyArray<NomenclatureProductCustomCategoryInput>
+  /** UUID of the default container. The list of values can be retrieved via the "Get a list of containers" method in the "Directories" category */
+  readonly defaultContainerId?: string
+  /** Default serving course. null - not set; 0 - VIP course; otherwise - course number */
+  readonly defaultCourse?: number
+  /** Include the product in the menu by default */
+  readonly defaultIncludedInMenu?: boolean
+  /** Default maximum stock level */
+  readonly defaultMaximumStoreBalanceLevel?: number
+  /** Default minimum stock level */
+  readonly defaultMinimumStoreBalanceLevel?: number
+  /** Default sale price */
+  readonly defaultSalePrice?: number
+  /** Product description */
+  readonly description?: string
+  /** Product description in English */
+  readonly descriptionEnglish?: string
+  /** UUIDs of the dish sizes disabled for this product. The list of values can be retrieved via the "Get a list of product sizes" method in the "Directories" category */
+  readonly disabledProductSizeIds?: ReadonlyArray<string>
+  /** EGAIS product type code */
+  readonly egaisAlcCode?: string
+  /** Estimated purchase price */
+  readonly estimatedPurchasePrice?: number
+  /** UUIDs of the menu sections the product is excluded from. The list of values can be retrieved via the "Get a list of menu sections" method in the "Directories" category */
+  readonly excludedSectionIds?: ReadonlyArray<string>
+  /** Shelf life, days */
+  readonly expirationDate?: number
+  /** Font colour on the button for POS */
+  readonly fontColor?: NomenclatureProductRGBColorInput
+  /** UUID of the image for POS */
+  readonly frontImageId?: string
+  /** Full product name */
+  readonly fullName?: string
+  /** Full product name in English */
+  readonly fullNameEnglish?: string
+  /** Global Trade Item Number (GTIN) */
+  readonly gtin?: string
+  /** Weight loss percentage during hot processing */
+  readonly hotLossPercent?: number
+  /** Product quality certificates */
+  readonly images?: ReadonlyArray<NomenclatureProductImageInput>
+  /** UUID of the default supplier (counterparty) for incoming invoices of this product. The list of values can be retrieved via the "Get counteragents list" method in the "Counteragents" category in "Inventory" section */
+  readonly invoiceSupplierId?: string
+  /** Calculate unit weight automatically */
+  readonly isCalculateUnitWeight?: boolean
+  /** Dish of the day */
+  readonly isDishOfDay?: boolean
+  /** Price is set explicitly and does not depend on markup */
+  readonly isFixedPrice?: boolean
+  /** Participates in the flyer programme */
+  readonly isFlyerProgram?: boolean
+  /** Not included in warehouse stock movement */
+  readonly isNotInStoreMovement?: boolean
+  /** Nutrition value is calculated automatically */
+  readonly isNutritionValueAutoCalculated?: boolean
+  /** Alcohol content is applicable to this product */
+  readonly isPercentageOfAlcoholApplicable?: boolean
+  /** Time-pay service product (time-based billing) */
+  readonly isTimePayProduct?: boolean
+  /** Item category (for fiscalisation/accounting) of the product. The list of values can be retrieved via the "Get a list of fiscal categories" method in the "Directories" category in "Finance" section */
+  readonly itemCategoryId?: string
+  /** Markup settings by organization (structural unit). If not set for an organization, priceMarkupPercent is used */
+  readonly markupSettings?: ReadonlyArray<NomenclatureProductMarkupSettingInput>
+  /** Maximum stock levels by warehouse. For warehouses without an explicit entry, defaultMaximumStoreBalanceLevel is used */
+  readonly maximumStoreBalanceLevels?: ReadonlyArray<NomenclatureProductStoreBalanceLevelInput>
+  /** Minimum stock levels by warehouse. For warehouses without an explicit entry, defaultMinimumStoreBalanceLevel is used */
+  readonly minimumStoreBalanceLevels?: ReadonlyArray<NomenclatureProductStoreBalanceLevelInput>
+  /** Minimum duration of the time-pay service, minutes */
+  readonly minimumTimePayProductDurationMinutes?: number
+  /** UUID of the modifier schema. The list of values can be retrieved via the "Get a list of modifier schemas" method in the "Directories" category */
+  readonly modifierSchemaId?: string
+  /** Modifier schema value redefinitions for this product */
+  readonly modifierSchemaRedefinitions?: ReadonlyArray<NomenclatureProductModifierSchemaRedefinitionInput>
+  /** Top-level dish modifiers */
+  readonly modifiers?: ReadonlyArray<NomenclatureProductModifierInput>
+  /** Product name */
+  readonly name: string
+  /** Product name in English */
+  readonly nameEnglish?: string
+  /** Name for the kitchen screen/printer */
+  readonly nameKitchen?: string
+  /** Nutrition values by organization (structural unit) and dish size */
+  readonly nutritionValues?: ReadonlyArray<NomenclatureProductNutritionValueInput>
+  /** Foreign economic activity commodity nomenclature code (TN VED) */
+  readonly outerEconomicActivityNomenclatureCode?: string
+  /** UUID of the parent nomenclature group. The list of values can be retrieved via the "Get a list of nomenclature groups" method. null - the product belongs to the root level */
+  readonly parentGroupId?: string
+  /** Alcohol content, % */
+  readonly percentageOfAlcohol?: number
+  /** Place of preparation/sale type. The list of values can be retrieved via the "Get a list of preparation place types" method in the "Directories" category */
+  readonly placeTypeId?: string
+  /** Menu position. 0 - sort by Code+Name; otherwise - sort by this value */
+  readonly position?: number
+  /** Print on the pre-cheque */
+  readonly prechequePrintable?: boolean
+  /** Fixed markup (%). Stored with up to 9 decimal places */
+  readonly priceMarkupPercent?: number
+  /** Print when added to the order */
+  readonly printOnAdd?: boolean
+  /** UUIDs of the product's manufacturers. The list of values can be retrieved via the "Get a list of producers" method in the "Directories" category */
+  readonly producerIds?: ReadonlyArray<string>
+  /** Product article (num). If null or not provided, it will be assigned automatically by the API server */
+  readonly productArticle?: string
+  /** UUID of the product to create. If not specified, the UUID will be generated automatically. */
+  readonly productId?: string
+  /** UUID of the dish size scale. The list of values can be retrieved via the "Get a list of product size scales" method in the "Size scales" category */
+  readonly productScaleId?: string
+  /** Write-off factor table by dish size */
+  readonly productSizeFactors?: NomenclatureProductSizeFactorsInput
+  /** UUIDs of product tags. The list of values can be retrieved via the "Get a list of product tags" method in the "Directories" category */
+  readonly productTagIds?: ReadonlyArray<string>
+  /** Product type for kitchen preparation */
+  readonly productTypeForCooking?: string
+  /** Time-pay service rate schedule */
+  readonly rateSchedule?: NomenclatureProductRateScheduleInput
+  /** The rate schedule is relative (anchored to the start of the service rather than the time of day) */
+  readonly relativeRateSchedule?: boolean
+  /** Raw material nature */
+  readonly sourceNature?: string
+  /** UUID of the tax category used for the product (VAT/tax calculation). The list of values can be retrieved via the "Get a list of tax categories" method in the "Directories" category in "Finance" section */
+  readonly taxCategoryId?: string
+  /** Billing step of the time-pay service, minutes */
+  readonly timePayProductDurationStepMinutes?: number
+  /** Item transfer type */
+  readonly transferType?: string
+  /** Product type: GOODS (goods/ingredients), DISH (dishes), PREPARED (semi-prepared items), SERVICE (services), MODIFIER (modifiers), OUTER, RATE, PETROL */
+  readonly type: string
+  /** Volume of a product unit */
+  readonly unitCapacity?: number
+  /** Weight of a product unit */
+  readonly unitWeight?: number
+  /** Use stock balance during inventory */
+  readonly useBalanceForInventory?: boolean
+  /** Use stock balance when selling */
+  readonly useBalanceForSell?: boolean
+  /** Use the default cooking time */
+  readonly useDefaultCookingTime?: boolean
+  /** Use a price range in invoices */
+  readonly useRangeForInvoices?: boolean
+  /** Fiscal code of the product for Uzbekistan */
+  readonly uzFiscalCode?: string
+}
+/**
+ * The schema of {@link NomenclatureProductCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureProductCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureProductCreateRequest: Schema.Codec<NomenclatureProductCreateRequest, NomenclatureProductCreateRequest> = /*#__PURE__*/ Schema.Struct({
   accountingCategoryId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   alcoholClass: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   allergenGroupIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid)),
@@ -1088,7 +1753,7 @@ export const NomenclatureProductCreateRequest = /*#__PURE__*/ Schema.Struct({
   productArticle: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   productId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   productScaleId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
-  productSizeFactors: /*#__PURE__*/ Schema.optionalKey(NomenclatureProductSizeFactors),
+  productSizeFactors: /*#__PURE__*/ Schema.optionalKey(NomenclatureProductSizeFactorsInput),
   productTagIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid)),
   productTypeForCooking: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   rateSchedule: /*#__PURE__*/ Schema.optionalKey(NomenclatureProductRateScheduleInput),
@@ -1106,32 +1771,32 @@ export const NomenclatureProductCreateRequest = /*#__PURE__*/ Schema.Struct({
   useRangeForInvoices: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   uzFiscalCode: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link NomenclatureProductCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureProductCreateRequest = typeof NomenclatureProductCreateRequest.Type
 
 /**
  * Spec component `NomenclatureProductCreateResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureProductCreateResponse = /*#__PURE__*/ Schema.Struct({
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productArticle: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productId: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link NomenclatureProductCreateResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductCreateResponse = typeof NomenclatureProductCreateResponse.Type
+export interface NomenclatureProductCreateResponse {
+  /** Message confirming successful creation */
+  readonly message?: string | null
+  /** Article of the created product */
+  readonly productArticle?: string | null
+  /** UUID of the created product */
+  readonly productId?: string | null
+}
+/**
+ * The schema of {@link NomenclatureProductCreateResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductCreateResponse: Schema.Codec<NomenclatureProductCreateResponse, NomenclatureProductCreateResponse> = /*#__PURE__*/ Schema.Struct({
+  message: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productArticle: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `NomenclatureProductCustomCategory` (response): the same shape as {@link NomenclatureGroupCustomCategory}.
@@ -1141,7 +1806,7 @@ export type NomenclatureProductCreateResponse = typeof NomenclatureProductCreate
  */
 export const NomenclatureProductCustomCategory = NomenclatureGroupCustomCategory
 /**
- * The type of {@link NomenclatureProductCustomCategory} (the same as {@link NomenclatureGroupCustomCategory}).
+ * Spec component `NomenclatureProductCustomCategory` (response): the same shape as {@link NomenclatureGroupCustomCategory}.
  *
  * @since 0.1.0
  * @category models
@@ -1152,35 +1817,41 @@ export type NomenclatureProductCustomCategory = NomenclatureGroupCustomCategory
  * Spec component `NomenclatureProductDayTime` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureProductDayTime = /*#__PURE__*/ Schema.Struct({
-  minutes: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link NomenclatureProductDayTime}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductDayTime = typeof NomenclatureProductDayTime.Type
+export interface NomenclatureProductDayTime {
+  /** Time in minutes from the start of the day (0–1439) */
+  readonly minutes?: number | null
+}
+/**
+ * The schema of {@link NomenclatureProductDayTime}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductDayTime: Schema.Codec<NomenclatureProductDayTime, NomenclatureProductDayTime> = /*#__PURE__*/ Schema.Struct({
+  minutes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `NomenclatureProductDeleteRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureProductDeleteRequest = /*#__PURE__*/ Schema.Struct({
-  productIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
-})
-/**
- * The type of {@link NomenclatureProductDeleteRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductDeleteRequest = typeof NomenclatureProductDeleteRequest.Type
+export interface NomenclatureProductDeleteRequest {
+  /** List of nomenclature product UUIDs to delete */
+  readonly productIds: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link NomenclatureProductDeleteRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductDeleteRequest: Schema.Codec<NomenclatureProductDeleteRequest, NomenclatureProductDeleteRequest> = /*#__PURE__*/ Schema.Struct({
+  productIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
+})
 
 /**
  * Spec component `NomenclatureProductDeleteResponse` (response): the same shape as {@link NomenclatureGroupDeleteResponse}.
@@ -1190,7 +1861,7 @@ export type NomenclatureProductDeleteRequest = typeof NomenclatureProductDeleteR
  */
 export const NomenclatureProductDeleteResponse = NomenclatureGroupDeleteResponse
 /**
- * The type of {@link NomenclatureProductDeleteResponse} (the same as {@link NomenclatureGroupDeleteResponse}).
+ * Spec component `NomenclatureProductDeleteResponse` (response): the same shape as {@link NomenclatureGroupDeleteResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -1201,21 +1872,30 @@ export type NomenclatureProductDeleteResponse = NomenclatureGroupDeleteResponse
  * Spec component `NomenclatureProductImage` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureProductImage = /*#__PURE__*/ Schema.Struct({
-  endAt: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  imageId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  startAt: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  type: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link NomenclatureProductImage}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductImage = typeof NomenclatureProductImage.Type
+export interface NomenclatureProductImage {
+  /** Certificate expiry date. ISO 8601 */
+  readonly endAt?: string | null
+  /** Quality certificate image */
+  readonly imageId?: string | null
+  /** Certificate start date. ISO 8601 */
+  readonly startAt?: string | null
+  /** Certificate type */
+  readonly type?: string | null
+}
+/**
+ * The schema of {@link NomenclatureProductImage}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductImage: Schema.Codec<NomenclatureProductImage, NomenclatureProductImage> = /*#__PURE__*/ Schema.Struct({
+  endAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  imageId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  startAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `NomenclatureProductListRequest` (request): the same shape as {@link ProductSizeListRequest}.
@@ -1225,7 +1905,7 @@ export type NomenclatureProductImage = typeof NomenclatureProductImage.Type
  */
 export const NomenclatureProductListRequest = ProductSizeListRequest
 /**
- * The type of {@link NomenclatureProductListRequest} (the same as {@link ProductSizeListRequest}).
+ * Spec component `NomenclatureProductListRequest` (request): the same shape as {@link ProductSizeListRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -1240,7 +1920,7 @@ export type NomenclatureProductListRequest = ProductSizeListRequest
  */
 export const NomenclatureProductMarkupSetting = NomenclatureGroupMarkupSetting
 /**
- * The type of {@link NomenclatureProductMarkupSetting} (the same as {@link NomenclatureGroupMarkupSetting}).
+ * Spec component `NomenclatureProductMarkupSetting` (response): the same shape as {@link NomenclatureGroupMarkupSetting}.
  *
  * @since 0.1.0
  * @category models
@@ -1251,72 +1931,121 @@ export type NomenclatureProductMarkupSetting = NomenclatureGroupMarkupSetting
  * Spec component `NomenclatureProductModifier` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureProductModifier = /*#__PURE__*/ Schema.Struct({
-  childModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductChildModifier)),
-  childModifiersHaveMinMaxRestrictions: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  defaultAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  freeOfChargeAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  hideIfDefaultAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  maximumAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  minimumAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  modifierId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  required: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  splittable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link NomenclatureProductModifier}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductModifier = typeof NomenclatureProductModifier.Type
+export interface NomenclatureProductModifier {
+  /** Child modifiers */
+  readonly childModifiers?: ReadonlyArray<NomenclatureProductChildModifier> | null
+  /** Child modifiers have their own min/max amount restrictions */
+  readonly childModifiersHaveMinMaxRestrictions?: boolean | null
+  /** Default modifier amount */
+  readonly defaultAmount?: number | null
+  /** Free-of-charge modifier amount */
+  readonly freeOfChargeAmount?: number | null
+  /** Hide the modifier when the default amount is selected */
+  readonly hideIfDefaultAmount?: boolean | null
+  /** Maximum modifier amount */
+  readonly maximumAmount?: number | null
+  /** Minimum modifier amount */
+  readonly minimumAmount?: number | null
+  /** UUID of the modifier */
+  readonly modifierId?: string | null
+  /** Required modifier */
+  readonly required?: boolean | null
+  /** The modifier can be split between dish portions */
+  readonly splittable?: boolean | null
+}
+/**
+ * The schema of {@link NomenclatureProductModifier}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductModifier: Schema.Codec<NomenclatureProductModifier, NomenclatureProductModifier> = /*#__PURE__*/ Schema.Struct({
+  childModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureProductChildModifier))),
+  childModifiersHaveMinMaxRestrictions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  defaultAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  freeOfChargeAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  hideIfDefaultAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  maximumAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  minimumAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  modifierId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  required: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  splittable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
+})
 
 /**
  * Spec component `NomenclatureProductModifierSchemaRedefinition` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureProductModifierSchemaRedefinition = /*#__PURE__*/ Schema.Struct({
-  childModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductChildModifier)),
-  defaultAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  freeOfChargeAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  maximumAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  minimumAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  modifierId: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link NomenclatureProductModifierSchemaRedefinition}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductModifierSchemaRedefinition = typeof NomenclatureProductModifierSchemaRedefinition.Type
+export interface NomenclatureProductModifierSchemaRedefinition {
+  /** Redefined child modifiers */
+  readonly childModifiers?: ReadonlyArray<NomenclatureProductChildModifier> | null
+  /** Redefined default amount */
+  readonly defaultAmount?: number | null
+  /** Redefined free-of-charge amount */
+  readonly freeOfChargeAmount?: number | null
+  /** Redefined maximum amount. null - no limit */
+  readonly maximumAmount?: number | null
+  /** Redefined minimum amount. null - no limit */
+  readonly minimumAmount?: number | null
+  /** UUID of the modifier whose schema parameters are redefined */
+  readonly modifierId?: string | null
+}
+/**
+ * The schema of {@link NomenclatureProductModifierSchemaRedefinition}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductModifierSchemaRedefinition: Schema.Codec<NomenclatureProductModifierSchemaRedefinition, NomenclatureProductModifierSchemaRedefinition> = /*#__PURE__*/ Schema.Struct({
+  childModifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureProductChildModifier))),
+  defaultAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  freeOfChargeAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  maximumAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  minimumAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  modifierId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `NomenclatureProductNutritionValue` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureProductNutritionValue = /*#__PURE__*/ Schema.Struct({
-  carbohydrateAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  energyAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  fatAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  nutritionComponents: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Record(Schema.String, Schema.Number)),
-  organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  productSizeId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  proteinAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link NomenclatureProductNutritionValue}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductNutritionValue = typeof NomenclatureProductNutritionValue.Type
+export interface NomenclatureProductNutritionValue {
+  /** Carbohydrate content, g. */
+  readonly carbohydrateAmount?: number | null
+  /** Energy value, kcal */
+  readonly energyAmount?: number | null
+  /** Fat content, g. */
+  readonly fatAmount?: number | null
+  /** Components of nutritional value */
+  readonly nutritionComponents?: { readonly [x: string]: number } | null
+  /** UUIDs of the organizations (structural units) the nutrition value is set for */
+  readonly organizationIds?: ReadonlyArray<string> | null
+  /** UUID of the dish size. null - for a dish without a size scale. The list of values can be retrieved via the "Get a list of product sizes" method in the "Directories" category */
+  readonly productSizeId?: string | null
+  /** Protein content, g. */
+  readonly proteinAmount?: number | null
+}
+/**
+ * The schema of {@link NomenclatureProductNutritionValue}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductNutritionValue: Schema.Codec<NomenclatureProductNutritionValue, NomenclatureProductNutritionValue> = /*#__PURE__*/ Schema.Struct({
+  carbohydrateAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  energyAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  fatAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  nutritionComponents: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Record(Schema.String, Schema.Number))),
+  organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  productSizeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  proteinAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `NomenclatureProductRGBColor` (response): the same shape as {@link NomenclatureGroupRGBColor}.
@@ -1326,7 +2055,7 @@ export type NomenclatureProductNutritionValue = typeof NomenclatureProductNutrit
  */
 export const NomenclatureProductRGBColor = NomenclatureGroupRGBColor
 /**
- * The type of {@link NomenclatureProductRGBColor} (the same as {@link NomenclatureGroupRGBColor}).
+ * Spec component `NomenclatureProductRGBColor` (response): the same shape as {@link NomenclatureGroupRGBColor}.
  *
  * @since 0.1.0
  * @category models
@@ -1337,55 +2066,90 @@ export type NomenclatureProductRGBColor = NomenclatureGroupRGBColor
  * Spec component `NomenclatureProductRateInterval` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureProductRateInterval = /*#__PURE__*/ Schema.Struct({
-  begin: /*#__PURE__*/ Schema.optionalKey(NomenclatureProductDayTime),
-  dayOfWeek: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  end: /*#__PURE__*/ Schema.optionalKey(NomenclatureProductDayTime)
-})
-/**
- * The type of {@link NomenclatureProductRateInterval}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductRateInterval = typeof NomenclatureProductRateInterval.Type
+export interface NomenclatureProductRateInterval {
+  /** Start of the rate's active interval */
+  readonly begin?: NomenclatureProductDayTime | null
+  /** Day of the week the rate is active */
+  readonly dayOfWeek?: string | null
+  /** End of the rate's active interval */
+  readonly end?: NomenclatureProductDayTime | null
+}
+/**
+ * The schema of {@link NomenclatureProductRateInterval}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductRateInterval: Schema.Codec<NomenclatureProductRateInterval, NomenclatureProductRateInterval> = /*#__PURE__*/ Schema.Struct({
+  begin: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(NomenclatureProductDayTime)),
+  dayOfWeek: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  end: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(NomenclatureProductDayTime))
+})
 
 /**
  * Spec component `NomenclatureProductRate` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureProductRate = /*#__PURE__*/ Schema.Struct({
-  intervals: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductRateInterval)),
-  serviceRate: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link NomenclatureProductRate}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductRate = typeof NomenclatureProductRate.Type
+export interface NomenclatureProductRate {
+  /** Time intervals the rate is active */
+  readonly intervals?: ReadonlyArray<NomenclatureProductRateInterval> | null
+  /** Rate charge per unit of time */
+  readonly serviceRate?: string | null
+}
+/**
+ * The schema of {@link NomenclatureProductRate}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductRate: Schema.Codec<NomenclatureProductRate, NomenclatureProductRate> = /*#__PURE__*/ Schema.Struct({
+  intervals: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureProductRateInterval))),
+  serviceRate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `NomenclatureProductRateSchedule` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureProductRateSchedule {
+  /** List of time-pay service rates */
+  readonly rates?: ReadonlyArray<NomenclatureProductRate> | null
+}
+/**
+ * The schema of {@link NomenclatureProductRateSchedule}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureProductRateSchedule = /*#__PURE__*/ Schema.Struct({
-  rates: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductRate))
+export const NomenclatureProductRateSchedule: Schema.Codec<NomenclatureProductRateSchedule, NomenclatureProductRateSchedule> = /*#__PURE__*/ Schema.Struct({
+  rates: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureProductRate)))
 })
+
 /**
- * The type of {@link NomenclatureProductRateSchedule}.
+ * Spec component `NomenclatureProductSizeFactors` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductRateSchedule = typeof NomenclatureProductRateSchedule.Type
+export interface NomenclatureProductSizeFactors {
+  /** Write-off factor table: key - dish size UUID, value - a map of quantity range lower bound to write-off factor */
+  readonly factors?: { readonly [x: string]: { readonly [x: string]: string } } | null
+}
+/**
+ * The schema of {@link NomenclatureProductSizeFactors}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductSizeFactors: Schema.Codec<NomenclatureProductSizeFactors, NomenclatureProductSizeFactors> = /*#__PURE__*/ Schema.Struct({
+  factors: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Record(Schema.String, /*#__PURE__*/ Schema.Record(Schema.String, Schema.String))))
+})
 
 /**
  * Spec component `NomenclatureProductStoreBalanceLevel` (response): the same shape as {@link NomenclatureGroupStoreBalanceLevel}.
@@ -1395,7 +2159,7 @@ export type NomenclatureProductRateSchedule = typeof NomenclatureProductRateSche
  */
 export const NomenclatureProductStoreBalanceLevel = NomenclatureGroupStoreBalanceLevel
 /**
- * The type of {@link NomenclatureProductStoreBalanceLevel} (the same as {@link NomenclatureGroupStoreBalanceLevel}).
+ * Spec component `NomenclatureProductStoreBalanceLevel` (response): the same shape as {@link NomenclatureGroupStoreBalanceLevel}.
  *
  * @since 0.1.0
  * @category models
@@ -1406,140 +2170,356 @@ export type NomenclatureProductStoreBalanceLevel = NomenclatureGroupStoreBalance
  * Spec component `NomenclatureProductResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureProductResponse = /*#__PURE__*/ Schema.Struct({
-  accountingCategoryId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  alcoholClass: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  allergenGroupIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  amountIndependentOfParentAmount: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  amountUnitId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  assemblyChartModifiedAt: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductBarcode)),
-  canBuyFromCashdesk: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  canChangeAmountCookedDish: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  canSetOpenPrice: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  categoryId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  chequePrintable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  coldLossPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  color: /*#__PURE__*/ Schema.optionalKey(NomenclatureProductRGBColor),
-  containers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductContainer)),
-  cookWithMainDish: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  cookingTimeNormal: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  cookingTimePeak: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  cookingType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  createdAt: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  createdByUserId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  customCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductCustomCategory)),
-  defaultContainerId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  defaultCourse: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  defaultIncludedInMenu: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  defaultMaximumStoreBalanceLevel: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  defaultMinimumStoreBalanceLevel: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  defaultSalePrice: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  deletedAt: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  description: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  descriptionEnglish: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  disabledFields: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  disabledProductSizeIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  egaisAlcCode: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  estimatedPurchasePrice: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  excludedSectionIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  expirationDate: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  fontColor: /*#__PURE__*/ Schema.optionalKey(NomenclatureProductRGBColor),
-  franchiseMasterId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  franchiseUniqueId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  frontImageId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  fullName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  fullNameEnglish: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  gtin: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  hotLossPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  images: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductImage)),
-  invoiceSupplierId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isCalculateUnitWeight: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isDishOfDay: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isFixedPrice: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isFlyerProgram: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isNotInStoreMovement: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isNutritionValueAutoCalculated: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isPercentageOfAlcoholApplicable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  isTimePayProduct: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  itemCategoryId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  lastModifyNodeId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  markupSettings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductMarkupSetting)),
-  maximumStoreBalanceLevels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductStoreBalanceLevel)),
-  minimumStoreBalanceLevels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductStoreBalanceLevel)),
-  minimumTimePayProductDurationMinutes: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  modifiedAt: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  modifiedByUserId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  modifierSchemaId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  modifierSchemaRedefinitions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductModifierSchemaRedefinition)),
-  modifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductModifier)),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  nameEnglish: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  nameKitchen: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  nutritionValues: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductNutritionValue)),
-  outerEconomicActivityNomenclatureCode: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  parentGroupId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  percentageOfAlcohol: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  placeTypeId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  position: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  prechequePrintable: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  priceMarkupPercent: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  printOnAdd: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  producerIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  productArticle: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productScaleId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productSizeFactors: /*#__PURE__*/ Schema.optionalKey(NomenclatureProductSizeFactors),
-  productTagIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  productTypeForCooking: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  rateSchedule: /*#__PURE__*/ Schema.optionalKey(NomenclatureProductRateSchedule),
-  relativeRateSchedule: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  revision: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  sourceNature: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  system: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  timePayProductDurationStepMinutes: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  transferType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  type: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  unitCapacity: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  unitWeight: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  useBalanceForInventory: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  useBalanceForSell: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  useDefaultCookingTime: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  useRangeForInvoices: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  uzFiscalCode: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link NomenclatureProductResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductResponse = typeof NomenclatureProductResponse.Type
+export interface NomenclatureProductResponse {
+  /** UUID of the accounting category (as configured in the accounting settings) */
+  readonly accountingCategoryId?: string | null
+  /** Alcohol product class */
+  readonly alcoholClass?: string | null
+  /** UUIDs of allergen groups. The list of values can be retrieved via the "Get a list of allergen groups" method in the "Directories" category */
+  readonly allergenGroupIds?: ReadonlyArray<string> | null
+  /** The amount does not depend on the parent dish's amount */
+  readonly amountIndependentOfParentAmount?: boolean | null
+  /** UUID of the product's unit of measure (mainUnit). The list of values can be retrieved via the "Get a list of amount units" method in the "Directories" category */
+  readonly amountUnitId?: string | null
+  /** Date the assembly chart (dish build) was last modified. ISO 8601 */
+  readonly assemblyChartModifiedAt?: string | null
+  /** Product barcodes */
+  readonly barcodes?: ReadonlyArray<NomenclatureProductBarcode> | null
+  /** Can be sold directly from the cash desk */
+  readonly canBuyFromCashdesk?: boolean | null
+  /** The amount of the cooked dish can be changed */
+  readonly canChangeAmountCookedDish?: boolean | null
+  /** An open price can be set manually */
+  readonly canSetOpenPrice?: boolean | null
+  /** UUID of the product (custom) category. The list of values can be retrieved via the "Get a list of product categories" method in the "Product categories" category */
+  readonly categoryId?: string | null
+  /** Print on the cheque */
+  readonly chequePrintable?: boolean | null
+  /** Product code: 0–8 digits */
+  readonly code?: string | null
+  /** Weight loss percentage during cold processing */
+  readonly coldLossPercent?: number | null
+  /** Background button colour for POS */
+  readonly color?: NomenclatureProductRGBColor | null
+  /** Product containers/packagings */
+  readonly containers?: ReadonlyArray<NomenclatureProductContainer> | null
+  /** Cook together with the main dish */
+  readonly cookWithMainDish?: boolean | null
+  /** Cooking time in normal mode, minutes */
+  readonly cookingTimeNormal?: number | null
+  /** Cooking time in peak mode, minutes */
+  readonly cookingTimePeak?: number | null
+  /** Cooking method */
+  readonly cookingType?: string | null
+  /** Object creation date. ISO 8601 */
+  readonly createdAt?: string | null
+  /** UUID of the user who created the object */
+  readonly createdByUserId?: string | null
+  /** Custom nomenclature categories. Empty array or null - no categories set */
+  readonly customCategories?: ReadonlyArray<NomenclatureProductCustomCategory> | null
+  /** UUID of the default container. The list of values can be retrieved via the "Get a list of containers" method in the "Directories" category */
+  readonly defaultContainerId?: string | null
+  /** Default serving course. null - not set; 0 - VIP course; otherwise - course number */
+  readonly defaultCourse?: number | null
+  /** Include the product in the menu by default */
+  readonly defaultIncludedInMenu?: boolean | null
+  /** Default maximum stock level */
+  readonly defaultMaximumStoreBalanceLevel?: number | null
+  /** Default minimum stock level */
+  readonly defaultMinimumStoreBalanceLevel?: number | null
+  /** Default sale price */
+  readonly defaultSalePrice?: number | null
+  /** Deletion date. null - for non-deleted objects and for those deleted before v4.3.2. ISO 8601 */
+  readonly deletedAt?: string | null
+  /** Product description */
+  readonly description?: string | null
+  /** Product description in English */
+  readonly descriptionEnglish?: string | null
+  /** List of fields locked for editing (e.g. by the Franchise master nomenclature) */
+  readonly disabledFields?: ReadonlyArray<string> | null
+  /** UUIDs of the dish sizes disabled for this product. The list of values can be retrieved via the "Get a list of product sizes" method in the "Directories" category */
+  readonly disabledProductSizeIds?: ReadonlyArray<string> | null
+  /** EGAIS product type code */
+  readonly egaisAlcCode?: string | null
+  /** Estimated purchase price */
+  readonly estimatedPurchasePrice?: number | null
+  /** UUIDs of the menu sections the product is excluded from. The list of values can be retrieved via the "Get a list of menu sections" method in the "Directories" category */
+  readonly excludedSectionIds?: ReadonlyArray<string> | null
+  /** Shelf life, days */
+  readonly expirationDate?: number | null
+  /** Font colour on the button for POS */
+  readonly fontColor?: NomenclatureProductRGBColor | null
+  /** UUID of the parent entity in the Franchise master nomenclature from which this one was last updated */
+  readonly franchiseMasterId?: string | null
+  /** Globally unique UUID of the entity within Franchise */
+  readonly franchiseUniqueId?: string | null
+  /** UUID of the image for POS */
+  readonly frontImageId?: string | null
+  /** Full product name */
+  readonly fullName?: string | null
+  /** Full product name in English */
+  readonly fullNameEnglish?: string | null
+  /** Global Trade Item Number (GTIN) */
+  readonly gtin?: string | null
+  /** Weight loss percentage during hot processing */
+  readonly hotLossPercent?: number | null
+  /** Product quality certificates */
+  readonly images?: ReadonlyArray<NomenclatureProductImage> | null
+  /** UUID of the default supplier (counterparty) for incoming invoices of this product. The list of values can be retrieved via the "Get counteragents list" method in the "Counteragents" category in "Inventory" section */
+  readonly invoiceSupplierId?: string | null
+  /** Calculate unit weight automatically */
+  readonly isCalculateUnitWeight?: boolean | null
+  /** Deletion flag */
+  readonly isDeleted?: boolean | null
+  /** Dish of the day */
+  readonly isDishOfDay?: boolean | null
+  /** Price is set explicitly and does not depend on markup */
+  readonly isFixedPrice?: boolean | null
+  /** Participates in the flyer programme */
+  readonly isFlyerProgram?: boolean | null
+  /** Not included in warehouse stock movement */
+  readonly isNotInStoreMovement?: boolean | null
+  /** Nutrition value is calculated automatically */
+  readonly isNutritionValueAutoCalculated?: boolean | null
+  /** Alcohol content is applicable to this product */
+  readonly isPercentageOfAlcoholApplicable?: boolean | null
+  /** Time-pay service product (time-based billing) */
+  readonly isTimePayProduct?: boolean | null
+  /** Item category (for fiscalisation/accounting) of the product. The list of values can be retrieved via the "Get a list of fiscal categories" method in the "Directories" category in "Finance" section */
+  readonly itemCategoryId?: string | null
+  /** UUID of the node (ServerNode) of the last change. null - last edit was on the current server */
+  readonly lastModifyNodeId?: string | null
+  /** Markup settings by organization (structural unit). If not set for an organization, priceMarkupPercent is used */
+  readonly markupSettings?: ReadonlyArray<NomenclatureProductMarkupSetting> | null
+  /** Maximum stock levels by warehouse. For warehouses without an explicit entry, defaultMaximumStoreBalanceLevel is used */
+  readonly maximumStoreBalanceLevels?: ReadonlyArray<NomenclatureProductStoreBalanceLevel> | null
+  /** Minimum stock levels by warehouse. For warehouses without an explicit entry, defaultMinimumStoreBalanceLevel is used */
+  readonly minimumStoreBalanceLevels?: ReadonlyArray<NomenclatureProductStoreBalanceLevel> | null
+  /** Minimum duration of the time-pay service, minutes */
+  readonly minimumTimePayProductDurationMinutes?: number | null
+  /** Date of the last modification. ISO 8601 */
+  readonly modifiedAt?: string | null
+  /** UUID of the last user who modified the object */
+  readonly modifiedByUserId?: string | null
+  /** UUID of the modifier schema. The list of values can be retrieved via the "Get a list of modifier schemas" method in the "Directories" category */
+  readonly modifierSchemaId?: string | null
+  /** Modifier schema value redefinitions for this product */
+  readonly modifierSchemaRedefinitions?: ReadonlyArray<NomenclatureProductModifierSchemaRedefinition> | null
+  /** Top-level dish modifiers */
+  readonly modifiers?: ReadonlyArray<NomenclatureProductModifier> | null
+  /** Product name */
+  readonly name?: string | null
+  /** Product name in English */
+  readonly nameEnglish?: string | null
+  /** Name for the kitchen screen/printer */
+  readonly nameKitchen?: string | null
+  /** Nutrition values by organization (structural unit) and dish size */
+  readonly nutritionValues?: ReadonlyArray<NomenclatureProductNutritionValue> | null
+  /** Foreign economic activity commodity nomenclature code (TN VED) */
+  readonly outerEconomicActivityNomenclatureCode?: string | null
+  /** UUID of the parent nomenclature group. The list of values can be retrieved via the "Get a list of nomenclature groups" method. null - the product belongs to the root level */
+  readonly parentGroupId?: string | null
+  /** Alcohol content, % */
+  readonly percentageOfAlcohol?: number | null
+  /** Place of preparation/sale type. The list of values can be retrieved via the "Get a list of preparation place types" method in the "Directories" category */
+  readonly placeTypeId?: string | null
+  /** Menu position. 0 - sort by Code+Name; otherwise - sort by this value */
+  readonly position?: number | null
+  /** Print on the pre-cheque */
+  readonly prechequePrintable?: boolean | null
+  /** Fixed markup (%). Stored with up to 9 decimal places */
+  readonly priceMarkupPercent?: number | null
+  /** Print when added to the order */
+  readonly printOnAdd?: boolean | null
+  /** UUIDs of the product's manufacturers. The list of values can be retrieved via the "Get a list of producers" method in the "Directories" category */
+  readonly producerIds?: ReadonlyArray<string> | null
+  /** Product article (num). If null or not provided, it will be assigned automatically by the API server */
+  readonly productArticle?: string | null
+  /** UUID of the nomenclature product */
+  readonly productId?: string | null
+  /** UUID of the dish size scale. The list of values can be retrieved via the "Get a list of product size scales" method in the "Size scales" category */
+  readonly productScaleId?: string | null
+  /** Write-off factor table by dish size */
+  readonly productSizeFactors?: NomenclatureProductSizeFactors | null
+  /** UUIDs of product tags. The list of values can be retrieved via the "Get a list of product tags" method in the "Directories" category */
+  readonly productTagIds?: ReadonlyArray<string> | null
+  /** Product type for kitchen preparation */
+  readonly productTypeForCooking?: string | null
+  /** Time-pay service rate schedule */
+  readonly rateSchedule?: NomenclatureProductRateSchedule | null
+  /** The rate schedule is relative (anchored to the start of the service rather than the time of day) */
+  readonly relativeRateSchedule?: boolean | null
+  /** Revision number of the last modification */
+  readonly revision?: number | null
+  /** Raw material nature */
+  readonly sourceNature?: string | null
+  /** System object. System objects cannot be edited by users */
+  readonly system?: boolean | null
+  /** UUID of the tax category used for the product (VAT/tax calculation). The list of values can be retrieved via the "Get a list of tax categories" method in the "Directories" category in "Finance" section */
+  readonly taxCategoryId?: string | null
+  /** Billing step of the time-pay service, minutes */
+  readonly timePayProductDurationStepMinutes?: number | null
+  /** Item transfer type */
+  readonly transferType?: string | null
+  /** Product type: GOODS (goods/ingredients), DISH (dishes), PREPARED (semi-prepared items), SERVICE (services), MODIFIER (modifiers), OUTER, RATE, PETROL */
+  readonly type?: string | null
+  /** Volume of a product unit */
+  readonly unitCapacity?: number | null
+  /** Weight of a product unit */
+  readonly unitWeight?: number | null
+  /** Use stock balance during inventory */
+  readonly useBalanceForInventory?: boolean | null
+  /** Use stock balance when selling */
+  readonly useBalanceForSell?: boolean | null
+  /** Use the default cooking time */
+  readonly useDefaultCookingTime?: boolean | null
+  /** Use a price range in invoices */
+  readonly useRangeForInvoices?: boolean | null
+  /** Fiscal code of the product for Uzbekistan */
+  readonly uzFiscalCode?: string | null
+}
+/**
+ * The schema of {@link NomenclatureProductResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductResponse: Schema.Codec<NomenclatureProductResponse, NomenclatureProductResponse> = /*#__PURE__*/ Schema.Struct({
+  accountingCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  alcoholClass: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  allergenGroupIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  amountIndependentOfParentAmount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  amountUnitId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  assemblyChartModifiedAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  barcodes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureProductBarcode))),
+  canBuyFromCashdesk: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  canChangeAmountCookedDish: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  canSetOpenPrice: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  categoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  chequePrintable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  coldLossPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  color: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(NomenclatureProductRGBColor)),
+  containers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureProductContainer))),
+  cookWithMainDish: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  cookingTimeNormal: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  cookingTimePeak: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  cookingType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  createdAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  createdByUserId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  customCategories: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureProductCustomCategory))),
+  defaultContainerId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  defaultCourse: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  defaultIncludedInMenu: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  defaultMaximumStoreBalanceLevel: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  defaultMinimumStoreBalanceLevel: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  defaultSalePrice: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  deletedAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  description: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  descriptionEnglish: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  disabledFields: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  disabledProductSizeIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  egaisAlcCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  estimatedPurchasePrice: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  excludedSectionIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  expirationDate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  fontColor: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(NomenclatureProductRGBColor)),
+  franchiseMasterId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  franchiseUniqueId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  frontImageId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  fullName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  fullNameEnglish: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  gtin: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  hotLossPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  images: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureProductImage))),
+  invoiceSupplierId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isCalculateUnitWeight: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isDishOfDay: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isFixedPrice: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isFlyerProgram: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isNotInStoreMovement: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isNutritionValueAutoCalculated: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isPercentageOfAlcoholApplicable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  isTimePayProduct: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  itemCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  lastModifyNodeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  markupSettings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureProductMarkupSetting))),
+  maximumStoreBalanceLevels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureProductStoreBalanceLevel))),
+  minimumStoreBalanceLevels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureProductStoreBalanceLevel))),
+  minimumTimePayProductDurationMinutes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  modifiedAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  modifiedByUserId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  modifierSchemaId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  modifierSchemaRedefinitions: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureProductModifierSchemaRedefinition))),
+  modifiers: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureProductModifier))),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  nameEnglish: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  nameKitchen: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  nutritionValues: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureProductNutritionValue))),
+  outerEconomicActivityNomenclatureCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  parentGroupId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  percentageOfAlcohol: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  placeTypeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  position: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  prechequePrintable: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  priceMarkupPercent: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  printOnAdd: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  producerIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  productArticle: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productScaleId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productSizeFactors: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(NomenclatureProductSizeFactors)),
+  productTagIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  productTypeForCooking: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  rateSchedule: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(NomenclatureProductRateSchedule)),
+  relativeRateSchedule: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  revision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  sourceNature: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  system: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  taxCategoryId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  timePayProductDurationStepMinutes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  transferType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  unitCapacity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  unitWeight: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  useBalanceForInventory: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  useBalanceForSell: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  useDefaultCookingTime: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  useRangeForInvoices: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  uzFiscalCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `NomenclatureProductListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureProductListResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureProductResponse)),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link NomenclatureProductListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductListResponse = typeof NomenclatureProductListResponse.Type
+export interface NomenclatureProductListResponse {
+  /** List of nomenclature items on the current page */
+  readonly items?: ReadonlyArray<NomenclatureProductResponse> | null
+  /** Maximum number of records in the response. Allowed values: 1 to 1000 */
+  readonly limit?: number | null
+  /** Number of records to skip from the beginning of the list (0-based). Use together with limit for pagination */
+  readonly offset?: number | null
+  /** Total number of nomenclature items matching the filters */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link NomenclatureProductListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductListResponse: Schema.Codec<NomenclatureProductListResponse, NomenclatureProductListResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureProductResponse))),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `NomenclatureProductUndeleteRequest` (request): the same shape as {@link NomenclatureProductDeleteRequest}.
@@ -1549,7 +2529,7 @@ export type NomenclatureProductListResponse = typeof NomenclatureProductListResp
  */
 export const NomenclatureProductUndeleteRequest = NomenclatureProductDeleteRequest
 /**
- * The type of {@link NomenclatureProductUndeleteRequest} (the same as {@link NomenclatureProductDeleteRequest}).
+ * Spec component `NomenclatureProductUndeleteRequest` (request): the same shape as {@link NomenclatureProductDeleteRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -1564,7 +2544,7 @@ export type NomenclatureProductUndeleteRequest = NomenclatureProductDeleteReques
  */
 export const NomenclatureProductUndeleteResponse = NomenclatureGroupDeleteResponse
 /**
- * The type of {@link NomenclatureProductUndeleteResponse} (the same as {@link NomenclatureGroupDeleteResponse}).
+ * Spec component `NomenclatureProductUndeleteResponse` (response): the same shape as {@link NomenclatureGroupDeleteResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -1575,45 +2555,243 @@ export type NomenclatureProductUndeleteResponse = NomenclatureGroupDeleteRespons
  * Spec component `NomenclatureProductUpdateBarcodesRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureProductUpdateBarcodesRequest {
+  /** Barcodes */
+  readonly barcodes: ReadonlyArray<NomenclatureProductBarcodeInput>
+  /** Product ID */
+  readonly productId: string
+}
+/**
+ * The schema of {@link NomenclatureProductUpdateBarcodesRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureProductUpdateBarcodesRequest = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureProductUpdateBarcodesRequest: Schema.Codec<NomenclatureProductUpdateBarcodesRequest, NomenclatureProductUpdateBarcodesRequest> = /*#__PURE__*/ Schema.Struct({
   barcodes: /*#__PURE__*/ Schema.Array(NomenclatureProductBarcodeInput),
   productId: IikoSchema.Uuid
 })
-/**
- * The type of {@link NomenclatureProductUpdateBarcodesRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureProductUpdateBarcodesRequest = typeof NomenclatureProductUpdateBarcodesRequest.Type
 
 /**
  * Spec component `NomenclatureProductUpdateBarcodesResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const NomenclatureProductUpdateBarcodesResponse = /*#__PURE__*/ Schema.Struct({
-  message: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productId: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link NomenclatureProductUpdateBarcodesResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type NomenclatureProductUpdateBarcodesResponse = typeof NomenclatureProductUpdateBarcodesResponse.Type
+export interface NomenclatureProductUpdateBarcodesResponse {
+  /** Message */
+  readonly message?: string | null
+  /** Product ID */
+  readonly productId?: string | null
+}
+/**
+ * The schema of {@link NomenclatureProductUpdateBarcodesResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const NomenclatureProductUpdateBarcodesResponse: Schema.Codec<NomenclatureProductUpdateBarcodesResponse, NomenclatureProductUpdateBarcodesResponse> = /*#__PURE__*/ Schema.Struct({
+  message: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `NomenclatureProductUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureProductUpdateRequest {
+  /** UUID of the accounting category (as configured in the accounting settings) */
+  readonly accountingCategoryId?: string
+  /** Alcohol product class */
+  readonly alcoholClass?: string
+  /** UUIDs of allergen groups. The list of values can be retrieved via the "Get a list of allergen groups" method in the "Directories" category */
+  readonly allergenGroupIds?: ReadonlyArray<string>
+  /** The amount does not depend on the parent dish's amount */
+  readonly amountIndependentOfParentAmount?: boolean
+  /** UUID of the product's unit of measure (mainUnit). The list of values can be retrieved via the "Get a list of amount units" method in the "Directories" category */
+  readonly amountUnitId: string
+  /** Product barcodes */
+  readonly barcodes?: ReadonlyArray<NomenclatureProductBarcodeInput>
+  /** Can be sold directly from the cash desk */
+  readonly canBuyFromCashdesk?: boolean
+  /** The amount of the cooked dish can be changed */
+  readonly canChangeAmountCookedDish?: boolean
+  /** An open price can be set manually */
+  readonly canSetOpenPrice?: boolean
+  /** UUID of the product (custom) category. The list of values can be retrieved via the "Get a list of product categories" method in the "Product categories" category */
+  readonly categoryId?: string
+  /** Print on the cheque */
+  readonly chequePrintable?: boolean
+  /** Product code: 0–8 digits. Used for quick search on the order editing screen. Required when creating or updating a product */
+  readonly code: string
+  /** Weight loss percentage during cold processing */
+  readonly coldLossPercent?: number
+  /** Background button colour for POS */
+  readonly color?: NomenclatureProductRGBColorInput
+  /** Product containers/packagings */
+  readonly containers?: ReadonlyArray<NomenclatureProductContainerInput>
+  /** Cook together with the main dish */
+  readonly cookWithMainDish?: boolean
+  /** Cooking time in normal mode, minutes */
+  readonly cookingTimeNormal?: number
+  /** Cooking time in peak mode, minutes */
+  readonly cookingTimePeak?: number
+  /** Cooking method */
+  readonly cookingType?: string
+  /** Custom nomenclature categories. Empty array or null - no categories set */
+  readonly customCategories?: ReadonlyArray<NomenclatureProductCustomCategoryInput>
+  /** UUID of the default container. The list of values can be retrieved via the "Get a list of containers" method in the "Directories" category */
+  readonly defaultContainerId?: string
+  /** Default serving course. null - not set; 0 - VIP course; otherwise - course number */
+  readonly defaultCourse?: number
+  /** Include the product in the menu by default */
+  readonly defaultIncludedInMenu?: boolean
+  /** Default maximum stock level */
+  readonly defaultMaximumStoreBalanceLevel?: number
+  /** Default minimum stock level */
+  readonly defaultMinimumStoreBalanceLevel?: number
+  /** Default sale price */
+  readonly defaultSalePrice?: number
+  /** Product description */
+  readonly description?: string
+  /** Product description in English */
+  readonly descriptionEnglish?: string
+  /** UUIDs of the dish sizes disabled for this product. The list of values can be retrieved via the "Get a list of product sizes" method in the "Directories" category */
+  readonly disabledProductSizeIds?: ReadonlyArray<string>
+  /** EGAIS product type code */
+  readonly egaisAlcCode?: string
+  /** Estimated purchase price */
+  readonly estimatedPurchasePrice?: number
+  /** UUIDs of the menu sections the product is excluded from. The list of values can be retrieved via the "Get a list of menu sections" method in the "Directories" category */
+  readonly excludedSectionIds?: ReadonlyArray<string>
+  /** Shelf life, days */
+  readonly expirationDate?: number
+  /** Font colour on the button for POS */
+  readonly fontColor?: NomenclatureProductRGBColorInput
+  /** UUID of the image for POS */
+  readonly frontImageId?: string
+  /** Full product name */
+  readonly fullName?: string
+  /** Full product name in English */
+  readonly fullNameEnglish?: string
+  /** Global Trade Item Number (GTIN) */
+  readonly gtin?: string
+  /** Weight loss percentage during hot processing */
+  readonly hotLossPercent?: number
+  /** Product quality certificates */
+  readonly images?: ReadonlyArray<NomenclatureProductImageInput>
+  /** UUID of the default supplier (counterparty) for incoming invoices of this product. The list of values can be retrieved via the "Get counteragents list" method in the "Counteragents" category in "Inventory" section */
+  readonly invoiceSupplierId?: string
+  /** Calculate unit weight automatically */
+  readonly isCalculateUnitWeight?: boolean
+  /** Dish of the day */
+  readonly isDishOfDay?: boolean
+  /** Price is set explicitly and does not depend on markup */
+  readonly isFixedPrice?: boolean
+  /** Participates in the flyer programme */
+  readonly isFlyerProgram?: boolean
+  /** Not included in warehouse stock movement */
+  readonly isNotInStoreMovement?: boolean
+  /** Nutrition value is calculated automatically */
+  readonly isNutritionValueAutoCalculated?: boolean
+  /** Alcohol content is applicable to this product */
+  readonly isPercentageOfAlcoholApplicable?: boolean
+  /** Time-pay service product (time-based billing) */
+  readonly isTimePayProduct?: boolean
+  /** Item category (for fiscalisation/accounting) of the product. The list of values can be retrieved via the "Get a list of fiscal categories" method in the "Directories" category in "Finance" section */
+  readonly itemCategoryId?: string
+  /** Markup settings by organization (structural unit). If not set for an organization, priceMarkupPercent is used */
+  readonly markupSettings?: ReadonlyArray<NomenclatureProductMarkupSettingInput>
+  /** Maximum stock levels by warehouse. For warehouses without an explicit entry, defaultMaximumStoreBalanceLevel is used */
+  readonly maximumStoreBalanceLevels?: ReadonlyArray<NomenclatureProductStoreBalanceLevelInput>
+  /** Minimum stock levels by warehouse. For warehouses without an explicit entry, defaultMinimumStoreBalanceLevel is used */
+  readonly minimumStoreBalanceLevels?: ReadonlyArray<NomenclatureProductStoreBalanceLevelInput>
+  /** Minimum duration of the time-pay service, minutes */
+  readonly minimumTimePayProductDurationMinutes?: number
+  /** UUID of the modifier schema. The list of values can be retrieved via the "Get a list of modifier schemas" method in the "Directories" category */
+  readonly modifierSchemaId?: string
+  /** Modifier schema value redefinitions for this product */
+  readonly modifierSchemaRedefinitions?: ReadonlyArray<NomenclatureProductModifierSchemaRedefinitionInput>
+  /** Top-level dish modifiers */
+  readonly modifiers?: ReadonlyArray<NomenclatureProductModifierInput>
+  /** Product name */
+  readonly name: string
+  /** Product name in English */
+  readonly nameEnglish?: string
+  /** Name for the kitchen screen/printer */
+  readonly nameKitchen?: string
+  /** Nutrition values by organization (structural unit) and dish size */
+  readonly nutritionValues?: ReadonlyArray<NomenclatureProductNutritionValueInput>
+  /** Foreign economic activity commodity nomenclature code (TN VED) */
+  readonly outerEconomicActivityNomenclatureCode?: string
+  /** UUID of the parent nomenclature group. The list of values can be retrieved via the "Get a list of nomenclature groups" method. null - the product belongs to the root level */
+  readonly parentGroupId?: string
+  /** Alcohol content, % */
+  readonly percentageOfAlcohol?: number
+  /** Place of preparation/sale type. The list of values can be retrieved via the "Get a list of preparation place types" method in the "Directories" category */
+  readonly placeTypeId?: string
+  /** Menu position. 0 - sort by Code+Name; otherwise - sort by this value */
+  readonly position?: number
+  /** Print on the pre-cheque */
+  readonly prechequePrintable?: boolean
+  /** Fixed markup (%). Stored with up to 9 decimal places */
+  readonly priceMarkupPercent?: number
+  /** Print when added to the order */
+  readonly printOnAdd?: boolean
+  /** UUIDs of the product's manufacturers. The list of values can be retrieved via the "Get a list of producers" method in the "Directories" category */
+  readonly producerIds?: ReadonlyArray<string>
+  /** Product article (num). If null or not provided, it will be assigned automatically by the API server */
+  readonly productArticle?: string
+  /** UUID of the product to update */
+  readonly productId: string
+  /** UUID of the dish size scale. The list of values can be retrieved via the "Get a list of product size scales" method in the "Size scales" category */
+  readonly productScaleId?: string
+  /** Write-off factor table by dish size */
+  readonly productSizeFactors?: NomenclatureProductSizeFactorsInput
+  /** UUIDs of product tags. The list of values can be retrieved via the "Get a list of product tags" method in the "Directories" category */
+  readonly productTagIds?: ReadonlyArray<string>
+  /** Product type for kitchen preparation */
+  readonly productTypeForCooking?: string
+  /** Time-pay service rate schedule */
+  readonly rateSchedule?: NomenclatureProductRateScheduleInput
+  /** The rate schedule is relative (anchored to the start of the service rather than the time of day) */
+  readonly relativeRateSchedule?: boolean
+  /** Raw material nature */
+  readonly sourceNature?: string
+  /** UUID of the tax category used for the product (VAT/tax calculation). The list of values can be retrieved via the "Get a list of tax categories" method in the "Directories" category in "Finance" section */
+  readonly taxCategoryId?: string
+  /** Billing step of the time-pay service, minutes */
+  readonly timePayProductDurationStepMinutes?: number
+  /** Item transfer type */
+  readonly transferType?: string
+  /** Product type: GOODS (goods/ingredients), DISH (dishes), PREPARED (semi-prepared items), SERVICE (services), MODIFIER (modifiers), OUTER, RATE, PETROL */
+  readonly type: string
+  /** Volume of a product unit */
+  readonly unitCapacity?: number
+  /** Weight of a product unit */
+  readonly unitWeight?: number
+  /** Use stock balance during inventory */
+  readonly useBalanceForInventory?: boolean
+  /** Use stock balance when selling */
+  readonly useBalanceForSell?: boolean
+  /** Use the default cooking time */
+  readonly useDefaultCookingTime?: boolean
+  /** Use a price range in invoices */
+  readonly useRangeForInvoices?: boolean
+  /** Fiscal code of the product for Uzbekistan */
+  readonly uzFiscalCode?: string
+}
+/**
+ * The schema of {@link NomenclatureProductUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureProductUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureProductUpdateRequest: Schema.Codec<NomenclatureProductUpdateRequest, NomenclatureProductUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   accountingCategoryId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   alcoholClass: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   allergenGroupIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid)),
@@ -1687,7 +2865,7 @@ export const NomenclatureProductUpdateRequest = /*#__PURE__*/ Schema.Struct({
   productArticle: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   productId: IikoSchema.Uuid,
   productScaleId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
-  productSizeFactors: /*#__PURE__*/ Schema.optionalKey(NomenclatureProductSizeFactors),
+  productSizeFactors: /*#__PURE__*/ Schema.optionalKey(NomenclatureProductSizeFactorsInput),
   productTagIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid)),
   productTypeForCooking: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   rateSchedule: /*#__PURE__*/ Schema.optionalKey(NomenclatureProductRateScheduleInput),
@@ -1705,13 +2883,6 @@ export const NomenclatureProductUpdateRequest = /*#__PURE__*/ Schema.Struct({
   useRangeForInvoices: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   uzFiscalCode: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link NomenclatureProductUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type NomenclatureProductUpdateRequest = typeof NomenclatureProductUpdateRequest.Type
 
 /**
  * Spec component `NomenclatureProductUpdateResponse` (response): the same shape as {@link NomenclatureProductCreateResponse}.
@@ -1721,7 +2892,7 @@ export type NomenclatureProductUpdateRequest = typeof NomenclatureProductUpdateR
  */
 export const NomenclatureProductUpdateResponse = NomenclatureProductCreateResponse
 /**
- * The type of {@link NomenclatureProductUpdateResponse} (the same as {@link NomenclatureProductCreateResponse}).
+ * Spec component `NomenclatureProductUpdateResponse` (response): the same shape as {@link NomenclatureProductCreateResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -1736,7 +2907,7 @@ export type NomenclatureProductUpdateResponse = NomenclatureProductCreateRespons
  */
 export const NomenclatureProductV2Filter = ProductSizeFilter
 /**
- * The type of {@link NomenclatureProductV2Filter} (the same as {@link ProductSizeFilter}).
+ * Spec component `nomenclature_product_v2.Filter` (request): the same shape as {@link ProductSizeFilter}.
  *
  * @since 0.1.0
  * @category models
@@ -1747,101 +2918,146 @@ export type NomenclatureProductV2Filter = ProductSizeFilter
  * Spec component `ProductSizeResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ProductSizeResponse = /*#__PURE__*/ Schema.Struct({
-  default: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  priority: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  shortName: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link ProductSizeResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ProductSizeResponse = typeof ProductSizeResponse.Type
+export interface ProductSizeResponse {
+  /** Whether this size is the default for the scale */
+  readonly default?: boolean | null
+  /** UUID of the size (null when creating a new size inside update) */
+  readonly id?: string | null
+  /** Whether this size is deleted */
+  readonly isDeleted?: boolean | null
+  /** Name of the size */
+  readonly name?: string | null
+  /** Display priority (order) */
+  readonly priority?: number | null
+  /** Short name of the size. null is treated as empty string */
+  readonly shortName?: string | null
+}
+/**
+ * The schema of {@link ProductSizeResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProductSizeResponse: Schema.Codec<ProductSizeResponse, ProductSizeResponse> = /*#__PURE__*/ Schema.Struct({
+  default: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  priority: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  shortName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `ProductScaleResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ProductScaleResponse = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  productSizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ProductSizeResponse))
-})
-/**
- * The type of {@link ProductScaleResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ProductScaleResponse = typeof ProductScaleResponse.Type
+export interface ProductScaleResponse {
+  /** UUID of the product size scale */
+  readonly id?: string | null
+  /** Whether the scale is deleted */
+  readonly isDeleted?: boolean | null
+  /** Name of the product size scale */
+  readonly name?: string | null
+  /** List of sizes in this scale */
+  readonly productSizes?: ReadonlyArray<ProductSizeResponse> | null
+}
+/**
+ * The schema of {@link ProductScaleResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProductScaleResponse: Schema.Codec<ProductScaleResponse, ProductScaleResponse> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  productSizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ProductSizeResponse)))
+})
 
 /**
  * Spec component `ProductScaleListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ProductScaleListResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ProductScaleResponse)),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link ProductScaleListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ProductScaleListResponse = typeof ProductScaleListResponse.Type
+export interface ProductScaleListResponse {
+  /** List of product size scales */
+  readonly items?: ReadonlyArray<ProductScaleResponse> | null
+  /** Maximum number of records in the response. limit <= 0 - no limit, all records are returned */
+  readonly limit?: number | null
+  /** Number of records to skip from the beginning of the list (0-based). Use together with limit for pagination */
+  readonly offset?: number | null
+  /** Total number of product size scales */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link ProductScaleListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ProductScaleListResponse: Schema.Codec<ProductScaleListResponse, ProductScaleListResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ProductScaleResponse))),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `ProductSizeCreateFields` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ProductSizeCreateFields {
+  /** Whether this size is the default for the scale */
+  readonly default?: boolean
+  /** Name of the size */
+  readonly name?: string
+  /** Display priority (order) */
+  readonly priority?: number
+  /** Short name of the size. null is treated as empty string */
+  readonly shortName?: string
+}
+/**
+ * The schema of {@link ProductSizeCreateFields}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ProductSizeCreateFields = /*#__PURE__*/ Schema.Struct({
+export const ProductSizeCreateFields: Schema.Codec<ProductSizeCreateFields, ProductSizeCreateFields> = /*#__PURE__*/ Schema.Struct({
   default: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   priority: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   shortName: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link ProductSizeCreateFields}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ProductSizeCreateFields = typeof ProductSizeCreateFields.Type
 
 /**
  * Spec component `ProductSizeCreateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ProductSizeCreateRequest {
+  /** Name of the product size scale */
+  readonly name?: string
+  /** List of sizes in this scale */
+  readonly productSizes?: ReadonlyArray<ProductSizeCreateFields>
+}
+/**
+ * The schema of {@link ProductSizeCreateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ProductSizeCreateRequest = /*#__PURE__*/ Schema.Struct({
+export const ProductSizeCreateRequest: Schema.Codec<ProductSizeCreateRequest, ProductSizeCreateRequest> = /*#__PURE__*/ Schema.Struct({
   name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   productSizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ProductSizeCreateFields))
 })
-/**
- * The type of {@link ProductSizeCreateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ProductSizeCreateRequest = typeof ProductSizeCreateRequest.Type
 
 /**
  * Spec component `ProductSizeDeleteRequest` (request): the same shape as {@link NomenclatureCategoryDeleteRequest}.
@@ -1851,7 +3067,7 @@ export type ProductSizeCreateRequest = typeof ProductSizeCreateRequest.Type
  */
 export const ProductSizeDeleteRequest = NomenclatureCategoryDeleteRequest
 /**
- * The type of {@link ProductSizeDeleteRequest} (the same as {@link NomenclatureCategoryDeleteRequest}).
+ * Spec component `ProductSizeDeleteRequest` (request): the same shape as {@link NomenclatureCategoryDeleteRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -1866,7 +3082,7 @@ export type ProductSizeDeleteRequest = NomenclatureCategoryDeleteRequest
  */
 export const ProductSizeGetRequest = NomenclatureCategoryDeleteRequest
 /**
- * The type of {@link ProductSizeGetRequest} (the same as {@link NomenclatureCategoryDeleteRequest}).
+ * Spec component `ProductSizeGetRequest` (request): the same shape as {@link NomenclatureCategoryDeleteRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -1877,41 +3093,59 @@ export type ProductSizeGetRequest = NomenclatureCategoryDeleteRequest
  * Spec component `ProductSizeUpdateFields` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ProductSizeUpdateFields {
+  /** Whether this size is the default for the scale */
+  readonly default?: boolean
+  /** UUID of the size (null when creating a new size inside update) */
+  readonly id?: string
+  /** Name of the size */
+  readonly name?: string
+  /** Display priority (order) */
+  readonly priority?: number
+  /** Short name of the size. null is treated as empty string */
+  readonly shortName?: string
+}
+/**
+ * The schema of {@link ProductSizeUpdateFields}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ProductSizeUpdateFields = /*#__PURE__*/ Schema.Struct({
+export const ProductSizeUpdateFields: Schema.Codec<ProductSizeUpdateFields, ProductSizeUpdateFields> = /*#__PURE__*/ Schema.Struct({
   default: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   id: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   priority: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   shortName: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link ProductSizeUpdateFields}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ProductSizeUpdateFields = typeof ProductSizeUpdateFields.Type
 
 /**
  * Spec component `ProductSizeUpdateRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ProductSizeUpdateRequest {
+  /** UUID of the product size scale */
+  readonly id?: string
+  /** Name of the product size scale */
+  readonly name?: string
+  /** List of sizes in this scale */
+  readonly productSizes?: ReadonlyArray<ProductSizeUpdateFields>
+}
+/**
+ * The schema of {@link ProductSizeUpdateRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ProductSizeUpdateRequest = /*#__PURE__*/ Schema.Struct({
+export const ProductSizeUpdateRequest: Schema.Codec<ProductSizeUpdateRequest, ProductSizeUpdateRequest> = /*#__PURE__*/ Schema.Struct({
   id: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   productSizes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(ProductSizeUpdateFields))
 })
-/**
- * The type of {@link ProductSizeUpdateRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ProductSizeUpdateRequest = typeof ProductSizeUpdateRequest.Type
 
 /**
  * Descriptor of `POST /api/nomenclature/v1/group/create`.

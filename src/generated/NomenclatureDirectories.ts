@@ -21,7 +21,7 @@ import {
  */
 export const AllergenGroupFilter = ProductSizeFilter
 /**
- * The type of {@link AllergenGroupFilter} (the same as {@link ProductSizeFilter}).
+ * Spec component `allergen_group.Filter` (request): the same shape as {@link ProductSizeFilter}.
  *
  * @since 0.1.0
  * @category models
@@ -36,7 +36,7 @@ export type AllergenGroupFilter = ProductSizeFilter
  */
 export const AllergenGroupListRequest = ProductSizeListRequest
 /**
- * The type of {@link AllergenGroupListRequest} (the same as {@link ProductSizeListRequest}).
+ * Spec component `AllergenGroupListRequest` (request): the same shape as {@link ProductSizeListRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -47,21 +47,30 @@ export type AllergenGroupListRequest = ProductSizeListRequest
  * Spec component `AmountUnit` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AmountUnit = /*#__PURE__*/ Schema.Struct({
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link AmountUnit}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AmountUnit = typeof AmountUnit.Type
+export interface AmountUnit {
+  /** Code of the directory entry */
+  readonly code?: string | null
+  /** UUID of the directory entry */
+  readonly id?: string | null
+  /** Whether the directory entry is deleted */
+  readonly isDeleted?: boolean | null
+  /** Name of the directory entry */
+  readonly name?: string | null
+}
+/**
+ * The schema of {@link AmountUnit}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AmountUnit: Schema.Codec<AmountUnit, AmountUnit> = /*#__PURE__*/ Schema.Struct({
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `AllergenGroup` (response): the same shape as {@link AmountUnit}.
@@ -71,7 +80,7 @@ export type AmountUnit = typeof AmountUnit.Type
  */
 export const NomenclatureAllergenGroup = AmountUnit
 /**
- * The type of {@link NomenclatureAllergenGroup} (the same as {@link AmountUnit}).
+ * Spec component `AllergenGroup` (response): the same shape as {@link AmountUnit}.
  *
  * @since 0.1.0
  * @category models
@@ -82,21 +91,30 @@ export type NomenclatureAllergenGroup = AmountUnit
  * Spec component `AllergenGroupListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const AllergenGroupListResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(NomenclatureAllergenGroup)),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link AllergenGroupListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type AllergenGroupListResponse = typeof AllergenGroupListResponse.Type
+export interface AllergenGroupListResponse {
+  /** List of directory entries */
+  readonly items?: ReadonlyArray<NomenclatureAllergenGroup> | null
+  /** Maximum number of records in the response. Allowed values: 1 to 1000 */
+  readonly limit?: number | null
+  /** Number of records to skip from the beginning of the list (0-based). Use together with limit for pagination */
+  readonly offset?: number | null
+  /** Total number of directory entries */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link AllergenGroupListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AllergenGroupListResponse: Schema.Codec<AllergenGroupListResponse, AllergenGroupListResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(NomenclatureAllergenGroup))),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `amount_unit.Filter` (request): the same shape as {@link ProductSizeFilter}.
@@ -106,7 +124,7 @@ export type AllergenGroupListResponse = typeof AllergenGroupListResponse.Type
  */
 export const AmountUnitFilter = ProductSizeFilter
 /**
- * The type of {@link AmountUnitFilter} (the same as {@link ProductSizeFilter}).
+ * Spec component `amount_unit.Filter` (request): the same shape as {@link ProductSizeFilter}.
  *
  * @since 0.1.0
  * @category models
@@ -121,7 +139,7 @@ export type AmountUnitFilter = ProductSizeFilter
  */
 export const AmountUnitListRequest = ProductSizeListRequest
 /**
- * The type of {@link AmountUnitListRequest} (the same as {@link ProductSizeListRequest}).
+ * Spec component `AmountUnitListRequest` (request): the same shape as {@link ProductSizeListRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -136,7 +154,7 @@ export type AmountUnitListRequest = ProductSizeListRequest
  */
 export const AmountUnitListResponse = AllergenGroupListResponse
 /**
- * The type of {@link AmountUnitListResponse} (the same as {@link AllergenGroupListResponse}).
+ * Spec component `AmountUnitListResponse` (response): the same shape as {@link AllergenGroupListResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -147,20 +165,27 @@ export type AmountUnitListResponse = AllergenGroupListResponse
  * Spec component `Container` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const Container = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link Container}.
- *
- * @since 0.1.0
  * @category models
  */
-export type Container = typeof Container.Type
+export interface Container {
+  /** UUID of the directory entry */
+  readonly id?: string | null
+  /** Whether the directory entry is deleted */
+  readonly isDeleted?: boolean | null
+  /** Name of the directory entry */
+  readonly name?: string | null
+}
+/**
+ * The schema of {@link Container}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Container: Schema.Codec<Container, Container> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `container.Filter` (request): the same shape as {@link ProductSizeFilter}.
@@ -170,7 +195,7 @@ export type Container = typeof Container.Type
  */
 export const ContainerFilter = ProductSizeFilter
 /**
- * The type of {@link ContainerFilter} (the same as {@link ProductSizeFilter}).
+ * Spec component `container.Filter` (request): the same shape as {@link ProductSizeFilter}.
  *
  * @since 0.1.0
  * @category models
@@ -185,7 +210,7 @@ export type ContainerFilter = ProductSizeFilter
  */
 export const ContainerListRequest = ProductSizeListRequest
 /**
- * The type of {@link ContainerListRequest} (the same as {@link ProductSizeListRequest}).
+ * Spec component `ContainerListRequest` (request): the same shape as {@link ProductSizeListRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -196,21 +221,30 @@ export type ContainerListRequest = ProductSizeListRequest
  * Spec component `ContainerListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const ContainerListResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Container)),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link ContainerListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type ContainerListResponse = typeof ContainerListResponse.Type
+export interface ContainerListResponse {
+  /** List of directory entries */
+  readonly items?: ReadonlyArray<Container> | null
+  /** Maximum number of records in the response. Allowed values: 1 to 1000 */
+  readonly limit?: number | null
+  /** Number of records to skip from the beginning of the list (0-based). Use together with limit for pagination */
+  readonly offset?: number | null
+  /** Total number of directory entries */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link ContainerListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ContainerListResponse: Schema.Codec<ContainerListResponse, ContainerListResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Container))),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `CustomCategory` (response): the same shape as {@link Container}.
@@ -220,7 +254,7 @@ export type ContainerListResponse = typeof ContainerListResponse.Type
  */
 export const CustomCategory = Container
 /**
- * The type of {@link CustomCategory} (the same as {@link Container}).
+ * Spec component `CustomCategory` (response): the same shape as {@link Container}.
  *
  * @since 0.1.0
  * @category models
@@ -235,7 +269,7 @@ export type CustomCategory = Container
  */
 export const CustomCategoryFilter = ProductSizeFilter
 /**
- * The type of {@link CustomCategoryFilter} (the same as {@link ProductSizeFilter}).
+ * Spec component `custom_category.Filter` (request): the same shape as {@link ProductSizeFilter}.
  *
  * @since 0.1.0
  * @category models
@@ -250,7 +284,7 @@ export type CustomCategoryFilter = ProductSizeFilter
  */
 export const CustomCategoryListRequest = ProductSizeListRequest
 /**
- * The type of {@link CustomCategoryListRequest} (the same as {@link ProductSizeListRequest}).
+ * Spec component `CustomCategoryListRequest` (request): the same shape as {@link ProductSizeListRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -265,7 +299,7 @@ export type CustomCategoryListRequest = ProductSizeListRequest
  */
 export const CustomCategoryListResponse = ContainerListResponse
 /**
- * The type of {@link CustomCategoryListResponse} (the same as {@link ContainerListResponse}).
+ * Spec component `CustomCategoryListResponse` (response): the same shape as {@link ContainerListResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -280,7 +314,7 @@ export type CustomCategoryListResponse = ContainerListResponse
  */
 export const MenuSection = Container
 /**
- * The type of {@link MenuSection} (the same as {@link Container}).
+ * Spec component `MenuSection` (response): the same shape as {@link Container}.
  *
  * @since 0.1.0
  * @category models
@@ -295,7 +329,7 @@ export type MenuSection = Container
  */
 export const MenuSectionFilter = ProductSizeFilter
 /**
- * The type of {@link MenuSectionFilter} (the same as {@link ProductSizeFilter}).
+ * Spec component `menu_section.Filter` (request): the same shape as {@link ProductSizeFilter}.
  *
  * @since 0.1.0
  * @category models
@@ -310,7 +344,7 @@ export type MenuSectionFilter = ProductSizeFilter
  */
 export const MenuSectionListRequest = ProductSizeListRequest
 /**
- * The type of {@link MenuSectionListRequest} (the same as {@link ProductSizeListRequest}).
+ * Spec component `MenuSectionListRequest` (request): the same shape as {@link ProductSizeListRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -325,7 +359,7 @@ export type MenuSectionListRequest = ProductSizeListRequest
  */
 export const MenuSectionListResponse = ContainerListResponse
 /**
- * The type of {@link MenuSectionListResponse} (the same as {@link ContainerListResponse}).
+ * Spec component `MenuSectionListResponse` (response): the same shape as {@link ContainerListResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -340,7 +374,7 @@ export type MenuSectionListResponse = ContainerListResponse
  */
 export const ModifierSchema = Container
 /**
- * The type of {@link ModifierSchema} (the same as {@link Container}).
+ * Spec component `ModifierSchema` (response): the same shape as {@link Container}.
  *
  * @since 0.1.0
  * @category models
@@ -355,7 +389,7 @@ export type ModifierSchema = Container
  */
 export const ModifierSchemaFilter = ProductSizeFilter
 /**
- * The type of {@link ModifierSchemaFilter} (the same as {@link ProductSizeFilter}).
+ * Spec component `modifier_schema.Filter` (request): the same shape as {@link ProductSizeFilter}.
  *
  * @since 0.1.0
  * @category models
@@ -370,7 +404,7 @@ export type ModifierSchemaFilter = ProductSizeFilter
  */
 export const ModifierSchemaListRequest = ProductSizeListRequest
 /**
- * The type of {@link ModifierSchemaListRequest} (the same as {@link ProductSizeListRequest}).
+ * Spec component `ModifierSchemaListRequest` (request): the same shape as {@link ProductSizeListRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -385,7 +419,7 @@ export type ModifierSchemaListRequest = ProductSizeListRequest
  */
 export const ModifierSchemaListResponse = ContainerListResponse
 /**
- * The type of {@link ModifierSchemaListResponse} (the same as {@link ContainerListResponse}).
+ * Spec component `ModifierSchemaListResponse` (response): the same shape as {@link ContainerListResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -400,7 +434,7 @@ export type ModifierSchemaListResponse = ContainerListResponse
  */
 export const NomenclatureProductSize = Container
 /**
- * The type of {@link NomenclatureProductSize} (the same as {@link Container}).
+ * Spec component `ProductSize` (response): the same shape as {@link Container}.
  *
  * @since 0.1.0
  * @category models
@@ -411,73 +445,93 @@ export type NomenclatureProductSize = Container
  * Spec component `OuterEconomicActivityNomenclatureCode` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const OuterEconomicActivityNomenclatureCode = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  outerEanCode: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link OuterEconomicActivityNomenclatureCode}.
- *
- * @since 0.1.0
  * @category models
  */
-export type OuterEconomicActivityNomenclatureCode = typeof OuterEconomicActivityNomenclatureCode.Type
+export interface OuterEconomicActivityNomenclatureCode {
+  /** UUID of the foreign economic activity commodity code */
+  readonly id?: string | null
+  /** Whether the code is soft-deleted */
+  readonly isDeleted?: boolean | null
+  /** Name of the foreign economic activity commodity code */
+  readonly name?: string | null
+  /** Code per the EAEU FEACN (TN VED) classification */
+  readonly outerEanCode?: string | null
+}
+/**
+ * The schema of {@link OuterEconomicActivityNomenclatureCode}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OuterEconomicActivityNomenclatureCode: Schema.Codec<OuterEconomicActivityNomenclatureCode, OuterEconomicActivityNomenclatureCode> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isDeleted: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  outerEanCode: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `OuterEconomicActivityNomenclatureCodeGetRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const OuterEconomicActivityNomenclatureCodeGetRequest = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid)
-})
-/**
- * The type of {@link OuterEconomicActivityNomenclatureCodeGetRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type OuterEconomicActivityNomenclatureCodeGetRequest = typeof OuterEconomicActivityNomenclatureCodeGetRequest.Type
+export interface OuterEconomicActivityNomenclatureCodeGetRequest {
+  /** UUID of the requested foreign economic activity commodity code */
+  readonly id?: string
+}
+/**
+ * The schema of {@link OuterEconomicActivityNomenclatureCodeGetRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OuterEconomicActivityNomenclatureCodeGetRequest: Schema.Codec<OuterEconomicActivityNomenclatureCodeGetRequest, OuterEconomicActivityNomenclatureCodeGetRequest> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid)
+})
 
 /**
  * Spec component `OuterEconomicActivityNomenclatureCodeListRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const OuterEconomicActivityNomenclatureCodeListRequest = /*#__PURE__*/ Schema.Struct({
-  includeDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
-})
-/**
- * The type of {@link OuterEconomicActivityNomenclatureCodeListRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type OuterEconomicActivityNomenclatureCodeListRequest = typeof OuterEconomicActivityNomenclatureCodeListRequest.Type
+export interface OuterEconomicActivityNomenclatureCodeListRequest {
+  /** Include deleted codes in the response. Default false */
+  readonly includeDeleted?: boolean
+}
+/**
+ * The schema of {@link OuterEconomicActivityNomenclatureCodeListRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OuterEconomicActivityNomenclatureCodeListRequest: Schema.Codec<OuterEconomicActivityNomenclatureCodeListRequest, OuterEconomicActivityNomenclatureCodeListRequest> = /*#__PURE__*/ Schema.Struct({
+  includeDeleted: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+})
 
 /**
  * Spec component `OuterEconomicActivityNomenclatureCodeListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const OuterEconomicActivityNomenclatureCodeListResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(OuterEconomicActivityNomenclatureCode)),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link OuterEconomicActivityNomenclatureCodeListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type OuterEconomicActivityNomenclatureCodeListResponse = typeof OuterEconomicActivityNomenclatureCodeListResponse.Type
+export interface OuterEconomicActivityNomenclatureCodeListResponse {
+  /** List of foreign economic activity commodity codes */
+  readonly items?: ReadonlyArray<OuterEconomicActivityNomenclatureCode> | null
+  /** Total number of foreign economic activity commodity codes matching the request */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link OuterEconomicActivityNomenclatureCodeListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OuterEconomicActivityNomenclatureCodeListResponse: Schema.Codec<OuterEconomicActivityNomenclatureCodeListResponse, OuterEconomicActivityNomenclatureCodeListResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OuterEconomicActivityNomenclatureCode))),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `PlaceType` (response): the same shape as {@link Container}.
@@ -487,7 +541,7 @@ export type OuterEconomicActivityNomenclatureCodeListResponse = typeof OuterEcon
  */
 export const PlaceType = Container
 /**
- * The type of {@link PlaceType} (the same as {@link Container}).
+ * Spec component `PlaceType` (response): the same shape as {@link Container}.
  *
  * @since 0.1.0
  * @category models
@@ -502,7 +556,7 @@ export type PlaceType = Container
  */
 export const PlaceTypeFilter = ProductSizeFilter
 /**
- * The type of {@link PlaceTypeFilter} (the same as {@link ProductSizeFilter}).
+ * Spec component `place_type.Filter` (request): the same shape as {@link ProductSizeFilter}.
  *
  * @since 0.1.0
  * @category models
@@ -517,7 +571,7 @@ export type PlaceTypeFilter = ProductSizeFilter
  */
 export const PlaceTypeListRequest = ProductSizeListRequest
 /**
- * The type of {@link PlaceTypeListRequest} (the same as {@link ProductSizeListRequest}).
+ * Spec component `PlaceTypeListRequest` (request): the same shape as {@link ProductSizeListRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -532,7 +586,7 @@ export type PlaceTypeListRequest = ProductSizeListRequest
  */
 export const PlaceTypeListResponse = ContainerListResponse
 /**
- * The type of {@link PlaceTypeListResponse} (the same as {@link ContainerListResponse}).
+ * Spec component `PlaceTypeListResponse` (response): the same shape as {@link ContainerListResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -547,7 +601,7 @@ export type PlaceTypeListResponse = ContainerListResponse
  */
 export const Producer = AmountUnit
 /**
- * The type of {@link Producer} (the same as {@link AmountUnit}).
+ * Spec component `Producer` (response): the same shape as {@link AmountUnit}.
  *
  * @since 0.1.0
  * @category models
@@ -562,7 +616,7 @@ export type Producer = AmountUnit
  */
 export const ProducerFilter = ProductSizeFilter
 /**
- * The type of {@link ProducerFilter} (the same as {@link ProductSizeFilter}).
+ * Spec component `producer.Filter` (request): the same shape as {@link ProductSizeFilter}.
  *
  * @since 0.1.0
  * @category models
@@ -577,7 +631,7 @@ export type ProducerFilter = ProductSizeFilter
  */
 export const ProducerListRequest = ProductSizeListRequest
 /**
- * The type of {@link ProducerListRequest} (the same as {@link ProductSizeListRequest}).
+ * Spec component `ProducerListRequest` (request): the same shape as {@link ProductSizeListRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -592,7 +646,7 @@ export type ProducerListRequest = ProductSizeListRequest
  */
 export const ProducerListResponse = AllergenGroupListResponse
 /**
- * The type of {@link ProducerListResponse} (the same as {@link AllergenGroupListResponse}).
+ * Spec component `ProducerListResponse` (response): the same shape as {@link AllergenGroupListResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -607,7 +661,7 @@ export type ProducerListResponse = AllergenGroupListResponse
  */
 export const ProductSizeListResponse = ContainerListResponse
 /**
- * The type of {@link ProductSizeListResponse} (the same as {@link ContainerListResponse}).
+ * Spec component `ProductSizeListResponse` (response): the same shape as {@link ContainerListResponse}.
  *
  * @since 0.1.0
  * @category models
@@ -622,7 +676,7 @@ export type ProductSizeListResponse = ContainerListResponse
  */
 export const ProductTag = Container
 /**
- * The type of {@link ProductTag} (the same as {@link Container}).
+ * Spec component `ProductTag` (response): the same shape as {@link Container}.
  *
  * @since 0.1.0
  * @category models
@@ -637,7 +691,7 @@ export type ProductTag = Container
  */
 export const ProductTagFilter = ProductSizeFilter
 /**
- * The type of {@link ProductTagFilter} (the same as {@link ProductSizeFilter}).
+ * Spec component `product_tag.Filter` (request): the same shape as {@link ProductSizeFilter}.
  *
  * @since 0.1.0
  * @category models
@@ -652,7 +706,7 @@ export type ProductTagFilter = ProductSizeFilter
  */
 export const ProductTagListRequest = ProductSizeListRequest
 /**
- * The type of {@link ProductTagListRequest} (the same as {@link ProductSizeListRequest}).
+ * Spec component `ProductTagListRequest` (request): the same shape as {@link ProductSizeListRequest}.
  *
  * @since 0.1.0
  * @category models
@@ -667,7 +721,7 @@ export type ProductTagListRequest = ProductSizeListRequest
  */
 export const ProductTagListResponse = ContainerListResponse
 /**
- * The type of {@link ProductTagListResponse} (the same as {@link ContainerListResponse}).
+ * Spec component `ProductTagListResponse` (response): the same shape as {@link ContainerListResponse}.
  *
  * @since 0.1.0
  * @category models

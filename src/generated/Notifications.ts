@@ -13,40 +13,54 @@ import {
 } from "./Common.ts"
 
 /**
+ * Request to notify external systems (iikoFront and iikoWeb) about an order requiring attention.
+ *
  * Spec component `Notifications.OrderAttentionNotificationRequest` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrderAttentionNotificationRequest {
+  readonly messageType: "order_attention"
+  /** Organization UOC Id. */
+  readonly organizationId: string
+  /** Order source. */
+  readonly orderSource: string
+  /** Order ID. */
+  readonly orderId: string
+  /** Additional info about the problem. */
+  readonly additionalInfo: string
+}
+/**
+ * The schema of {@link OrderAttentionNotificationRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderAttentionNotificationRequest = /*#__PURE__*/ Schema.Struct({
+export const OrderAttentionNotificationRequest: Schema.Codec<OrderAttentionNotificationRequest, OrderAttentionNotificationRequest> = /*#__PURE__*/ Schema.Struct({
   messageType: /*#__PURE__*/ Schema.Literal("order_attention"),
   organizationId: IikoSchema.Uuid,
   orderSource: Schema.String,
   orderId: IikoSchema.Uuid,
   additionalInfo: Schema.String
 })
+
 /**
- * The type of {@link OrderAttentionNotificationRequest}.
+ * Request to notify external systems (iikoFront and iikoWeb).
+ *
+ * Spec component `Notifications.SendNotificationRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderAttentionNotificationRequest = typeof OrderAttentionNotificationRequest.Type
-
+export type SendNotificationRequest = OrderAttentionNotificationRequest
 /**
- * Spec component `Notifications.SendNotificationRequest` (request).
+ * The schema of {@link SendNotificationRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SendNotificationRequest = /*#__PURE__*/ Schema.Union([OrderAttentionNotificationRequest])
-/**
- * The type of {@link SendNotificationRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type SendNotificationRequest = typeof SendNotificationRequest.Type
+export const SendNotificationRequest: Schema.Codec<SendNotificationRequest, SendNotificationRequest> = /*#__PURE__*/ Schema.Union([OrderAttentionNotificationRequest])
 
 /**
  * Descriptor of `POST /api/1/notifications/send`.

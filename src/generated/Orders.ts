@@ -16,7 +16,7 @@ import {
   ChequeAdditionalInfoInput,
   ComboInput,
   CorrelationIdResponse,
-  CreateOrderExternalData,
+  CreateOrderExternalDataInput,
   CreateOrderLoyaltyInfoInput,
   CreateOrderOrderItemInput,
   CreateOrderRegularCustomerInput,
@@ -25,16 +25,54 @@ import {
   PaymentInput,
   TableOrderInfo,
   TableOrderStatusInput,
-  TipsPaymentInput
+  TipsPaymentInput,
+  type TableOrderInfoEncoded
 } from "./Common.ts"
 
 /**
  * Spec component `TableOrders.Request.TableOrderCustomer` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface TableOrderCustomer {
+  /**
+   * Existing customer ID in RMS.
+   * > If null - the phone number and name is searched in database, otherwise the new customer is created in RMS.
+   */
+  readonly id?: string | null
+  /**
+   * Name of customer.
+   * > Required if "id" == null.
+   * > Not required if "id" specified.
+   */
+  readonly name?: string | null
+  /** Last name. */
+  readonly surname?: string | null
+  /** Comment. */
+  readonly comment?: string | null
+  /** Date of birth. */
+  readonly birthdate?: string | null
+  /** Email. */
+  readonly email?: string | null
+  /** Whether customer receives order status notification messages. */
+  readonly shouldReceiveOrderStatusNotifications?: boolean | null
+  /** Gender. */
+  readonly gender?: GenderInput
+  /**
+   * Customer phone.
+   * > Required if "id" == null.
+   * > Not required if "id" specified.
+   */
+  readonly phone?: string | null
+}
+/**
+ * The schema of {@link TableOrderCustomer}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const TableOrderCustomer = /*#__PURE__*/ Schema.Struct({
+export const TableOrderCustomer: Schema.Codec<TableOrderCustomer, TableOrderCustomer> = /*#__PURE__*/ Schema.Struct({
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(60)))),
   surname: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(60)))),
@@ -45,141 +83,302 @@ export const TableOrderCustomer = /*#__PURE__*/ Schema.Struct({
   gender: /*#__PURE__*/ Schema.optionalKey(GenderInput),
   phone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
 })
+
 /**
- * The type of {@link TableOrderCustomer}.
+ * Request for adding customer to order.
+ *
+ * Spec component `TableOrders.Request.AddCustomerToTableOrderRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type TableOrderCustomer = typeof TableOrderCustomer.Type
-
+export interface AddCustomerToTableOrderRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+  /** Guest info. */
+  readonly customer: TableOrderCustomer
+}
 /**
- * Spec component `TableOrders.Request.AddCustomerToTableOrderRequest` (request).
+ * The schema of {@link AddCustomerToTableOrderRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AddCustomerToTableOrderRequest = /*#__PURE__*/ Schema.Struct({
+export const AddCustomerToTableOrderRequest: Schema.Codec<AddCustomerToTableOrderRequest, AddCustomerToTableOrderRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
   customer: TableOrderCustomer
 })
-/**
- * The type of {@link AddCustomerToTableOrderRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AddCustomerToTableOrderRequest = typeof AddCustomerToTableOrderRequest.Type
 
 /**
+ * Add table order items options.
+ *
  * Spec component `TableOrders.Request.AddTableOrderItemsSettings` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AddTableOrderItemsSettings {
+  /** Auto service print is needed. */
+  readonly servicePrint?: boolean | null
+}
+/**
+ * The schema of {@link AddTableOrderItemsSettings}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AddTableOrderItemsSettings = /*#__PURE__*/ Schema.Struct({
+export const AddTableOrderItemsSettings: Schema.Codec<AddTableOrderItemsSettings, AddTableOrderItemsSettings> = /*#__PURE__*/ Schema.Struct({
   servicePrint: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
+
 /**
- * The type of {@link AddTableOrderItemsSettings}.
+ * Request for add order items to table order.
+ *
+ * Spec component `TableOrders.Request.AddItemsToTableOrderRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type AddTableOrderItemsSettings = typeof AddTableOrderItemsSettings.Type
-
+export interface AddItemsToTableOrderRequest {
+  /** Add order items parameters. */
+  readonly addOrderItemsSettings?: AddTableOrderItemsSettings | null
+  /** Order ID. */
+  readonly orderId: string
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order items (may include ProductOrderItem or CompoundOrderItem). */
+  readonly items: ReadonlyArray<CreateOrderOrderItemInput>
+  /**
+   * Combos.
+   *
+   *  > Allowed from version `7.6.1`.
+   */
+  readonly combos?: ReadonlyArray<ComboInput> | null
+}
 /**
- * Spec component `TableOrders.Request.AddItemsToTableOrderRequest` (request).
+ * The schema of {@link AddItemsToTableOrderRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AddItemsToTableOrderRequest = /*#__PURE__*/ Schema.Struct({
+export const AddItemsToTableOrderRequest: Schema.Codec<AddItemsToTableOrderRequest, AddItemsToTableOrderRequest> = /*#__PURE__*/ Schema.Struct({
   addOrderItemsSettings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(AddTableOrderItemsSettings)),
   orderId: IikoSchema.Uuid,
   organizationId: IikoSchema.Uuid,
   items: /*#__PURE__*/ Schema.Array(CreateOrderOrderItemInput),
   combos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboInput)))
 })
+
 /**
- * The type of {@link AddItemsToTableOrderRequest}.
+ * Request to cancel a table order.
+ *
+ * Spec component `Deliveries.Request.CancelTableOrderRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type AddItemsToTableOrderRequest = typeof AddItemsToTableOrderRequest.Type
-
+export interface CancelTableOrderRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+  /** Removal type (used during deletion of printed order items). */
+  readonly removalTypeId?: string | null
+  /** Comment to the charge-off. */
+  readonly removalComment?: string | null
+  /** User for writeoff (used during deletion of printed order items). */
+  readonly userIdForWriteoff?: string | null
+}
 /**
- * Spec component `Deliveries.Request.CancelTableOrderRequest` (request).
+ * The schema of {@link CancelTableOrderRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CancelTableOrderRequest = /*#__PURE__*/ Schema.Struct({
+export const CancelTableOrderRequest: Schema.Codec<CancelTableOrderRequest, CancelTableOrderRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid,
   removalTypeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   removalComment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(255)))),
   userIdForWriteoff: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid))
 })
+
 /**
- * The type of {@link CancelTableOrderRequest}.
+ * Request for close table order.
+ *
+ * Spec component `Deliveries.Request.CloseTableOrderRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CancelTableOrderRequest = typeof CancelTableOrderRequest.Type
-
+export interface CloseTableOrderRequest {
+  /** Cheque additional information according to russian federal law #54. */
+  readonly chequeAdditionalInfo?: ChequeAdditionalInfoInput | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order ID. */
+  readonly orderId: string
+}
 /**
- * Spec component `Deliveries.Request.CloseTableOrderRequest` (request).
+ * The schema of {@link CloseTableOrderRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CloseTableOrderRequest = /*#__PURE__*/ Schema.Struct({
+export const CloseTableOrderRequest: Schema.Codec<CloseTableOrderRequest, CloseTableOrderRequest> = /*#__PURE__*/ Schema.Struct({
   chequeAdditionalInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ChequeAdditionalInfoInput)),
   organizationId: IikoSchema.Uuid,
   orderId: IikoSchema.Uuid
 })
+
 /**
- * The type of {@link CloseTableOrderRequest}.
+ * Table order guests information.
+ *
+ * Spec component `TableOrders.Request.GuestsInfo` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CloseTableOrderRequest = typeof CloseTableOrderRequest.Type
-
+export interface RequestGuestsInfo {
+  /** Guests count. */
+  readonly count: number
+}
 /**
- * Spec component `TableOrders.Request.GuestsInfo` (request).
+ * The schema of {@link RequestGuestsInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RequestGuestsInfo = /*#__PURE__*/ Schema.Struct({
-  count: Schema.Int
+export const RequestGuestsInfo: Schema.Codec<RequestGuestsInfo, RequestGuestsInfo> = /*#__PURE__*/ Schema.Struct({
+  count: /*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647))
 })
-/**
- * The type of {@link RequestGuestsInfo}.
- *
- * @since 0.1.0
- * @category models
- */
-export type RequestGuestsInfo = typeof RequestGuestsInfo.Type
 
 /**
  * Spec component `TableOrders.Request.TableOrder` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CreateTableOrder {
+  /** Order ID. */
+  readonly id?: string | null
+  /**
+   * Order external number.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalNumber?: string | null
+  /**
+   * Table IDs.
+   *
+   * Can be obtained by `/api/1/reserve/available_restaurant_sections` operation.
+   */
+  readonly tableIds?: ReadonlyArray<string> | null
+  /**
+   * Guest.
+   *
+   *  > Allowed from version `7.5.2`.
+   */
+  readonly customer?: CreateOrderRegularCustomerInput | null
+  /**
+   * Guest phone.
+   *
+   *  > Allowed from version `7.5.2`.
+   */
+  readonly phone?: string | null
+  /**
+   * Amount of guests in the order.
+   *
+   *  > Allowed from version `7.6.1`.
+   */
+  readonly guestCount?: number | null
+  /**
+   * Guests information.
+   *
+   *  > Allowed from version `7.6.1`.
+   */
+  readonly guests?: RequestGuestsInfo | null
+  /**
+   * Tab name (only for fastfood terminals group in tab mode).
+   *
+   *  > Allowed from version `7.6.1`.
+   */
+  readonly tabName?: string | null
+  /** External menu ID. */
+  readonly menuId?: string | null
+  /**
+   * Price category id of the order.
+   *
+   * Can be obtained by `/api/2/menu` operation.
+   *
+   *  > Allowed from version `9.0.5`.
+   */
+  readonly priceCategoryId?: string | null
+  /** Order items. */
+  readonly items: ReadonlyArray<CreateOrderOrderItemInput>
+  /** Combos included in order. */
+  readonly combos?: ReadonlyArray<ComboInput> | null
+  /**
+   * Order payment components.
+   *
+   *  > Type **LoyaltyCard** allowed from version `7.1.5`.
+   */
+  readonly payments?: ReadonlyArray<PaymentInput> | null
+  /** Order tips components. */
+  readonly tips?: ReadonlyArray<TipsPaymentInput> | null
+  /** The string key (marker) of the source (partner - api user) that created the order. Needed to limit the visibility of orders for external integration. */
+  readonly sourceKey?: string | null
+  /** Discounts/surcharges. */
+  readonly discountsInfo?: DiscountsInfoInput | null
+  /** Information about Loyalty app. */
+  readonly loyaltyInfo?: CreateOrderLoyaltyInfoInput | null
+  /**
+   * Order type ID.
+   *
+   * Can be obtained by `/api/1/deliveries/order_types` operation
+   */
+  readonly orderTypeId?: string | null
+  /** Cheque additional information. */
+  readonly chequeAdditionalInfo?: ChequeAdditionalInfoInput | null
+  /**
+   * Order external data.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalData?: ReadonlyArray<CreateOrderExternalDataInput> | null
+}
+/**
+ * The schema of {@link CreateTableOrder}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CreateTableOrder = /*#__PURE__*/ Schema.Struct({
+export const CreateTableOrder: Schema.Codec<CreateTableOrder, CreateTableOrder> = /*#__PURE__*/ Schema.Struct({
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   externalNumber: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(50)))),
   tableIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid))),
   customer: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateOrderRegularCustomerInput)),
   phone: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
-  guestCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),
+  guestCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647)))),
   guests: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(RequestGuestsInfo)),
   tabName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   menuId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
@@ -193,83 +392,170 @@ export const CreateTableOrder = /*#__PURE__*/ Schema.Struct({
   loyaltyInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateOrderLoyaltyInfoInput)),
   orderTypeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   chequeAdditionalInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ChequeAdditionalInfoInput)),
-  externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderExternalData)))
+  externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderExternalDataInput)))
 })
-/**
- * The type of {@link CreateTableOrder}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateTableOrder = typeof CreateTableOrder.Type
 
 /**
+ * Table order creation options
+ *
  * Spec component `TableOrders.Request.CreateTableOrderSettings` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CreateTableOrderSettings {
+  /** Auto service print is needed. */
+  readonly servicePrint?: boolean | null
+  /**
+   * Timeout in seconds that specifies how much time is given for order to reach iikoFront.
+   * After this time, order is nullified if iikoFront doesn't take it. By default - 8 seconds.
+   */
+  readonly transportToFrontTimeout?: number | null
+  /**
+   * Flag indicating whether there's need to check order items in out-of-stock list.
+   *
+   * Unable if `terminalGroupId` is null.
+   */
+  readonly checkStopList?: boolean
+}
+/**
+ * The schema of {@link CreateTableOrderSettings}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CreateTableOrderSettings = /*#__PURE__*/ Schema.Struct({
+export const CreateTableOrderSettings: Schema.Codec<CreateTableOrderSettings, CreateTableOrderSettings> = /*#__PURE__*/ Schema.Struct({
   servicePrint: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
-  transportToFrontTimeout: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),
+  transportToFrontTimeout: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647)))),
   checkStopList: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
+
 /**
- * The type of {@link CreateTableOrderSettings}.
+ * Order creation model.
+ *
+ * Spec component `TableOrders.Request.CreateTableOrderRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateTableOrderSettings = typeof CreateTableOrderSettings.Type
-
+export interface CreateTableOrderRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /**
+   * Front group ID an order must be sent to.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string
+  /** Order. */
+  readonly order?: CreateTableOrder
+  /** Order creation parameters. */
+  readonly createOrderSettings?: CreateTableOrderSettings | null
+}
 /**
- * Spec component `TableOrders.Request.CreateTableOrderRequest` (request).
+ * The schema of {@link CreateTableOrderRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateTableOrderRequest = /*#__PURE__*/ Schema.Struct({
+export const CreateTableOrderRequest: Schema.Codec<CreateTableOrderRequest, CreateTableOrderRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   terminalGroupId: IikoSchema.Uuid,
   order: /*#__PURE__*/ Schema.optionalKey(CreateTableOrder),
   createOrderSettings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateTableOrderSettings))
 })
+
 /**
- * The type of {@link CreateTableOrderRequest}.
+ * Request for information about orders using IDs.
+ *
+ * Spec component `TableOrders.Request.GetTableOrdersByIdRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CreateTableOrderRequest = typeof CreateTableOrderRequest.Type
-
+export interface GetTableOrdersByIdRequest {
+  /** Source keys. */
+  readonly sourceKeys?: ReadonlyArray<string> | null
+  /**
+   * Organization IDs.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+  /**
+   * Order IDs.
+   *
+   * > Required if "posOrderIds" is null. Must be null if "posOrderIds" is not null.
+   */
+  readonly orderIds?: ReadonlyArray<string> | null
+  /**
+   * POS order IDs.
+   *
+   * > Required if "orderIds" is null. Must be null if "orderIds" is not null.
+   */
+  readonly posOrderIds?: ReadonlyArray<string> | null
+  /** Keys for retrun external data information. */
+  readonly returnExternalDataKeys?: ReadonlyArray<string> | null
+}
 /**
- * Spec component `TableOrders.Request.GetTableOrdersByIdRequest` (request).
+ * The schema of {@link GetTableOrdersByIdRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetTableOrdersByIdRequest = /*#__PURE__*/ Schema.Struct({
+export const GetTableOrdersByIdRequest: Schema.Codec<GetTableOrdersByIdRequest, GetTableOrdersByIdRequest> = /*#__PURE__*/ Schema.Struct({
   sourceKeys: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   orderIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid))),
   posOrderIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid))),
   returnExternalDataKeys: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
+
 /**
- * The type of {@link GetTableOrdersByIdRequest}.
+ * Request for information about orders using table IDs.
+ *
+ * Spec component `TableOrders.Request.GetTableOrdersByTableRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetTableOrdersByIdRequest = typeof GetTableOrdersByIdRequest.Type
-
+export interface GetTableOrdersByTableRequest {
+  /** Source keys. */
+  readonly sourceKeys?: ReadonlyArray<string> | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+  /**
+   * Table IDs.
+   *
+   * Can be obtained by `/api/1/reserve/available_restaurant_sections` operation.
+   */
+  readonly tableIds: ReadonlyArray<string>
+  /** Order statuses. */
+  readonly statuses?: ReadonlyArray<TableOrderStatusInput> | null
+  /**
+   * Order creation date (terminal time zone). Lower limit.
+   *
+   * Order details are stored for 90 days.
+   */
+  readonly dateFrom?: string | null
+  /** Order creation date (terminal time zone). Upper limit. */
+  readonly dateTo?: string | null
+}
 /**
- * Spec component `TableOrders.Request.GetTableOrdersByTableRequest` (request).
+ * The schema of {@link GetTableOrdersByTableRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetTableOrdersByTableRequest = /*#__PURE__*/ Schema.Struct({
+export const GetTableOrdersByTableRequest: Schema.Codec<GetTableOrdersByTableRequest, GetTableOrdersByTableRequest> = /*#__PURE__*/ Schema.Struct({
   sourceKeys: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   tableIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
@@ -277,87 +563,156 @@ export const GetTableOrdersByTableRequest = /*#__PURE__*/ Schema.Struct({
   dateFrom: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime)),
   dateTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime))
 })
+
 /**
- * The type of {@link GetTableOrdersByTableRequest}.
+ * Request for init orders on table by POS orders.
+ *
+ * Spec component `TableOrders.Request.InitTableOrderByPosOrderRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetTableOrdersByTableRequest = typeof GetTableOrdersByTableRequest.Type
-
+export interface InitTableOrderByPosOrderRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /**
+   * Terminal group ID.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string
+  /** POS order IDs. */
+  readonly posOrderIds: ReadonlyArray<string>
+}
 /**
- * Spec component `TableOrders.Request.InitTableOrderByPosOrderRequest` (request).
+ * The schema of {@link InitTableOrderByPosOrderRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const InitTableOrderByPosOrderRequest = /*#__PURE__*/ Schema.Struct({
+export const InitTableOrderByPosOrderRequest: Schema.Codec<InitTableOrderByPosOrderRequest, InitTableOrderByPosOrderRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   terminalGroupId: IikoSchema.Uuid,
   posOrderIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
 })
+
 /**
- * The type of {@link InitTableOrderByPosOrderRequest}.
+ * Request for init orders on table.
+ *
+ * Spec component `TableOrders.Request.InitTableOrderRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type InitTableOrderByPosOrderRequest = typeof InitTableOrderByPosOrderRequest.Type
-
+export interface InitTableOrderRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /**
+   * Terminal group ID.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string
+  /**
+   * Table IDs.
+   *
+   * Can be obtained by `/api/1/reserve/available_restaurant_sections` operation.
+   */
+  readonly tableIds: ReadonlyArray<string>
+}
 /**
- * Spec component `TableOrders.Request.InitTableOrderRequest` (request).
+ * The schema of {@link InitTableOrderRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const InitTableOrderRequest = /*#__PURE__*/ Schema.Struct({
+export const InitTableOrderRequest: Schema.Codec<InitTableOrderRequest, InitTableOrderRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   terminalGroupId: IikoSchema.Uuid,
   tableIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
 })
-/**
- * The type of {@link InitTableOrderRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type InitTableOrderRequest = typeof InitTableOrderRequest.Type
 
 /**
+ * Wrapping object (external) for a delivery order return.
+ *
  * Spec component `TableOrders.Response.TableOrderResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface TableOrderResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Order. */
+  readonly orderInfo: TableOrderInfo
+}
+/**
+ * The wire form of {@link TableOrderResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TableOrderResponseEncoded {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Order. */
+  readonly orderInfo: TableOrderInfoEncoded
+}
+/**
+ * The schema of {@link TableOrderResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const TableOrderResponse = /*#__PURE__*/ Schema.Struct({
+export const TableOrderResponse: Schema.Codec<TableOrderResponse, TableOrderResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   orderInfo: TableOrderInfo
 })
+
 /**
- * The type of {@link TableOrderResponse}.
+ * Wrapping object (external) for return of orders.
+ *
+ * Spec component `TableOrders.Response.TableOrdersResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type TableOrderResponse = typeof TableOrderResponse.Type
-
+export interface TableOrdersResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Orders. */
+  readonly orders: ReadonlyArray<TableOrderInfo>
+}
 /**
- * Spec component `TableOrders.Response.TableOrdersResponse` (response).
+ * The wire form of {@link TableOrdersResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TableOrdersResponseEncoded {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Orders. */
+  readonly orders: ReadonlyArray<TableOrderInfoEncoded>
+}
+/**
+ * The schema of {@link TableOrdersResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TableOrdersResponse = /*#__PURE__*/ Schema.Struct({
+export const TableOrdersResponse: Schema.Codec<TableOrdersResponse, TableOrdersResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   orders: /*#__PURE__*/ Schema.Array(TableOrderInfo)
 })
-/**
- * The type of {@link TableOrdersResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TableOrdersResponse = typeof TableOrdersResponse.Type
 
 /**
  * Descriptor of `POST /api/1/order/add_customer`.

@@ -16,34 +16,357 @@ import {
   DeliverySettingsServiceType,
   GetOrganizationsRequest,
   GetOrganizationsResponse,
-  SimpleOrganizationInfo
+  SimpleOrganizationInfo,
+  type AddressFormatTypeEncoded,
+  type AddressHintsServiceTypeEncoded,
+  type DeliveryOrderPaymentSettingsEncoded,
+  type DeliverySettingsServiceTypeEncoded
 } from "./Common.ts"
 
 /**
- * Spec component `Organizations.GetSimpleOrganizationsResponse` (response).
+ * Response to request for organizations.
  *
- * @since 0.1.0
- * @category schemas
- */
-export const GetSimpleOrganizationsResponse = /*#__PURE__*/ Schema.Struct({
-  correlationId: Schema.String,
-  organizations: /*#__PURE__*/ Schema.Array(SimpleOrganizationInfo)
-})
-/**
- * The type of {@link GetSimpleOrganizationsResponse}.
+ * Spec component `Organizations.GetSimpleOrganizationsResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetSimpleOrganizationsResponse = typeof GetSimpleOrganizationsResponse.Type
-
+export interface GetSimpleOrganizationsResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /**
+   * List of organizations.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizations: ReadonlyArray<SimpleOrganizationInfo>
+}
 /**
- * Spec component `Organizations.OrganizationSettings` (response).
+ * The schema of {@link GetSimpleOrganizationsResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrganizationSettings = /*#__PURE__*/ Schema.Struct({
+export const GetSimpleOrganizationsResponse: Schema.Codec<GetSimpleOrganizationsResponse, GetSimpleOrganizationsResponse> = /*#__PURE__*/ Schema.Struct({
+  correlationId: Schema.String,
+  organizations: /*#__PURE__*/ Schema.Array(SimpleOrganizationInfo)
+})
+
+/**
+ * Organization settings.
+ *
+ * Spec component `Organizations.OrganizationSettings` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationSettings {
+  /** Organization ID. */
+  readonly id: string
+  /**
+   * Determines whether organization prices include VAT.
+   *
+   * Available if `VAT` requested.
+   */
+  readonly pricesVatInclusive?: boolean | null
+  /**
+   * Determines whether organization loyalty discounts affects VAT.
+   *
+   * > Working only if "pricesVatInclusive" = false
+   *
+   * Available if `VAT` requested.
+   */
+  readonly loyaltyDiscountAffectsVat?: boolean | null
+  /**
+   * RMS version.
+   *
+   * Available if `Version` requested.
+   */
+  readonly version?: string | null
+  /**
+   * Address format type.
+   *
+   * Available if `AddressFormatType` requested.
+   */
+  readonly addressFormatType?: AddressFormatType | null
+  /**
+   * If the store allows orders for anonymous guests, then it is not necessary to transfer
+   * information about the guest as part of the delivery order. You can only transfer
+   * the phone number and optionally name of the guest, which will not be stored in the guest base
+   * and will only be used for the delivery of a current delivery order.
+   *
+   * Available if `IsAnonymousGuestsAllowed` requested.
+   */
+  readonly isAnonymousGuestsAllowed?: boolean | null
+  /**
+   * Organization name.
+   *
+   * Available if `Name` requested.
+   */
+  readonly name?: string | null
+  /**
+   * Country.
+   *
+   * Available if `Country` requested.
+   */
+  readonly country?: string | null
+  /**
+   * Restaurant address.
+   *
+   * Available if `RestaurantAddress` requested.
+   */
+  readonly restaurantAddress?: string | null
+  /**
+   * Latitude.
+   *
+   * Available if `Latitude` requested.
+   */
+  readonly latitude?: number | null
+  /**
+   * Longitude.
+   *
+   * Available if `Longitude` requested.
+   */
+  readonly longitude?: number | null
+  /**
+   * Regional setting "Use the UAE Addressing System".
+   *
+   * Available if `UseUaeAddressingSystem` requested.
+   */
+  readonly useUaeAddressingSystem?: boolean | null
+  /**
+   * Country dialing code.
+   *
+   * Available if `CountryPhoneCode` requested.
+   */
+  readonly countryPhoneCode?: string | null
+  /**
+   * Require mandatory marketing source input when creating a delivery.
+   *
+   * Available if `MarketingSourceRequiredInDelivery` requested.
+   */
+  readonly marketingSourceRequiredInDelivery?: boolean | null
+  /**
+   * Default delivery city.
+   *
+   * Available if `DefaultDeliveryCityId` requested.
+   */
+  readonly defaultDeliveryCityId?: string | null
+  /**
+   * Delivery cities.
+   *
+   * Available if `DeliveryCityIds` requested.
+   */
+  readonly deliveryCityIds?: ReadonlyArray<string> | null
+  /**
+   * Delivery type.
+   *
+   * Available if `DeliveryServiceType` requested.
+   */
+  readonly deliveryServiceType?: DeliverySettingsServiceType | null
+  /**
+   * Delivery order payment settings.
+   *
+   * Available if `DeliveryOrderPaymentSettings` requested.
+   */
+  readonly deliveryOrderPaymentSettings?: DeliveryOrderPaymentSettings | null
+  /**
+   * Default payment type for CallCenter.
+   *
+   * Available if `DefaultCallCenterPaymentTypeId` requested.
+   */
+  readonly defaultCallCenterPaymentTypeId?: string | null
+  /**
+   * Allow text comments for order items (in all restaurant sections).
+   *
+   * Available if `OrderItemCommentEnabled` requested.
+   */
+  readonly orderItemCommentEnabled?: boolean | null
+  /**
+   * Determines whether to use delivery confirmation.
+   *
+   * Available if `IsConfirmationEnabled` requested.
+   */
+  readonly isConfirmationEnabled?: boolean | null
+  /**
+   * Confirm orders time interval.
+   *
+   * Available if `ConfirmAllowedIntervalInMinutes` requested.
+   */
+  readonly confirmAllowedIntervalInMinutes?: number | null
+  /**
+   * Available address lookup services.
+   *
+   * Available if `AddressLookup` requested.
+   */
+  readonly addressLookup?: ReadonlyArray<AddressHintsServiceType> | null
+  /** Determines whether the organization use a business hours and mapping settings. */
+  readonly useBusinessHoursAndMapping?: boolean | null
+  /** ISO currency code (for example: RUB, USD, EUR). */
+  readonly currencyIsoName?: string | null
+  /** Organization`s external data. */
+  readonly externalData?: ReadonlyArray<CommonExternalData> | null
+}
+/**
+ * The wire form of {@link OrganizationSettings}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationSettingsEncoded {
+  /** Organization ID. */
+  readonly id: string
+  /**
+   * Determines whether organization prices include VAT.
+   *
+   * Available if `VAT` requested.
+   */
+  readonly pricesVatInclusive?: boolean | null
+  /**
+   * Determines whether organization loyalty discounts affects VAT.
+   *
+   * > Working only if "pricesVatInclusive" = false
+   *
+   * Available if `VAT` requested.
+   */
+  readonly loyaltyDiscountAffectsVat?: boolean | null
+  /**
+   * RMS version.
+   *
+   * Available if `Version` requested.
+   */
+  readonly version?: string | null
+  /**
+   * Address format type.
+   *
+   * Available if `AddressFormatType` requested.
+   */
+  readonly addressFormatType?: AddressFormatTypeEncoded | null
+  /**
+   * If the store allows orders for anonymous guests, then it is not necessary to transfer
+   * information about the guest as part of the delivery order. You can only transfer
+   * the phone number and optionally name of the guest, which will not be stored in the guest base
+   * and will only be used for the delivery of a current delivery order.
+   *
+   * Available if `IsAnonymousGuestsAllowed` requested.
+   */
+  readonly isAnonymousGuestsAllowed?: boolean | null
+  /**
+   * Organization name.
+   *
+   * Available if `Name` requested.
+   */
+  readonly name?: string | null
+  /**
+   * Country.
+   *
+   * Available if `Country` requested.
+   */
+  readonly country?: string | null
+  /**
+   * Restaurant address.
+   *
+   * Available if `RestaurantAddress` requested.
+   */
+  readonly restaurantAddress?: string | null
+  /**
+   * Latitude.
+   *
+   * Available if `Latitude` requested.
+   */
+  readonly latitude?: number | null
+  /**
+   * Longitude.
+   *
+   * Available if `Longitude` requested.
+   */
+  readonly longitude?: number | null
+  /**
+   * Regional setting "Use the UAE Addressing System".
+   *
+   * Available if `UseUaeAddressingSystem` requested.
+   */
+  readonly useUaeAddressingSystem?: boolean | null
+  /**
+   * Country dialing code.
+   *
+   * Available if `CountryPhoneCode` requested.
+   */
+  readonly countryPhoneCode?: string | null
+  /**
+   * Require mandatory marketing source input when creating a delivery.
+   *
+   * Available if `MarketingSourceRequiredInDelivery` requested.
+   */
+  readonly marketingSourceRequiredInDelivery?: boolean | null
+  /**
+   * Default delivery city.
+   *
+   * Available if `DefaultDeliveryCityId` requested.
+   */
+  readonly defaultDeliveryCityId?: string | null
+  /**
+   * Delivery cities.
+   *
+   * Available if `DeliveryCityIds` requested.
+   */
+  readonly deliveryCityIds?: ReadonlyArray<string> | null
+  /**
+   * Delivery type.
+   *
+   * Available if `DeliveryServiceType` requested.
+   */
+  readonly deliveryServiceType?: DeliverySettingsServiceTypeEncoded | null
+  /**
+   * Delivery order payment settings.
+   *
+   * Available if `DeliveryOrderPaymentSettings` requested.
+   */
+  readonly deliveryOrderPaymentSettings?: DeliveryOrderPaymentSettingsEncoded | null
+  /**
+   * Default payment type for CallCenter.
+   *
+   * Available if `DefaultCallCenterPaymentTypeId` requested.
+   */
+  readonly defaultCallCenterPaymentTypeId?: string | null
+  /**
+   * Allow text comments for order items (in all restaurant sections).
+   *
+   * Available if `OrderItemCommentEnabled` requested.
+   */
+  readonly orderItemCommentEnabled?: boolean | null
+  /**
+   * Determines whether to use delivery confirmation.
+   *
+   * Available if `IsConfirmationEnabled` requested.
+   */
+  readonly isConfirmationEnabled?: boolean | null
+  /**
+   * Confirm orders time interval.
+   *
+   * Available if `ConfirmAllowedIntervalInMinutes` requested.
+   */
+  readonly confirmAllowedIntervalInMinutes?: number | null
+  /**
+   * Available address lookup services.
+   *
+   * Available if `AddressLookup` requested.
+   */
+  readonly addressLookup?: ReadonlyArray<AddressHintsServiceTypeEncoded> | null
+  /** Determines whether the organization use a business hours and mapping settings. */
+  readonly useBusinessHoursAndMapping?: boolean | null
+  /** ISO currency code (for example: RUB, USD, EUR). */
+  readonly currencyIsoName?: string | null
+  /** Organization`s external data. */
+  readonly externalData?: ReadonlyArray<CommonExternalData> | null
+}
+/**
+ * The schema of {@link OrganizationSettings}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OrganizationSettings: Schema.Codec<OrganizationSettings, OrganizationSettingsEncoded> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   pricesVatInclusive: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   loyaltyDiscountAffectsVat: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
@@ -71,66 +394,91 @@ export const OrganizationSettings = /*#__PURE__*/ Schema.Struct({
   currencyIsoName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CommonExternalData)))
 })
-/**
- * The type of {@link OrganizationSettings}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrganizationSettings = typeof OrganizationSettings.Type
 
 /**
+ * Type of organization settings.
+ *
  * Spec component `Organizations.OrganizationSettingsParameters` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export type OrganizationSettingsParameters = "PricesVatInclusive" | "LoyaltyDiscountAffectsVat" | "Version" | "AddressFormatType" | "IsAnonymousGuestsAllowed" | "Name" | "Country" | "RestaurantAddress" | "Latitude" | "Longitude" | "UseUaeAddressingSystem" | "CountryPhoneCode" | "MarketingSourceRequiredInDelivery" | "DefaultDeliveryCityId" | "DeliveryCityIds" | "DeliveryServiceType" | "DefaultCallCenterPaymentTypeId" | "OrderItemCommentEnabled" | "IsConfirmationEnabled" | "ConfirmAllowedIntervalInMinutes" | "AddressLookup" | "UseBusinessHoursAndMapping" | "DeliveryOrderPaymentSettings" | "CurrencyIsoName"
+/**
+ * The schema of {@link OrganizationSettingsParameters}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const OrganizationSettingsParameters = /*#__PURE__*/ Schema.Literals(["PricesVatInclusive", "LoyaltyDiscountAffectsVat", "Version", "AddressFormatType", "IsAnonymousGuestsAllowed", "Name", "Country", "RestaurantAddress", "Latitude", "Longitude", "UseUaeAddressingSystem", "CountryPhoneCode", "MarketingSourceRequiredInDelivery", "DefaultDeliveryCityId", "DeliveryCityIds", "DeliveryServiceType", "DefaultCallCenterPaymentTypeId", "OrderItemCommentEnabled", "IsConfirmationEnabled", "ConfirmAllowedIntervalInMinutes", "AddressLookup", "UseBusinessHoursAndMapping", "DeliveryOrderPaymentSettings", "CurrencyIsoName"])
+export const OrganizationSettingsParameters: Schema.Codec<OrganizationSettingsParameters, OrganizationSettingsParameters> = /*#__PURE__*/ Schema.Literals(["PricesVatInclusive", "LoyaltyDiscountAffectsVat", "Version", "AddressFormatType", "IsAnonymousGuestsAllowed", "Name", "Country", "RestaurantAddress", "Latitude", "Longitude", "UseUaeAddressingSystem", "CountryPhoneCode", "MarketingSourceRequiredInDelivery", "DefaultDeliveryCityId", "DeliveryCityIds", "DeliveryServiceType", "DefaultCallCenterPaymentTypeId", "OrderItemCommentEnabled", "IsConfirmationEnabled", "ConfirmAllowedIntervalInMinutes", "AddressLookup", "UseBusinessHoursAndMapping", "DeliveryOrderPaymentSettings", "CurrencyIsoName"])
+
 /**
- * The type of {@link OrganizationSettingsParameters}.
+ * Request for organizations specified settings.
+ *
+ * Spec component `Organizations.OrganizationsSettingsRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrganizationSettingsParameters = typeof OrganizationSettingsParameters.Type
-
+export interface OrganizationsSettingsRequest {
+  /** Organizations IDs which have to be returned. By default - all organizations from apiLogin. */
+  readonly organizationIds?: ReadonlyArray<string> | null
+  /** Attribute that shows that response contains disabled organizations. */
+  readonly includeDisabled?: boolean
+  /** Parameters of information to be present in response. */
+  readonly parameters?: ReadonlyArray<OrganizationSettingsParameters>
+  /** External data keys that have to be returned. */
+  readonly returnExternalData?: ReadonlyArray<string> | null
+}
 /**
- * Spec component `Organizations.OrganizationsSettingsRequest` (request).
+ * The schema of {@link OrganizationsSettingsRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrganizationsSettingsRequest = /*#__PURE__*/ Schema.Struct({
+export const OrganizationsSettingsRequest: Schema.Codec<OrganizationsSettingsRequest, OrganizationsSettingsRequest> = /*#__PURE__*/ Schema.Struct({
   organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid))),
   includeDisabled: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   parameters: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(OrganizationSettingsParameters)),
   returnExternalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
+
 /**
- * The type of {@link OrganizationsSettingsRequest}.
+ * Response to request for organizations specified settings.
+ *
+ * Spec component `Organizations.OrganizationsSettingsResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrganizationsSettingsRequest = typeof OrganizationsSettingsRequest.Type
-
+export interface OrganizationsSettingsResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of organizations with specified settings. */
+  readonly organizations: ReadonlyArray<OrganizationSettings>
+}
 /**
- * Spec component `Organizations.OrganizationsSettingsResponse` (response).
+ * The wire form of {@link OrganizationsSettingsResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationsSettingsResponseEncoded {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** List of organizations with specified settings. */
+  readonly organizations: ReadonlyArray<OrganizationSettingsEncoded>
+}
+/**
+ * The schema of {@link OrganizationsSettingsResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrganizationsSettingsResponse = /*#__PURE__*/ Schema.Struct({
+export const OrganizationsSettingsResponse: Schema.Codec<OrganizationsSettingsResponse, OrganizationsSettingsResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   organizations: /*#__PURE__*/ Schema.Array(OrganizationSettings)
 })
-/**
- * The type of {@link OrganizationsSettingsResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OrganizationsSettingsResponse = typeof OrganizationsSettingsResponse.Type
 
 /**
  * Descriptor of `POST /api/1/organizations`.

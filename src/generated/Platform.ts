@@ -14,225 +14,307 @@ import * as Schema from "effect/Schema"
  * Spec component `EventAttributeDoc` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const EventAttributeDoc = /*#__PURE__*/ Schema.Struct({
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  value: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown)
-})
-/**
- * The type of {@link EventAttributeDoc}.
- *
- * @since 0.1.0
  * @category models
  */
-export type EventAttributeDoc = typeof EventAttributeDoc.Type
+export interface EventAttributeDoc {
+  /** Attribute code */
+  readonly code?: string | null
+  /** Attribute value. The type depends on valueType: `bool` | `string` | `int` | `float` | `date` | `guid` */
+  readonly value?: unknown
+}
+/**
+ * The schema of {@link EventAttributeDoc}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const EventAttributeDoc: Schema.Codec<EventAttributeDoc, EventAttributeDoc> = /*#__PURE__*/ Schema.Struct({
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  value: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown)
+})
 
 /**
  * Spec component `EventType` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const EventType = /*#__PURE__*/ Schema.Struct({
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  severity: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link EventType}.
- *
- * @since 0.1.0
  * @category models
  */
-export type EventType = typeof EventType.Type
+export interface EventType {
+  /** Event type code */
+  readonly code?: string | null
+  /** Event type name */
+  readonly name?: string | null
+  /** Event severity level */
+  readonly severity?: number | null
+}
+/**
+ * The schema of {@link EventType}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const EventType: Schema.Codec<EventType, EventType> = /*#__PURE__*/ Schema.Struct({
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  severity: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `EventGroup` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const EventGroup = /*#__PURE__*/ Schema.Struct({
-  code: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  eventTypes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(EventType)),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link EventGroup}.
- *
- * @since 0.1.0
  * @category models
  */
-export type EventGroup = typeof EventGroup.Type
+export interface EventGroup {
+  /** Event group code */
+  readonly code?: string | null
+  /** Event types of the group */
+  readonly eventTypes?: ReadonlyArray<EventType> | null
+  /** Event group name */
+  readonly name?: string | null
+}
+/**
+ * The schema of {@link EventGroup}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const EventGroup: Schema.Codec<EventGroup, EventGroup> = /*#__PURE__*/ Schema.Struct({
+  code: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  eventTypes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(EventType))),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `EventListItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const EventListItem = /*#__PURE__*/ Schema.Struct({
-  attributes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(EventAttributeDoc)),
-  eventType: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  occurredAt: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  source: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link EventListItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type EventListItem = typeof EventListItem.Type
+export interface EventListItem {
+  /** Event attributes */
+  readonly attributes?: ReadonlyArray<EventAttributeDoc> | null
+  /** Event type code */
+  readonly eventType?: string | null
+  /** Event identifier (UUID), unique */
+  readonly id?: string | null
+  /** Event date and time */
+  readonly occurredAt?: string | null
+  /** Data source: `RMS` if organizationId is provided in the request, otherwise `Chain` */
+  readonly source?: string | null
+}
+/**
+ * The schema of {@link EventListItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const EventListItem: Schema.Codec<EventListItem, EventListItem> = /*#__PURE__*/ Schema.Struct({
+  attributes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(EventAttributeDoc))),
+  eventType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  occurredAt: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  source: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `EventListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface EventListRequest {
+  /** Event codes to filter by. If omitted or empty, all events are returned */
+  readonly eventTypes?: ReadonlyArray<string>
+  /** Revision to request events from (incremental mode), must be zero or greater. Required unless both fromTime and toTime are provided. Cannot be combined with fromTime/toTime */
+  readonly fromRevision?: number
+  /** Period start, inclusive, date-time format. Required together with toTime when fromRevision is not provided */
+  readonly fromTime?: string
+  /** Organization identifier (GUID). If provided, the request goes to the RMS API; otherwise to the Chain API by userContext.uocId */
+  readonly organizationId?: string
+  /** Period end, exclusive, date-time format. Required together with fromTime when fromRevision is not provided */
+  readonly toTime?: string
+}
+/**
+ * The schema of {@link EventListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const EventListRequest = /*#__PURE__*/ Schema.Struct({
+export const EventListRequest: Schema.Codec<EventListRequest, EventListRequest> = /*#__PURE__*/ Schema.Struct({
   eventTypes: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
   fromRevision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(0))),
   fromTime: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   organizationId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   toTime: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link EventListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type EventListRequest = typeof EventListRequest.Type
 
 /**
  * Spec component `EventListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const EventListResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(EventListItem)),
-  revision: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link EventListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type EventListResponse = typeof EventListResponse.Type
+export interface EventListResponse {
+  readonly items?: ReadonlyArray<EventListItem> | null
+  /** Revision up to which events are returned inclusively. Use revision + 1 for the next request */
+  readonly revision?: number | null
+  /** Total number of events in the response */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link EventListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const EventListResponse: Schema.Codec<EventListResponse, EventListResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(EventListItem))),
+  revision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `EventMetadataListRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const EventMetadataListRequest = IikoSchema.NoFields
-/**
- * The type of {@link EventMetadataListRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type EventMetadataListRequest = typeof EventMetadataListRequest.Type
+export interface EventMetadataListRequest { readonly [x: string]: never }
+/**
+ * The schema of {@link EventMetadataListRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const EventMetadataListRequest: Schema.Codec<EventMetadataListRequest, EventMetadataListRequest> = IikoSchema.NoFields
 
 /**
  * Spec component `EventMetadataListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const EventMetadataListResponse = /*#__PURE__*/ Schema.Struct({
-  eventGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(EventGroup)),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link EventMetadataListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type EventMetadataListResponse = typeof EventMetadataListResponse.Type
+export interface EventMetadataListResponse {
+  /** Event groups */
+  readonly eventGroups?: ReadonlyArray<EventGroup> | null
+  /** Total number of event groups */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link EventMetadataListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const EventMetadataListResponse: Schema.Codec<EventMetadataListResponse, EventMetadataListResponse> = /*#__PURE__*/ Schema.Struct({
+  eventGroups: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(EventGroup))),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
+ * Request to obtain the information on license list.
+ *
  * Spec component `Licensing.GetLicenseListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetLicenseListRequest {
+  /** Organization IDs for which license list information will be returned. By default - all organizations from API login. */
+  readonly organizationIds?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link GetLicenseListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetLicenseListRequest = /*#__PURE__*/ Schema.Struct({
+export const GetLicenseListRequest: Schema.Codec<GetLicenseListRequest, GetLicenseListRequest> = /*#__PURE__*/ Schema.Struct({
   organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid)))
 })
+
 /**
- * The type of {@link GetLicenseListRequest}.
+ * License Information of organization.
+ *
+ * Spec component `Licensing.LicenseItem` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetLicenseListRequest = typeof GetLicenseListRequest.Type
-
+export interface LicenseItem {
+  /** UoC organization ID. */
+  readonly organizationId: string
+  /** Id license module. */
+  readonly moduleId: string
+  /** License start date. */
+  readonly licenseStart?: string | null
+  /** License end date. */
+  readonly expires?: string | null
+  /** Number of license "slots". */
+  readonly quantity: number
+}
 /**
- * Spec component `Licensing.LicenseItem` (response).
+ * The schema of {@link LicenseItem}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const LicenseItem = /*#__PURE__*/ Schema.Struct({
+export const LicenseItem: Schema.Codec<LicenseItem, LicenseItem> = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   moduleId: Schema.String,
   licenseStart: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
   expires: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
   quantity: Schema.Number
 })
-/**
- * The type of {@link LicenseItem}.
- *
- * @since 0.1.0
- * @category models
- */
-export type LicenseItem = typeof LicenseItem.Type
 
 /**
  * Spec component `Licensing.OrganizationLicenseInfo` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface OrganizationLicenseInfo {
+  /** Organization Id. */
+  readonly organizationId: string
+  /** List of licenses. */
+  readonly licenses: ReadonlyArray<LicenseItem>
+}
+/**
+ * The schema of {@link OrganizationLicenseInfo}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const OrganizationLicenseInfo = /*#__PURE__*/ Schema.Struct({
+export const OrganizationLicenseInfo: Schema.Codec<OrganizationLicenseInfo, OrganizationLicenseInfo> = /*#__PURE__*/ Schema.Struct({
   organizationId: Schema.String,
   licenses: /*#__PURE__*/ Schema.Array(LicenseItem)
 })
+
 /**
- * The type of {@link OrganizationLicenseInfo}.
+ * Request to obtain the information on license list.
+ *
+ * Spec component `Licensing.GetLicenseListResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrganizationLicenseInfo = typeof OrganizationLicenseInfo.Type
-
+export interface GetLicenseListResponse {
+  /** List of organization license information. */
+  readonly organizationLicenses: ReadonlyArray<OrganizationLicenseInfo>
+  /** Operation ID. */
+  readonly correlationId: string
+}
 /**
- * Spec component `Licensing.GetLicenseListResponse` (response).
+ * The schema of {@link GetLicenseListResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetLicenseListResponse = /*#__PURE__*/ Schema.Struct({
+export const GetLicenseListResponse: Schema.Codec<GetLicenseListResponse, GetLicenseListResponse> = /*#__PURE__*/ Schema.Struct({
   organizationLicenses: /*#__PURE__*/ Schema.Array(OrganizationLicenseInfo),
   correlationId: Schema.String
 })
-/**
- * The type of {@link GetLicenseListResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetLicenseListResponse = typeof GetLicenseListResponse.Type
 
 /**
  * Descriptor of `POST /api/licenses/v2/list`.

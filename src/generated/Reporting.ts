@@ -13,81 +13,127 @@ import * as Schema from "effect/Schema"
  * Spec component `GetIncomePlanRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetIncomePlanRequest {
+  /** Period start date (inclusive) */
+  readonly dateFrom: string
+  /** Period end date (inclusive) */
+  readonly dateTo: string
+  /** Organization (department) identifier; used to resolve the plan */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link GetIncomePlanRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetIncomePlanRequest = /*#__PURE__*/ Schema.Struct({
+export const GetIncomePlanRequest: Schema.Codec<GetIncomePlanRequest, GetIncomePlanRequest> = /*#__PURE__*/ Schema.Struct({
   dateFrom: Schema.String,
   dateTo: Schema.String,
   organizationId: IikoSchema.Uuid
 })
-/**
- * The type of {@link GetIncomePlanRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetIncomePlanRequest = typeof GetIncomePlanRequest.Type
 
 /**
  * Spec component `IncomePlanItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const IncomePlanItem = /*#__PURE__*/ Schema.Struct({
-  date: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  planValue: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  valueType: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link IncomePlanItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type IncomePlanItem = typeof IncomePlanItem.Type
+export interface IncomePlanItem {
+  /** Date for which the plan is set */
+  readonly date?: string | null
+  /** Planned value: amount for ABSOLUTE, percentage for PERCENT, or automatically calculated value for AUTOMATIC */
+  readonly planValue?: number | null
+  /** Value type: ABSOLUTE — amount, PERCENT — percentage, AUTOMATIC — automatic calculation */
+  readonly valueType?: string | null
+}
+/**
+ * The schema of {@link IncomePlanItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IncomePlanItem: Schema.Codec<IncomePlanItem, IncomePlanItem> = /*#__PURE__*/ Schema.Struct({
+  date: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  planValue: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  valueType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `GetIncomePlanResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GetIncomePlanResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IncomePlanItem))
-})
-/**
- * The type of {@link GetIncomePlanResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GetIncomePlanResponse = typeof GetIncomePlanResponse.Type
+export interface GetIncomePlanResponse {
+  /** Daily planned values */
+  readonly items?: ReadonlyArray<IncomePlanItem> | null
+}
+/**
+ * The schema of {@link GetIncomePlanResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetIncomePlanResponse: Schema.Codec<GetIncomePlanResponse, GetIncomePlanResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(IncomePlanItem)))
+})
 
 /**
  * Spec component `GetOlapColumnsRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetOlapColumnsRequest {
+  /** Report type: `SALES` — sales, `TRANSACTIONS` — transactions, `DELIVERIES` — deliveries */
+  readonly reportType: string
+}
+/**
+ * The schema of {@link GetOlapColumnsRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetOlapColumnsRequest = /*#__PURE__*/ Schema.Struct({
+export const GetOlapColumnsRequest: Schema.Codec<GetOlapColumnsRequest, GetOlapColumnsRequest> = /*#__PURE__*/ Schema.Struct({
   reportType: Schema.String
 })
+
 /**
- * The type of {@link GetOlapColumnsRequest}.
+ * One item of the filters array. Which fields are actually present depends on `filterType`: name and `filterType` are always present; `values` — for IncludeValues/ExcludeValues; `from`/`to` — a number for `Range` or a date string in `yyyy-MM-dd` format for `DateRange`; `periodType` — for `DateRange`; `includeLow`/`includeHigh` — for `Range` and `DateRange`
+ *
+ * Spec component `OlapFilterDoc` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetOlapColumnsRequest = typeof GetOlapColumnsRequest.Type
-
+export interface OlapFilterDoc {
+  /** Filter type: `IncludeValues`/`ExcludeValues` — by values, `Range` — by numeric range, `DateRange` — by date range */
+  readonly filterType: string
+  /** Lower range bound: a number (`Range`) or a date (`DateRange`) in `yyyy-MM-dd` format. For periodType = CUSTOM the period is limited to 31 days inclusive. */
+  readonly from?: unknown
+  /** Whether to include the upper range bound; defaults to `false` */
+  readonly includeHigh?: boolean
+  /** Whether to include the lower range bound; defaults to `true` */
+  readonly includeLow?: boolean
+  /** Field name to filter by (`FieldName` from `columns/get`) */
+  readonly name: string
+  /** Period type (for `DateRange`): `CUSTOM`, `OPEN_PERIOD`, `TODAY`, `YESTERDAY`, `CURRENT_WEEK`, `CURRENT_MONTH`, `CURRENT_YEAR`, `LAST_WEEK`, `LAST_MONTH`, `LAST_YEAR` */
+  readonly periodType?: string
+  /** Upper range bound: a number (`Range`) or a date (`DateRange`) in `yyyy-MM-dd` format; required for `Range` and for `DateRange` with `periodType=CUSTOM`. For periodType = CUSTOM the period is limited to 31 days inclusive. */
+  readonly to?: unknown
+  /** Field values to filter by; required for `IncludeValues`/`ExcludeValues` `filterType` */
+  readonly values?: ReadonlyArray<string>
+}
 /**
- * Spec component `OlapFilterDoc` (request).
+ * The schema of {@link OlapFilterDoc}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OlapFilterDoc = /*#__PURE__*/ Schema.Struct({
+export const OlapFilterDoc: Schema.Codec<OlapFilterDoc, OlapFilterDoc> = /*#__PURE__*/ Schema.Struct({
   filterType: Schema.String,
   from: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown),
   includeHigh: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
@@ -97,21 +143,34 @@ export const OlapFilterDoc = /*#__PURE__*/ Schema.Struct({
   to: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown),
   values: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
 })
-/**
- * The type of {@link OlapFilterDoc}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OlapFilterDoc = typeof OlapFilterDoc.Type
 
 /**
  * Spec component `GetOlapReportRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetOlapReportRequest {
+  /** Non-empty list of fields to aggregate by (`FieldName` names from `columns/get`) */
+  readonly aggregateFields: ReadonlyArray<string>
+  /** Whether to build totals */
+  readonly buildSummary?: boolean
+  /** Report filters: an array of filter structures; each contains name (`FieldName` from `columns/get`) and `filterType`, remaining fields depend on filterType (see filter models); at least one `DateRange` filter by the `OpenDate.Typed` field is required. For periodType = CUSTOM the period is limited to 31 days inclusive. */
+  readonly filters: ReadonlyArray<OlapFilterDoc>
+  /** Fields to group columns by (`FieldName` names from `columns/get`) */
+  readonly groupByColFields?: ReadonlyArray<string>
+  /** Fields to group rows by (`FieldName` names from `columns/get`) */
+  readonly groupByRowFields?: ReadonlyArray<string>
+  /** Report type: `SALES` — sales, `TRANSACTIONS` — transactions, `DELIVERIES` — deliveries */
+  readonly reportType: string
+}
+/**
+ * The schema of {@link GetOlapReportRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetOlapReportRequest = /*#__PURE__*/ Schema.Struct({
+export const GetOlapReportRequest: Schema.Codec<GetOlapReportRequest, GetOlapReportRequest> = /*#__PURE__*/ Schema.Struct({
   aggregateFields: /*#__PURE__*/ Schema.Array(Schema.String),
   buildSummary: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   filters: /*#__PURE__*/ Schema.Array(OlapFilterDoc),
@@ -119,106 +178,131 @@ export const GetOlapReportRequest = /*#__PURE__*/ Schema.Struct({
   groupByRowFields: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
   reportType: Schema.String
 })
-/**
- * The type of {@link GetOlapReportRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetOlapReportRequest = typeof GetOlapReportRequest.Type
 
 /**
  * Spec component `GetOlapReportResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GetOlapReportResponse = /*#__PURE__*/ Schema.Struct({
-  data: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.Record(Schema.String, Schema.Unknown))),
-  summary: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.Unknown))
-})
-/**
- * The type of {@link GetOlapReportResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GetOlapReportResponse = typeof GetOlapReportResponse.Type
+export interface GetOlapReportResponse {
+  /** Linear report data (row by row) */
+  readonly data?: ReadonlyArray<{ readonly [x: string]: unknown }> | null
+  /** Intermediate and grand totals of the report */
+  readonly summary?: ReadonlyArray<unknown> | null
+}
+/**
+ * The schema of {@link GetOlapReportResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetOlapReportResponse: Schema.Codec<GetOlapReportResponse, GetOlapReportResponse> = /*#__PURE__*/ Schema.Struct({
+  data: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.Record(Schema.String, Schema.Unknown)))),
+  summary: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.Unknown)))
+})
 
 /**
  * Spec component `OlapColumn` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const OlapColumn = /*#__PURE__*/ Schema.Struct({
-  canAggregate: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  canFilter: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  canGroup: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  displayName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String)),
-  type: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link OlapColumn}.
- *
- * @since 0.1.0
  * @category models
  */
-export type OlapColumn = typeof OlapColumn.Type
+export interface OlapColumn {
+  /** Whether aggregation is allowed for the column */
+  readonly canAggregate?: boolean | null
+  /** Whether filtering is allowed for the column */
+  readonly canFilter?: boolean | null
+  /** Whether grouping is allowed for the column */
+  readonly canGroup?: boolean | null
+  /** Report column name */
+  readonly displayName?: string | null
+  /** Field name (`FieldName`): used in `groupByRowFields`/`groupByColFields`/`aggregateFields`, grouping and filters */
+  readonly name?: string | null
+  /** Report categories the field belongs to */
+  readonly tags?: ReadonlyArray<string> | null
+  /** Field type (`ENUM`, `STRING`, `ID`, `DATETIME`, `INTEGER`, `PERCENT`, `DURATION_IN_SECONDS`, etc.) */
+  readonly type?: string | null
+}
+/**
+ * The schema of {@link OlapColumn}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OlapColumn: Schema.Codec<OlapColumn, OlapColumn> = /*#__PURE__*/ Schema.Struct({
+  canAggregate: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  canFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  canGroup: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  displayName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
+  type: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `OlapPreset` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const OlapPreset = /*#__PURE__*/ Schema.Struct({
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  presetId: /*#__PURE__*/ Schema.optionalKey(Schema.String)
-})
-/**
- * The type of {@link OlapPreset}.
- *
- * @since 0.1.0
  * @category models
  */
-export type OlapPreset = typeof OlapPreset.Type
+export interface OlapPreset {
+  /** Name of the saved OLAP preset set by the restaurant owner */
+  readonly name?: string | null
+  /** Identifier of the saved OLAP preset; used in the `olap/presets/get` method to retrieve its data */
+  readonly presetId?: string | null
+}
+/**
+ * The schema of {@link OlapPreset}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OlapPreset: Schema.Codec<OlapPreset, OlapPreset> = /*#__PURE__*/ Schema.Struct({
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  presetId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String))
+})
 
 /**
  * Spec component `OlapPresetReportRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface OlapPresetReportRequest {
+  /** Start of the report period (inclusive) in `yyyy-MM-dd` format */
+  readonly dateFrom: string
+  /** End of the report period (exclusive) in `yyyy-MM-dd` format */
+  readonly dateTo: string
+  /** Identifier of the saved OLAP preset (from `olap/presets/list`) */
+  readonly presetId: string
+}
+/**
+ * The schema of {@link OlapPresetReportRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const OlapPresetReportRequest = /*#__PURE__*/ Schema.Struct({
+export const OlapPresetReportRequest: Schema.Codec<OlapPresetReportRequest, OlapPresetReportRequest> = /*#__PURE__*/ Schema.Struct({
   dateFrom: Schema.String,
   dateTo: Schema.String,
   presetId: Schema.String
 })
-/**
- * The type of {@link OlapPresetReportRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type OlapPresetReportRequest = typeof OlapPresetReportRequest.Type
 
 /**
  * Spec component `OlapPresetsListRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const OlapPresetsListRequest = IikoSchema.NoFields
-/**
- * The type of {@link OlapPresetsListRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type OlapPresetsListRequest = typeof OlapPresetsListRequest.Type
+export interface OlapPresetsListRequest { readonly [x: string]: never }
+/**
+ * The schema of {@link OlapPresetsListRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OlapPresetsListRequest: Schema.Codec<OlapPresetsListRequest, OlapPresetsListRequest> = IikoSchema.NoFields
 
 /**
  * Descriptor of `POST /api/reporting/v1/income-plan/list`.

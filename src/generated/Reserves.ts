@@ -13,7 +13,7 @@ import {
   ChequeAdditionalInfoInput,
   ComboInput,
   CorrelationIdResponse,
-  CreateOrderExternalData,
+  CreateOrderExternalDataInput,
   CreateOrderLoyaltyInfoInput,
   CreateOrderOrderItemInput,
   CreateOrderRegularCustomerInput,
@@ -24,159 +24,259 @@ import {
   PaymentInput,
   ReserveInfo,
   TerminalGroupsResponse,
-  TipsPaymentInput
+  TipsPaymentInput,
+  type ReserveInfoEncoded
 } from "./Common.ts"
 
 /**
+ * Request for add order items to banquet.
+ *
  * Spec component `Reserves.AddOrderItemsToBanquetRequest` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AddOrderItemsToBanquetRequest {
+  /** Banquet ID. */
+  readonly reserveId: string
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order items (may include ProductOrderItem or CompoundOrderItem). */
+  readonly items: ReadonlyArray<CreateOrderOrderItemInput>
+  /**
+   * Combos.
+   *
+   *  > Allowed from version `7.6.1`.
+   */
+  readonly combos?: ReadonlyArray<ComboInput> | null
+}
+/**
+ * The schema of {@link AddOrderItemsToBanquetRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AddOrderItemsToBanquetRequest = /*#__PURE__*/ Schema.Struct({
+export const AddOrderItemsToBanquetRequest: Schema.Codec<AddOrderItemsToBanquetRequest, AddOrderItemsToBanquetRequest> = /*#__PURE__*/ Schema.Struct({
   reserveId: IikoSchema.Uuid,
   organizationId: IikoSchema.Uuid,
   items: /*#__PURE__*/ Schema.Array(CreateOrderOrderItemInput),
   combos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboInput)))
 })
+
 /**
- * The type of {@link AddOrderItemsToBanquetRequest}.
+ * Request for add order payments to banquet.
+ *
+ * Spec component `Reserves.AddOrderPaymentsToBanquetRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type AddOrderItemsToBanquetRequest = typeof AddOrderItemsToBanquetRequest.Type
-
+export interface AddOrderPaymentsToBanquetRequest {
+  /** Reserve ID. */
+  readonly reserveId: string
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Order payments. */
+  readonly payments: ReadonlyArray<PaymentInput>
+}
 /**
- * Spec component `Reserves.AddOrderPaymentsToBanquetRequest` (request).
+ * The schema of {@link AddOrderPaymentsToBanquetRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const AddOrderPaymentsToBanquetRequest = /*#__PURE__*/ Schema.Struct({
+export const AddOrderPaymentsToBanquetRequest: Schema.Codec<AddOrderPaymentsToBanquetRequest, AddOrderPaymentsToBanquetRequest> = /*#__PURE__*/ Schema.Struct({
   reserveId: IikoSchema.Uuid,
   organizationId: IikoSchema.Uuid,
   payments: /*#__PURE__*/ Schema.Array(PaymentInput)
 })
-/**
- * The type of {@link AddOrderPaymentsToBanquetRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AddOrderPaymentsToBanquetRequest = typeof AddOrderPaymentsToBanquetRequest.Type
 
 /**
+ * Reason why planned event failed.
+ *
  * Spec component `Reserves.ReserveCancelReason` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export type ReserveCancelReasonInput = "ClientNotAppeared" | "ClientRefused" | "Other"
+/**
+ * The schema of {@link ReserveCancelReasonInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ReserveCancelReasonInput = /*#__PURE__*/ Schema.Literals(["ClientNotAppeared", "ClientRefused", "Other"])
+export const ReserveCancelReasonInput: Schema.Codec<ReserveCancelReasonInput, ReserveCancelReasonInput> = /*#__PURE__*/ Schema.Literals(["ClientNotAppeared", "ClientRefused", "Other"])
+
 /**
- * The type of {@link ReserveCancelReasonInput}.
+ * Request for canceling the reservation.
+ *
+ * Spec component `Reserves.CancelReserveRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ReserveCancelReasonInput = typeof ReserveCancelReasonInput.Type
-
+export interface CancelReserveRequest {
+  /**
+   * Organization ID of the reserve.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Reserve ID to cancel. */
+  readonly reserveId: string
+  /** Reason to cancel planned event. */
+  readonly cancelReason: ReserveCancelReasonInput
+}
 /**
- * Spec component `Reserves.CancelReserveRequest` (request).
+ * The schema of {@link CancelReserveRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CancelReserveRequest = /*#__PURE__*/ Schema.Struct({
+export const CancelReserveRequest: Schema.Codec<CancelReserveRequest, CancelReserveRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   reserveId: IikoSchema.Uuid,
   cancelReason: ReserveCancelReasonInput
 })
+
 /**
- * The type of {@link CancelReserveRequest}.
+ * Request to change banquet order items.
+ *
+ * Spec component `Reserves.ChangeBanquetOrderItemsRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type CancelReserveRequest = typeof CancelReserveRequest.Type
-
+export interface ChangeBanquetOrderItemsRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Banquet ID. */
+  readonly reserveId: string
+  /** Order items (may include ProductOrderItem or CompoundOrderItem). */
+  readonly items?: ReadonlyArray<CreateOrderOrderItemInput> | null
+  /** Combos. */
+  readonly combos?: ReadonlyArray<ComboInput> | null
+}
 /**
- * Spec component `Reserves.ChangeBanquetOrderItemsRequest` (request).
+ * The schema of {@link ChangeBanquetOrderItemsRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChangeBanquetOrderItemsRequest = /*#__PURE__*/ Schema.Struct({
+export const ChangeBanquetOrderItemsRequest: Schema.Codec<ChangeBanquetOrderItemsRequest, ChangeBanquetOrderItemsRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   reserveId: IikoSchema.Uuid,
   items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderOrderItemInput))),
   combos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboInput)))
 })
+
 /**
- * The type of {@link ChangeBanquetOrderItemsRequest}.
+ * Request to change reserve/banquet estimated start time.
+ *
+ * Spec component `Reserves.ChangeReserveEstimatedStartTimeRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChangeBanquetOrderItemsRequest = typeof ChangeBanquetOrderItemsRequest.Type
-
+export interface ChangeReserveEstimatedStartTimeRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Reserve/banquet ID. */
+  readonly reserveId: string
+  /** New estimated start time of reserve/banquet. */
+  readonly newEstimatedStartTime: string
+}
 /**
- * Spec component `Reserves.ChangeReserveEstimatedStartTimeRequest` (request).
+ * The schema of {@link ChangeReserveEstimatedStartTimeRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChangeReserveEstimatedStartTimeRequest = /*#__PURE__*/ Schema.Struct({
+export const ChangeReserveEstimatedStartTimeRequest: Schema.Codec<ChangeReserveEstimatedStartTimeRequest, ChangeReserveEstimatedStartTimeRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   reserveId: IikoSchema.Uuid,
   newEstimatedStartTime: IikoDate.LocalDateTime
 })
+
 /**
- * The type of {@link ChangeReserveEstimatedStartTimeRequest}.
+ * Request to change reserve/banquet tables.
+ *
+ * Spec component `Reserves.ChangeReserveTablesRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChangeReserveEstimatedStartTimeRequest = typeof ChangeReserveEstimatedStartTimeRequest.Type
-
+export interface ChangeReserveTablesRequest {
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Reserve ID. */
+  readonly reserveId: string
+  /** Table IDs. */
+  readonly tableIds: ReadonlyArray<string>
+}
 /**
- * Spec component `Reserves.ChangeReserveTablesRequest` (request).
+ * The schema of {@link ChangeReserveTablesRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ChangeReserveTablesRequest = /*#__PURE__*/ Schema.Struct({
+export const ChangeReserveTablesRequest: Schema.Codec<ChangeReserveTablesRequest, ChangeReserveTablesRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   reserveId: IikoSchema.Uuid,
   tableIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
 })
+
 /**
- * The type of {@link ChangeReserveTablesRequest}.
+ * Color.
+ *
+ * Spec component `Reserves.Color` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ChangeReserveTablesRequest = typeof ChangeReserveTablesRequest.Type
-
+export interface Color {
+  /** Alpha-component. */
+  readonly a: number
+  /** Red-component. */
+  readonly r: number
+  /** Green-component. */
+  readonly g: number
+  /** Blue-component. */
+  readonly b: number
+}
 /**
- * Spec component `Reserves.Color` (response).
+ * The schema of {@link Color}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Color = /*#__PURE__*/ Schema.Struct({
+export const Color: Schema.Codec<Color, Color> = /*#__PURE__*/ Schema.Struct({
   a: Schema.Number,
   r: Schema.Number,
   g: Schema.Number,
   b: Schema.Number
 })
-/**
- * The type of {@link Color}.
- *
- * @since 0.1.0
- * @category models
- */
-export type Color = typeof Color.Type
 
 /**
  * Spec component `Orders.Common.CreateOrderSettingsBase` (request): the same shape as {@link CreateOrderSettings}.
@@ -186,7 +286,7 @@ export type Color = typeof Color.Type
  */
 export const CreateOrderSettingsBase = CreateOrderSettings
 /**
- * The type of {@link CreateOrderSettingsBase} (the same as {@link CreateOrderSettings}).
+ * Spec component `Orders.Common.CreateOrderSettingsBase` (request): the same shape as {@link CreateOrderSettings}.
  *
  * @since 0.1.0
  * @category models
@@ -194,12 +294,56 @@ export const CreateOrderSettingsBase = CreateOrderSettings
 export type CreateOrderSettingsBase = CreateOrderSettings
 
 /**
+ * Order.
+ *
  * Spec component `Reserves.Request.ReserveOrder` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateReserveOrder {
+  /** External menu ID. */
+  readonly menuId?: string | null
+  /** Order items. */
+  readonly items: ReadonlyArray<CreateOrderOrderItemInput>
+  /** Combos included in order. */
+  readonly combos?: ReadonlyArray<ComboInput> | null
+  /**
+   * Order payment components.
+   *
+   *  > Type **LoyaltyCard** allowed from version `7.1.5`.
+   */
+  readonly payments?: ReadonlyArray<PaymentInput> | null
+  /** Order tips components. */
+  readonly tips?: ReadonlyArray<TipsPaymentInput> | null
+  /** The string key (marker) of the source (partner - api user) that created the order. Needed to limit the visibility of orders for external integration. */
+  readonly sourceKey?: string | null
+  /** Discounts/surcharges. */
+  readonly discountsInfo?: DiscountsInfoInput | null
+  /** Information about Loyalty app. */
+  readonly loyaltyInfo?: CreateOrderLoyaltyInfoInput | null
+  /**
+   * Order type ID.
+   *
+   * Can be obtained by `/api/1/deliveries/order_types` operation
+   */
+  readonly orderTypeId?: string | null
+  /** Cheque additional information. */
+  readonly chequeAdditionalInfo?: ChequeAdditionalInfoInput | null
+  /**
+   * Order external data.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalData?: ReadonlyArray<CreateOrderExternalDataInput> | null
+}
+/**
+ * The schema of {@link CreateReserveOrder}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateReserveOrder = /*#__PURE__*/ Schema.Struct({
+export const CreateReserveOrder: Schema.Codec<CreateReserveOrder, CreateReserveOrder> = /*#__PURE__*/ Schema.Struct({
   menuId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   items: /*#__PURE__*/ Schema.Array(CreateOrderOrderItemInput),
   combos: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(ComboInput))),
@@ -210,40 +354,107 @@ export const CreateReserveOrder = /*#__PURE__*/ Schema.Struct({
   loyaltyInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateOrderLoyaltyInfoInput)),
   orderTypeId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   chequeAdditionalInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ChequeAdditionalInfoInput)),
-  externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderExternalData)))
+  externalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CreateOrderExternalDataInput)))
 })
-/**
- * The type of {@link CreateReserveOrder}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateReserveOrder = typeof CreateReserveOrder.Type
 
 /**
+ * Reserve guests information.
+ *
  * Spec component `Reserves.GuestsInfo` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface ReservesGuestsInfo {
+  /** Guests count. */
+  readonly count: number
+}
+/**
+ * The schema of {@link ReservesGuestsInfo}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const ReservesGuestsInfo = /*#__PURE__*/ Schema.Struct({
-  count: Schema.Int
+export const ReservesGuestsInfo: Schema.Codec<ReservesGuestsInfo, ReservesGuestsInfo> = /*#__PURE__*/ Schema.Struct({
+  count: /*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647))
 })
+
 /**
- * The type of {@link ReservesGuestsInfo}.
+ * Banquet/reserve creation model.
+ *
+ * Spec component `Reserves.CreateReserveRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type ReservesGuestsInfo = typeof ReservesGuestsInfo.Type
-
+export interface CreateReserveRequest {
+  /**
+   * Organization ID of a new banquet/reserve.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /**
+   * Front group ID an banquet/reserve must be sent to.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId?: string
+  /** Banquet/reserve ID. Must be unique. */
+  readonly id?: string | null
+  /**
+   * Banquet/reserve external number.
+   *
+   *  > Allowed from version `8.0.6`.
+   */
+  readonly externalNumber?: string | null
+  /** Order. Used only at a banquet. */
+  readonly order?: CreateReserveOrder | null
+  /** Customer. */
+  readonly customer: CreateOrderRegularCustomerInput
+  /**
+   * Telephone number.
+   * > Must begin with symbol "+" and must be at least 8 digits.
+   */
+  readonly phone: string
+  /** Number of guests. */
+  readonly guestsCount?: number | null
+  /** Banquet/reserve comment. */
+  readonly comment?: string | null
+  /** Estimated banquet duration. */
+  readonly durationInMinutes: number
+  /** Whether to remind staff to prepare table beforehand. */
+  readonly shouldRemind: boolean
+  /** Reserved tables. */
+  readonly tableIds: ReadonlyArray<string>
+  /**
+   * Estimated time when reserve will be closed or banquet will be started (Local for the terminal).
+   * Reservation can be made up to 90 days prior to the date.
+   */
+  readonly estimatedStartTime: string
+  /**
+   * Timeout in seconds that specifies how much time is given for banquet/reserve to reach iikoFront.
+   * After this time, banquet/reserve is nullified if iikoFront doesn't take it. By default - 8 seconds.
+   */
+  readonly transportToFrontTimeout?: number | null
+  /** Guests information. */
+  readonly guests?: ReservesGuestsInfo | null
+  /**
+   * Event type.
+   *
+   *  > Allowed from version `8.5.6`.
+   */
+  readonly eventType?: string | null
+  /** Reserve creation parameters. */
+  readonly createReserveSettings?: CreateOrderSettingsBase | null
+}
 /**
- * Spec component `Reserves.CreateReserveRequest` (request).
+ * The schema of {@link CreateReserveRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const CreateReserveRequest = /*#__PURE__*/ Schema.Struct({
+export const CreateReserveRequest: Schema.Codec<CreateReserveRequest, CreateReserveRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   terminalGroupId: /*#__PURE__*/ Schema.optionalKey(IikoSchema.Uuid),
   id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
@@ -251,85 +462,147 @@ export const CreateReserveRequest = /*#__PURE__*/ Schema.Struct({
   order: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateReserveOrder)),
   customer: CreateOrderRegularCustomerInput,
   phone: Schema.String,
-  guestsCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),
+  guestsCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647)))),
   comment: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   durationInMinutes: Schema.Int,
   shouldRemind: Schema.Boolean,
   tableIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   estimatedStartTime: IikoDate.LocalDateTime,
-  transportToFrontTimeout: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int)),
+  transportToFrontTimeout: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Int.check(/*#__PURE__*/ Schema.isGreaterThanOrEqualTo(-2147483648), /*#__PURE__*/ Schema.isLessThanOrEqualTo(2147483647)))),
   guests: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ReservesGuestsInfo)),
   eventType: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.String.check(/*#__PURE__*/ Schema.isMaxLength(160)))),
   createReserveSettings: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(CreateOrderSettingsBase))
 })
-/**
- * The type of {@link CreateReserveRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CreateReserveRequest = typeof CreateReserveRequest.Type
 
 /**
+ * Font style.
+ *
  * Spec component `Reserves.FontStyle` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const FontStyle = /*#__PURE__*/ IikoSchema.openEnum(["Regular", "Bold", "Italic", "Underline", "Strikeout"])
+export type FontStyle = "Regular" | "Bold" | "Italic" | "Underline" | "Strikeout" | (string & {})
 /**
- * The type of {@link FontStyle}.
+ * The wire form of {@link FontStyle}.
  *
  * @since 0.1.0
  * @category models
  */
-export type FontStyle = typeof FontStyle.Type
-
+export type FontStyleEncoded = string
 /**
- * Spec component `Reserves.Font` (response).
+ * The schema of {@link FontStyle}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Font = /*#__PURE__*/ Schema.Struct({
+export const FontStyle: Schema.Codec<FontStyle, FontStyleEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["Regular", "Bold", "Italic", "Underline", "Strikeout"])
+
+/**
+ * Font.
+ *
+ * Spec component `Reserves.Font` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Font {
+  /** Font family. */
+  readonly fontFamily: string
+  /** Font size. */
+  readonly size: number
+  /** Font style. May be multiple values. */
+  readonly fontStyle: FontStyle
+}
+/**
+ * The wire form of {@link Font}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FontEncoded {
+  /** Font family. */
+  readonly fontFamily: string
+  /** Font size. */
+  readonly size: number
+  /** Font style. May be multiple values. */
+  readonly fontStyle: FontStyleEncoded
+}
+/**
+ * The schema of {@link Font}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Font: Schema.Codec<Font, FontEncoded> = /*#__PURE__*/ Schema.Struct({
   fontFamily: Schema.String,
   size: Schema.Number,
   fontStyle: FontStyle
 })
+
 /**
- * The type of {@link Font}.
+ * Request for get all restaurant sections of specified terminal groups, for which banquet/reserve booking are available.
+ *
+ * Spec component `Reserves.GetRestaurantSectionsRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type Font = typeof Font.Type
-
+export interface GetRestaurantSectionsRequest {
+  /**
+   * Collection of terminal group ID.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupIds: ReadonlyArray<string>
+  /** Indicates whether table layout information should be returned... */
+  readonly returnSchema?: boolean
+  /** Last modified time after. */
+  readonly revision?: number | null
+}
 /**
- * Spec component `Reserves.GetRestaurantSectionsRequest` (request).
+ * The schema of {@link GetRestaurantSectionsRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetRestaurantSectionsRequest = /*#__PURE__*/ Schema.Struct({
+export const GetRestaurantSectionsRequest: Schema.Codec<GetRestaurantSectionsRequest, GetRestaurantSectionsRequest> = /*#__PURE__*/ Schema.Struct({
   terminalGroupIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   returnSchema: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   revision: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Int))
 })
+
 /**
- * The type of {@link GetRestaurantSectionsRequest}.
+ * Restaurant section ellipse.
+ *
+ * Spec component `Reserves.RestaurantSectionEllipse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetRestaurantSectionsRequest = typeof GetRestaurantSectionsRequest.Type
-
+export interface RestaurantSectionEllipse {
+  /** Color. */
+  readonly color: Color
+  /** X coordinate of left point of item. */
+  readonly x: number
+  /** Y coordinate of top point of item. */
+  readonly y: number
+  /** Z-index of item. */
+  readonly z: number
+  /** Item's angle of slope. */
+  readonly angle: number
+  /** Item's width in px. */
+  readonly width: number
+  /** Item's height in px. */
+  readonly height: number
+}
 /**
- * Spec component `Reserves.RestaurantSectionEllipse` (response).
+ * The schema of {@link RestaurantSectionEllipse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RestaurantSectionEllipse = /*#__PURE__*/ Schema.Struct({
+export const RestaurantSectionEllipse: Schema.Codec<RestaurantSectionEllipse, RestaurantSectionEllipse> = /*#__PURE__*/ Schema.Struct({
   color: Color,
   x: Schema.Number,
   y: Schema.Number,
@@ -338,21 +611,68 @@ export const RestaurantSectionEllipse = /*#__PURE__*/ Schema.Struct({
   width: Schema.Number,
   height: Schema.Number
 })
+
 /**
- * The type of {@link RestaurantSectionEllipse}.
+ * Restaurant section mark.
+ *
+ * Spec component `Reserves.RestaurantSectionMark` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type RestaurantSectionEllipse = typeof RestaurantSectionEllipse.Type
-
+export interface RestaurantSectionMark {
+  /** Text. */
+  readonly text: string
+  /** Font. */
+  readonly font: Font
+  /** Color. */
+  readonly color: Color
+  /** X coordinate of left point of item. */
+  readonly x: number
+  /** Y coordinate of top point of item. */
+  readonly y: number
+  /** Z-index of item. */
+  readonly z: number
+  /** Item's angle of slope. */
+  readonly angle: number
+  /** Item's width in px. */
+  readonly width: number
+  /** Item's height in px. */
+  readonly height: number
+}
 /**
- * Spec component `Reserves.RestaurantSectionMark` (response).
+ * The wire form of {@link RestaurantSectionMark}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RestaurantSectionMarkEncoded {
+  /** Text. */
+  readonly text: string
+  /** Font. */
+  readonly font: FontEncoded
+  /** Color. */
+  readonly color: Color
+  /** X coordinate of left point of item. */
+  readonly x: number
+  /** Y coordinate of top point of item. */
+  readonly y: number
+  /** Z-index of item. */
+  readonly z: number
+  /** Item's angle of slope. */
+  readonly angle: number
+  /** Item's width in px. */
+  readonly width: number
+  /** Item's height in px. */
+  readonly height: number
+}
+/**
+ * The schema of {@link RestaurantSectionMark}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RestaurantSectionMark = /*#__PURE__*/ Schema.Struct({
+export const RestaurantSectionMark: Schema.Codec<RestaurantSectionMark, RestaurantSectionMarkEncoded> = /*#__PURE__*/ Schema.Struct({
   text: Schema.String,
   font: Font,
   color: Color,
@@ -363,15 +683,10 @@ export const RestaurantSectionMark = /*#__PURE__*/ Schema.Struct({
   width: Schema.Number,
   height: Schema.Number
 })
-/**
- * The type of {@link RestaurantSectionMark}.
- *
- * @since 0.1.0
- * @category models
- */
-export type RestaurantSectionMark = typeof RestaurantSectionMark.Type
 
 /**
+ * Restaurant section rectangle.
+ *
  * Spec component `Reserves.RestaurantSectionRectangle` (response): the same shape as {@link RestaurantSectionEllipse}.
  *
  * @since 0.1.0
@@ -379,7 +694,9 @@ export type RestaurantSectionMark = typeof RestaurantSectionMark.Type
  */
 export const RestaurantSectionRectangle = RestaurantSectionEllipse
 /**
- * The type of {@link RestaurantSectionRectangle} (the same as {@link RestaurantSectionEllipse}).
+ * Restaurant section rectangle.
+ *
+ * Spec component `Reserves.RestaurantSectionRectangle` (response): the same shape as {@link RestaurantSectionEllipse}.
  *
  * @since 0.1.0
  * @category models
@@ -387,12 +704,36 @@ export const RestaurantSectionRectangle = RestaurantSectionEllipse
 export type RestaurantSectionRectangle = RestaurantSectionEllipse
 
 /**
+ * Restaurant section table.
+ *
  * Spec component `Reserves.RestaurantSectionTable` (response).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RestaurantSectionTable {
+  /** Table ID. */
+  readonly tableId: string
+  /** X coordinate of left point of item. */
+  readonly x: number
+  /** Y coordinate of top point of item. */
+  readonly y: number
+  /** Z-index of item. */
+  readonly z: number
+  /** Item's angle of slope. */
+  readonly angle: number
+  /** Item's width in px. */
+  readonly width: number
+  /** Item's height in px. */
+  readonly height: number
+}
+/**
+ * The schema of {@link RestaurantSectionTable}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RestaurantSectionTable = /*#__PURE__*/ Schema.Struct({
+export const RestaurantSectionTable: Schema.Codec<RestaurantSectionTable, RestaurantSectionTable> = /*#__PURE__*/ Schema.Struct({
   tableId: Schema.String,
   x: Schema.Number,
   y: Schema.Number,
@@ -401,21 +742,64 @@ export const RestaurantSectionTable = /*#__PURE__*/ Schema.Struct({
   width: Schema.Number,
   height: Schema.Number
 })
+
 /**
- * The type of {@link RestaurantSectionTable}.
+ * Table layout.
+ *
+ * Spec component `Reserves.SectionSchema` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type RestaurantSectionTable = typeof RestaurantSectionTable.Type
-
+export interface SectionSchema {
+  /** Layout width in px. */
+  readonly width: number
+  /** Layout height in px. */
+  readonly height: number
+  /** Collection of restaurant section marks. */
+  readonly markElements: ReadonlyArray<RestaurantSectionMark>
+  /** Collection of restaurant section tables. */
+  readonly tableElements: ReadonlyArray<RestaurantSectionTable>
+  /** Collection of restaurant section rectangles. */
+  readonly rectangleElements: ReadonlyArray<RestaurantSectionRectangle>
+  /** Collection of restaurant section ellipses. */
+  readonly ellipseElements: ReadonlyArray<RestaurantSectionEllipse>
+  /** Last modified time. */
+  readonly revision: number
+  /** Is schema deleted. */
+  readonly isDeleted: boolean
+}
 /**
- * Spec component `Reserves.SectionSchema` (response).
+ * The wire form of {@link SectionSchema}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SectionSchemaEncoded {
+  /** Layout width in px. */
+  readonly width: number
+  /** Layout height in px. */
+  readonly height: number
+  /** Collection of restaurant section marks. */
+  readonly markElements: ReadonlyArray<RestaurantSectionMarkEncoded>
+  /** Collection of restaurant section tables. */
+  readonly tableElements: ReadonlyArray<RestaurantSectionTable>
+  /** Collection of restaurant section rectangles. */
+  readonly rectangleElements: ReadonlyArray<RestaurantSectionRectangle>
+  /** Collection of restaurant section ellipses. */
+  readonly ellipseElements: ReadonlyArray<RestaurantSectionEllipse>
+  /** Last modified time. */
+  readonly revision: number
+  /** Is schema deleted. */
+  readonly isDeleted: boolean
+}
+/**
+ * The schema of {@link SectionSchema}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SectionSchema = /*#__PURE__*/ Schema.Struct({
+export const SectionSchema: Schema.Codec<SectionSchema, SectionSchemaEncoded> = /*#__PURE__*/ Schema.Struct({
   width: Schema.Number,
   height: Schema.Number,
   markElements: /*#__PURE__*/ Schema.Array(RestaurantSectionMark),
@@ -425,21 +809,38 @@ export const SectionSchema = /*#__PURE__*/ Schema.Struct({
   revision: Schema.Number,
   isDeleted: Schema.Boolean
 })
+
 /**
- * The type of {@link SectionSchema}.
+ * Table.
+ *
+ * Spec component `Reserves.Table` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type SectionSchema = typeof SectionSchema.Type
-
+export interface Table {
+  /** Table ID. */
+  readonly id: string
+  /** Number of table. */
+  readonly number: number
+  /** Table name specified in the organization settings. */
+  readonly name: string
+  /** Seating capacity of the table. */
+  readonly seatingCapacity: number
+  /** Last modified time. */
+  readonly revision: number
+  /** Is table deleted. */
+  readonly isDeleted: boolean
+  /** POS table Id. */
+  readonly posId: string
+}
 /**
- * Spec component `Reserves.Table` (response).
+ * The schema of {@link Table}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Table = /*#__PURE__*/ Schema.Struct({
+export const Table: Schema.Codec<Table, Table> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   number: Schema.Number,
   name: Schema.String,
@@ -448,183 +849,331 @@ export const Table = /*#__PURE__*/ Schema.Struct({
   isDeleted: Schema.Boolean,
   posId: Schema.String
 })
+
 /**
- * The type of {@link Table}.
+ * Restaurant section.
+ *
+ * Spec component `Reserves.RestaurantSection` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type Table = typeof Table.Type
-
+export interface RestaurantSection {
+  /** Restaurant section ID. */
+  readonly id: string
+  /**
+   * Terminal group ID.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string
+  /** Name. */
+  readonly name: string
+  /** Tables. */
+  readonly tables: ReadonlyArray<Table>
+  /** Table layout. */
+  readonly schema?: SectionSchema | null
+}
 /**
- * Spec component `Reserves.RestaurantSection` (response).
+ * The wire form of {@link RestaurantSection}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RestaurantSectionEncoded {
+  /** Restaurant section ID. */
+  readonly id: string
+  /**
+   * Terminal group ID.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string
+  /** Name. */
+  readonly name: string
+  /** Tables. */
+  readonly tables: ReadonlyArray<Table>
+  /** Table layout. */
+  readonly schema?: SectionSchemaEncoded | null
+}
+/**
+ * The schema of {@link RestaurantSection}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RestaurantSection = /*#__PURE__*/ Schema.Struct({
+export const RestaurantSection: Schema.Codec<RestaurantSection, RestaurantSectionEncoded> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   terminalGroupId: Schema.String,
   name: Schema.String,
   tables: /*#__PURE__*/ Schema.Array(Table),
   schema: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(SectionSchema))
 })
+
 /**
- * The type of {@link RestaurantSection}.
+ * Response which contains all restaurant sections of specified terminal groups for which banquet/reserve booking are available.
+ *
+ * Spec component `Reserves.GetRestaurantSectionsResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type RestaurantSection = typeof RestaurantSection.Type
-
+export interface GetRestaurantSectionsResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Restaurant sections. */
+  readonly restaurantSections: ReadonlyArray<RestaurantSection>
+  /** Items list revision. */
+  readonly revision: number
+}
 /**
- * Spec component `Reserves.GetRestaurantSectionsResponse` (response).
+ * The wire form of {@link GetRestaurantSectionsResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetRestaurantSectionsResponseEncoded {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Restaurant sections. */
+  readonly restaurantSections: ReadonlyArray<RestaurantSectionEncoded>
+  /** Items list revision. */
+  readonly revision: number
+}
+/**
+ * The schema of {@link GetRestaurantSectionsResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetRestaurantSectionsResponse = /*#__PURE__*/ Schema.Struct({
+export const GetRestaurantSectionsResponse: Schema.Codec<GetRestaurantSectionsResponse, GetRestaurantSectionsResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   restaurantSections: /*#__PURE__*/ Schema.Array(RestaurantSection),
   revision: Schema.Number
 })
+
 /**
- * The type of {@link GetRestaurantSectionsResponse}.
+ * Request for check restaurant sections workload.
+ *
+ * Spec component `Reserves.GetRestaurantSectionsWorkloadRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetRestaurantSectionsResponse = typeof GetRestaurantSectionsResponse.Type
-
+export interface GetRestaurantSectionsWorkloadRequest {
+  /**
+   * Collection of restaurant section ID.
+   *
+   * Can be obtained by `/api/1/reserve/available_restaurant_sections` operation.
+   */
+  readonly restaurantSectionIds: ReadonlyArray<string>
+  /**
+   * Estimated start time (Local for the terminal). Lower limit.
+   *
+   * Order details are stored for 90 days.
+   */
+  readonly dateFrom: string
+  /** Estimated start time (Local for the terminal). Upper limit. */
+  readonly dateTo?: string | null
+}
 /**
- * Spec component `Reserves.GetRestaurantSectionsWorkloadRequest` (request).
+ * The schema of {@link GetRestaurantSectionsWorkloadRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetRestaurantSectionsWorkloadRequest = /*#__PURE__*/ Schema.Struct({
+export const GetRestaurantSectionsWorkloadRequest: Schema.Codec<GetRestaurantSectionsWorkloadRequest, GetRestaurantSectionsWorkloadRequest> = /*#__PURE__*/ Schema.Struct({
   restaurantSectionIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   dateFrom: IikoDate.LocalDateTime,
   dateTo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTime))
 })
+
 /**
- * The type of {@link GetRestaurantSectionsWorkloadRequest}.
+ * Banquet/reserve.
+ *
+ * Spec component `Reserves.ReserveInWorkload` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetRestaurantSectionsWorkloadRequest = typeof GetRestaurantSectionsWorkloadRequest.Type
-
+export interface ReserveInWorkload {
+  /** Banquet/reserve ID. */
+  readonly id: string
+  /** Reserved tables. */
+  readonly tableIds: ReadonlyArray<string>
+  /** Estimated time when reserve will be closed or banquet will be started (Local for the terminal). */
+  readonly estimatedStartTime: string
+  /** Estimated banquet duration. */
+  readonly durationInMinutes: number
+  /** Number of guests. */
+  readonly guestsCount: number
+}
 /**
- * Spec component `Reserves.ReserveInWorkload` (response).
+ * The schema of {@link ReserveInWorkload}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ReserveInWorkload = /*#__PURE__*/ Schema.Struct({
+export const ReserveInWorkload: Schema.Codec<ReserveInWorkload, ReserveInWorkload> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   tableIds: /*#__PURE__*/ Schema.Array(Schema.String),
   estimatedStartTime: IikoDate.LocalDateTimeLoose,
   durationInMinutes: Schema.Number,
   guestsCount: Schema.Number
 })
-/**
- * The type of {@link ReserveInWorkload}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ReserveInWorkload = typeof ReserveInWorkload.Type
 
 /**
+ * Response for check restaurant sections workload.
+ *
  * Spec component `Reserves.GetRestaurantSectionsWorkloadResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetRestaurantSectionsWorkloadResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Banquets/reserves. */
+  readonly reserves: ReadonlyArray<ReserveInWorkload>
+}
+/**
+ * The schema of {@link GetRestaurantSectionsWorkloadResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetRestaurantSectionsWorkloadResponse = /*#__PURE__*/ Schema.Struct({
+export const GetRestaurantSectionsWorkloadResponse: Schema.Codec<GetRestaurantSectionsWorkloadResponse, GetRestaurantSectionsWorkloadResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   reserves: /*#__PURE__*/ Schema.Array(ReserveInWorkload)
 })
-/**
- * The type of {@link GetRestaurantSectionsWorkloadResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetRestaurantSectionsWorkloadResponse = typeof GetRestaurantSectionsWorkloadResponse.Type
 
 /**
+ * Request for list of terminal groups.
+ *
  * Spec component `Terminals.GetTerminalGroupsByOrganizationsRequest` (request).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const GetTerminalGroupsByOrganizationsRequest = /*#__PURE__*/ Schema.Struct({
-  organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
-})
-/**
- * The type of {@link GetTerminalGroupsByOrganizationsRequest}.
- *
- * @since 0.1.0
  * @category models
  */
-export type GetTerminalGroupsByOrganizationsRequest = typeof GetTerminalGroupsByOrganizationsRequest.Type
+export interface GetTerminalGroupsByOrganizationsRequest {
+  /**
+   * Organizations IDs for which information is requested.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link GetTerminalGroupsByOrganizationsRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GetTerminalGroupsByOrganizationsRequest: Schema.Codec<GetTerminalGroupsByOrganizationsRequest, GetTerminalGroupsByOrganizationsRequest> = /*#__PURE__*/ Schema.Struct({
+  organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
+})
 
 /**
+ * Wrapping object (external) for return of banquets/reserves.
+ *
  * Spec component `Reserves.ReserveResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const ReserveResponse = /*#__PURE__*/ Schema.Struct({
-  correlationId: Schema.String,
-  reserveInfo: ReserveInfo
-})
+export interface ReserveResponse {
+  readonly correlationId: string
+  /** Banquet/reserve. */
+  readonly reserveInfo: ReserveInfo
+}
 /**
- * The type of {@link ReserveResponse}.
+ * The wire form of {@link ReserveResponse}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ReserveResponse = typeof ReserveResponse.Type
-
+export interface ReserveResponseEncoded {
+  readonly correlationId: string
+  /** Banquet/reserve. */
+  readonly reserveInfo: ReserveInfoEncoded
+}
 /**
- * Spec component `Reserves.ReservesByIdRequest` (request).
+ * The schema of {@link ReserveResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ReservesByIdRequest = /*#__PURE__*/ Schema.Struct({
+export const ReserveResponse: Schema.Codec<ReserveResponse, ReserveResponseEncoded> = /*#__PURE__*/ Schema.Struct({
+  correlationId: Schema.String,
+  reserveInfo: ReserveInfo
+})
+
+/**
+ * Request for information about banquets/reserves using IDs.
+ *
+ * Spec component `Reserves.ReservesByIdRequest` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReservesByIdRequest {
+  /**
+   * Organization ID for which an order search will be performed.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** IDs of banquets/reserves information on which is required. */
+  readonly reserveIds: ReadonlyArray<string>
+  /** Source keys. */
+  readonly sourceKeys?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link ReservesByIdRequest}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ReservesByIdRequest: Schema.Codec<ReservesByIdRequest, ReservesByIdRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   reserveIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   sourceKeys: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
+
 /**
- * The type of {@link ReservesByIdRequest}.
+ * Wrapping object (external) for return of banquets/reserves.
+ *
+ * Spec component `Reserves.ReservesResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type ReservesByIdRequest = typeof ReservesByIdRequest.Type
-
+export interface ReservesResponse {
+  readonly correlationId: string
+  /** Banquets/reserves. */
+  readonly reserves: ReadonlyArray<ReserveInfo>
+}
 /**
- * Spec component `Reserves.ReservesResponse` (response).
+ * The wire form of {@link ReservesResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReservesResponseEncoded {
+  readonly correlationId: string
+  /** Banquets/reserves. */
+  readonly reserves: ReadonlyArray<ReserveInfoEncoded>
+}
+/**
+ * The schema of {@link ReservesResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ReservesResponse = /*#__PURE__*/ Schema.Struct({
+export const ReservesResponse: Schema.Codec<ReservesResponse, ReservesResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   reserves: /*#__PURE__*/ Schema.Array(ReserveInfo)
 })
-/**
- * The type of {@link ReservesResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ReservesResponse = typeof ReservesResponse.Type
 
 /**
  * Descriptor of `POST /api/1/reserve/add_items`.

@@ -13,115 +13,191 @@ import {
 } from "./Common.ts"
 
 /**
+ * Request to awake terminal groups from sleep mode.
+ *
  * Spec component `Terminals.AwakeTerminalGroupsRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AwakeTerminalGroupsRequest {
+  /**
+   * Organization IDs.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+  /**
+   * List of terminal groups IDs.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupIds: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link AwakeTerminalGroupsRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AwakeTerminalGroupsRequest = /*#__PURE__*/ Schema.Struct({
+export const AwakeTerminalGroupsRequest: Schema.Codec<AwakeTerminalGroupsRequest, AwakeTerminalGroupsRequest> = /*#__PURE__*/ Schema.Struct({
   organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   terminalGroupIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
 })
-/**
- * The type of {@link AwakeTerminalGroupsRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type AwakeTerminalGroupsRequest = typeof AwakeTerminalGroupsRequest.Type
 
 /**
+ * Response for request to awake terminal groups from sleep mode.
+ *
  * Spec component `Terminals.AwakeTerminalGroupsResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface AwakeTerminalGroupsResponse {
+  /** Identifiers of successfully processed terminal groups. */
+  readonly successfullyProcessed?: ReadonlyArray<string> | null
+  /** Identifiers of terminal groups whose processing failed. */
+  readonly failedProcessed?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link AwakeTerminalGroupsResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const AwakeTerminalGroupsResponse = /*#__PURE__*/ Schema.Struct({
+export const AwakeTerminalGroupsResponse: Schema.Codec<AwakeTerminalGroupsResponse, AwakeTerminalGroupsResponse> = /*#__PURE__*/ Schema.Struct({
   successfullyProcessed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   failedProcessed: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
+
 /**
- * The type of {@link AwakeTerminalGroupsResponse}.
+ * DTO containing terminal group availability details.
+ *
+ * Spec component `Terminals.TerminalGroupAliveInfo` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type AwakeTerminalGroupsResponse = typeof AwakeTerminalGroupsResponse.Type
-
+export interface TerminalGroupAliveInfo {
+  /** Attribute that shows whether a terminal is available to request processing. */
+  readonly isAlive: boolean
+  /**
+   * ID of front group of terminals.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupId: string
+  /**
+   * Organizations ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+}
 /**
- * Spec component `Terminals.TerminalGroupAliveInfo` (response).
+ * The schema of {@link TerminalGroupAliveInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TerminalGroupAliveInfo = /*#__PURE__*/ Schema.Struct({
+export const TerminalGroupAliveInfo: Schema.Codec<TerminalGroupAliveInfo, TerminalGroupAliveInfo> = /*#__PURE__*/ Schema.Struct({
   isAlive: Schema.Boolean,
   terminalGroupId: Schema.String,
   organizationId: Schema.String
 })
+
 /**
- * The type of {@link TerminalGroupAliveInfo}.
+ * Request for terminal group availability details.
+ *
+ * Spec component `Terminals.TerminalGroupsIsAliveRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type TerminalGroupAliveInfo = typeof TerminalGroupAliveInfo.Type
-
+export interface TerminalGroupsIsAliveRequest {
+  /** Organization ID. Deprecated, use "organizationIds". */
+  readonly organizationId?: string | null
+  /**
+   * Organization IDs.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds?: ReadonlyArray<string>
+  /**
+   * List of terminal groups IDs.
+   *
+   * Can be obtained by `/api/1/terminal_groups` operation.
+   */
+  readonly terminalGroupIds: ReadonlyArray<string>
+}
 /**
- * Spec component `Terminals.TerminalGroupsIsAliveRequest` (request).
+ * The schema of {@link TerminalGroupsIsAliveRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TerminalGroupsIsAliveRequest = /*#__PURE__*/ Schema.Struct({
+export const TerminalGroupsIsAliveRequest: Schema.Codec<TerminalGroupsIsAliveRequest, TerminalGroupsIsAliveRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoSchema.Uuid)),
   organizationIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(IikoSchema.Uuid)),
   terminalGroupIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid)
 })
-/**
- * The type of {@link TerminalGroupsIsAliveRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TerminalGroupsIsAliveRequest = typeof TerminalGroupsIsAliveRequest.Type
 
 /**
+ * DTO containing terminal group availability details.
+ *
  * Spec component `Terminals.TerminalGroupsIsAliveResponse` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface TerminalGroupsIsAliveResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Availability attribute of each requested terminal. */
+  readonly isAliveStatus: ReadonlyArray<TerminalGroupAliveInfo>
+}
+/**
+ * The schema of {@link TerminalGroupsIsAliveResponse}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const TerminalGroupsIsAliveResponse = /*#__PURE__*/ Schema.Struct({
+export const TerminalGroupsIsAliveResponse: Schema.Codec<TerminalGroupsIsAliveResponse, TerminalGroupsIsAliveResponse> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   isAliveStatus: /*#__PURE__*/ Schema.Array(TerminalGroupAliveInfo)
 })
+
 /**
- * The type of {@link TerminalGroupsIsAliveResponse}.
+ * Request for list of terminal groups.
+ *
+ * Spec component `Terminals.TerminalGroupsRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type TerminalGroupsIsAliveResponse = typeof TerminalGroupsIsAliveResponse.Type
-
+export interface TerminalGroupsRequest {
+  /**
+   * Organizations IDs for which information is requested.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationIds: ReadonlyArray<string>
+  /** Attribute that shows that response contains disabled terminal groups. */
+  readonly includeDisabled?: boolean | null
+  /** External data keys that have to be returned. */
+  readonly returnExternalData?: ReadonlyArray<string> | null
+}
 /**
- * Spec component `Terminals.TerminalGroupsRequest` (request).
+ * The schema of {@link TerminalGroupsRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TerminalGroupsRequest = /*#__PURE__*/ Schema.Struct({
+export const TerminalGroupsRequest: Schema.Codec<TerminalGroupsRequest, TerminalGroupsRequest> = /*#__PURE__*/ Schema.Struct({
   organizationIds: /*#__PURE__*/ Schema.Array(IikoSchema.Uuid),
   includeDisabled: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
   returnExternalData: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
-/**
- * The type of {@link TerminalGroupsRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TerminalGroupsRequest = typeof TerminalGroupsRequest.Type
 
 /**
  * Descriptor of `POST /api/1/terminal_groups`.

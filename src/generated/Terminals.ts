@@ -13,121 +13,175 @@ import * as Schema from "effect/Schema"
  * Spec component `CashRegisterListItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CashRegisterListItem = /*#__PURE__*/ Schema.Struct({
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  number: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  status: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  terminalGroupIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
-})
-/**
- * The type of {@link CashRegisterListItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CashRegisterListItem = typeof CashRegisterListItem.Type
+export interface CashRegisterListItem {
+  /** Cash register identifier (UUID) */
+  readonly id?: string | null
+  /** Cash register name */
+  readonly name?: string | null
+  /** Cash register number */
+  readonly number?: string | null
+  /** Cash register status */
+  readonly status?: string | null
+  /** Identifiers of the terminal groups linked to the cash register (UUID) */
+  readonly terminalGroupIds?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link CashRegisterListItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CashRegisterListItem: Schema.Codec<CashRegisterListItem, CashRegisterListItem> = /*#__PURE__*/ Schema.Struct({
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  number: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  status: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  terminalGroupIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
+})
 
 /**
  * Spec component `CashRegisterListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface CashRegisterListRequest {
+  /** Items per page. Default value: `50`, from `1` to `1000` */
+  readonly limit?: number
+  /** Offset. Default value: `0`, non-negative */
+  readonly offset?: number
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Case-insensitive substring search by name or number */
+  readonly search?: string
+  /** Filter by terminal group identifiers (UUID). Duplicates do not affect the result */
+  readonly terminalGroupIds?: ReadonlyArray<string>
+}
+/**
+ * The schema of {@link CashRegisterListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const CashRegisterListRequest = /*#__PURE__*/ Schema.Struct({
+export const CashRegisterListRequest: Schema.Codec<CashRegisterListRequest, CashRegisterListRequest> = /*#__PURE__*/ Schema.Struct({
   limit: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   offset: /*#__PURE__*/ Schema.optionalKey(Schema.Int),
   organizationId: IikoSchema.Uuid,
   search: /*#__PURE__*/ Schema.optionalKey(Schema.String),
   terminalGroupIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
 })
-/**
- * The type of {@link CashRegisterListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type CashRegisterListRequest = typeof CashRegisterListRequest.Type
 
 /**
  * Spec component `CashRegisterListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const CashRegisterListResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(CashRegisterListItem)),
-  limit: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  offset: /*#__PURE__*/ Schema.optionalKey(Schema.Number),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link CashRegisterListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type CashRegisterListResponse = typeof CashRegisterListResponse.Type
+export interface CashRegisterListResponse {
+  /** Cash registers */
+  readonly items?: ReadonlyArray<CashRegisterListItem> | null
+  /** Items per page. Default value: `50`, from `1` to `1000` */
+  readonly limit?: number | null
+  /** Offset. Default value: `0`, non-negative */
+  readonly offset?: number | null
+  /** Total number of matches before pagination */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link CashRegisterListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CashRegisterListResponse: Schema.Codec<CashRegisterListResponse, CashRegisterListResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(CashRegisterListItem))),
+  limit: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  offset: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number)),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Spec component `TerminalListItem` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const TerminalListItem = /*#__PURE__*/ Schema.Struct({
-  computerName: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  id: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  isAnonymous: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  name: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  restaurantSectionIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(Schema.String))
-})
-/**
- * The type of {@link TerminalListItem}.
- *
- * @since 0.1.0
  * @category models
  */
-export type TerminalListItem = typeof TerminalListItem.Type
+export interface TerminalListItem {
+  /** Terminal host address */
+  readonly computerName?: string | null
+  /** Terminal identifier (UUID) */
+  readonly id?: string | null
+  /** Anonymous terminal flag */
+  readonly isAnonymous?: boolean | null
+  /** Terminal name */
+  readonly name?: string | null
+  /** Identifiers of the dining-hall sections available to the terminal */
+  readonly restaurantSectionIds?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link TerminalListItem}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TerminalListItem: Schema.Codec<TerminalListItem, TerminalListItem> = /*#__PURE__*/ Schema.Struct({
+  computerName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  id: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  isAnonymous: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  name: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  restaurantSectionIds: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
+})
 
 /**
  * Spec component `TerminalListRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface TerminalListRequest {
+  /** Include anonymous terminals. Default value: `false` */
+  readonly includeAnonymous?: boolean
+  /** Organization identifier (GUID) */
+  readonly organizationId: string
+  /** Filter by terminal name */
+  readonly search?: string
+}
+/**
+ * The schema of {@link TerminalListRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const TerminalListRequest = /*#__PURE__*/ Schema.Struct({
+export const TerminalListRequest: Schema.Codec<TerminalListRequest, TerminalListRequest> = /*#__PURE__*/ Schema.Struct({
   includeAnonymous: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   organizationId: IikoSchema.Uuid,
   search: /*#__PURE__*/ Schema.optionalKey(Schema.String)
 })
-/**
- * The type of {@link TerminalListRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TerminalListRequest = typeof TerminalListRequest.Type
 
 /**
  * Spec component `TerminalListResponse` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const TerminalListResponse = /*#__PURE__*/ Schema.Struct({
-  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Array(TerminalListItem)),
-  totalCount: /*#__PURE__*/ Schema.optionalKey(Schema.Number)
-})
-/**
- * The type of {@link TerminalListResponse}.
- *
- * @since 0.1.0
  * @category models
  */
-export type TerminalListResponse = typeof TerminalListResponse.Type
+export interface TerminalListResponse {
+  /** Terminals */
+  readonly items?: ReadonlyArray<TerminalListItem> | null
+  /** Total number of terminals in the response */
+  readonly totalCount?: number | null
+}
+/**
+ * The schema of {@link TerminalListResponse}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TerminalListResponse: Schema.Codec<TerminalListResponse, TerminalListResponse> = /*#__PURE__*/ Schema.Struct({
+  items: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TerminalListItem))),
+  totalCount: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Number))
+})
 
 /**
  * Descriptor of `POST /api/terminals/v1/cash-registers/list`.

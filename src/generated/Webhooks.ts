@@ -18,163 +18,318 @@ import {
   OrderStatus,
   ReserveInfo,
   TableOrderInfo,
-  TableOrderStatusInput
+  TableOrderStatusInput,
+  type DeliveryStatusEncoded,
+  type OrderInfoEncoded,
+  type OrderItemStatusEncoded,
+  type OrderStatusEncoded,
+  type ReserveInfoEncoded,
+  type TableOrderInfoEncoded
 } from "./Common.ts"
 
 /**
  * `BusinessHoursAndMappingUpdate` event: documented type, no payload schema in the spec.
  *
  * @since 0.1.0
- * @category schemas
- */
-export const BusinessHoursAndMappingUpdateWebHookEventInfo = /*#__PURE__*/ Schema.Struct({
-  eventType: /*#__PURE__*/ Schema.Literal("BusinessHoursAndMappingUpdate"),
-  eventTime: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  correlationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  eventInfo: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown)
-})
-/**
- * The type of {@link BusinessHoursAndMappingUpdateWebHookEventInfo}.
- *
- * @since 0.1.0
  * @category models
  */
-export type BusinessHoursAndMappingUpdateWebHookEventInfo = typeof BusinessHoursAndMappingUpdateWebHookEventInfo.Type
+export interface BusinessHoursAndMappingUpdateWebHookEventInfo {
+  readonly eventType: "BusinessHoursAndMappingUpdate"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  readonly eventInfo?: unknown
+}
+/**
+ * The schema of {@link BusinessHoursAndMappingUpdateWebHookEventInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const BusinessHoursAndMappingUpdateWebHookEventInfo: Schema.Codec<BusinessHoursAndMappingUpdateWebHookEventInfo, BusinessHoursAndMappingUpdateWebHookEventInfo> = /*#__PURE__*/ Schema.Struct({
+  eventType: /*#__PURE__*/ Schema.Literal("BusinessHoursAndMappingUpdate"),
+  eventTime: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  correlationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  eventInfo: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown)
+})
 
 /**
+ * WebHook notification about delivery order saving error.
+ *
  * Spec component `WebHooks.DeliveryOrderErrorWebHookEventInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const DeliveryOrderErrorWebHookEventInfo = /*#__PURE__*/ Schema.Struct({
-  eventType: /*#__PURE__*/ Schema.Literal("DeliveryOrderError"),
-  eventTime: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  correlationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  eventInfo: /*#__PURE__*/ Schema.optionalKey(OrderInfo)
-})
+export interface DeliveryOrderErrorWebHookEventInfo {
+  /** Event type. */
+  readonly eventType: "DeliveryOrderError"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  /** Event details. */
+  readonly eventInfo?: OrderInfo | null
+}
 /**
- * The type of {@link DeliveryOrderErrorWebHookEventInfo}.
+ * The wire form of {@link DeliveryOrderErrorWebHookEventInfo}.
  *
  * @since 0.1.0
  * @category models
  */
-export type DeliveryOrderErrorWebHookEventInfo = typeof DeliveryOrderErrorWebHookEventInfo.Type
+export interface DeliveryOrderErrorWebHookEventInfoEncoded {
+  /** Event type. */
+  readonly eventType: "DeliveryOrderError"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  /** Event details. */
+  readonly eventInfo?: OrderInfoEncoded | null
+}
+/**
+ * The schema of {@link DeliveryOrderErrorWebHookEventInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeliveryOrderErrorWebHookEventInfo: Schema.Codec<DeliveryOrderErrorWebHookEventInfo, DeliveryOrderErrorWebHookEventInfoEncoded> = /*#__PURE__*/ Schema.Struct({
+  eventType: /*#__PURE__*/ Schema.Literal("DeliveryOrderError"),
+  eventTime: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  correlationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  eventInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderInfo))
+})
 
 /**
+ * WebHook notification about delivery order update.
+ *
  * Spec component `WebHooks.DeliveryOrderUpdateWebHookEventInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const DeliveryOrderUpdateWebHookEventInfo = /*#__PURE__*/ Schema.Struct({
-  eventType: /*#__PURE__*/ Schema.Literal("DeliveryOrderUpdate"),
-  eventTime: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  correlationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  eventInfo: /*#__PURE__*/ Schema.optionalKey(OrderInfo)
-})
+export interface DeliveryOrderUpdateWebHookEventInfo {
+  /** Event type. */
+  readonly eventType: "DeliveryOrderUpdate"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  /** Event details. */
+  readonly eventInfo?: OrderInfo | null
+}
 /**
- * The type of {@link DeliveryOrderUpdateWebHookEventInfo}.
+ * The wire form of {@link DeliveryOrderUpdateWebHookEventInfo}.
  *
  * @since 0.1.0
  * @category models
  */
-export type DeliveryOrderUpdateWebHookEventInfo = typeof DeliveryOrderUpdateWebHookEventInfo.Type
+export interface DeliveryOrderUpdateWebHookEventInfoEncoded {
+  /** Event type. */
+  readonly eventType: "DeliveryOrderUpdate"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  /** Event details. */
+  readonly eventInfo?: OrderInfoEncoded | null
+}
+/**
+ * The schema of {@link DeliveryOrderUpdateWebHookEventInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeliveryOrderUpdateWebHookEventInfo: Schema.Codec<DeliveryOrderUpdateWebHookEventInfo, DeliveryOrderUpdateWebHookEventInfoEncoded> = /*#__PURE__*/ Schema.Struct({
+  eventType: /*#__PURE__*/ Schema.Literal("DeliveryOrderUpdate"),
+  eventTime: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  correlationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  eventInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(OrderInfo))
+})
 
 /**
+ * Filter for delivery orders.
+ *
  * Spec component `Integration.WebHooksFilters.DeliveryOrderWebHooksFilter` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const DeliveryOrderWebHooksFilter = /*#__PURE__*/ Schema.Struct({
-  orderStatuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(DeliveryStatus))),
-  itemStatuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderItemStatus))),
-  errors: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  returnedExternalDataKeys: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
-})
+export interface DeliveryOrderWebHooksFilter {
+  /** Statuses of orders, when changing which need to send a notification. */
+  readonly orderStatuses?: ReadonlyArray<DeliveryStatus> | null
+  /** Statuses of order items, when changing which need to send a notification. */
+  readonly itemStatuses?: ReadonlyArray<OrderItemStatus> | null
+  /** Flag for errors. */
+  readonly errors?: boolean | null
+  /** Order external data keys to return in a notification. */
+  readonly returnedExternalDataKeys?: ReadonlyArray<string> | null
+}
 /**
- * The type of {@link DeliveryOrderWebHooksFilter}.
+ * The wire form of {@link DeliveryOrderWebHooksFilter}.
  *
  * @since 0.1.0
  * @category models
  */
-export type DeliveryOrderWebHooksFilter = typeof DeliveryOrderWebHooksFilter.Type
+export interface DeliveryOrderWebHooksFilterEncoded {
+  /** Statuses of orders, when changing which need to send a notification. */
+  readonly orderStatuses?: ReadonlyArray<DeliveryStatusEncoded> | null
+  /** Statuses of order items, when changing which need to send a notification. */
+  readonly itemStatuses?: ReadonlyArray<OrderItemStatusEncoded> | null
+  /** Flag for errors. */
+  readonly errors?: boolean | null
+  /** Order external data keys to return in a notification. */
+  readonly returnedExternalDataKeys?: ReadonlyArray<string> | null
+}
+/**
+ * The schema of {@link DeliveryOrderWebHooksFilter}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const DeliveryOrderWebHooksFilter: Schema.Codec<DeliveryOrderWebHooksFilter, DeliveryOrderWebHooksFilterEncoded> = /*#__PURE__*/ Schema.Struct({
+  orderStatuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(DeliveryStatus))),
+  itemStatuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderItemStatus))),
+  errors: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  returnedExternalDataKeys: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
+})
 
 /**
+ * Order item status.
+ *
  * Spec component `Deliveries.Response.Order.OrderItemStatus` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export type OrderItemStatusInput = "Added" | "PrintedNotCooking" | "CookingStarted" | "CookingCompleted" | "Served"
+/**
+ * The schema of {@link OrderItemStatusInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const OrderItemStatusInput = /*#__PURE__*/ Schema.Literals(["Added", "PrintedNotCooking", "CookingStarted", "CookingCompleted", "Served"])
+export const OrderItemStatusInput: Schema.Codec<OrderItemStatusInput, OrderItemStatusInput> = /*#__PURE__*/ Schema.Literals(["Added", "PrintedNotCooking", "CookingStarted", "CookingCompleted", "Served"])
+
 /**
- * The type of {@link OrderItemStatusInput}.
+ * Filter for delivery orders.
+ *
+ * Spec component `Integration.WebHooksFilters.DeliveryOrderWebHooksFilter` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type OrderItemStatusInput = typeof OrderItemStatusInput.Type
-
+export interface DeliveryOrderWebHooksFilterInput {
+  /** Statuses of orders, when changing which need to send a notification. */
+  readonly orderStatuses?: ReadonlyArray<DeliveryStatusInput> | null
+  /** Statuses of order items, when changing which need to send a notification. */
+  readonly itemStatuses?: ReadonlyArray<OrderItemStatusInput> | null
+  /** Flag for errors. */
+  readonly errors?: boolean
+  /** Order external data keys to return in a notification. */
+  readonly returnedExternalDataKeys?: ReadonlyArray<string> | null
+}
 /**
- * Spec component `Integration.WebHooksFilters.DeliveryOrderWebHooksFilter` (request).
+ * The schema of {@link DeliveryOrderWebHooksFilterInput}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const DeliveryOrderWebHooksFilterInput = /*#__PURE__*/ Schema.Struct({
+export const DeliveryOrderWebHooksFilterInput: Schema.Codec<DeliveryOrderWebHooksFilterInput, DeliveryOrderWebHooksFilterInput> = /*#__PURE__*/ Schema.Struct({
   orderStatuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(DeliveryStatusInput))),
   itemStatuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderItemStatusInput))),
   errors: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
   returnedExternalDataKeys: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
-/**
- * The type of {@link DeliveryOrderWebHooksFilterInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type DeliveryOrderWebHooksFilterInput = typeof DeliveryOrderWebHooksFilterInput.Type
 
 /**
+ * Request to get webhooks settings for specified organization.
+ *
  * Spec component `WebHooks.GetWebHookSettingsRequest` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface GetWebHookSettingsRequest {
+  /**
+   * Organization UOC Id.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+}
+/**
+ * The schema of {@link GetWebHookSettingsRequest}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const GetWebHookSettingsRequest = /*#__PURE__*/ Schema.Struct({
+export const GetWebHookSettingsRequest: Schema.Codec<GetWebHookSettingsRequest, GetWebHookSettingsRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid
 })
+
 /**
- * The type of {@link GetWebHookSettingsRequest}.
+ * Filter for updates and errors.
+ *
+ * Spec component `Integration.WebHooksFilters.ReserveWebHookFilter` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type GetWebHookSettingsRequest = typeof GetWebHookSettingsRequest.Type
-
+export interface ReserveWebHookFilter {
+  /** Flag for updates. */
+  readonly updates?: boolean | null
+  /** Flag for errors. */
+  readonly errors?: boolean | null
+}
 /**
- * Spec component `Integration.WebHooksFilters.ReserveWebHookFilter` (request and response).
+ * The schema of {@link ReserveWebHookFilter}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const ReserveWebHookFilter = /*#__PURE__*/ Schema.Struct({
-  updates: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
-  errors: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+export const ReserveWebHookFilter: Schema.Codec<ReserveWebHookFilter, ReserveWebHookFilter> = /*#__PURE__*/ Schema.Struct({
+  updates: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
+  errors: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
-/**
- * The type of {@link ReserveWebHookFilter}.
- *
- * @since 0.1.0
- * @category models
- */
-export type ReserveWebHookFilter = typeof ReserveWebHookFilter.Type
 
 /**
+ * Describes the status of an order.
+ *
  * Spec component `Orders.Common.OrderStatus` (response): the same shape as {@link OrderStatus}.
  *
  * @since 0.1.0
@@ -182,56 +337,141 @@ export type ReserveWebHookFilter = typeof ReserveWebHookFilter.Type
  */
 export const TableOrderStatus = OrderStatus
 /**
- * The type of {@link TableOrderStatus} (the same as {@link OrderStatus}).
+ * Describes the status of an order.
+ *
+ * Spec component `Orders.Common.OrderStatus` (response): the same shape as {@link OrderStatus}.
  *
  * @since 0.1.0
  * @category models
  */
 export type TableOrderStatus = OrderStatus
+/**
+ * Describes the status of an order.
+ *
+ * Spec component `Orders.Common.OrderStatus` (response): the same shape as {@link OrderStatus}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TableOrderStatusEncoded = OrderStatusEncoded
 
 /**
+ * Filter for table orders.
+ *
  * Spec component `Integration.WebHooksFilters.TableOrderWebHookFilter` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface TableOrderWebHookFilter {
+  /** Statuses of orders, when changing which need to send a notification. */
+  readonly orderStatuses?: ReadonlyArray<TableOrderStatus> | null
+  /** Statuses of order items, when changing which need to send a notification. */
+  readonly itemStatuses?: ReadonlyArray<OrderItemStatus> | null
+  /** Flag for updates. */
+  readonly errors?: boolean | null
+}
+/**
+ * The wire form of {@link TableOrderWebHookFilter}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TableOrderWebHookFilterEncoded {
+  /** Statuses of orders, when changing which need to send a notification. */
+  readonly orderStatuses?: ReadonlyArray<TableOrderStatusEncoded> | null
+  /** Statuses of order items, when changing which need to send a notification. */
+  readonly itemStatuses?: ReadonlyArray<OrderItemStatusEncoded> | null
+  /** Flag for updates. */
+  readonly errors?: boolean | null
+}
+/**
+ * The schema of {@link TableOrderWebHookFilter}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const TableOrderWebHookFilter = /*#__PURE__*/ Schema.Struct({
+export const TableOrderWebHookFilter: Schema.Codec<TableOrderWebHookFilter, TableOrderWebHookFilterEncoded> = /*#__PURE__*/ Schema.Struct({
   orderStatuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TableOrderStatus))),
   itemStatuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderItemStatus))),
-  errors: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+  errors: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
+
 /**
- * The type of {@link TableOrderWebHookFilter}.
+ * Filter for updates.
+ *
+ * Spec component `Integration.WebHooksFilters.WebHookShortFilter` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type TableOrderWebHookFilter = typeof TableOrderWebHookFilter.Type
-
+export interface WebHookShortFilter {
+  /** Flag for updates. */
+  readonly updates?: boolean | null
+}
 /**
- * Spec component `Integration.WebHooksFilters.WebHookShortFilter` (request and response).
+ * The schema of {@link WebHookShortFilter}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const WebHookShortFilter = /*#__PURE__*/ Schema.Struct({
-  updates: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+export const WebHookShortFilter: Schema.Codec<WebHookShortFilter, WebHookShortFilter> = /*#__PURE__*/ Schema.Struct({
+  updates: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean))
 })
-/**
- * The type of {@link WebHookShortFilter}.
- *
- * @since 0.1.0
- * @category models
- */
-export type WebHookShortFilter = typeof WebHookShortFilter.Type
 
 /**
+ * Webhooks filter.
+ *
  * Spec component `Integration.WebHooksFilters.WebHooksFilter` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface WebHooksFilter {
+  /** Filter for delivery orders. */
+  readonly deliveryOrderFilter?: DeliveryOrderWebHooksFilter | null
+  /** Filter for table orders. */
+  readonly tableOrderFilter?: TableOrderWebHookFilter | null
+  /** Filter for banquets/reserves. */
+  readonly reserveFilter?: ReserveWebHookFilter | null
+  /** Filter for stop-lists changes. */
+  readonly stopListUpdateFilter?: WebHookShortFilter | null
+  /** Filter for personal shift. */
+  readonly personalShiftFilter?: WebHookShortFilter | null
+  /** Filter for nomenclature changes. */
+  readonly nomenclatureUpdateFilter?: WebHookShortFilter | null
+  /** Filter for business hours and mapping changes. */
+  readonly businessHoursAndMappingUpdateFilter?: WebHookShortFilter | null
+}
+/**
+ * The wire form of {@link WebHooksFilter}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WebHooksFilterEncoded {
+  /** Filter for delivery orders. */
+  readonly deliveryOrderFilter?: DeliveryOrderWebHooksFilterEncoded | null
+  /** Filter for table orders. */
+  readonly tableOrderFilter?: TableOrderWebHookFilterEncoded | null
+  /** Filter for banquets/reserves. */
+  readonly reserveFilter?: ReserveWebHookFilter | null
+  /** Filter for stop-lists changes. */
+  readonly stopListUpdateFilter?: WebHookShortFilter | null
+  /** Filter for personal shift. */
+  readonly personalShiftFilter?: WebHookShortFilter | null
+  /** Filter for nomenclature changes. */
+  readonly nomenclatureUpdateFilter?: WebHookShortFilter | null
+  /** Filter for business hours and mapping changes. */
+  readonly businessHoursAndMappingUpdateFilter?: WebHookShortFilter | null
+}
+/**
+ * The schema of {@link WebHooksFilter}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const WebHooksFilter = /*#__PURE__*/ Schema.Struct({
+export const WebHooksFilter: Schema.Codec<WebHooksFilter, WebHooksFilterEncoded> = /*#__PURE__*/ Schema.Struct({
   deliveryOrderFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(DeliveryOrderWebHooksFilter)),
   tableOrderFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(TableOrderWebHookFilter)),
   reserveFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ReserveWebHookFilter)),
@@ -240,348 +480,748 @@ export const WebHooksFilter = /*#__PURE__*/ Schema.Struct({
   nomenclatureUpdateFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(WebHookShortFilter)),
   businessHoursAndMappingUpdateFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(WebHookShortFilter))
 })
+
 /**
- * The type of {@link WebHooksFilter}.
+ * Response to get webhooks settings for specified organization.
+ *
+ * Spec component `WebHooks.GetWebHookSettingsResponse` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type WebHooksFilter = typeof WebHooksFilter.Type
-
+export interface GetWebHookSettingsResponse {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Api login name. */
+  readonly apiLoginName: string | null
+  /** Webhook handler url. */
+  readonly webHooksUri: string | null
+  /** Authorization token to pass to the webhook handler. */
+  readonly authToken?: string | null
+  /** Webhooks filter. */
+  readonly webHooksFilter?: WebHooksFilter | null
+}
 /**
- * Spec component `WebHooks.GetWebHookSettingsResponse` (response).
+ * The wire form of {@link GetWebHookSettingsResponse}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetWebHookSettingsResponseEncoded {
+  /** Operation ID. */
+  readonly correlationId: string
+  /** Api login name. */
+  readonly apiLoginName: string | null
+  /** Webhook handler url. */
+  readonly webHooksUri: string | null
+  /** Authorization token to pass to the webhook handler. */
+  readonly authToken?: string | null
+  /** Webhooks filter. */
+  readonly webHooksFilter?: WebHooksFilterEncoded | null
+}
+/**
+ * The schema of {@link GetWebHookSettingsResponse}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GetWebHookSettingsResponse = /*#__PURE__*/ Schema.Struct({
+export const GetWebHookSettingsResponse: Schema.Codec<GetWebHookSettingsResponse, GetWebHookSettingsResponseEncoded> = /*#__PURE__*/ Schema.Struct({
   correlationId: Schema.String,
   apiLoginName: /*#__PURE__*/ Schema.NullOr(Schema.String),
   webHooksUri: /*#__PURE__*/ Schema.NullOr(Schema.String),
   authToken: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   webHooksFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(WebHooksFilter))
 })
-/**
- * The type of {@link GetWebHookSettingsResponse}.
- *
- * @since 0.1.0
- * @category models
- */
-export type GetWebHookSettingsResponse = typeof GetWebHookSettingsResponse.Type
 
 /**
  * `KitchenOrderUpdate` event: documented type, no payload schema in the spec.
  *
  * @since 0.1.0
- * @category schemas
- */
-export const KitchenOrderUpdateWebHookEventInfo = /*#__PURE__*/ Schema.Struct({
-  eventType: /*#__PURE__*/ Schema.Literal("KitchenOrderUpdate"),
-  eventTime: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  correlationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  eventInfo: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown)
-})
-/**
- * The type of {@link KitchenOrderUpdateWebHookEventInfo}.
- *
- * @since 0.1.0
  * @category models
  */
-export type KitchenOrderUpdateWebHookEventInfo = typeof KitchenOrderUpdateWebHookEventInfo.Type
+export interface KitchenOrderUpdateWebHookEventInfo {
+  readonly eventType: "KitchenOrderUpdate"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  readonly eventInfo?: unknown
+}
+/**
+ * The schema of {@link KitchenOrderUpdateWebHookEventInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const KitchenOrderUpdateWebHookEventInfo: Schema.Codec<KitchenOrderUpdateWebHookEventInfo, KitchenOrderUpdateWebHookEventInfo> = /*#__PURE__*/ Schema.Struct({
+  eventType: /*#__PURE__*/ Schema.Literal("KitchenOrderUpdate"),
+  eventTime: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  correlationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  eventInfo: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown)
+})
 
 /**
  * `NomenclatureUpdate` event: documented type, no payload schema in the spec.
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface NomenclatureUpdateWebHookEventInfo {
+  readonly eventType: "NomenclatureUpdate"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  readonly eventInfo?: unknown
+}
+/**
+ * The schema of {@link NomenclatureUpdateWebHookEventInfo}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const NomenclatureUpdateWebHookEventInfo = /*#__PURE__*/ Schema.Struct({
+export const NomenclatureUpdateWebHookEventInfo: Schema.Codec<NomenclatureUpdateWebHookEventInfo, NomenclatureUpdateWebHookEventInfo> = /*#__PURE__*/ Schema.Struct({
   eventType: /*#__PURE__*/ Schema.Literal("NomenclatureUpdate"),
-  eventTime: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  correlationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  eventTime: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  correlationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   eventInfo: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown)
 })
+
 /**
- * The type of {@link NomenclatureUpdateWebHookEventInfo}.
+ * Employee personal shift info.
+ *
+ * Spec component `Employees.PersonalShift` (response).
  *
  * @since 0.1.0
  * @category models
  */
-export type NomenclatureUpdateWebHookEventInfo = typeof NomenclatureUpdateWebHookEventInfo.Type
-
+export interface PersonalShift {
+  /** Employee ID. */
+  readonly id: string
+  /** Employee Role ID. */
+  readonly roleId?: string | null
+  /** Personal shift state flag (true - shift is opened, false - shift is closed). */
+  readonly opened: boolean
+  /** ID of the terminal group where the personal shift is opened/closed. */
+  readonly terminalGroupId: string
+}
 /**
- * Spec component `Employees.PersonalShift` (response).
+ * The schema of {@link PersonalShift}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const PersonalShift = /*#__PURE__*/ Schema.Struct({
+export const PersonalShift: Schema.Codec<PersonalShift, PersonalShift> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   roleId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   opened: Schema.Boolean,
   terminalGroupId: Schema.String
 })
-/**
- * The type of {@link PersonalShift}.
- *
- * @since 0.1.0
- * @category models
- */
-export type PersonalShift = typeof PersonalShift.Type
 
 /**
+ * WebHook notification about employee personal shift update.
+ *
  * Spec component `WebHooks.PersonalShiftWebHookEventInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const PersonalShiftWebHookEventInfo = /*#__PURE__*/ Schema.Struct({
-  eventType: /*#__PURE__*/ Schema.Literal("PersonalShift"),
-  eventTime: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  correlationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  eventInfo: /*#__PURE__*/ Schema.optionalKey(PersonalShift)
-})
-/**
- * The type of {@link PersonalShiftWebHookEventInfo}.
- *
- * @since 0.1.0
  * @category models
  */
-export type PersonalShiftWebHookEventInfo = typeof PersonalShiftWebHookEventInfo.Type
+export interface PersonalShiftWebHookEventInfo {
+  /** Event type. */
+  readonly eventType: "PersonalShift"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  /** Event details. */
+  readonly eventInfo?: PersonalShift | null
+}
+/**
+ * The schema of {@link PersonalShiftWebHookEventInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PersonalShiftWebHookEventInfo: Schema.Codec<PersonalShiftWebHookEventInfo, PersonalShiftWebHookEventInfo> = /*#__PURE__*/ Schema.Struct({
+  eventType: /*#__PURE__*/ Schema.Literal("PersonalShift"),
+  eventTime: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  correlationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  eventInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(PersonalShift))
+})
 
 /**
+ * WebHook notification about reserve saving error.
+ *
  * Spec component `WebHooks.ReserveErrorWebHookEventInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const ReserveErrorWebHookEventInfo = /*#__PURE__*/ Schema.Struct({
-  eventType: /*#__PURE__*/ Schema.Literal("ReserveError"),
-  eventTime: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  correlationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  eventInfo: /*#__PURE__*/ Schema.optionalKey(ReserveInfo)
-})
+export interface ReserveErrorWebHookEventInfo {
+  /** Event type. */
+  readonly eventType: "ReserveError"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  /** Event details. */
+  readonly eventInfo?: ReserveInfo | null
+}
 /**
- * The type of {@link ReserveErrorWebHookEventInfo}.
+ * The wire form of {@link ReserveErrorWebHookEventInfo}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ReserveErrorWebHookEventInfo = typeof ReserveErrorWebHookEventInfo.Type
+export interface ReserveErrorWebHookEventInfoEncoded {
+  /** Event type. */
+  readonly eventType: "ReserveError"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  /** Event details. */
+  readonly eventInfo?: ReserveInfoEncoded | null
+}
+/**
+ * The schema of {@link ReserveErrorWebHookEventInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ReserveErrorWebHookEventInfo: Schema.Codec<ReserveErrorWebHookEventInfo, ReserveErrorWebHookEventInfoEncoded> = /*#__PURE__*/ Schema.Struct({
+  eventType: /*#__PURE__*/ Schema.Literal("ReserveError"),
+  eventTime: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  correlationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  eventInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ReserveInfo))
+})
 
 /**
+ * WebHook notification about reserve update.
+ *
  * Spec component `WebHooks.ReserveUpdateWebHookEventInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const ReserveUpdateWebHookEventInfo = /*#__PURE__*/ Schema.Struct({
-  eventType: /*#__PURE__*/ Schema.Literal("ReserveUpdate"),
-  eventTime: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  correlationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  eventInfo: /*#__PURE__*/ Schema.optionalKey(ReserveInfo)
-})
+export interface ReserveUpdateWebHookEventInfo {
+  /** Event type. */
+  readonly eventType: "ReserveUpdate"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  /** Event details. */
+  readonly eventInfo?: ReserveInfo | null
+}
 /**
- * The type of {@link ReserveUpdateWebHookEventInfo}.
+ * The wire form of {@link ReserveUpdateWebHookEventInfo}.
  *
  * @since 0.1.0
  * @category models
  */
-export type ReserveUpdateWebHookEventInfo = typeof ReserveUpdateWebHookEventInfo.Type
+export interface ReserveUpdateWebHookEventInfoEncoded {
+  /** Event type. */
+  readonly eventType: "ReserveUpdate"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  /** Event details. */
+  readonly eventInfo?: ReserveInfoEncoded | null
+}
+/**
+ * The schema of {@link ReserveUpdateWebHookEventInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ReserveUpdateWebHookEventInfo: Schema.Codec<ReserveUpdateWebHookEventInfo, ReserveUpdateWebHookEventInfoEncoded> = /*#__PURE__*/ Schema.Struct({
+  eventType: /*#__PURE__*/ Schema.Literal("ReserveUpdate"),
+  eventTime: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  correlationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  eventInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ReserveInfo))
+})
 
 /**
+ * Filter for updates and errors.
+ *
+ * Spec component `Integration.WebHooksFilters.ReserveWebHookFilter` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReserveWebHookFilterInput {
+  /** Flag for updates. */
+  readonly updates?: boolean
+  /** Flag for errors. */
+  readonly errors?: boolean
+}
+/**
+ * The schema of {@link ReserveWebHookFilterInput}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ReserveWebHookFilterInput: Schema.Codec<ReserveWebHookFilterInput, ReserveWebHookFilterInput> = /*#__PURE__*/ Schema.Struct({
+  updates: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean),
+  errors: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+})
+
+/**
+ * Out-of-stock list update for a group of front terminals.
+ *
  * Spec component `StopLists.TerminalGroupStopListUpdate` (response).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface TerminalGroupStopListUpdate {
+  /** Terminal ID. */
+  readonly id: string
+  /** Whether out-of-stock list is fully updated. */
+  readonly isFull: boolean
+}
+/**
+ * The schema of {@link TerminalGroupStopListUpdate}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const TerminalGroupStopListUpdate = /*#__PURE__*/ Schema.Struct({
+export const TerminalGroupStopListUpdate: Schema.Codec<TerminalGroupStopListUpdate, TerminalGroupStopListUpdate> = /*#__PURE__*/ Schema.Struct({
   id: Schema.String,
   isFull: Schema.Boolean
 })
-/**
- * The type of {@link TerminalGroupStopListUpdate}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TerminalGroupStopListUpdate = typeof TerminalGroupStopListUpdate.Type
 
 /**
+ * Out-of-stock list update info.
+ *
  * Spec component `StopLists.WebHookOnStopListChangeData` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const WebHookOnStopListChangeData = /*#__PURE__*/ Schema.Struct({
-  terminalGroupsStopListsUpdates: /*#__PURE__*/ Schema.Array(TerminalGroupStopListUpdate)
-})
-/**
- * The type of {@link WebHookOnStopListChangeData}.
- *
- * @since 0.1.0
  * @category models
  */
-export type WebHookOnStopListChangeData = typeof WebHookOnStopListChangeData.Type
+export interface WebHookOnStopListChangeData {
+  /** Terminal groups with out-of-stock list updates. */
+  readonly terminalGroupsStopListsUpdates: ReadonlyArray<TerminalGroupStopListUpdate>
+}
+/**
+ * The schema of {@link WebHookOnStopListChangeData}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WebHookOnStopListChangeData: Schema.Codec<WebHookOnStopListChangeData, WebHookOnStopListChangeData> = /*#__PURE__*/ Schema.Struct({
+  terminalGroupsStopListsUpdates: /*#__PURE__*/ Schema.Array(TerminalGroupStopListUpdate)
+})
 
 /**
+ * WebHook notification about stop list update.
+ *
  * Spec component `WebHooks.StopListUpdateWebHookEventInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
- */
-export const StopListUpdateWebHookEventInfo = /*#__PURE__*/ Schema.Struct({
-  eventType: /*#__PURE__*/ Schema.Literal("StopListUpdate"),
-  eventTime: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  correlationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  eventInfo: /*#__PURE__*/ Schema.optionalKey(WebHookOnStopListChangeData)
-})
-/**
- * The type of {@link StopListUpdateWebHookEventInfo}.
- *
- * @since 0.1.0
  * @category models
  */
-export type StopListUpdateWebHookEventInfo = typeof StopListUpdateWebHookEventInfo.Type
+export interface StopListUpdateWebHookEventInfo {
+  /** Event type. */
+  readonly eventType: "StopListUpdate"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  /** Event details. */
+  readonly eventInfo?: WebHookOnStopListChangeData | null
+}
+/**
+ * The schema of {@link StopListUpdateWebHookEventInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const StopListUpdateWebHookEventInfo: Schema.Codec<StopListUpdateWebHookEventInfo, StopListUpdateWebHookEventInfo> = /*#__PURE__*/ Schema.Struct({
+  eventType: /*#__PURE__*/ Schema.Literal("StopListUpdate"),
+  eventTime: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  correlationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  eventInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(WebHookOnStopListChangeData))
+})
 
 /**
+ * WebHook notification about table order saving error.
+ *
  * Spec component `WebHooks.TableOrderErrorWebHookEventInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const TableOrderErrorWebHookEventInfo = /*#__PURE__*/ Schema.Struct({
-  eventType: /*#__PURE__*/ Schema.Literal("TableOrderError"),
-  eventTime: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  correlationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  eventInfo: /*#__PURE__*/ Schema.optionalKey(TableOrderInfo)
-})
+export interface TableOrderErrorWebHookEventInfo {
+  /** Event type. */
+  readonly eventType: "TableOrderError"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  /** Event details. */
+  readonly eventInfo?: TableOrderInfo | null
+}
 /**
- * The type of {@link TableOrderErrorWebHookEventInfo}.
+ * The wire form of {@link TableOrderErrorWebHookEventInfo}.
  *
  * @since 0.1.0
  * @category models
  */
-export type TableOrderErrorWebHookEventInfo = typeof TableOrderErrorWebHookEventInfo.Type
+export interface TableOrderErrorWebHookEventInfoEncoded {
+  /** Event type. */
+  readonly eventType: "TableOrderError"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  /** Event details. */
+  readonly eventInfo?: TableOrderInfoEncoded | null
+}
+/**
+ * The schema of {@link TableOrderErrorWebHookEventInfo}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TableOrderErrorWebHookEventInfo: Schema.Codec<TableOrderErrorWebHookEventInfo, TableOrderErrorWebHookEventInfoEncoded> = /*#__PURE__*/ Schema.Struct({
+  eventType: /*#__PURE__*/ Schema.Literal("TableOrderError"),
+  eventTime: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  correlationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  eventInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(TableOrderInfo))
+})
 
 /**
+ * WebHook notification about table order update.
+ *
  * Spec component `WebHooks.TableOrderUpdateWebHookEventInfo` (response).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const TableOrderUpdateWebHookEventInfo = /*#__PURE__*/ Schema.Struct({
-  eventType: /*#__PURE__*/ Schema.Literal("TableOrderUpdate"),
-  eventTime: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  correlationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  eventInfo: /*#__PURE__*/ Schema.optionalKey(TableOrderInfo)
-})
+export interface TableOrderUpdateWebHookEventInfo {
+  /** Event type. */
+  readonly eventType: "TableOrderUpdate"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  /** Event details. */
+  readonly eventInfo?: TableOrderInfo | null
+}
 /**
- * The type of {@link TableOrderUpdateWebHookEventInfo}.
+ * The wire form of {@link TableOrderUpdateWebHookEventInfo}.
  *
  * @since 0.1.0
  * @category models
  */
-export type TableOrderUpdateWebHookEventInfo = typeof TableOrderUpdateWebHookEventInfo.Type
-
+export interface TableOrderUpdateWebHookEventInfoEncoded {
+  /** Event type. */
+  readonly eventType: "TableOrderUpdate"
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  /** Event details. */
+  readonly eventInfo?: TableOrderInfoEncoded | null
+}
 /**
- * Spec component `Integration.WebHooksFilters.TableOrderWebHookFilter` (request).
+ * The schema of {@link TableOrderUpdateWebHookEventInfo}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const TableOrderWebHookFilterInput = /*#__PURE__*/ Schema.Struct({
+export const TableOrderUpdateWebHookEventInfo: Schema.Codec<TableOrderUpdateWebHookEventInfo, TableOrderUpdateWebHookEventInfoEncoded> = /*#__PURE__*/ Schema.Struct({
+  eventType: /*#__PURE__*/ Schema.Literal("TableOrderUpdate"),
+  eventTime: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  correlationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  eventInfo: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(TableOrderInfo))
+})
+
+/**
+ * Filter for table orders.
+ *
+ * Spec component `Integration.WebHooksFilters.TableOrderWebHookFilter` (request).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TableOrderWebHookFilterInput {
+  /** Statuses of orders, when changing which need to send a notification. */
+  readonly orderStatuses?: ReadonlyArray<TableOrderStatusInput> | null
+  /** Statuses of order items, when changing which need to send a notification. */
+  readonly itemStatuses?: ReadonlyArray<OrderItemStatusInput> | null
+  /** Flag for updates. */
+  readonly errors?: boolean
+}
+/**
+ * The schema of {@link TableOrderWebHookFilterInput}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TableOrderWebHookFilterInput: Schema.Codec<TableOrderWebHookFilterInput, TableOrderWebHookFilterInput> = /*#__PURE__*/ Schema.Struct({
   orderStatuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(TableOrderStatusInput))),
   itemStatuses: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(OrderItemStatusInput))),
   errors: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
 })
-/**
- * The type of {@link TableOrderWebHookFilterInput}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TableOrderWebHookFilterInput = typeof TableOrderWebHookFilterInput.Type
 
 /**
  * An event type this version does not know: envelope decoded, other keys kept.
  *
  * @since 0.1.0
+ * @category models
+ */
+export type UnknownWebHookEvent = {
+  readonly eventType: string
+  /** Event date and time (UTC). */
+  readonly eventTime?: string | null
+  /**
+   * Organization ID.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId?: string | null
+  /** Operation ID. */
+  readonly correlationId?: string | null
+  readonly eventInfo?: unknown
+} & { readonly [x: string]: unknown }
+/**
+ * The schema of {@link UnknownWebHookEvent}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const UnknownWebHookEvent = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
+export const UnknownWebHookEvent: Schema.Codec<UnknownWebHookEvent, UnknownWebHookEvent> = /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({
   eventType: /*#__PURE__*/ IikoSchema.unknownTag(["DeliveryOrderUpdate", "DeliveryOrderError", "ReserveUpdate", "ReserveError", "TableOrderUpdate", "TableOrderError", "StopListUpdate", "PersonalShift", "KitchenOrderUpdate", "NomenclatureUpdate", "BusinessHoursAndMappingUpdate"]),
-  eventTime: /*#__PURE__*/ Schema.optionalKey(IikoDate.LocalDateTimeLoose),
-  organizationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
-  correlationId: /*#__PURE__*/ Schema.optionalKey(Schema.String),
+  eventTime: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(IikoDate.LocalDateTimeLoose)),
+  organizationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
+  correlationId: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   eventInfo: /*#__PURE__*/ Schema.optionalKey(Schema.Unknown)
 }))
+
 /**
- * The type of {@link UnknownWebHookEvent}.
+ * Filter for updates.
+ *
+ * Spec component `Integration.WebHooksFilters.WebHookShortFilter` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type UnknownWebHookEvent = typeof UnknownWebHookEvent.Type
+export interface WebHookShortFilterInput {
+  /** Flag for updates. */
+  readonly updates?: boolean
+}
+/**
+ * The schema of {@link WebHookShortFilterInput}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WebHookShortFilterInput: Schema.Codec<WebHookShortFilterInput, WebHookShortFilterInput> = /*#__PURE__*/ Schema.Struct({
+  updates: /*#__PURE__*/ Schema.optionalKey(Schema.Boolean)
+})
 
 /**
+ * Webhooks filter.
+ *
  * Spec component `Integration.WebHooksFilters.WebHooksFilter` (request).
  *
  * @since 0.1.0
+ * @category models
+ */
+export interface WebHooksFilterInput {
+  /** Filter for delivery orders. */
+  readonly deliveryOrderFilter?: DeliveryOrderWebHooksFilterInput | null
+  /** Filter for table orders. */
+  readonly tableOrderFilter?: TableOrderWebHookFilterInput | null
+  /** Filter for banquets/reserves. */
+  readonly reserveFilter?: ReserveWebHookFilterInput | null
+  /** Filter for stop-lists changes. */
+  readonly stopListUpdateFilter?: WebHookShortFilterInput | null
+  /** Filter for personal shift. */
+  readonly personalShiftFilter?: WebHookShortFilterInput | null
+  /** Filter for nomenclature changes. */
+  readonly nomenclatureUpdateFilter?: WebHookShortFilterInput | null
+  /** Filter for business hours and mapping changes. */
+  readonly businessHoursAndMappingUpdateFilter?: WebHookShortFilterInput | null
+}
+/**
+ * The schema of {@link WebHooksFilterInput}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const WebHooksFilterInput = /*#__PURE__*/ Schema.Struct({
+export const WebHooksFilterInput: Schema.Codec<WebHooksFilterInput, WebHooksFilterInput> = /*#__PURE__*/ Schema.Struct({
   deliveryOrderFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(DeliveryOrderWebHooksFilterInput)),
   tableOrderFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(TableOrderWebHookFilterInput)),
-  reserveFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ReserveWebHookFilter)),
-  stopListUpdateFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(WebHookShortFilter)),
-  personalShiftFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(WebHookShortFilter)),
-  nomenclatureUpdateFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(WebHookShortFilter)),
-  businessHoursAndMappingUpdateFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(WebHookShortFilter))
+  reserveFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(ReserveWebHookFilterInput)),
+  stopListUpdateFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(WebHookShortFilterInput)),
+  personalShiftFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(WebHookShortFilterInput)),
+  nomenclatureUpdateFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(WebHookShortFilterInput)),
+  businessHoursAndMappingUpdateFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(WebHookShortFilterInput))
 })
+
 /**
- * The type of {@link WebHooksFilterInput}.
+ * Request to add or update webhooks settings for listed api logins of the specified organization.
+ *
+ * Spec component `WebHooks.UpdateWebHookSettingsRequest` (request).
  *
  * @since 0.1.0
  * @category models
  */
-export type WebHooksFilterInput = typeof WebHooksFilterInput.Type
-
+export interface UpdateWebHookSettingsRequest {
+  /**
+   * Organization UOC Id.
+   *
+   * Can be obtained by `/api/1/organizations` operation.
+   */
+  readonly organizationId: string
+  /** Webhook handler url. */
+  readonly webHooksUri: string
+  /** Authorization token to pass to the webhook handler. */
+  readonly authToken?: string | null
+  /** Webhooks filter. */
+  readonly webHooksFilter?: WebHooksFilterInput | null
+}
 /**
- * Spec component `WebHooks.UpdateWebHookSettingsRequest` (request).
+ * The schema of {@link UpdateWebHookSettingsRequest}.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const UpdateWebHookSettingsRequest = /*#__PURE__*/ Schema.Struct({
+export const UpdateWebHookSettingsRequest: Schema.Codec<UpdateWebHookSettingsRequest, UpdateWebHookSettingsRequest> = /*#__PURE__*/ Schema.Struct({
   organizationId: IikoSchema.Uuid,
   webHooksUri: Schema.String,
   authToken: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   webHooksFilter: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(WebHooksFilterInput))
 })
-/**
- * The type of {@link UpdateWebHookSettingsRequest}.
- *
- * @since 0.1.0
- * @category models
- */
-export type UpdateWebHookSettingsRequest = typeof UpdateWebHookSettingsRequest.Type
 
 /**
  * One webhook event, discriminated by `eventType`.
  *
  * @since 0.1.0
+ * @category models
+ */
+export type WebHookEvent = DeliveryOrderUpdateWebHookEventInfo
+  | DeliveryOrderErrorWebHookEventInfo
+  | ReserveUpdateWebHookEventInfo
+  | ReserveErrorWebHookEventInfo
+  | TableOrderUpdateWebHookEventInfo
+  | TableOrderErrorWebHookEventInfo
+  | StopListUpdateWebHookEventInfo
+  | PersonalShiftWebHookEventInfo
+  | KitchenOrderUpdateWebHookEventInfo
+  | NomenclatureUpdateWebHookEventInfo
+  | BusinessHoursAndMappingUpdateWebHookEventInfo
+  | UnknownWebHookEvent
+/**
+ * The wire form of {@link WebHookEvent}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type WebHookEventEncoded = DeliveryOrderUpdateWebHookEventInfoEncoded
+  | DeliveryOrderErrorWebHookEventInfoEncoded
+  | ReserveUpdateWebHookEventInfoEncoded
+  | ReserveErrorWebHookEventInfoEncoded
+  | TableOrderUpdateWebHookEventInfoEncoded
+  | TableOrderErrorWebHookEventInfoEncoded
+  | StopListUpdateWebHookEventInfo
+  | PersonalShiftWebHookEventInfo
+  | KitchenOrderUpdateWebHookEventInfo
+  | NomenclatureUpdateWebHookEventInfo
+  | BusinessHoursAndMappingUpdateWebHookEventInfo
+  | UnknownWebHookEvent
+/**
+ * The schema of {@link WebHookEvent}.
+ *
+ * @since 0.1.0
  * @category schemas
  */
-export const WebHookEvent = /*#__PURE__*/ Schema.Union([
+export const WebHookEvent: Schema.Codec<WebHookEvent, WebHookEventEncoded> = /*#__PURE__*/ Schema.Union([
   DeliveryOrderUpdateWebHookEventInfo,
   DeliveryOrderErrorWebHookEventInfo,
   ReserveUpdateWebHookEventInfo,
@@ -595,43 +1235,50 @@ export const WebHookEvent = /*#__PURE__*/ Schema.Union([
   BusinessHoursAndMappingUpdateWebHookEventInfo,
   UnknownWebHookEvent
 ])
-/**
- * The type of {@link WebHookEvent}.
- *
- * @since 0.1.0
- * @category models
- */
-export type WebHookEvent = typeof WebHookEvent.Type
 
 /**
  * Every `eventType` iiko documents (`WebHooks.WebHookEventType`).
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const WebHookEventType = /*#__PURE__*/ IikoSchema.openEnum(["DeliveryOrderUpdate","DeliveryOrderError","ReserveUpdate","ReserveError","TableOrderUpdate","TableOrderError","StopListUpdate","PersonalShift","KitchenOrderUpdate","NomenclatureUpdate","BusinessHoursAndMappingUpdate"])
+export type WebHookEventType = "DeliveryOrderUpdate" | "DeliveryOrderError" | "ReserveUpdate" | "ReserveError" | "TableOrderUpdate" | "TableOrderError" | "StopListUpdate" | "PersonalShift" | "KitchenOrderUpdate" | "NomenclatureUpdate" | "BusinessHoursAndMappingUpdate" | (string & {})
 /**
- * The type of {@link WebHookEventType}.
+ * The wire form of {@link WebHookEventType}.
  *
  * @since 0.1.0
  * @category models
  */
-export type WebHookEventType = typeof WebHookEventType.Type
+export type WebHookEventTypeEncoded = string
+/**
+ * The schema of {@link WebHookEventType}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WebHookEventType: Schema.Codec<WebHookEventType, WebHookEventTypeEncoded> = /*#__PURE__*/ IikoSchema.openEnum(["DeliveryOrderUpdate","DeliveryOrderError","ReserveUpdate","ReserveError","TableOrderUpdate","TableOrderError","StopListUpdate","PersonalShift","KitchenOrderUpdate","NomenclatureUpdate","BusinessHoursAndMappingUpdate"])
 
 /**
  * A webhook request body: iiko posts a JSON array of events.
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
-export const WebHookEvents = /*#__PURE__*/ Schema.Array(WebHookEvent)
+export type WebHookEvents = ReadonlyArray<WebHookEvent>
 /**
- * The type of {@link WebHookEvents}.
+ * The wire form of {@link WebHookEvents}.
  *
  * @since 0.1.0
  * @category models
  */
-export type WebHookEvents = typeof WebHookEvents.Type
+export type WebHookEventsEncoded = ReadonlyArray<WebHookEventEncoded>
+/**
+ * The schema of {@link WebHookEvents}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const WebHookEvents: Schema.Codec<WebHookEvents, WebHookEventsEncoded> = /*#__PURE__*/ Schema.Array(WebHookEvent)
 
 /**
  * Descriptor of `POST /api/1/webhooks/settings`.
