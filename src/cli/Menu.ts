@@ -45,7 +45,7 @@ const csvCell = (value: unknown): string => {
  */
 export const toCsv = (menu: NomenclatureResponse): string => {
   const rows = menu.products.flatMap((product) => {
-    const prices = product.sizePrices === undefined || product.sizePrices.length === 0 ? [undefined] : product.sizePrices
+    const prices = product.sizePrices == null || product.sizePrices.length === 0 ? [undefined] : product.sizePrices
     return prices.map((sizePrice) => [
       product.id,
       product.code,
