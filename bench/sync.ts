@@ -5,7 +5,9 @@
  * refetches everything every 10 s. Both use the default `IikoLimits`; the emulator enforces iiko's
  * published limits. Counts iiko calls, 429s, bytes received, wall time and peak RSS of this
  * process (the client side only). Writes `bench/results/sync.md`. Run with `npm run bench:sync`
- * (`-- --seconds 20` for a shorter run).
+ * (`-- --seconds 20` for a shorter run). Run with `node --max-old-space-size=128 --import tsx
+ * bench/sync.ts` to see the live set rather than garbage V8 has not collected yet; that run writes
+ * `bench/results/sync-128mb-heap.md`.
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { Duration, Effect, Fiber, Layer, Stream } from "effect"
@@ -126,6 +128,7 @@ const measure = <A, E, R>(name: string, run: Effect.Effect<A, E, R>, counters: C
   })
 
 const baselineRssMb = process.memoryUsage().rss / 2 ** 20
+const heapCap = process.execArgv.find((flag) => flag.startsWith("--max-old-space-size="))?.split("=")[1]
 
 const main = Effect.gen(function*() {
   const emulator = yield* startEmulator
@@ -147,13 +150,13 @@ Effect.runPromise(main).then((rows) => {
   const report = `# Sync benchmark
 
 ${ORGANIZATIONS} organizations × ${PRODUCTS} products, emulator traffic \`${TRAFFIC}\` (per organization per hour),
-${SECONDS} s each, default IikoLimits, Node ${process.version}, \`npm run emulator\` in its own process on 127.0.0.1.
+${SECONDS} s each, default IikoLimits, Node ${process.version}${heapCap === undefined ? "" : ` --max-old-space-size=${heapCap}`}, \`npm run emulator\` in its own process on 127.0.0.1.
 Peak RSS is this (client) process; the naive loop runs after IikoSync in the same process. RSS after
 loading the library through tsx, before any call: ${baselineRssMb.toFixed(0)} MB.
 
 ${table}
 `
-  writeFileSync(new URL("results/sync.md", import.meta.url), report)
+  writeFileSync(new URL(heapCap === undefined ? "results/sync.md" : `results/sync-${heapCap}mb-heap.md`, import.meta.url), report)
   process.stdout.write(report)
 }, (error: unknown) => {
   process.stderr.write(`bench failed: ${String(error)}\n`)
