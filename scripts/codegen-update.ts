@@ -12,6 +12,7 @@
  */
 import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
+import { tmpdir } from "node:os"
 import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -83,7 +84,7 @@ const main = async (): Promise<number> => {
   const date = new Date().toISOString().slice(0, 10)
   const target = option(args, "--out") ?? join(dirname(previousPath), `openapi-${date}.json`)
   // Dry run first: the generator must accept the new spec before anything is written.
-  const staging = join(dirname(target), `.openapi-${date}.staging.json`)
+  const staging = join(tmpdir(), `effect-iiko-openapi-${date}-${process.pid}.json`)
   writeFileSync(staging, text)
   try {
     run("scripts/codegen.ts", "--validate", staging)

@@ -5,7 +5,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Schema } from "effect"
+import { spawnSync } from "node:child_process"
 import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
 import { applyPatches, type Patch } from "../scripts/codegen/Patch.ts"
 import { diffSpecs, formatDiff } from "../scripts/codegen/Diff.ts"
 import { operationName, parseCatalog, pathVersions, type Spec } from "../scripts/codegen/Spec.ts"
@@ -207,6 +209,19 @@ describe("codegen guards", () => {
     const patches: ReadonlyArray<Patch> = JSON.parse(readFileSync(new URL("../codegen/patches.json", import.meta.url), "utf8"))
     applyPatches(october, patches)
     assert.strictEqual(october.components.schemas.ExternalMenuItem2.properties.splittable.type, "boolean")
+  })
+
+  it("codegen:update without a reachable documentation endpoint fails clearly and changes nothing", () => {
+    const pinned = readFileSync(new URL("../codegen/spec.json", import.meta.url), "utf8")
+    const ci = readFileSync(new URL("../.ci/run", import.meta.url), "utf8")
+    const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/codegen-update.ts", "--url", "http://127.0.0.1:65530/api-docs/docs"], {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      encoding: "utf8"
+    })
+    assert.strictEqual(run.status, 1)
+    assert.match(run.stderr, /cannot download the spec from http:\/\/127\.0\.0\.1:65530\/api-docs\/docs \(fetch failed: .*\)\.\nNothing was changed\./)
+    assert.strictEqual(readFileSync(new URL("../codegen/spec.json", import.meta.url), "utf8"), pinned)
+    assert.strictEqual(readFileSync(new URL("../.ci/run", import.meta.url), "utf8"), ci)
   })
 
   it("codegen:diff between the July and October specs reports 120 added and 2 removed operations", () => {
