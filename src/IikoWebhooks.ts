@@ -115,6 +115,41 @@ export const defaults = {
 export type Event = WebhookEvent.Event
 
 /**
+ * The 11 event types iiko documents.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type KnownEventType = Event extends infer E ? E extends { readonly eventType: infer T } ? string extends T ? never : T : never
+  : never
+
+/**
+ * The event of one documented type, with its typed `eventInfo`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EventOf<T extends KnownEventType> = Extract<Event, { readonly eventType: T }>
+
+/**
+ * A type guard for one documented event type (a plain `eventType === …` check cannot narrow the
+ * union, because the unknown-event variant's `eventType` is any other string).
+ *
+ * @example
+ * ```ts
+ * import { IikoWebhooks } from "effect-iiko"
+ *
+ * const statusOf = (event: IikoWebhooks.Event) =>
+ *   IikoWebhooks.isEvent("DeliveryOrderUpdate")(event) ? event.eventInfo?.order?.status : undefined
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const isEvent = <T extends KnownEventType>(eventType: T) => (event: Event): event is EventOf<T> =>
+  event.eventType === eventType
+
+/**
  * Which events a {@link Service.subscribe} subscriber wants; everything when omitted.
  *
  * @since 0.1.0

@@ -8,6 +8,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Redacted, Schedule, Stream } from "effect"
 import { HttpServer } from "effect/http"
 import { TestClock } from "effect/testing"
+import { receiveWebhooks } from "../examples/webhooks.ts"
+import { deliveriesWokenByWebhooks } from "../examples/webhooksSync.ts"
 import { Iiko, IikoClient, IikoConfig, IikoWebhooks } from "../src/index.ts"
 import { IikoEmulator, MockHttpClient } from "../src/testing/index.ts"
 import { clientLayer, CORRELATION, loginOk, ORG, tokenFor } from "./support.ts"
@@ -143,6 +145,40 @@ describe("webhooks end to end over loopback", () => {
       assert.strictEqual(stats.accepted, 0)
       assert.strictEqual(stats.unauthorized, LIFECYCLE.length * 3)
     }).pipe(Effect.provide(stack({ webhookRetries: 2, webhookRetryDelay: "5 millis" }, { authToken: Redacted.make("another-token") }))))
+})
+
+describe("webhooks as triggers for IikoSync", () => {
+  it.live("a DeliveryOrderUpdate webhook wakes the delivery poll long before its interval", () =>
+    Effect.gen(function*() {
+      const w = yield* registered()
+      const batches = yield* deliveriesWokenByWebhooks([w.organizationId]).pipe(
+        Stream.filter((batch) => batch.orders.some((order) => order.id === ORDER_ID)),
+        Stream.take(1),
+        Stream.runCollect,
+        Effect.forkChild
+      )
+      yield* Effect.sleep("100 millis") // the seed poll has run; the next one is 5 minutes away
+      yield* Iiko.deliveriesCreate({
+        organizationId: w.organizationId,
+        terminalGroupId: w.terminalGroupId,
+        order: { id: ORDER_ID, phone: "+79001234567", items: [{ type: "Product", productId: w.productId, price: 300, amount: 1 }] }
+      })
+      const [batch] = yield* Fiber.join(batches).pipe(Effect.timeout("5 seconds"))
+      const order = batch!.orders.find((order) => order.id === ORDER_ID)!
+      assert.strictEqual(order.creationStatus, "Success")
+      assert.isFalse(batch!.seeded)
+      // The wake-up took nothing from the main stream.
+      const [event] = yield* next(w, 1)
+      assert.strictEqual(event!.eventType, "DeliveryOrderUpdate")
+    }).pipe(Effect.provide(stack())))
+})
+
+describe("examples/webhooks.ts", () => {
+  it.live("registers with the emulator, receives and prints the delivery's first two statuses", () =>
+    Effect.gen(function*() {
+      const lines = yield* receiveWebhooks
+      assert.deepStrictEqual(lines, ["DeliveryOrderUpdate: Unconfirmed", "DeliveryOrderUpdate: WaitCooking"])
+    }))
 })
 
 describe("IikoWebhooks.register read-back", () => {
