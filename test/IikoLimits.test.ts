@@ -6,6 +6,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Redacted } from "effect"
+import { HttpClient } from "effect/http"
+import { CircuitBreaker, RateLimiter } from "effect/persistence"
 import { TestClock } from "effect/testing"
 import { Iiko, IikoClient, IikoConfig, IikoLimits } from "../src/index.ts"
 import { IikoEmulator, MockHttpClient } from "../src/testing/index.ts"
@@ -199,4 +201,29 @@ describe("IikoLimits: blocked logins", () => {
         body: { correlationId: "3fa85f64-5717-4562-b3fc-2c963f66afa6", errorDescription: "Apilogin has been blocked." }
       }))))
     )))
+})
+
+describe("IikoLimits: shared stores", () => {
+  const tight = { [GROUP]: { requests: 2, window: "1 second" } } as const
+
+  it.effect("clients of one API login share a budget through shared stores; another login has its own", () =>
+    Effect.gen(function*() {
+      const emulator = yield* IikoEmulator.IikoEmulator
+      // One store pair, as a Redis store would be shared by several processes.
+      const stores = yield* Layer.build(Layer.mergeAll(RateLimiter.layerStoreMemory, CircuitBreaker.layerStoreMemory()))
+      const client = (login: string) =>
+        Layer.build(IikoClient.layerWith(
+          IikoConfig.layer({ credentials: IikoConfig.v1(login), baseUrl: emulator.baseUrl, limits: { groups: tight } }),
+          IikoLimits.layerStore
+        ).pipe(Layer.provide(Layer.succeedContext(stores)), Layer.provide(Layer.succeed(HttpClient.HttpClient, emulator.client))))
+      const [first, second, other] = [yield* client("shared"), yield* client("shared"), yield* client("other")]
+      const twice = (context: typeof first) =>
+        Effect.all([Iiko.organizations({}), Iiko.organizations({})], { concurrency: "unbounded" }).pipe(Effect.provide(context))
+      yield* driveClock(Effect.all([twice(first), twice(second), twice(other)], { concurrency: "unbounded" }))
+      const starts = (yield* calls("organizations")).map((entry) => entry.startedAt)
+      // Four calls of "shared" at 2 per second: two wait; the two of "other" do not.
+      assert.lengthOf(starts, 6)
+      assert.lengthOf(starts.filter((at) => at === starts[0]), 4)
+      assert.isAtLeast(Math.max(...starts) - Math.min(...starts), 500)
+    }).pipe(Effect.provide(IikoEmulator.layer({ seed: 3 }))))
 })
