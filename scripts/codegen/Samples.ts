@@ -7,8 +7,8 @@
  * response with every property set, and a "tolerant" response variant where every object gains
  * an undeclared key (objects without declared properties excepted: they are open) and every enum value outside a union tag is replaced by an unknown value.
  * Two more variants guard issue 10's fuzzing findings: a response with every optional property
- * `null` (must decode), and a request with every `int32`/`int64` integer past its range (must be
- * rejected before sending).
+ * `null` (must decode), and one request per `int32`/`int64` integer with that integer past its
+ * range (each must be rejected before sending).
  */
 import { isoDateKind, type Model } from "./Schemas.ts"
 import { type JsonSchema, type Operation, refKey } from "./Spec.ts"
@@ -34,8 +34,8 @@ interface Options {
   readonly tolerant: boolean
   /** Every optional property is `null` (responses: iiko writes nulls freely). */
   readonly nullOptionals?: boolean
-  /** Every `int32`/`int64` integer is one past its format's range (requests must reject it). */
-  readonly overflowIntegers?: boolean
+  /** The n-th `int32`/`int64` integer (in walk order) is one past its format's range. */
+  readonly overflowAt?: number
 }
 
 /** The first value past each integer format's range. */
@@ -51,15 +51,16 @@ export interface OperationSamples {
   readonly nullResponse: unknown
   /** How many optional response properties `nullResponse` set to `null`. */
   readonly nullCount: number
-  /** The request with every `int32`/`int64` integer out of range; absent when there is none. */
-  readonly overflowRequest?: unknown
+  /** One request per `int32`/`int64` integer, that integer one past its range (each must be rejected). */
+  readonly overflowRequests: ReadonlyArray<unknown>
 }
 
 /** Builds sample values for schema nodes. */
 class Synthesizer {
   enumCount = 0
   nullCount = 0
-  overflowCount = 0
+  /** How many `int32`/`int64` integers the walk met. */
+  formattedIntegers = 0
   constructor(private readonly model: Model, private readonly options: Options) {}
 
   value(node: JsonSchema, depth: number): unknown {
@@ -73,7 +74,7 @@ class Synthesizer {
         return stringSample(node)
       case "integer": {
         const overflow = OVERFLOW[node.format ?? ""]
-        if (this.options.overflowIntegers === true && overflow !== undefined) return this.overflowCount++, overflow
+        if (overflow !== undefined && this.formattedIntegers++ === this.options.overflowAt) return overflow
         return Math.max(node.minimum ?? 1, Math.min(node.maximum ?? 1, 1))
       }
       case "number":
@@ -166,16 +167,17 @@ export const operationSamples = (
     const tolerant = new Synthesizer(model, { tolerant: true })
     const tolerantResponse = op.response === undefined ? null : tolerant.value(op.response, 0)
     const nulls = new Synthesizer(model, { tolerant: false, nullOptionals: true })
-    const overflow = new Synthesizer(model, { tolerant: false, overflowIntegers: true })
-    const overflowRequest = op.request === undefined ? undefined : overflow.value(op.request, 0)
+    const request = op.request === undefined ? {} : strict.value(op.request, 0)
+    const overflowRequests = Array.from({ length: strict.formattedIntegers }, (_, at) =>
+      new Synthesizer(model, { tolerant: false, overflowAt: at }).value(op.request ?? {}, 0))
     result[op.name] = {
-      request: op.request === undefined ? {} : strict.value(op.request, 0),
+      request,
       response: op.response === undefined ? null : strict.value(op.response, 0),
       tolerantResponse,
       enumCount: tolerant.enumCount,
       nullResponse: op.response === undefined ? null : nulls.value(op.response, 0),
       nullCount: nulls.nullCount,
-      ...(overflow.overflowCount > 0 ? { overflowRequest } : {})
+      overflowRequests
     }
   }
   return result
