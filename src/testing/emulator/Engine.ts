@@ -280,10 +280,14 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
 
       const body = parseBody(text)
       if (body === undefined) return { reply: fail(400, "The request body is not a JSON object."), fault }
-      const issue = route.request === undefined ? undefined : validate(route.request, body)
-      if (issue !== undefined) return { reply: fail(400, issue, "Validation"), fault }
+      const decoded = route.request === undefined ? { body } : decodeBody(route.request, body)
+      if ("issue" in decoded) return { reply: fail(400, decoded.issue, "Validation"), fault }
 
-      const reply = yield* runHandler(route, { now, body, correlationId, login: authorization?.subject ?? "" }, fail)
+      const reply = yield* runHandler(
+        route,
+        { now, body: decoded.body, correlationId, login: authorization?.subject ?? "" },
+        fail
+      )
       return { reply: afterApplied(reply, failure, fail), fault }
     })
 
@@ -462,22 +466,22 @@ const parseBody = (text: string): Record<string, unknown> | undefined => {
   }
 }
 
-type Validator = (body: unknown) => string | undefined
+type Decoded = { readonly body: Record<string, unknown> } | { readonly issue: string }
 
-const validators = new WeakMap<WireSchema, Validator>()
+const decoders = new WeakMap<WireSchema, (body: unknown) => Decoded>()
 
-/** Strict validation of a request body; one decoder per schema, built on first use. */
-const validate = (schema: WireSchema, body: unknown): string | undefined => {
-  let validator = validators.get(schema)
-  if (validator === undefined) {
+/** Strict decoding of a request body; one decoder per schema, built on first use. */
+const decodeBody = (schema: WireSchema, body: unknown): Decoded => {
+  let decoder = decoders.get(schema)
+  if (decoder === undefined) {
     const decode = Schema.decodeUnknownResult(schema, { onExcessProperty: "error" })
-    validator = (input) => {
+    decoder = (input) => {
       const result = decode(input)
-      return Result.isFailure(result) ? result.failure.message : undefined
+      return Result.isFailure(result) ? { issue: result.failure.message } : { body: result.success }
     }
-    validators.set(schema, validator)
+    decoders.set(schema, decoder)
   }
-  return validator(body)
+  return decoder(body)
 }
 
 const notFound = (path: string, correlationId: string): Wire.Reply =>

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { Family, SideEffect, WireSchema } from "../../Endpoint.ts"
+import type { Endpoint, Family, SideEffect, WireSchema } from "../../Endpoint.ts"
 import type * as Domain from "./Domain.ts"
 import type { Prng } from "./Prng.ts"
 import type { Reply } from "./Wire.ts"
@@ -41,11 +41,14 @@ export interface Timings {
  * @since 0.1.0
  * @category models
  */
-export interface Context {
+export interface Context<Body = Record<string, unknown>> {
   /** Current time from Effect's `Clock` (so `TestClock` drives it). */
   readonly now: number
-  /** The parsed JSON body (`{}` when empty). */
-  readonly body: Record<string, unknown>
+  /**
+   * The body: decoded with the operation's strict request schema when the route has one (an
+   * invalid body never reaches the handler), else the parsed JSON (`{}` when empty).
+   */
+  readonly body: Body
   readonly state: Domain.State
   /** Deterministic ids for entities and correlation ids. */
   readonly ids: Prng
@@ -71,7 +74,7 @@ export interface Context {
  * @since 0.1.0
  * @category models
  */
-export type Handler = (context: Context) => Reply
+export type Handler<Body = Record<string, unknown>> = (context: Context<Body>) => Reply
 
 /**
  * A modelled operation: its catalog identity plus a handler.
@@ -108,6 +111,25 @@ export interface Route {
   readonly response: WireSchema | undefined
   readonly handler: Handler | undefined
 }
+
+/**
+ * Declares a modelled operation against the generated endpoint it serves: name, path, method and
+ * side effect come from the descriptor (a renamed or removed operation is a type error), and the
+ * handler receives the body decoded with the operation's request schema.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const handle = <E extends Endpoint>(
+  operation: { readonly endpoint: E },
+  handler: Handler<E["request"]["Type"]>
+): Modelled => ({
+  name: operation.endpoint.name,
+  path: operation.endpoint.path,
+  method: operation.endpoint.method,
+  sideEffect: operation.endpoint.sideEffect,
+  handler: handler as Handler
+})
 
 /**
  * Declares a modelled POST operation.

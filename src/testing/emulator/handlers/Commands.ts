@@ -4,13 +4,13 @@
  *
  * @since 0.1.0
  */
+import * as Iiko from "../../../generated/Iiko.ts"
 import * as Lifecycle from "../Lifecycle.ts"
 import * as R from "../Route.ts"
 import { json } from "../Wire.ts"
 
-const status = R.post("commandsStatus", "/api/1/commands/status", "read", (context) => {
-  const organizationId = R.uuid(context.body, "organizationId")
-  const correlationId = R.uuid(context.body, "correlationId")
+const status = R.handle(Iiko.commandsStatus, (context) => {
+  const { correlationId, organizationId } = context.body
   const answer = Lifecycle.commandStatus(context.state, correlationId, organizationId, context.now, context.timings.commandRetention)
   return answer === undefined
     ? R.reject(`CorrelationId '${correlationId}' is no longer supported.`, "CorrelationIdNotSupported", 410)

@@ -3,6 +3,8 @@
  *
  * @since 0.1.0
  */
+import type { Endpoint, WireSchema } from "../../../Endpoint.ts"
+import * as Iiko from "../../../generated/Iiko.ts"
 import type * as Domain from "../Domain.ts"
 import * as R from "../Route.ts"
 import { json } from "../Wire.ts"
@@ -13,9 +15,9 @@ type Items<A> = (dictionaries: Domain.Dictionaries, context: R.Context, organiza
  * A dictionary read over `organizationIds`: `grouped` answers `[{ organizationId, items }]` per
  * organization (order types, couriers), otherwise one flat list (payment types, cancel causes).
  */
-const dictionary = <A>(name: string, path: string, field: string, grouped: boolean, items: Items<A>) =>
-  R.post(name, path, "read", (context) => {
-    const organizations = R.organizations(context, R.uuids(context.body, "organizationIds", true))
+const dictionary = <A>(operation: ByOrganizations, field: string, grouped: boolean, items: Items<A>) =>
+  R.handle(operation, (context) => {
+    const organizations = R.organizations(context, context.body.organizationIds)
     const itemsOf = (organizationId: string) =>
       items(context.state.dictionaries.get(organizationId)!, context, organizationId)
     return json({
@@ -26,11 +28,15 @@ const dictionary = <A>(name: string, path: string, field: string, grouped: boole
     })
   })
 
-const perOrganization = <A>(name: string, path: string, field: string, items: Items<A>) =>
-  dictionary(name, path, field, true, items)
+/** An operation whose request names `organizationIds`. */
+type ByOrganizations = {
+  readonly endpoint: Endpoint<WireSchema & { readonly Type: { readonly organizationIds: ReadonlyArray<string> } }>
+}
 
-const flat = <A>(name: string, path: string, field: string, items: Items<A>) =>
-  dictionary(name, path, field, false, items)
+const perOrganization = <A>(operation: ByOrganizations, field: string, items: Items<A>) =>
+  dictionary(operation, field, true, items)
+
+const flat = <A>(operation: ByOrganizations, field: string, items: Items<A>) => dictionary(operation, field, false, items)
 
 /**
  * The modelled dictionary operations.
@@ -39,9 +45,9 @@ const flat = <A>(name: string, path: string, field: string, items: Items<A>) =>
  * @category routes
  */
 export const routes: ReadonlyArray<R.Modelled> = [
-  perOrganization("deliveriesOrderTypes", "/api/1/deliveries/order_types", "orderTypes", (d) =>
+  perOrganization(Iiko.deliveriesOrderTypes, "orderTypes", (d) =>
     d.orderTypes.map((t) => ({ ...t, isDeleted: false, externalRevision: null, isDefault: false }))),
-  flat("paymentTypes", "/api/1/payment_types", "paymentTypes", (d, context, organizationId) =>
+  flat(Iiko.paymentTypes, "paymentTypes", (d, context, organizationId) =>
     d.paymentTypes.map((p) => ({
       ...p,
       comment: null,
@@ -55,7 +61,7 @@ export const routes: ReadonlyArray<R.Modelled> = [
         .filter((t) => t.organizationId === organizationId)
         .map((t) => ({ id: t.id, organizationId: t.organizationId, name: t.name, address: t.address, timeZone: t.timeZone }))
     }))),
-  flat("cancelCauses", "/api/1/cancel_causes", "cancelCauses", (d) => d.cancelCauses.map((c) => ({ ...c, isDeleted: false }))),
-  perOrganization("employeesCouriers", "/api/1/employees/couriers", "employees", (d) =>
+  flat(Iiko.cancelCauses, "cancelCauses", (d) => d.cancelCauses.map((c) => ({ ...c, isDeleted: false }))),
+  perOrganization(Iiko.employeesCouriers, "employees", (d) =>
     d.couriers.map((c) => ({ ...c, middleName: null, isDeleted: false })))
 ]

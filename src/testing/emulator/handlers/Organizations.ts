@@ -3,12 +3,15 @@
  *
  * @since 0.1.0
  */
+import * as Iiko from "../../../generated/Iiko.ts"
 import type * as Domain from "../Domain.ts"
 import * as R from "../Route.ts"
 import { json } from "../Wire.ts"
 
-const selected = (context: R.Context): ReadonlyArray<Domain.Organization> => {
-  const ids = R.uuids(context.body, "organizationIds")
+type OrganizationsFilter = { readonly organizationIds?: ReadonlyArray<string> | null | undefined }
+
+const selected = (context: R.Context<OrganizationsFilter>): ReadonlyArray<Domain.Organization> => {
+  const ids = context.body.organizationIds ?? []
   return ids.length === 0 ? context.state.organizations : context.state.organizations.filter((o) => ids.includes(o.id))
 }
 
@@ -43,16 +46,14 @@ const organizationView = (organization: Domain.Organization, extended: boolean):
     }
     : { responseType: "Simple", id: organization.id, name: organization.name, code: organization.code }
 
-const list = (name: string, method: "POST" | "GET") => ({
-  ...R.post(name, "/api/1/organizations", "read", (context: R.Context) =>
-    json({
-      correlationId: context.correlationId,
-      organizations: selected(context).map((o) => organizationView(o, context.body["returnAdditionalInfo"] === true))
-    })),
-  method
-})
+/** `organizations` (POST) and its deprecated GET twin, which takes no body. */
+const list = (context: R.Context<OrganizationsFilter & { readonly returnAdditionalInfo?: boolean | null | undefined }>) =>
+  json({
+    correlationId: context.correlationId,
+    organizations: selected(context).map((o) => organizationView(o, context.body.returnAdditionalInfo === true))
+  })
 
-const settings = R.post("organizationsSettings", "/api/1/organizations/settings", "read", (context) =>
+const settings = R.handle(Iiko.organizationsSettings, (context) =>
   json({
     correlationId: context.correlationId,
     organizations: selected(context).map((o) => ({
@@ -89,8 +90,8 @@ const byOrganization = (
     items: groups.filter((g) => g.organizationId === o.id).map(terminalView)
   }))
 
-const terminalGroups = R.post("terminalGroups", "/api/1/terminal_groups", "read", (context) => {
-  const organizations = R.organizations(context, R.uuids(context.body, "organizationIds", true))
+const terminalGroups = R.handle(Iiko.terminalGroups, (context) => {
+  const organizations = R.organizations(context, context.body.organizationIds)
   const groups = context.state.terminalGroups
   return json({
     correlationId: context.correlationId,
@@ -99,22 +100,21 @@ const terminalGroups = R.post("terminalGroups", "/api/1/terminal_groups", "read"
   })
 })
 
-const isAlive = R.post("terminalGroupsIsAlive", "/api/1/terminal_groups/is_alive", "read", (context) => {
-  const ids = R.uuids(context.body, "terminalGroupIds", true)
+const isAlive = R.handle(Iiko.terminalGroupsIsAlive, (context) => {
   return json({
     correlationId: context.correlationId,
-    isAliveStatus: ids.map((id) => {
+    isAliveStatus: context.body.terminalGroupIds.map((id) => {
       const group = context.state.terminalGroupsById.get(id) ?? R.reject(`Terminal group '${id}' is not found.`)
       return { isAlive: group.alive && !group.asleep, terminalGroupId: id, organizationId: group.organizationId }
     })
   })
 })
 
-const awake = R.post("terminalGroupsAwake", "/api/1/terminal_groups/awake", "action", (context) => {
-  R.organizations(context, R.uuids(context.body, "organizationIds", true))
+const awake = R.handle(Iiko.terminalGroupsAwake, (context) => {
+  R.organizations(context, context.body.organizationIds)
   const successfullyProcessed: Array<string> = []
   const failedProcessed: Array<string> = []
-  for (const id of R.uuids(context.body, "terminalGroupIds", true)) {
+  for (const id of context.body.terminalGroupIds) {
     const group = context.state.terminalGroupsById.get(id)
     if (group === undefined || !group.alive) {
       failedProcessed.push(id)
@@ -133,8 +133,8 @@ const awake = R.post("terminalGroupsAwake", "/api/1/terminal_groups/awake", "act
  * @category routes
  */
 export const routes: ReadonlyArray<R.Modelled> = [
-  list("organizations", "POST"),
-  list("organizationsGet", "GET"),
+  R.handle(Iiko.organizations, list),
+  R.handle(Iiko.organizationsGet, list),
   settings,
   terminalGroups,
   isAlive,
