@@ -18,7 +18,7 @@ import { formatDate } from "./Wire.ts"
  * @category commands
  */
 export const startCommand = (
-  context: Context,
+  context: Context<unknown>,
   organizationId: string,
   outcome: Domain.Command["outcome"] = { state: "Success" }
 ): void => {
@@ -64,7 +64,7 @@ export const commandStatus = (
  * @category creations
  */
 export const startCreation = (
-  context: Context,
+  context: Context<unknown>,
   creation: Omit<Domain.Creation, "creationStatus" | "revision" | "readyAt" | "correlationId">
 ): Domain.Creation => {
   const readyAt = context.now + context.timings.creationDelay
@@ -112,7 +112,7 @@ export const settle = (state: Domain.State, now: number, emit: (event: PendingEv
  * @since 0.1.0
  * @category creations
  */
-export const touch = (context: Context, creation: Domain.Creation): void => {
+export const touch = (context: Context<unknown>, creation: Domain.Creation): void => {
   creation.revision = Domain.nextRevision(context.state, context.now)
   emitChange(creation, context.emit)
 }
@@ -146,7 +146,7 @@ export const info = (creation: Domain.Creation): Record<string, unknown> => {
  * @since 0.1.0
  * @category views
  */
-export const stamp = (context: Context): string => formatDate(context.now)
+export const stamp = (context: Context<unknown>): string => formatDate(context.now)
 
 const collectionOf = (state: Domain.State, kind: Domain.Creation["kind"]): Map<string, Domain.Creation> =>
   kind === "delivery" ? state.deliveries : kind === "tableOrder" ? state.tableOrders : state.reserves

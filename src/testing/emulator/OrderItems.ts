@@ -29,7 +29,7 @@ export interface Priced {
  * @category pricing
  */
 export const price = (
-  context: Context,
+  context: Context<unknown>,
   options: {
     readonly organizationId: string
     readonly terminalGroup: Domain.TerminalGroup | undefined

@@ -270,7 +270,7 @@ export const object = (body: Record<string, unknown>, key: string, required = fa
  * @since 0.1.0
  * @category validation
  */
-export const organization = (context: Context, id: string): Domain.Organization =>
+export const organization = (context: Context<unknown>, id: string): Domain.Organization =>
   context.state.organizationsById.get(id) ?? reject(`Organization '${id}' is not available for this API login.`)
 
 /**
@@ -279,7 +279,7 @@ export const organization = (context: Context, id: string): Domain.Organization 
  * @since 0.1.0
  * @category validation
  */
-export const organizations = (context: Context, ids: ReadonlyArray<string>): ReadonlyArray<Domain.Organization> =>
+export const organizations = (context: Context<unknown>, ids: ReadonlyArray<string>): ReadonlyArray<Domain.Organization> =>
   ids.map((id) => organization(context, id))
 
 /**
@@ -288,7 +288,7 @@ export const organizations = (context: Context, ids: ReadonlyArray<string>): Rea
  * @since 0.1.0
  * @category validation
  */
-export const terminalGroup = (context: Context, organizationId: string, id: string): Domain.TerminalGroup => {
+export const terminalGroup = (context: Context<unknown>, organizationId: string, id: string): Domain.TerminalGroup => {
   const group = context.state.terminalGroupsById.get(id)
   return group !== undefined && group.organizationId === organizationId
     ? group
@@ -301,4 +301,4 @@ export const terminalGroup = (context: Context, organizationId: string, id: stri
  * @since 0.1.0
  * @category constructors
  */
-export const correlationOnly = (context: Context): Record<string, unknown> => ({ correlationId: context.correlationId })
+export const correlationOnly = (context: Context<unknown>): Record<string, unknown> => ({ correlationId: context.correlationId })
