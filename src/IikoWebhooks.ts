@@ -271,9 +271,23 @@ export const dedupKey = (event: Event): string => {
 const entityOf = (info: unknown): string => {
   if (typeof info !== "object" || info === null) return JSON.stringify(info ?? null)
   const record = info as Record<string, any>
-  if (typeof record["id"] !== "string") return JSON.stringify(info)
+  if (typeof record["id"] !== "string") return digest(JSON.stringify(info))
   const status = record["order"]?.["status"] ?? record["reserve"]?.["status"] ?? record["opened"]
   return `${record["id"]}\u0000${record["timestamp"] ?? ""}\u0000${record["creationStatus"] ?? ""}\u0000${status ?? ""}`
+}
+
+/**
+ * Short texts as they are; longer ones as their length and two 32-bit FNV-1a hashes with different
+ * offset bases, so a window of large `eventInfo`s stays small (a false match also needs the same
+ * event type, organization and `correlationId`).
+ */
+const digest = (text: string): string =>
+  text.length <= 128 ? text : `${text.length}#${fnv1a(text, 0x811c9dc5).toString(36)}#${fnv1a(text, 0x050c5d1f).toString(36)}`
+
+const fnv1a = (text: string, basis: number): number => {
+  let hash = basis
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+  return hash >>> 0
 }
 
 /** Remembers the last `size` keys (oldest forgotten first). */

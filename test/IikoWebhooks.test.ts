@@ -243,6 +243,21 @@ describe("IikoWebhooks receiver", () => {
   })
 })
 
+describe("IikoWebhooks.dedupKey", () => {
+  it("identifies an order event by id, revision and status, and keeps keys of large payloads short", () => {
+    const key = (event: unknown) => IikoWebhooks.dedupKey(event as IikoWebhooks.Event)
+    const update = deliveryUpdate("OnWay", 7, "c-1")
+    assert.strictEqual(key(update), key(structuredClone(update)))
+    assert.notStrictEqual(key(update), key(deliveryUpdate("OnWay", 8, "c-1")))
+    assert.notStrictEqual(key(update), key(deliveryUpdate("Delivered", 7, "c-1")))
+    assert.notStrictEqual(key(update), key({ ...update, organizationId: "another" }))
+    const big = (n: number) => ({ eventType: "MenuPublished", correlationId: "c", eventInfo: { items: Array.from({ length: 500 }, (_, i) => i + n) } })
+    assert.strictEqual(key(big(0)), key(big(0)))
+    assert.notStrictEqual(key(big(0)), key(big(1)))
+    assert.isBelow(key(big(0)).length, 100)
+  })
+})
+
 describe("IikoWebhooks.layerRoute", () => {
   it.live("mounts the receiver on an existing router at the configured path", () =>
     Effect.gen(function*() {
