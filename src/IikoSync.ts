@@ -78,7 +78,7 @@ export const callsTotal = Metric.counter("iiko_sync_calls_total", {
 })
 
 /**
- * Seconds between now and when the checkpoint's revision was read, per stream.
+ * Seconds between now and when the checkpoint's revision was read, per stream and organization.
  *
  * @since 0.2.0
  * @category metrics
@@ -86,6 +86,12 @@ export const callsTotal = Metric.counter("iiko_sync_calls_total", {
 export const lagSeconds = Metric.gauge("iiko_sync_lag_seconds", {
   description: "Age of the revision an IikoSync stream last read, in seconds"
 })
+
+const countBy = <A>(items: ReadonlyArray<A>, key: (item: A) => string): ReadonlyMap<string, number> => {
+  const counts = new Map<string, number>()
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1)
+  return counts
+}
 
 const counted = <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>) =>
   Effect.tap(effect, () => Metric.update(Metric.withAttributes(callsTotal, { operation }), 1))
@@ -323,18 +329,21 @@ export const deliveryChanges = (
         ? yield* seed(state, now, "checkpoint older than 3 hours")
         : yield* follow(state, checkpoint, now)
       const [batches, next] = result
-      const changed = batches.reduce((sum, batch) => sum + batch.orders.length, 0)
-      if (changed > 0) {
-        yield* Metric.update(Metric.withAttributes(ordersTotal, { organizations: label }), changed)
-        yield* Effect.logInfo(`iiko sync: ${changed} delivery order(s) changed`).pipe(
+      const orders = batches.flatMap((batch) => batch.orders)
+      if (orders.length > 0) {
+        yield* Effect.forEach(countBy(orders, (order) => order.organizationId), ([organization, count]) =>
+          Metric.update(Metric.withAttributes(ordersTotal, { organization }), count), { discard: true })
+        yield* Effect.logInfo(`iiko sync: ${orders.length} delivery order(s) changed`).pipe(
           Effect.annotateLogs({ organizations: label })
         )
       }
-      if (next.checkpoint !== undefined) {
-        yield* Metric.update(
-          Metric.withAttributes(lagSeconds, { stream: "deliveries", organizations: label }),
-          (now - next.checkpoint.readAt) / 1000
-        )
+      const readAt = next.checkpoint?.readAt
+      if (readAt !== undefined) {
+        yield* Effect.forEach(organizationIds, (organization) =>
+          Metric.update(
+            Metric.withAttributes(lagSeconds, { stream: "deliveries", organization }),
+            (now - readAt) / 1000
+          ), { discard: true })
       }
       return result
     })

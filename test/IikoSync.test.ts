@@ -4,7 +4,7 @@
  * stored only after the consumer handled a batch, and per-organization isolation.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Option, Ref, Stream } from "effect"
+import { Effect, Fiber, Layer, Metric, Option, Ref, Stream } from "effect"
 import { HttpClient } from "effect/http"
 import { KeyValueStore } from "effect/persistence"
 import { TestClock } from "effect/testing"
@@ -377,4 +377,22 @@ describe("IikoSync.customerTransactions", () => {
         Layer.provideMerge(MockHttpClient.layer(pages))
       )
     )))
+})
+
+describe("IikoSync metrics", () => {
+  it.effect("changed orders and lag are measured per organization", () =>
+    Effect.gen(function*() {
+      const w = yield* world
+      yield* createOrder(w)
+      yield* createOrder(w)
+      const running = yield* collect(IikoSync.deliveryChanges({ organizationIds: [w.organizationId], pollInterval: "30 seconds" }))
+      yield* TestClock.adjust("90 seconds") // nothing changes: the revision read at the seed ages
+      yield* Fiber.interrupt(running.fiber)
+      const orders = yield* Metric.value(Metric.withAttributes(IikoSync.ordersTotal, { organization: w.organizationId }))
+      assert.strictEqual(orders.count, 2)
+      const lag = yield* Metric.value(
+        Metric.withAttributes(IikoSync.lagSeconds, { stream: "deliveries", organization: w.organizationId })
+      )
+      assert.strictEqual(lag.value, 90)
+    }).pipe(Effect.provide(stack()), Effect.provideService(Metric.MetricRegistry, new Map())))
 })
