@@ -4,19 +4,18 @@
  *
  * @since 0.1.0
  */
+import * as Iiko from "../../../generated/Iiko.ts"
 import * as R from "../Route.ts"
 import { json } from "../Wire.ts"
 
-const v1 = R.post("accessToken", "/api/1/access_token", "auth", (context) => {
-  const apiLogin = R.string(context.body, "apiLogin")
+const v1 = R.handle(Iiko.accessToken, (context) => {
+  const { apiLogin } = context.body
   if (!context.accepts({ apiLogin })) R.reject(`Login '${apiLogin.slice(0, 4)}…' is not authorized.`, undefined, 401)
   return json({ correlationId: context.correlationId, token: context.issueToken(apiLogin) })
 })
 
-const v2 = R.post("accessTokenV2", "/api/v2/access_token", "auth", (context) => {
-  const appId = R.string(context.body, "appId")
-  const clientSecret = R.string(context.body, "clientSecret")
-  const apiKey = R.string(context.body, "apiKey")
+const v2 = R.handle(Iiko.accessTokenV2, (context) => {
+  const { apiKey, appId, clientSecret } = context.body
   if (!context.accepts({ appId, clientSecret, apiKey })) R.reject(`Application '${appId}' is not authorized.`, undefined, 401)
   return json({ correlationId: context.correlationId, token: context.issueToken(`${appId}/${apiKey.slice(0, 4)}`) })
 })

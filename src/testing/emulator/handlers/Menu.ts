@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import * as Iiko from "../../../generated/Iiko.ts"
 import * as Domain from "../Domain.ts"
 import * as R from "../Route.ts"
 import { json } from "../Wire.ts"
@@ -47,11 +48,11 @@ const productView = (product: Domain.Product): Record<string, unknown> => ({
   canSetOpenPrice: false
 })
 
-const nomenclature = R.post("nomenclature", "/api/1/nomenclature", "read", (context) => {
-  const organizationId = R.uuid(context.body, "organizationId")
+const nomenclature = R.handle(Iiko.nomenclature, (context) => {
+  const { organizationId, startRevision } = context.body
   R.organization(context, organizationId)
   const catalog = Domain.nomenclatureOf(context.state, organizationId)
-  const unchanged = context.body["startRevision"] === catalog.revision
+  const unchanged = startRevision === catalog.revision
   return json({
     correlationId: context.correlationId,
     groups: unchanged ? [] : catalog.groups.map((g) => ({
@@ -74,18 +75,18 @@ const nomenclature = R.post("nomenclature", "/api/1/nomenclature", "read", (cont
   })
 })
 
-const menus = R.post("menuV2", "/api/2/menu", "read", (context) =>
+const menus = R.handle(Iiko.menuV2, (context) =>
   json({
     correlationId: context.correlationId,
     externalMenus: context.state.externalMenus,
     priceCategories: context.state.priceCategories
   }))
 
-const menuById = R.post("menuByIdV2", "/api/2/menu/by_id", "read", (context) => {
-  const menuId = R.string(context.body, "externalMenuId")
+const menuById = R.handle(Iiko.menuByIdV2, (context) => {
+  const menuId = context.body.externalMenuId
   const menu = context.state.externalMenus.find((m) => m.id === menuId) ??
     R.reject(`External menu '${menuId}' is not found.`)
-  const organizations = R.organizations(context, R.uuids(context.body, "organizationIds", true))
+  const organizations = R.organizations(context, context.body.organizationIds)
   const first = organizations[0] ?? R.reject("Field 'organizationIds' must not be empty.")
   const catalog = Domain.nomenclatureOf(context.state, first.id)
   const sizeNames = new Map(catalog.sizes.map((s) => [s.id, s]))
@@ -136,11 +137,10 @@ const menuById = R.post("menuByIdV2", "/api/2/menu/by_id", "read", (context) => 
   })
 })
 
-const menuByIdV3 = R.post("menuByIdV3", "/api/menu/v3/by_id", "read", (context) => {
-  const menuId = R.string(context.body, "externalMenuId")
+const menuByIdV3 = R.handle(Iiko.menuByIdV3, (context) => {
+  const { externalMenuId: menuId, organizationId } = context.body
   const menu = context.state.externalMenus.find((m) => m.id === menuId) ??
     R.reject(`External menu '${menuId}' is not found.`)
-  const organizationId = R.uuid(context.body, "organizationId")
   R.organization(context, organizationId)
   const catalog = Domain.nomenclatureOf(context.state, organizationId)
   const dishes = catalog.products.filter((p) => p.type === "Dish")

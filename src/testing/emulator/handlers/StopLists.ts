@@ -4,6 +4,9 @@
  *
  * @since 0.1.0
  */
+import type * as Schema from "effect/Schema"
+import type { Endpoint } from "../../../Endpoint.ts"
+import * as Iiko from "../../../generated/Iiko.ts"
 import * as Domain from "../Domain.ts"
 import * as Lifecycle from "../Lifecycle.ts"
 import * as R from "../Route.ts"
@@ -17,9 +20,9 @@ const entryView = (entry: Domain.StopListEntry, product: Domain.Product | undefi
   dateAdd: formatDate(entry.dateAdd)
 })
 
-const list = R.post("stopLists", "/api/1/stop_lists", "read", (context) => {
-  const organizations = R.organizations(context, R.uuids(context.body, "organizationIds", true))
-  const only = R.uuids(context.body, "terminalGroupsIds")
+const list = R.handle(Iiko.stopLists, (context) => {
+  const organizations = R.organizations(context, context.body.organizationIds)
+  const only: ReadonlyArray<string> = context.body.terminalGroupsIds ?? []
   return json({
     correlationId: context.correlationId,
     terminalGroupStopLists: organizations.map((organization) => {
@@ -39,20 +42,21 @@ const list = R.post("stopLists", "/api/1/stop_lists", "read", (context) => {
   })
 })
 
+/** The body every stop-list change shares. */
+type StopListChange = { readonly organizationId: string; readonly terminalGroupId: string }
+
 /** Resolves the organization and terminal group of a stop-list change, applies it and announces it. */
-const change = (
-  name: string,
-  path: string,
-  sideEffect: "update" | "delete" | "irreversible",
-  apply: (context: R.Context, entries: Map<string, Domain.StopListEntry>, products: Domain.Nomenclature) => void
+const change = <Body extends StopListChange>(
+  operation: { readonly endpoint: Endpoint<Schema.Codec<Body, any>> },
+  apply: (body: Body, entries: Map<string, Domain.StopListEntry>, catalog: Domain.Nomenclature, now: number) => void
 ) =>
-  R.post(name, path, sideEffect, (context) => {
-    const organizationId = R.uuid(context.body, "organizationId")
+  R.handle(operation, (context) => {
+    const { organizationId, terminalGroupId } = context.body
     R.organization(context, organizationId)
-    const terminal = R.terminalGroup(context, organizationId, R.uuid(context.body, "terminalGroupId"))
+    const terminal = R.terminalGroup(context, organizationId, terminalGroupId)
     const entries = context.state.stopLists.get(terminal.id) ?? new Map<string, Domain.StopListEntry>()
     context.state.stopLists.set(terminal.id, entries)
-    apply(context, entries, Domain.nomenclatureOf(context.state, organizationId))
+    apply(context.body, entries, Domain.nomenclatureOf(context.state, organizationId), context.now)
     context.emit({
       eventType: "StopListUpdate",
       organizationId,
@@ -62,38 +66,36 @@ const change = (
     return json(R.correlationOnly(context))
   })
 
-const itemsOf = (context: R.Context, catalog: Domain.Nomenclature) =>
-  R.array(context.body, "items", true).map((raw, i) => {
-    const item = R.object({ item: raw }, "item", true)!
-    const productId = R.uuid(item, "productId")
-    if (!catalog.productsById.has(productId)) R.reject(`Product '${productId}' is not found.`, "ProductNotFound")
-    return { productId, sizeId: R.optionalUuid(item, "sizeId") ?? null, item, index: i }
-  })
+/** The items of a change, each of a known product. */
+const known = <Item extends { readonly productId: string }>(items: ReadonlyArray<Item>, catalog: Domain.Nomenclature) =>
+  items.map((item) =>
+    catalog.productsById.has(item.productId) ? item : R.reject(`Product '${item.productId}' is not found.`, "ProductNotFound")
+  )
 
-const add = change("stopListsAdd", "/api/1/stop_lists/add", "update", (context, entries, catalog) => {
-  for (const { productId, sizeId, item } of itemsOf(context, catalog)) {
-    entries.set(Domain.stopListKey(productId, sizeId), { productId, sizeId, balance: R.number(item, "balance"), dateAdd: context.now })
+const add = change(Iiko.stopListsAdd, (body, entries, catalog, now) => {
+  for (const { balance, productId, sizeId } of known(body.items, catalog)) {
+    entries.set(Domain.stopListKey(productId, sizeId ?? null), { productId, sizeId: sizeId ?? null, balance, dateAdd: now })
   }
 })
 
-const remove = change("stopListsRemove", "/api/1/stop_lists/remove", "delete", (context, entries, catalog) => {
-  for (const { productId, sizeId } of itemsOf(context, catalog)) entries.delete(Domain.stopListKey(productId, sizeId))
+const remove = change(Iiko.stopListsRemove, (body, entries, catalog) => {
+  for (const { productId, sizeId } of known(body.items, catalog)) entries.delete(Domain.stopListKey(productId, sizeId ?? null))
 })
 
-const clear = change("stopListsClear", "/api/1/stop_lists/clear", "irreversible", (_, entries) => entries.clear())
+const clear = change(Iiko.stopListsClear, (_, entries) => entries.clear())
 
-const check = R.post("stopListsCheck", "/api/1/stop_lists/check", "read", (context) => {
-  const organizationId = R.uuid(context.body, "organizationId")
+const check = R.handle(Iiko.stopListsCheck, (context) => {
+  const { organizationId, terminalGroupId } = context.body
   R.organization(context, organizationId)
-  const terminal = R.terminalGroup(context, organizationId, R.uuid(context.body, "terminalGroupId"))
+  const terminal = R.terminalGroup(context, organizationId, terminalGroupId)
   const entries = context.state.stopLists.get(terminal.id)
   const products = Domain.nomenclatureOf(context.state, organizationId).productsById
-  const rejectedItems = R.array(context.body, "items", true).flatMap((raw) => {
-    const item = R.object({ item: raw }, "item", true)!
-    const productId = R.optionalUuid(item, "productId")
+  const rejectedItems = context.body.items.flatMap((item) => {
+    const productId = "productId" in item ? item.productId : undefined
+    const sizeId = "productSizeId" in item ? item.productSizeId : undefined
     const entry = productId === undefined
       ? undefined
-      : entries?.get(Domain.stopListKey(productId, R.optionalUuid(item, "productSizeId")))
+      : entries?.get(Domain.stopListKey(productId, sizeId))
     return entry === undefined ? [] : [entryView(entry, products.get(entry.productId))]
   })
   return json({ correlationId: context.correlationId, rejectedItems })

@@ -4,30 +4,30 @@
  *
  * @since 0.1.0
  */
+import * as Iiko from "../../../generated/Iiko.ts"
 import * as Lifecycle from "../Lifecycle.ts"
 import * as R from "../Route.ts"
 import { isLoopback } from "../Webhooks.ts"
 import { json } from "../Wire.ts"
 
-const update = R.post("webhooksUpdateSettings", "/api/1/webhooks/update_settings", "update", (context) => {
-  const organizationId = R.uuid(context.body, "organizationId")
+const update = R.handle(Iiko.webhooksUpdateSettings, (context) => {
+  const { organizationId, webHooksUri } = context.body
   R.organization(context, organizationId)
-  const webHooksUri = R.string(context.body, "webHooksUri")
   if (!isLoopback(webHooksUri)) {
     R.reject("The emulator only delivers webhooks to loopback addresses (127.0.0.1, ::1, localhost).")
   }
   context.state.webhooks.set(organizationId, {
     webHooksUri,
-    authToken: R.optionalString(context.body, "authToken") ?? null,
-    webHooksFilter: R.object(context.body, "webHooksFilter") ?? null,
+    authToken: context.body.authToken ?? null,
+    webHooksFilter: context.body.webHooksFilter ?? null,
     apiLoginName: context.login
   })
   Lifecycle.startCommand(context, organizationId)
   return json(R.correlationOnly(context))
 })
 
-const settings = R.post("webhooksSettings", "/api/1/webhooks/settings", "read", (context) => {
-  const organizationId = R.uuid(context.body, "organizationId")
+const settings = R.handle(Iiko.webhooksSettings, (context) => {
+  const { organizationId } = context.body
   R.organization(context, organizationId)
   const stored = context.state.webhooks.get(organizationId)
   return json({
