@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import * as Iiko from "../../../generated/Iiko.ts"
 import * as Domain from "../Domain.ts"
 import * as Prng from "../Prng.ts"
 import * as R from "../Route.ts"
@@ -13,22 +14,25 @@ import { json } from "../Wire.ts"
 
 const MAX_LIMIT = 1000
 
-/** Reads and checks `limit` (1–1000, default 1000) and `offset` (≥ 0, default 0). */
-const paging = (body: Record<string, unknown>): { readonly limit: number; readonly offset: number } => {
-  const limit = body["limit"] === undefined ? MAX_LIMIT : R.number(body, "limit")
-  const offset = body["offset"] === undefined ? 0 : R.number(body, "offset")
+/** A paged request's `limit` and `offset`. */
+type Paging = { readonly limit?: number | null | undefined; readonly offset?: number | null | undefined }
+
+/** Checks `limit` (1–1000, default 1000) and `offset` (≥ 0, default 0). */
+const paging = (body: Paging): { readonly limit: number; readonly offset: number } => {
+  const limit = body.limit ?? MAX_LIMIT
+  const offset = body.offset ?? 0
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) R.reject(`limit must be from 1 to ${MAX_LIMIT}.`)
   if (!Number.isInteger(offset) || offset < 0) R.reject("offset must not be negative.")
   return { limit, offset }
 }
 
-const page = <A>(all: ReadonlyArray<A>, body: Record<string, unknown>) => {
+const page = <A>(all: ReadonlyArray<A>, body: Paging) => {
   const { limit, offset } = paging(body)
   return { items: all.slice(offset, offset + limit), limit, offset, totalCount: all.length }
 }
 
 /** The v2 families serve the API login's organization: the first one of the world. */
-const homeNomenclature = (context: R.Context): Domain.Nomenclature => {
+const homeNomenclature = (context: R.Context<unknown>): Domain.Nomenclature => {
   const home = context.state.organizations[0] ?? R.reject("No organization is available for this API login.")
   return Domain.nomenclatureOf(context.state, home.id)
 }
@@ -45,10 +49,10 @@ const productView = (product: Domain.Product) => ({
   isDeleted: false
 })
 
-const productList = R.post("nomenclatureProductListV2", "/api/nomenclature/v2/product/list", "read", (context) =>
+const productList = R.handle(Iiko.nomenclatureProductListV2, (context) =>
   json(page(homeNomenclature(context).products.map(productView), context.body)))
 
-const groupList = R.post("nomenclatureGroupListV2", "/api/nomenclature/v2/group/list", "read", (context) => {
+const groupList = R.handle(Iiko.nomenclatureGroupListV2, (context) => {
   const { items } = page(
     homeNomenclature(context).groups.map((g) => ({ groupId: g.id, name: g.name, groupArticle: `G${g.order + 1}`, isDeleted: false })),
     context.body
@@ -84,18 +88,18 @@ const staffOf = (() => {
   }
 })()
 
-const stores = R.post("inventoryStoresList", "/api/inventory/v1/stores/list", "read", (context) => {
+const stores = R.handle(Iiko.inventoryStoresList, (context) => {
   const { items } = page(staffOf(context.state).stores.map((s) => ({ ...s, type: "STORE", deleted: false })), context.body)
   return json({ stores: items })
 })
 
 const positionView = (p: Staff["positions"][number]) => ({ ...p, isDeleted: false, canWorkBySubstitutedCard: false })
 
-const positions = R.post("employeesPositionsList", "/api/employees/v1/positions/list", "read", (context) =>
+const positions = R.handle(Iiko.employeesPositionsList, (context) =>
   json(page(staffOf(context.state).positions.map(positionView), context.body)))
 
-const position = R.post("employeesPositionsGet", "/api/employees/v1/positions/get", "read", (context) => {
-  const id = R.string(context.body, "id")
+const position = R.handle(Iiko.employeesPositionsGet, (context) => {
+  const { id } = context.body
   const found = staffOf(context.state).positions.find((p) => p.id === id) ?? R.reject(`Position '${id}' is not found.`)
   return json(positionView(found))
 })

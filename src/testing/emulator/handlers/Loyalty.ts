@@ -4,22 +4,22 @@
  *
  * @since 0.1.0
  */
+import * as Iiko from "../../../generated/Iiko.ts"
+import type * as Loyalty from "../../../generated/Loyalty.ts"
 import type * as Domain from "../Domain.ts"
 import * as R from "../Route.ts"
 import { formatDate, json } from "../Wire.ts"
 
 const NOT_FOUND = "Validation_IncorrectPhone"
 
-const createOrUpdate = R.post(
-  "loyaltyIikoCustomerCreateOrUpdate",
-  "/api/1/loyalty/iiko/customer/create_or_update",
-  "create",
+const createOrUpdate = R.handle(
+  Iiko.loyaltyIikoCustomerCreateOrUpdate,
   (context) => {
     const { body, state } = context
-    const organizationId = R.uuid(body, "organizationId")
+    const { organizationId } = body
     R.organization(context, organizationId)
-    const id = R.optionalUuid(body, "id")
-    const phone = R.optionalString(body, "phone")
+    const id = body.id ?? undefined
+    const phone = body.phone ?? undefined
     const existing = id !== undefined
       ? state.customers.get(id) ?? R.reject(`Customer '${id}' is not found: login entry not found.`, NOT_FOUND)
       : phone === undefined
@@ -36,27 +36,35 @@ const createOrUpdate = R.post(
       whenRegistered: context.now,
       wallets: [{ id: context.ids.uuid(), name: "Bonus", type: 1, balance: 0 }]
     }
-    customer.name = R.optionalString(body, "name") ?? customer.name
+    customer.name = body.name ?? customer.name
     customer.phone = phone ?? customer.phone
-    customer.email = R.optionalString(body, "email") ?? customer.email
-    customer.cardTrack = R.optionalString(body, "cardTrack") ?? customer.cardTrack
-    customer.cardNumber = R.optionalString(body, "cardNumber") ?? customer.cardNumber
+    customer.email = body.email ?? customer.email
+    customer.cardTrack = body.cardTrack ?? customer.cardTrack
+    customer.cardNumber = body.cardNumber ?? customer.cardNumber
     state.customers.set(customer.id, customer)
     return json({ id: customer.id })
   }
 )
 
-const info = R.post("loyaltyIikoCustomerInfo", "/api/1/loyalty/iiko/customer/info", "read", (context) => {
-  const type = R.string(context.body, "type")
-  const field: Record<string, keyof Domain.Customer> = {
-    phone: "phone",
-    cardTrack: "cardTrack",
-    cardNumber: "cardNumber",
-    email: "email",
-    id: "id"
+/** The customer field a search looks at, and the value it looks for. */
+const searchOf = (body: Loyalty.GetCustomerInfoRequest): readonly [keyof Domain.Customer, string | undefined] => {
+  switch (body.type) {
+    case "phone":
+      return ["phone", body.phone]
+    case "cardTrack":
+      return ["cardTrack", body.cardTrack]
+    case "cardNumber":
+      return ["cardNumber", body.cardNumber]
+    case "email":
+      return ["email", body.email]
+    case "id":
+      return ["id", body.id]
   }
-  const key = field[type] ?? R.reject(`Unknown search type '${type}'.`)
-  const wanted = R.string(context.body, key)
+}
+
+const info = R.handle(Iiko.loyaltyIikoCustomerInfo, (context) => {
+  const [key, value] = searchOf(context.body)
+  const wanted = value ?? R.reject(`Field '${key}' is required.`)
   const customer = [...context.state.customers.values()].find((c) => c[key] === wanted) ??
     R.reject("Customer is not found.", NOT_FOUND)
   return json({
@@ -87,27 +95,37 @@ const info = R.post("loyaltyIikoCustomerInfo", "/api/1/loyalty/iiko/customer/inf
   })
 })
 
-const walletOf = (context: R.Context): { readonly customer: Domain.Customer; readonly wallet: Domain.Wallet; readonly sum: number } => {
-  R.organization(context, R.uuid(context.body, "organizationId"))
-  const customerId = R.uuid(context.body, "customerId")
+/** A wallet operation's body; iiko's spec leaves the fields optional, the emulator requires them. */
+type WalletChange = {
+  readonly organizationId: string
+  readonly customerId?: string | null | undefined
+  readonly walletId?: string | null | undefined
+  readonly sum?: number | null | undefined
+}
+
+const required = <A>(value: A | null | undefined, field: string): A => value ?? R.reject(`Field '${field}' is required.`)
+
+const walletOf = (
+  context: R.Context<WalletChange>
+): { readonly customer: Domain.Customer; readonly wallet: Domain.Wallet; readonly sum: number } => {
+  R.organization(context, context.body.organizationId)
+  const customerId = required(context.body.customerId, "customerId")
   const customer = context.state.customers.get(customerId) ?? R.reject(`Customer '${customerId}' is not found.`, NOT_FOUND)
-  const walletId = R.uuid(context.body, "walletId")
+  const walletId = required(context.body.walletId, "walletId")
   const wallet = customer.wallets.find((w) => w.id === walletId) ?? R.reject(`Wallet '${walletId}' is not found.`)
-  const sum = R.number(context.body, "sum")
+  const sum = required(context.body.sum, "sum")
   if (sum <= 0) R.reject("Field 'sum' must be positive.")
   return { customer, wallet, sum }
 }
 
-const topup = R.post("loyaltyIikoCustomerWalletTopup", "/api/1/loyalty/iiko/customer/wallet/topup", "irreversible", (context) => {
+const topup = R.handle(Iiko.loyaltyIikoCustomerWalletTopup, (context) => {
   const { sum, wallet } = walletOf(context)
   wallet.balance += sum
   return json({})
 })
 
-const chargeoff = R.post(
-  "loyaltyIikoCustomerWalletChargeoff",
-  "/api/1/loyalty/iiko/customer/wallet/chargeoff",
-  "irreversible",
+const chargeoff = R.handle(
+  Iiko.loyaltyIikoCustomerWalletChargeoff,
   (context) => {
     const { sum, wallet } = walletOf(context)
     if (wallet.balance < sum) R.reject(`Not enough money in the wallet: ${wallet.balance} < ${sum}.`)
@@ -116,9 +134,9 @@ const chargeoff = R.post(
   }
 )
 
-const hold = R.post("loyaltyIikoCustomerWalletHold", "/api/1/loyalty/iiko/customer/wallet/hold", "action", (context) => {
+const hold = R.handle(Iiko.loyaltyIikoCustomerWalletHold, (context) => {
   const { customer, sum, wallet } = walletOf(context)
-  const transactionId = R.optionalUuid(context.body, "transactionId") ?? context.ids.uuid()
+  const transactionId = context.body.transactionId ?? context.ids.uuid()
   if (context.state.holds.has(transactionId)) R.reject(`Transaction '${transactionId}' already exists.`)
   if (wallet.balance < sum) R.reject(`Not enough money in the wallet: ${wallet.balance} < ${sum}.`)
   wallet.balance -= sum
@@ -126,13 +144,11 @@ const hold = R.post("loyaltyIikoCustomerWalletHold", "/api/1/loyalty/iiko/custom
   return json({ transactionId })
 })
 
-const cancelHold = R.post(
-  "loyaltyIikoCustomerWalletCancelHold",
-  "/api/1/loyalty/iiko/customer/wallet/cancel_hold",
-  "action",
+const cancelHold = R.handle(
+  Iiko.loyaltyIikoCustomerWalletCancelHold,
   (context) => {
-    R.organization(context, R.uuid(context.body, "organizationId"))
-    const transactionId = R.uuid(context.body, "transactionId")
+    R.organization(context, context.body.organizationId)
+    const { transactionId } = context.body
     const held = context.state.holds.get(transactionId) ?? R.reject(`Transaction '${transactionId}' is not found.`)
     const wallet = context.state.customers.get(held.customerId)?.wallets.find((w) => w.id === held.walletId)
     if (wallet !== undefined) wallet.balance += held.sum
