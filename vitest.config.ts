@@ -32,6 +32,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // A throwaway redis-server (or EFFECT_IIKO_TEST_REDIS_URL) for the shared rate-limit stores.
+    globalSetup: ["test/redis.setup.ts"],
     testTimeout: 30_000
   }
 })
