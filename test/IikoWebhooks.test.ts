@@ -194,6 +194,25 @@ describe("IikoWebhooks receiver", () => {
       assert.strictEqual(counted.duplicates, 9)
     }).pipe(Effect.provide(server())))
 
+  it.live("duplicates are dropped by their key before decoding; a schema error names the body's index", () =>
+    Effect.gen(function*() {
+      const first = deliveryUpdate("Unconfirmed", 1)
+      const twice = yield* postEvents([first, first])
+      assert.deepStrictEqual([twice.status, twice.body.accepted, twice.body.duplicates], [200, 1, 1])
+      // Same identity, unparseable elsewhere: a redelivery is recognized without being decoded.
+      const redelivered = yield* postEvents([{ ...first, eventTime: 42 }])
+      assert.deepStrictEqual([redelivered.status, redelivered.body.duplicates], [200, 1])
+      // A new event that does not decode still rejects the batch, named by its index in the body.
+      const mismatch = yield* postEvents([first, { ...stopListUpdate, eventInfo: { terminalGroupsStopListsUpdates: "all" } }])
+      assert.strictEqual(mismatch.status, 400)
+      assert.match(mismatch.body.message, /\[1\]/)
+      const notEvents = yield* postEvents([null, 3])
+      assert.strictEqual(notEvents.status, 400)
+      const counted = yield* stats
+      assert.deepStrictEqual([counted.accepted, counted.duplicates, counted.malformed], [1, 2, 2])
+      assert.strictEqual((yield* take(1))[0]!.correlationId, first.correlationId)
+    }).pipe(Effect.provide(server())))
+
   it.live("a full queue answers 503 with Retry-After, keeps what fit, and the redelivery completes the batch", () =>
     Effect.gen(function*() {
       const batch = [deliveryUpdate("Unconfirmed", 1), deliveryUpdate("WaitCooking", 2), deliveryUpdate("OnWay", 3)]
