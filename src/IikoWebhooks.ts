@@ -336,11 +336,27 @@ const requestsBy: Record<Outcome, Metric.Counter<number>> = {
 // =============================================================================
 
 /**
- * The batch decoder, built once. Synchronous (the webhook schemas have no asynchronous parts), so
- * the dedup check, decoding and admission of a batch run in one step, with no fiber in between.
- * Errors stop at the first (the default), which is all a 400 needs to name.
+ * The schema the receiver decodes a webhook body with (the generated `WebHookEvents`: an array of
+ * the event union, unknown types included).
+ *
+ * Decoding is most of the receiver's CPU. effect's Schema JIT compiles decoders into plain
+ * functions (see bench/results/webhooks.md); a library must not switch it on for an application,
+ * so it is your choice: import `effect/schema/SchemaJITCompiler/enable` first thing for every
+ * schema, or compile only the webhook schemas (and the order schemas they share) before building
+ * the receiver. Either needs `new Function` (falls back to the interpreter where it is blocked).
+ *
+ * @example
+ * ```ts
+ * import * as SchemaJITCompiler from "effect/schema/SchemaJITCompiler"
+ * import { IikoWebhooks } from "effect-iiko"
+ *
+ * SchemaJITCompiler.enable(IikoWebhooks.schema.ast) // before IikoWebhooks.layerServer(…) is built
+ * ```
+ *
+ * @since 0.1.0
+ * @category decoding
  */
-const decodeEvents = /*#__PURE__*/ Schema.decodeUnknownResult(Webhooks.WebHookEvents)
+export const schema: Schema.Codec<ReadonlyArray<Event>, Webhooks.WebHookEventsEncoded> = Webhooks.WebHookEvents
 
 const problem = (status: number, error: string, message: string, headers?: Record<string, string>) =>
   HttpServerResponse.jsonUnsafe({ error, message }, { status, headers: headers ?? {} })
@@ -362,6 +378,11 @@ export const make = (options: Options): Effect.Effect<Service, never, Scope.Scop
     const broadcast = yield* PubSub.sliding<Event>(options.broadcastCapacity ?? defaults.broadcastCapacity)
     yield* Effect.addFinalizer(() => Effect.andThen(Queue.shutdown(queue), PubSub.shutdown(broadcast)))
     const window = makeWindow(options.dedupWindow ?? defaults.dedupWindow)
+    // Built once per receiver, when it starts (so a JIT the application enabled before applies).
+    // Synchronous (the webhook schemas have no asynchronous parts): the dedup check, decoding and
+    // admission of a batch run in one step, with no fiber in between. Errors stop at the first
+    // (the default), which is all a 400 needs to name.
+    const decodeEvents = Schema.decodeUnknownResult(schema)
     const stats = { requests: 0, accepted: 0, duplicates: 0, unauthorized: 0, malformed: 0, tooLarge: 0, queueFull: 0 }
 
     /**
