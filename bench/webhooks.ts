@@ -6,13 +6,14 @@
  * any non-2xx like iiko would). Every event is unique; the consumer checks that it sees each
  * exactly once.
  *
- * Each configuration (default; with a larger young generation; with effect's Schema JIT enabled;
- * optionally a baseline receiver from another checkout, `WEBHOOKS_BASELINE=<dir containing src/>`)
+ * Each configuration (default; with effect's Schema JIT enabled for the webhook schemas or
+ * globally; optionally a baseline receiver from another checkout, `WEBHOOKS_BASELINE=<dir containing src/>`)
  * runs in its own long-lived receiver process, and the rounds are interleaved across them (the
  * order rotating each round), so a change in the machine's load hits every configuration alike.
  * CPU per event is `process.cpuUsage` of the receiver process over the round (warm-up excluded),
  * which depends less on the load than wall time. Writes `bench/results/webhooks.md`.
- * Run with `npm run bench:webhooks` (`EVENTS`, `ROUNDS` to change the round size and count).
+ * Run with `npm run bench:webhooks` (`EVENTS`, `ROUNDS`, `WARM_UP` to change the round size, count
+ * and warm-up; V8 is still optimizing the decoders after a few thousand events).
  */
 import { Effect, Fiber, Redacted, Stream } from "effect"
 import { HttpServer } from "effect/http"
@@ -26,7 +27,7 @@ const SENDERS = 8
 const BATCH = 10
 const EVENTS_PER_ROUND = Number(process.env.EVENTS ?? 20_000)
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
-const WARM_UP = 4_000
+const WARM_UP = Number(process.env.WARM_UP ?? 20_000)
 const TOKEN = "bench-webhook-token"
 const now = () => performance.timeOrigin + performance.now()
 
@@ -201,7 +202,6 @@ const main = async () => {
       source: pathToFileURL(`${baseline}/src/index.ts`).href
     } satisfies Configuration]),
     { name: "default", nodeFlags: [], jit: "none", source: current },
-    { name: "default, `node --max-semi-space-size=32`", nodeFlags: ["--max-semi-space-size=32"], jit: "none", source: current },
     { name: "JIT, webhook schemas only (`SchemaJITCompiler.enable(IikoWebhooks.schema.ast)`)", nodeFlags: [], jit: "webhooks", source: current },
     { name: "JIT, global (`effect/schema/SchemaJITCompiler/enable`)", nodeFlags: [], jit: "global", source: current }
   ]
@@ -250,8 +250,8 @@ over keep-alive connections and redeliver on any non-2xx. Each configuration run
 configurations in rotating order. events/s counts from the senders' first POST to the consumer receiving the
 last event; CPU is the receiver process's user + system time over the round, per event; load is the 1-minute
 load average after the round. "JIT, global" enables effect's Schema JIT in the process and "JIT, webhook schemas only" for the
-webhook body's schema and those it uses (application opt-ins; the library never enables it);
-\`--max-semi-space-size\` is a Node flag of the application. Run: \`npm run bench:webhooks\`.
+webhook body's schema and those it uses (application opt-ins; the library never enables it).
+Run: \`npm run bench:webhooks\`.
 
 | configuration | median events/s | best round | median CPU µs/event | ≈ events/s per core | loss / duplicates | peak RSS | median load |
 |---|---|---|---|---|---|---|---|
