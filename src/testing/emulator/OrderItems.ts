@@ -33,7 +33,7 @@ export const price = (
   options: {
     readonly organizationId: string
     readonly terminalGroup: Domain.TerminalGroup | undefined
-    readonly items: ReadonlyArray<unknown>
+    readonly items: ReadonlyArray<RequestItem>
     readonly checkStopList: boolean
   }
 ): Priced => {
@@ -41,7 +41,7 @@ export const price = (
   const stopList = options.terminalGroup === undefined ? undefined : context.state.stopLists.get(options.terminalGroup.id)
   const errors: Array<Domain.ErrorInfo> = []
   const items = options.items.map((raw, index) => {
-    const item = asItem(raw, index)
+    const item = checked(raw, index)
     const product = nomenclature.productsById.get(item.productId)
     if (product === undefined) {
       errors.push(error("ProductNotFound", `Product '${item.productId}' is not found in the nomenclature.`))
@@ -82,30 +82,33 @@ export const price = (
 
 const error = (code: string, message: string): Domain.ErrorInfo => ({ code, message, description: message })
 
-interface RequestItem {
+/**
+ * An item of a create request as the generated request schemas decode it: a product, or a
+ * compound (which names no `productId` and is refused, as before).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RequestItem {
   readonly type: string
-  readonly productId: string
-  readonly productSizeId: string | null
   readonly amount: number
-  readonly price: number | undefined
-  readonly comment: string | null
-  readonly positionId: string | null
+  readonly productId?: string
+  readonly productSizeId?: string | null | undefined
+  readonly price?: number | undefined
+  readonly comment?: string | null | undefined
+  readonly positionId?: string | null | undefined
 }
 
-const asItem = (raw: unknown, index: number): RequestItem => {
-  if (typeof raw !== "object" || raw === null) return reject(`Field 'items[${index}]' must be an object.`)
-  const item = raw as Record<string, unknown>
-  const productId = item["productId"]
-  const amount = item["amount"]
-  if (typeof productId !== "string") return reject(`Field 'items[${index}].productId' is required.`)
-  if (typeof amount !== "number" || amount <= 0) return reject(`Field 'items[${index}].amount' must be positive.`)
+const checked = (item: RequestItem, index: number) => {
+  if (item.productId === undefined) return reject(`Field 'items[${index}].productId' is required.`)
+  if (item.amount <= 0) return reject(`Field 'items[${index}].amount' must be positive.`)
   return {
-    type: typeof item["type"] === "string" ? item["type"] : "Product",
-    productId: productId.toLowerCase(),
-    productSizeId: typeof item["productSizeId"] === "string" ? item["productSizeId"] : null,
-    amount,
-    price: typeof item["price"] === "number" ? item["price"] : undefined,
-    comment: typeof item["comment"] === "string" ? item["comment"] : null,
-    positionId: typeof item["positionId"] === "string" ? item["positionId"] : null
+    type: item.type,
+    productId: item.productId.toLowerCase(),
+    productSizeId: item.productSizeId ?? null,
+    amount: item.amount,
+    price: item.price,
+    comment: item.comment ?? null,
+    positionId: item.positionId ?? null
   }
 }

@@ -1,6 +1,7 @@
 /**
  * What a modelled operation is inside the emulator: a synchronous handler over the mutable
- * state, plus the small validation helpers handlers share. Handlers run atomically (no effect
+ * state, declared against the generated endpoint it serves (its body arrives decoded), plus the
+ * lookups and rejections handlers share. Handlers run atomically (no effect
  * boundary inside), so concurrent requests never observe half-applied writes.
  *
  * @since 0.1.0
@@ -131,20 +132,6 @@ export const handle = <E extends Endpoint>(
   handler: handler as Handler
 })
 
-/**
- * Declares a modelled POST operation.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const post = (name: string, path: string, sideEffect: SideEffect, handler: Handler): Modelled => ({
-  name,
-  path,
-  method: "POST",
-  sideEffect,
-  handler
-})
-
 // =============================================================================
 // Validation
 // =============================================================================
@@ -169,99 +156,6 @@ export class Rejection {
  */
 export const reject = (description: string, code?: string, status?: number): never => {
   throw new Rejection(description, code, status)
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/**
- * A required string field.
- *
- * @since 0.1.0
- * @category validation
- */
-export const string = (body: Record<string, unknown>, key: string): string => {
-  const value = body[key]
-  return typeof value === "string" && value.length > 0 ? value : reject(`Field '${key}' is required.`)
-}
-
-/**
- * An optional string field (`undefined` when absent or null).
- *
- * @since 0.1.0
- * @category validation
- */
-export const optionalString = (body: Record<string, unknown>, key: string): string | undefined => {
-  const value = body[key]
-  if (value === undefined || value === null) return undefined
-  return typeof value === "string" ? value : reject(`Field '${key}' must be a string.`)
-}
-
-/**
- * A required UUID field.
- *
- * @since 0.1.0
- * @category validation
- */
-export const uuid = (body: Record<string, unknown>, key: string): string => {
-  const value = string(body, key)
-  return UUID.test(value) ? value.toLowerCase() : reject(`Field '${key}' must be a UUID.`)
-}
-
-/**
- * An optional UUID field.
- *
- * @since 0.1.0
- * @category validation
- */
-export const optionalUuid = (body: Record<string, unknown>, key: string): string | undefined =>
-  optionalString(body, key) === undefined ? undefined : uuid(body, key)
-
-/**
- * A required number field.
- *
- * @since 0.1.0
- * @category validation
- */
-export const number = (body: Record<string, unknown>, key: string): number => {
-  const value = body[key]
-  return typeof value === "number" && Number.isFinite(value) ? value : reject(`Field '${key}' must be a number.`)
-}
-
-/**
- * An array field; `[]` when absent or null unless `required`.
- *
- * @since 0.1.0
- * @category validation
- */
-export const array = (body: Record<string, unknown>, key: string, required = false): ReadonlyArray<unknown> => {
-  const value = body[key]
-  if ((value === undefined || value === null) && !required) return []
-  return Array.isArray(value) ? value : reject(`Field '${key}' must be an array.`)
-}
-
-/**
- * An array of UUIDs.
- *
- * @since 0.1.0
- * @category validation
- */
-export const uuids = (body: Record<string, unknown>, key: string, required = false): ReadonlyArray<string> =>
-  array(body, key, required).map((value, i) =>
-    typeof value === "string" && UUID.test(value) ? value.toLowerCase() : reject(`Field '${key}[${i}]' must be a UUID.`)
-  )
-
-/**
- * An object field; `undefined` when absent or null unless `required`.
- *
- * @since 0.1.0
- * @category validation
- */
-export const object = (body: Record<string, unknown>, key: string, required = false): Record<string, unknown> | undefined => {
-  const value = body[key]
-  if ((value === undefined || value === null) && !required) return undefined
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? value as Record<string, unknown>
-    : reject(`Field '${key}' must be an object.`)
 }
 
 /**

@@ -5,25 +5,28 @@
  *
  * @since 0.1.0
  */
+import type * as Schema from "effect/Schema"
+import type { Endpoint } from "../../../Endpoint.ts"
+import * as Iiko from "../../../generated/Iiko.ts"
 import type * as Domain from "../Domain.ts"
 import * as Lifecycle from "../Lifecycle.ts"
 import * as OrderItems from "../OrderItems.ts"
 import * as R from "../Route.ts"
 import { json } from "../Wire.ts"
 
-const createTableOrder = R.post("orderCreate", "/api/1/order/create", "create", (context) => {
+const createTableOrder = R.handle(Iiko.orderCreate, (context) => {
   const { body, state } = context
-  const organizationId = R.uuid(body, "organizationId")
+  const { organizationId } = body
   R.organization(context, organizationId)
-  const terminal = R.terminalGroup(context, organizationId, R.uuid(body, "terminalGroupId"))
-  const order = R.object(body, "order", true)!
-  const id = R.optionalUuid(order, "id") ?? context.ids.uuid()
+  const terminal = R.terminalGroup(context, organizationId, body.terminalGroupId)
+  const order = body.order ?? R.reject("Field 'order' is required.")
+  const id = order.id ?? context.ids.uuid()
   if (state.tableOrders.has(id)) R.reject(`Order with id '${id}' already exists.`, "DuplicatedOrderId")
   const priced = OrderItems.price(context, {
     organizationId,
     terminalGroup: terminal,
-    items: R.array(order, "items", true),
-    checkStopList: R.object(body, "createOrderSettings")?.["checkStopList"] === true
+    items: order.items,
+    checkStopList: body.createOrderSettings?.checkStopList === true
   })
   const orderType = state.dictionaries.get(organizationId)?.orderTypes.find((t) => t.orderServiceType === "Common")
   const record = Lifecycle.startCreation(context, {
@@ -31,21 +34,21 @@ const createTableOrder = R.post("orderCreate", "/api/1/order/create", "create", 
     id,
     organizationId,
     terminalGroupId: terminal.id,
-    externalNumber: R.optionalString(order, "externalNumber") ?? null,
+    externalNumber: order.externalNumber ?? null,
     posId: context.ids.uuid(),
-    sourceKey: R.optionalString(order, "sourceKey") ?? null,
+    sourceKey: order.sourceKey ?? null,
     outcome: priced.outcome,
     view: {
-      tableIds: R.uuids(order, "tableIds"),
+      tableIds: order.tableIds ?? [],
       customer: null,
-      phone: R.optionalString(order, "phone") ?? null,
+      phone: order.phone ?? null,
       status: "New",
       whenCreated: Lifecycle.stamp(context),
       waiter: null,
-      tabName: R.optionalString(order, "tabName") ?? null,
+      tabName: order.tabName ?? null,
       sum: priced.sum,
       number: state.tableOrders.size + 1,
-      sourceKey: R.optionalString(order, "sourceKey") ?? null,
+      sourceKey: order.sourceKey ?? null,
       whenBillPrinted: null,
       whenClosed: null,
       guestsInfo: { count: 1, splitBetweenPersons: false },
@@ -63,27 +66,28 @@ const createTableOrder = R.post("orderCreate", "/api/1/order/create", "create", 
   return json({ correlationId: context.correlationId, orderInfo: Lifecycle.info(record) })
 })
 
-const tableOrdersById = R.post("orderById", "/api/1/order/by_id", "read", (context) => {
-  const organizations = R.organizations(context, R.uuids(context.body, "organizationIds", true)).map((o) => o.id)
-  const wanted = new Set([...R.uuids(context.body, "orderIds"), ...R.uuids(context.body, "posOrderIds")])
+const tableOrdersById = R.handle(Iiko.orderById, (context) => {
+  const organizations = R.organizations(context, context.body.organizationIds).map((o) => o.id)
+  const wanted = new Set([...context.body.orderIds ?? [], ...context.body.posOrderIds ?? []])
   const orders = [...context.state.tableOrders.values()].filter((o) =>
     organizations.includes(o.organizationId) && (wanted.has(o.id) || wanted.has(o.posId))
   )
   return json({ correlationId: context.correlationId, orders: orders.map(Lifecycle.info) })
 })
 
+/** The body every entity command shares. */
+type EntityCommandBody = { readonly organizationId: string }
+
 /** A command on an existing, created and still open entity, with its outcome for `commands/status`. */
-const entityCommand = (
-  name: string,
-  path: string,
-  sideEffect: "delete" | "irreversible",
-  lookup: { readonly collection: (state: Domain.State) => Map<string, Domain.Creation>; readonly idField: string },
-  apply: (context: R.Context, view: Record<string, unknown>) => string | undefined
+const entityCommand = <Body extends EntityCommandBody>(
+  operation: { readonly endpoint: Endpoint<Schema.Codec<Body, any>> },
+  lookup: { readonly collection: (state: Domain.State) => Map<string, Domain.Creation>; readonly idOf: (body: Body) => string },
+  apply: (context: R.Context<Body>, view: Record<string, unknown>) => string | undefined
 ) =>
-  R.post(name, path, sideEffect, (context) => {
-    const organizationId = R.uuid(context.body, "organizationId")
+  R.handle(operation, (context) => {
+    const { organizationId } = context.body
     R.organization(context, organizationId)
-    const id = R.uuid(context.body, lookup.idField)
+    const id = lookup.idOf(context.body)
     const entity = lookup.collection(context.state).get(id)
     if (entity === undefined || entity.organizationId !== organizationId) R.reject(`Order '${id}' is not found.`, "OrderNotFound")
     const found = entity!
@@ -95,34 +99,35 @@ const entityCommand = (
     return json(R.correlationOnly(context))
   })
 
-const tableOrder = { collection: (state: Domain.State) => state.tableOrders, idField: "orderId" }
+const tableOrder = {
+  collection: (state: Domain.State) => state.tableOrders,
+  idOf: (body: { readonly orderId: string }) => body.orderId
+}
 
-const closeTableOrder = entityCommand("orderClose", "/api/1/order/close", "irreversible", tableOrder, (context, view) => {
+const closeTableOrder = entityCommand(Iiko.orderClose, tableOrder, (context, view) => {
   if (view["status"] === "Closed" || view["status"] === "Deleted") return `Order is already ${view["status"]}.`
   view["status"] = "Closed"
   view["whenClosed"] = Lifecycle.stamp(context)
   return undefined
 })
 
-const cancelTableOrder = entityCommand("orderCancel", "/api/1/order/cancel", "delete", tableOrder, (_, view) => {
+const cancelTableOrder = entityCommand(Iiko.orderCancel, tableOrder, (_, view) => {
   if (view["status"] === "Closed" || view["status"] === "Deleted") return `Order is already ${view["status"]}.`
   view["status"] = "Deleted"
   return undefined
 })
 
-const createReserve = R.post("reserveCreate", "/api/1/reserve/create", "create", (context) => {
+const createReserve = R.handle(Iiko.reserveCreate, (context) => {
   const { body, state } = context
-  const organizationId = R.uuid(body, "organizationId")
+  const { organizationId } = body
   R.organization(context, organizationId)
-  const terminal = R.terminalGroup(context, organizationId, R.uuid(body, "terminalGroupId"))
-  const id = R.optionalUuid(body, "id") ?? context.ids.uuid()
+  const terminal = R.terminalGroup(context, organizationId, body.terminalGroupId ?? R.reject("Field 'terminalGroupId' is required."))
+  const id = body.id ?? context.ids.uuid()
   if (state.reserves.has(id)) R.reject(`Reserve with id '${id}' already exists.`, "DuplicatedReserveId")
-  const customer = R.object(body, "customer", true)!
-  const order = R.object(body, "order")
   const priced = OrderItems.price(context, {
     organizationId,
     terminalGroup: terminal,
-    items: order === undefined ? [] : R.array(order, "items"),
+    items: body.order?.items ?? [],
     checkStopList: false
   })
   const record = Lifecycle.startCreation(context, {
@@ -130,15 +135,15 @@ const createReserve = R.post("reserveCreate", "/api/1/reserve/create", "create",
     id,
     organizationId,
     terminalGroupId: terminal.id,
-    externalNumber: R.optionalString(body, "externalNumber") ?? null,
+    externalNumber: body.externalNumber ?? null,
     posId: context.ids.uuid(),
     sourceKey: null,
     outcome: priced.outcome,
     view: {
       customer: {
         type: "regular",
-        id: R.optionalUuid(customer, "id") ?? context.ids.uuid(),
-        name: R.optionalString(customer, "name") ?? "Guest",
+        id: body.customer.id ?? context.ids.uuid(),
+        name: body.customer.name ?? "Guest",
         surname: null,
         comment: null,
         gender: "NotSpecified",
@@ -146,28 +151,27 @@ const createReserve = R.post("reserveCreate", "/api/1/reserve/create", "create",
         blacklistReason: null,
         birthdate: null
       },
-      guestsCount: typeof body["guestsCount"] === "number" ? body["guestsCount"] : 1,
-      comment: R.optionalString(body, "comment") ?? null,
-      durationInMinutes: R.number(body, "durationInMinutes"),
-      shouldRemind: body["shouldRemind"] === true,
+      guestsCount: body.guestsCount ?? 1,
+      comment: body.comment ?? null,
+      durationInMinutes: body.durationInMinutes,
+      shouldRemind: body.shouldRemind,
       status: "New",
       cancelReason: null,
-      tableIds: R.uuids(body, "tableIds", true),
-      estimatedStartTime: R.string(body, "estimatedStartTime"),
+      tableIds: body.tableIds,
+      estimatedStartTime: body.estimatedStartTime,
       guestsComingTime: null,
-      phone: R.string(body, "phone"),
-      eventType: R.optionalString(body, "eventType") ?? null,
+      phone: body.phone,
+      eventType: body.eventType ?? null,
       order: null
     }
   })
   return json({ correlationId: context.correlationId, reserveInfo: Lifecycle.info(record) })
 })
 
-const reservesById = R.post("reserveStatusById", "/api/1/reserve/status_by_id", "read", (context) => {
-  const organizationId = R.uuid(context.body, "organizationId")
+const reservesById = R.handle(Iiko.reserveStatusById, (context) => {
+  const { organizationId } = context.body
   R.organization(context, organizationId)
-  const wanted = R.uuids(context.body, "reserveIds", true)
-  const reserves = wanted.flatMap((id) => {
+  const reserves = context.body.reserveIds.flatMap((id) => {
     const reserve = context.state.reserves.get(id)
     return reserve !== undefined && reserve.organizationId === organizationId ? [Lifecycle.info(reserve)] : []
   })
@@ -175,16 +179,12 @@ const reservesById = R.post("reserveStatusById", "/api/1/reserve/status_by_id", 
 })
 
 const cancelReserve = entityCommand(
-  "reserveCancel",
-  "/api/1/reserve/cancel",
-  "delete",
-  { collection: (state) => state.reserves, idField: "reserveId" },
+  Iiko.reserveCancel,
+  { collection: (state) => state.reserves, idOf: (body) => body.reserveId },
   (context, view) => {
-    const reason = R.string(context.body, "cancelReason")
-    if (!["ClientNotAppeared", "ClientRefused", "Other"].includes(reason)) R.reject(`Unknown cancel reason '${reason}'.`)
     if (view["status"] === "Closed") return "Reserve is already closed."
     view["status"] = "Closed"
-    view["cancelReason"] = reason
+    view["cancelReason"] = context.body.cancelReason
     return undefined
   }
 )
