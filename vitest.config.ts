@@ -32,8 +32,10 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
-    // A throwaway redis-server (or EFFECT_IIKO_TEST_REDIS_URL) for the shared rate-limit stores.
-    globalSetup: ["test/redis.setup.ts"],
+    // Throwaway servers for the suites that need them (or EFFECT_IIKO_TEST_REDIS_URL /
+    // EFFECT_IIKO_TEST_DATABASE_URL): redis-server for the shared rate-limit stores, PostgreSQL and a
+    // PGlite template folder for the database sync.
+    globalSetup: ["test/redis.setup.ts", "test/database.setup.ts"],
     testTimeout: 30_000
   }
 })

@@ -3,10 +3,13 @@
  * command, credentials only from IIKO_* variables, and the emulator's control endpoint.
  */
 import { NodeServices } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, inject, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Fiber, Layer, Schedule, Stdio, Stream } from "effect"
 import { FetchHttpClient, HttpBody, HttpClient } from "effect/http"
 import { TestConsole } from "effect/testing"
+import { cpSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import * as Call from "../src/cli/Call.ts"
 import * as Cli from "../src/cli/Cli.ts"
 import { IikoEmulator } from "../src/testing/index.ts"
@@ -42,7 +45,7 @@ const server = (options: IikoEmulator.Options = {}) => IikoEmulator.layerServer(
 
 describe("effect-iiko --help", () => {
   const commands = [
-    [[], ["check", "call", "menu", "emulator"]],
+    [[], ["check", "call", "menu", "emulator", "sync"]],
     [["check"], ["--json"]],
     [["call"], ["--raw", "operation", "json"]],
     [["menu"], ["export"]],
@@ -166,6 +169,57 @@ describe("effect-iiko call", () => {
       assert.strictEqual(code, 1)
       assert.include(err, "organizations: ServerError")
     }).pipe(Effect.provide(server())), 60_000)
+})
+
+describe("effect-iiko sync", () => {
+  /** A copy of the initialized PGlite folder (see test/database.setup.ts). */
+  const dataDir = Effect.acquireRelease(
+    Effect.sync(() => {
+      const dir = mkdtempSync(join(tmpdir(), "effect-iiko-cli-"))
+      cpSync(inject("pgliteTemplate"), dir, { recursive: true })
+      return dir
+    }),
+    (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+  )
+
+  it.live("--once without credentials syncs the embedded emulator into embedded PGlite", () =>
+    Effect.gen(function*() {
+      const dir = yield* dataDir
+      const { code, err, out } = yield* cli(["sync", "--once", "--data-dir", dir])
+      assert.strictEqual(code, 0, err)
+      assert.include(out, `syncing the embedded emulator (no IIKO_* credentials set) into embedded PGlite in ${dir}`)
+      assert.match(out, /Pizzeria .*: menu revision \d+ \(40 products written\)/)
+      assert.match(out, /summary: 1 pass, 2 organizations, \d+ rows written .*, 2 menus downloaded/)
+    }).pipe(Effect.scoped), 120_000)
+
+  it.live("a rerun against the same iiko writes nothing and downloads no menu", () =>
+    Effect.gen(function*() {
+      const emulator = yield* IikoEmulator.IikoEmulator
+      const env = { IIKO_API_LOGIN: "any", IIKO_BASE_URL: emulator.baseUrl }
+      const dir = yield* dataDir
+      const first = yield* cli(["sync", "--once", "--data-dir", dir], { env })
+      assert.strictEqual(first.code, 0, first.err)
+      const second = yield* cli(["sync", "--once", "--data-dir", dir], { env })
+      assert.strictEqual(second.code, 0, second.err)
+      assert.match(second.out, /summary: 1 pass, 2 organizations, 0 rows written .*, 0 menus downloaded/)
+    }).pipe(Effect.scoped, Effect.provide(server())), 120_000)
+
+  it.live("DATABASE_URL points it at a PostgreSQL server, never printing the password", () =>
+    Effect.gen(function*() {
+      const url = new URL(inject("postgresUrl"))
+      url.password = "pw-SECRET"
+      const { code, err, out } = yield* cli(["sync", "--once"], { env: { DATABASE_URL: url.toString() } })
+      assert.strictEqual(code, 0, err)
+      assert.include(out, `into PostgreSQL at 127.0.0.1:${url.port}/postgres`)
+      assert.notInclude(out + err, "pw-SECRET")
+    }), 120_000)
+
+  it.effect("a bad --interval exits 2", () =>
+    Effect.gen(function*() {
+      const { code, err } = yield* cli(["sync", "--interval", "often"])
+      assert.strictEqual(code, 2)
+      assert.include(err, "--interval often")
+    }))
 })
 
 describe("effect-iiko menu export", () => {

@@ -16,6 +16,7 @@ import * as Check from "./Check.ts"
 import { CliFailure } from "./CliFailure.ts"
 import * as Emulator from "./Emulator.ts"
 import * as Menu from "./Menu.ts"
+import * as Sync from "./Sync.ts"
 import * as Target from "./Target.ts"
 
 /**
@@ -35,13 +36,14 @@ export const VERSION = "0.1.0"
 export const command = Command.make("effect-iiko").pipe(
   Command.withDescription(
     "The iiko Cloud API from the command line: check credentials, call operations, export menus, " +
-      "serve the emulator. Credentials come from IIKO_* variables; without them the embedded emulator answers."
+      "sync a chain into PostgreSQL, serve the emulator. Credentials come from IIKO_* variables; without them the embedded emulator answers."
   ),
   // The commands that talk to iiko get their client from Target.layer: iiko Cloud or the emulator.
   Command.withSubcommands([
     Command.provide(Check.command, () => Target.layer),
     Command.provide(Call.command, () => Target.layer),
     Command.provide(Menu.command, () => Target.layer),
+    Command.provide(Sync.command, () => Target.layer),
     Emulator.command
   ])
 )

@@ -13,7 +13,13 @@ import * as CliFailure from "./CliFailure.ts"
 const duration = (name: string, description: string) =>
   Flag.String(name).pipe(Flag.withDescription(description), Flag.optional)
 
-const parseDuration = (flag: string, value: Option.Option<string>) =>
+/**
+ * Parses an optional duration flag ("2 seconds", "500 millis"), failing with a usage error.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseDuration = (flag: string, value: Option.Option<string>) =>
   Option.match(value, {
     onNone: () => Effect.succeed(undefined),
     onSome: (text) =>
