@@ -4,7 +4,7 @@
  */
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, inject, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Fiber, Layer, Schedule, Stdio, Stream } from "effect"
+import { ConfigProvider, Effect, Fiber, Layer, Schedule, Sink, Stdio, Stream } from "effect"
 import { FetchHttpClient, HttpBody, HttpClient } from "effect/http"
 import { TestConsole } from "effect/testing"
 import { cpSync, mkdtempSync, rmSync } from "node:fs"
@@ -21,7 +21,10 @@ interface Run {
 }
 
 /** Runs the command line with the given environment and standard input, capturing the console. */
-const cli = (args: ReadonlyArray<string>, options: { env?: Record<string, string>; stdin?: string } = {}) =>
+const cli = (
+  args: ReadonlyArray<string>,
+  options: { env?: Record<string, string>; stdin?: string; terminal?: Array<string> } = {}
+) =>
   Effect.gen(function*() {
     // The console layer may be shared between runs in one test: keep only this run's lines.
     const before = { out: (yield* TestConsole.logLines).length, err: (yield* TestConsole.errorLines).length }
@@ -33,7 +36,11 @@ const cli = (args: ReadonlyArray<string>, options: { env?: Record<string, string
     Effect.provide(Layer.mergeAll(
       TestConsole.layer,
       Stdio.layerTest({
-        stdin: options.stdin === undefined ? Stream.empty : Stream.make(new TextEncoder().encode(options.stdin))
+        stdin: options.stdin === undefined ? Stream.empty : Stream.make(new TextEncoder().encode(options.stdin)),
+        ...(options.terminal === undefined ? {} : {
+          stdoutIsTerminal: Effect.succeed(true),
+          stdout: () => Sink.forEach((chunk: string | Uint8Array) => Effect.sync(() => void options.terminal!.push(String(chunk))))
+        })
       })
     )),
     Effect.provide(NodeServices.layer),
@@ -203,6 +210,18 @@ describe("effect-iiko sync", () => {
       assert.strictEqual(second.code, 0, second.err)
       assert.match(second.out, /summary: 1 pass, 2 organizations, 0 rows written .*, 0 menus downloaded/)
     }).pipe(Effect.scoped, Effect.provide(server())), 120_000)
+
+  it.live("on a terminal it redraws one status line: organizations done, delivery changes, lag", () =>
+    Effect.gen(function*() {
+      const dir = yield* dataDir
+      const terminal: Array<string> = []
+      const { code, err, out } = yield* cli(["sync", "--once", "--data-dir", dir], { terminal })
+      assert.strictEqual(code, 0, err)
+      assert.notInclude(out, "Pizzeria") // no per-organization lines on a terminal
+      assert.include(out, "summary: 1 pass, 2 organizations")
+      assert.isTrue(terminal.every((chunk) => chunk.startsWith("\r\x1b[2K")))
+      assert.match(terminal.at(-1)!, /pass 1: 2\/2 organizations, \d+ delivery changes, 0 failed, lag \d+\.\d s\n$/)
+    }).pipe(Effect.scoped), 120_000)
 
   it.live("DATABASE_URL points it at a PostgreSQL server, never printing the password", () =>
     Effect.gen(function*() {

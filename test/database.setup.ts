@@ -1,8 +1,8 @@
 /**
  * vitest global setup for the database suites.
  *
- * An embedded PGlite data folder, initialized once and cached under node_modules/.cache (PGlite's
- * initdb takes seconds; tests copy the folder instead).
+ * An embedded PGlite data folder, initialized once and cached in the temp folder (PGlite's initdb
+ * takes seconds; tests copy the folder instead).
  *
  * A real PostgreSQL server. With
  * `EFFECT_IIKO_TEST_DATABASE_URL` set it is used as is; otherwise a throwaway server is created
@@ -29,7 +29,8 @@ declare module "vitest" {
 const pgliteTemplate = async (): Promise<string> => {
   const { PGlite } = await import("@electric-sql/pglite")
   const version = JSON.parse(readFileSync(join("node_modules", "@electric-sql", "pglite", "package.json"), "utf8")).version
-  const dir = join("node_modules", ".cache", `effect-iiko-pglite-${version}`)
+  // Beside the checkout's node_modules it would not survive `npm ci`; the temp folder does.
+  const dir = join(tmpdir(), `effect-iiko-pglite-template-${version}`)
   if (existsSync(join(dir, "PG_VERSION"))) return dir
   const building = `${dir}.${process.pid}`
   rmSync(building, { recursive: true, force: true })

@@ -21,7 +21,7 @@ const iiko = (options: IikoEmulator.Options = {}) =>
   Layer.unwrap(Effect.gen(function*() {
     const emulator = yield* IikoEmulator.IikoEmulator
     return IikoClient.layer({ baseUrl: emulator.baseUrl, credentials: IikoConfig.v1("sync-test") })
-  })).pipe(Layer.provideMerge(IikoEmulator.layer({ seed: 11, ...options })))
+  })).pipe(Layer.provideMerge(IikoEmulator.layer({ seed: 11, creationDelay: "0 millis", ...options })))
 
 /** The server database of each store key, created on first use. */
 const serverDatabases = new Map<string, string>()
@@ -77,7 +77,7 @@ const snapshot = Effect.gen(function*() {
   }
 })
 
-/** Two deliveries through the client, so the sync has orders to carry. */
+/** A delivery per organization through the client, settled, so the sync has orders to carry and the world stays still. */
 const someDeliveries = Effect.gen(function*() {
   const { organizations } = yield* Iiko.organizations({})
   for (const organization of organizations) {
@@ -92,6 +92,7 @@ const someDeliveries = Effect.gen(function*() {
       }
     })
   }
+  yield* (yield* IikoEmulator.IikoEmulator).settle
   return organizations
 })
 
@@ -179,7 +180,7 @@ for (const backend of backends) {
 
     it.live("a sync killed mid-run and restarted ends with exactly what an uninterrupted sync writes", () =>
       Effect.gen(function*() {
-        yield* someDeliveries
+        yield* someDeliveries // settled: nothing changes between the runs
         const reference = yield* IikoSqlSync.run({ once: true }).pipe(
           Effect.andThen(snapshot),
           Effect.provide(backend.database(yield* store))
