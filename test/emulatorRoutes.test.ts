@@ -31,6 +31,16 @@ describe("emulator handlers declared against the generated descriptors", () => {
     assert.deepStrictEqual(outside, [])
   })
 
+  it("every modelled route carries the name, path and side effect of its catalog operation", () => {
+    const byName = new Map(Iiko.operations.map((operation) => [operation.name, operation]))
+    const mismatched = Modelled.all.filter((route) => {
+      const operation = byName.get(route.name)
+      return operation === undefined || operation.path !== route.path || operation.method !== route.method ||
+        operation.sideEffect !== route.sideEffect
+    }).map((route) => route.name)
+    assert.deepStrictEqual(mismatched, [])
+  })
+
   it.effect("a handler receives the decoded body; an invalid one is answered 400 before it runs", () =>
     Effect.gen(function*() {
       const emulator = yield* IikoEmulator.IikoEmulator
@@ -49,5 +59,22 @@ describe("emulator handlers declared against the generated descriptors", () => {
       const bad = yield* isAlive({ organizationIds: [group.organizationId], terminalGroupIds: "not-a-list" })
       assert.strictEqual(bad.status, 400)
       assert.strictEqual((bad.json as { error?: string }).error, "Validation")
+    }).pipe(Effect.provide(IikoEmulator.layer({ seed: 1 }))))
+
+  it.effect("iiko's item rules beyond the spec still apply to a decoded create body", () =>
+    Effect.gen(function*() {
+      const emulator = yield* IikoEmulator.IikoEmulator
+      const organizationId = (yield* emulator.state).terminalGroups[0]!.organizationId
+      const token = yield* emulator.token()
+      const create = (item: unknown) =>
+        emulator.client.execute(
+          HttpClientRequest.post(`${emulator.baseUrl}/api/1/deliveries/create`).pipe(
+            HttpClientRequest.bearerToken(token),
+            HttpClientRequest.bodyJsonUnsafe({ organizationId, order: { phone: "+79001234567", items: [item] } })
+          )
+        ).pipe(Effect.flatMap((response) => Effect.map(response.text, (text) => ({ status: response.status, text }))))
+      const zero = yield* create({ type: "Product", productId: "00000000-0000-4000-8000-000000000001", price: 1, amount: 0 })
+      assert.strictEqual(zero.status, 400)
+      assert.include(zero.text, "Field 'items[0].amount' must be positive.")
     }).pipe(Effect.provide(IikoEmulator.layer({ seed: 1 }))))
 })
