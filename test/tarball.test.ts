@@ -30,6 +30,18 @@ const distIsFresh = () => {
 const run = (file: string, args: ReadonlyArray<string>, cwd: string) =>
   execFileSync(file, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
 
+/**
+ * Subpaths that must not resolve from outside: internals, generated modules (re-exported through
+ * `Iiko`), the emulator's parts and the command line (importing `cli/bin` would run it and exit).
+ */
+const closed = [
+  "effect-iiko/internal/pipeline",
+  "effect-iiko/testing/emulator/Engine",
+  "effect-iiko/generated/Deliveries",
+  "effect-iiko/cli/Target",
+  "effect-iiko/cli/bin"
+]
+
 /** Runs one call on the emulator and tries subpaths that must not resolve; prints a JSON summary. */
 const program = (load: (specifier: string) => string) => `
 const { Effect, Layer } = ${load("effect")}
@@ -41,7 +53,7 @@ const client = Layer.unwrap(Effect.gen(function*() {
   return IikoClient.layer({ baseUrl: emulator.baseUrl, credentials: IikoConfig.v1("tarball-test") })
 })).pipe(Layer.provideMerge(IikoEmulator.layer({ seed: 1 })))
 const blocked = {}
-const closed = ["effect-iiko/internal/pipeline", "effect-iiko/testing/emulator/Engine", "effect-iiko/generated/Deliveries"]
+const closed = ${JSON.stringify(closed)}
 const main = async () => {
   for (const specifier of closed) {
     try { ${load("specifier")}; blocked[specifier] = "resolved" } catch (error) { blocked[specifier] = error.code }
@@ -90,11 +102,7 @@ describe("packed tarball", () => {
         ? `require(${JSON.stringify(specifier)})`
         : `require(${specifier})`))
 
-      const blocked = {
-        "effect-iiko/internal/pipeline": "ERR_PACKAGE_PATH_NOT_EXPORTED",
-        "effect-iiko/testing/emulator/Engine": "ERR_PACKAGE_PATH_NOT_EXPORTED",
-        "effect-iiko/generated/Deliveries": "ERR_PACKAGE_PATH_NOT_EXPORTED"
-      }
+      const blocked = Object.fromEntries(closed.map((specifier) => [specifier, "ERR_PACKAGE_PATH_NOT_EXPORTED"]))
       for (const file of ["esm.mjs", "cjs.cjs"]) {
         const result = JSON.parse(run(process.execPath, [file], app))
         assert.isAbove(result.organizations, 0, file)
