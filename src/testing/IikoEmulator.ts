@@ -48,12 +48,67 @@ import * as Modelled from "./emulator/Modelled.ts"
 import * as Router from "./emulator/Router.ts"
 import type { DeliveryFaults, WebhookDelivery } from "./emulator/Webhooks.ts"
 
+/**
+ * Fault injection: the kinds of failure (`Fault.rateLimited(...)`, `Fault.serverError(...)`, …)
+ * and how rules that choose which requests they hit are decided; see {@link Options.faults}.
+ *
+ * @example
+ * ```ts
+ * import { IikoEmulator } from "effect-iiko/testing"
+ *
+ * const emulator = IikoEmulator.layer({
+ *   faults: [{ fault: IikoEmulator.Fault.terminalTimeout(), operations: ["deliveriesCreate"] }]
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category faults
+ */
 export * as Fault from "./emulator/Faults.ts"
+/**
+ * iiko's restriction groups: the budgets the emulator enforces (429 when exceeded) and the
+ * counters per budget that show what a client actually sent; see {@link Options.limits}.
+ *
+ * @since 0.2.0
+ * @category limits
+ */
 export * as Limits from "./emulator/Limits.ts"
+/**
+ * Life in the emulated restaurants (new orders, status, stop-list and menu changes) on a seeded
+ * schedule driven by `Clock`; see {@link Options.traffic}.
+ *
+ * @since 0.2.0
+ * @category traffic
+ */
 export * as Traffic from "./emulator/Traffic.ts"
+/**
+ * The `/_emulator/` control endpoint of a running emulator (faults, reset, request log), for
+ * tests written in any language.
+ *
+ * @since 0.1.0
+ * @category control
+ */
 export * as Control from "./emulator/Control.ts"
+/**
+ * The API logins the emulator accepts, and one entry of its request log.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type { Credentials, RequestLogEntry } from "./emulator/Engine.ts"
+/**
+ * How large the seeded world is, and the world itself (organizations, menus, orders, …).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type { Sizes, State } from "./emulator/Domain.ts"
+/**
+ * One webhook delivery attempt the emulator made, and the event it carried.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type { WebhookDelivery, WebhookEvent } from "./emulator/Webhooks.ts"
 
 // =============================================================================
