@@ -10,23 +10,13 @@ import { KeyValueStore } from "effect/persistence"
 import { TestClock } from "effect/testing"
 import { Iiko, IikoClient, IikoConfig, IikoSync } from "../src/index.ts"
 import { IikoEmulator, MockHttpClient } from "../src/testing/index.ts"
+import { world, type World } from "./support.ts"
 
 const stack = (options: IikoEmulator.Options = {}) =>
   IikoClient.layer({ credentials: IikoConfig.v1("sync-api-login"), baseUrl: "http://iiko.emulator" }).pipe(
     Layer.provideMerge(IikoEmulator.layer({ seed: 5, creationDelay: "1 second", ...options }))
   )
 
-const world = Effect.gen(function*() {
-  const emulator = yield* IikoEmulator.IikoEmulator
-  const state = yield* emulator.state
-  const organization = state.organizations[0]!
-  const terminal = state.terminalGroups.find((t) => t.organizationId === organization.id)!
-  const { products } = yield* Iiko.nomenclature({ organizationId: organization.id })
-  const product = products.find((p) => p.type === "Dish")!
-  return { emulator, organizationId: organization.id, terminalGroupId: terminal.id, productId: product.id }
-})
-
-type World = Effect.Success<typeof world>
 
 let orderNumber = 0
 /** Creates a delivery and lets it settle (a change at a new revision). */

@@ -13,6 +13,7 @@ import { createServer, type Server } from "node:http"
 import { FetchHttpClient, type HttpClient } from "effect/http"
 import { Iiko, IikoClient, IikoConfig } from "../src/index.ts"
 import { IikoEmulator } from "../src/testing/index.ts"
+import { world } from "./support.ts"
 
 const ORDER_ID = "5d3c6a1e-2b7f-4c1d-9e8a-0f1b2c3d4e5f"
 
@@ -22,7 +23,11 @@ const transports: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpCli
 ]
 
 /** The emulator server plus a real client pointed at it over the given transport. */
-const stack = (transport: Layer.Layer<HttpClient.HttpClient>, options: IikoEmulator.Options = {}) => {
+const stack = (
+  transport: Layer.Layer<HttpClient.HttpClient>,
+  options: IikoEmulator.Options = {},
+  clientOptions: Partial<IikoConfig.Options> = {}
+) => {
   const client = Layer.unwrap(Effect.gen(function*() {
     const emulator = yield* IikoEmulator.IikoEmulator
     return IikoClient.layer({
@@ -31,7 +36,8 @@ const stack = (transport: Layer.Layer<HttpClient.HttpClient>, options: IikoEmula
       timeout: "1 second",
       httpTimeoutMargin: "200 millis",
       retryBaseDelay: "10 millis",
-      retryMaxDelay: "50 millis"
+      retryMaxDelay: "50 millis",
+      ...clientOptions
     })
   }))
   return client.pipe(
@@ -40,16 +46,6 @@ const stack = (transport: Layer.Layer<HttpClient.HttpClient>, options: IikoEmula
   )
 }
 
-/** The seeded ids a delivery needs. */
-const world = Effect.gen(function*() {
-  const emulator = yield* IikoEmulator.IikoEmulator
-  const state = yield* emulator.state
-  const organization = state.organizations[0]!
-  const terminal = state.terminalGroups.find((t) => t.organizationId === organization.id)!
-  const { products } = yield* Iiko.nomenclature({ organizationId: organization.id })
-  const product = products.find((p) => p.type === "Dish")!
-  return { emulator, organizationId: organization.id, terminalGroupId: terminal.id, productId: product.id }
-})
 
 const deliveryRequest = (w: { organizationId: string; terminalGroupId: string; productId: string }, id = ORDER_ID) => ({
   organizationId: w.organizationId,
@@ -93,6 +89,20 @@ const webhookReceiver = Effect.acquireRelease(
 
 const reasonOf = <A, R>(effect: Effect.Effect<A, { readonly reason: { readonly _tag: string } }, R>) =>
   Effect.map(Effect.flip(effect), (error) => error.reason._tag)
+
+/**
+ * Runs `effect` (which talks over real sockets) while moving TestClock forward 250 ms after
+ * every 10 ms of real time, until it is done: sleeps on the clock pass, I/O keeps its pace.
+ */
+const withTestClockSteps = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const fiber = yield* Effect.forkChild(effect)
+    for (let step = 0; step < 2000 && fiber.pollUnsafe() === undefined; step++) {
+      yield* TestClock.withLive(Effect.sleep("10 millis"))
+      if (fiber.pollUnsafe() === undefined) yield* TestClock.adjust("250 millis")
+    }
+    return yield* Fiber.join(fiber)
+  })
 
 /** A loopback port with nothing listening: bound, then closed. */
 const closedPort = Effect.callback<number>((resume) => {
@@ -138,26 +148,30 @@ for (const [name, transport] of transports) {
         assert.lengthOf(yield* calls(w.emulator, "accessToken"), 1)
       }).pipe(Effect.provide(stack(transport))))
 
-    it.live("reads are retried on 5xx, 408, 429 (after Retry-After) and transport errors", () =>
+    // Real sockets, TestClock time: backoff and Retry-After pass as the clock is moved, and the
+    // emulator stamps each request with Clock time. The long timeout keeps those moves from
+    // timing out a request that is still on the wire.
+    it.effect("reads are retried on 5xx, 408, 429 (after Retry-After) and transport errors", () =>
       Effect.gen(function*() {
         const w = yield* world
         const faults = [
-          IikoEmulator.Fault.serverError({ status: 502 }),
-          IikoEmulator.Fault.terminalTimeout(),
-          IikoEmulator.Fault.rateLimited("1 second"),
-          IikoEmulator.Fault.connectionReset
-        ]
-        for (const fault of faults) {
+          [IikoEmulator.Fault.serverError({ status: 502 }), 502],
+          [IikoEmulator.Fault.terminalTimeout(), 408],
+          [IikoEmulator.Fault.rateLimited("3 seconds"), 429],
+          [IikoEmulator.Fault.connectionReset, "reset"]
+        ] as const
+        for (const [fault, status] of faults) {
           yield* w.emulator.clearRequests
           yield* w.emulator.injectFault({ fault, operations: ["organizations"], times: 1 })
-          const started = Date.now()
-          const { organizations } = yield* Iiko.organizations({})
+          const { organizations } = yield* withTestClockSteps(Iiko.organizations({}))
           assert.lengthOf(organizations, 2, fault._tag)
           const log = yield* calls(w.emulator, "organizations")
-          assert.deepStrictEqual(log.map((e) => e.status), [fault._tag === "ConnectionReset" ? "reset" : log[0]!.status, 200])
-          if (fault._tag === "RateLimited") assert.isAtLeast(Date.now() - started, 1000)
+          assert.deepStrictEqual(log.map((e) => e.status), [status, 200], fault._tag)
+          const waited = log[1]!.startedAt - log[0]!.startedAt
+          if (fault._tag === "RateLimited") assert.isAtLeast(waited, 3000, "waits out Retry-After")
+          else assert.isBelow(waited, 3000, `${fault._tag}: backoff, not Retry-After`)
         }
-      }).pipe(Effect.provide(stack(transport))))
+      }).pipe(Effect.provide(stack(transport, {}, { timeout: "1 hour" }))))
 
     it.live("a body that is truncated or not JSON is an InvalidResponse", () =>
       Effect.gen(function*() {

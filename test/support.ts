@@ -3,8 +3,8 @@
  * replies, and capture of logs and spans for the secret-leak checks.
  */
 import { Effect, Layer, Logger, References, Schema, Tracer } from "effect"
-import { Endpoint, IikoClient, IikoConfig } from "../src/index.ts"
-import { MockHttpClient } from "../src/testing/index.ts"
+import { Endpoint, Iiko, IikoClient, IikoConfig } from "../src/index.ts"
+import { IikoEmulator, MockHttpClient } from "../src/testing/index.ts"
 
 export const secrets = {
   appId: "app-id-SECRET-1",
@@ -80,3 +80,17 @@ export const makeCapture = () => {
     spans.map((span) => `${span.name} ${JSON.stringify(Object.fromEntries(span.attributes))}`).join("\n")
   return { lines, spans, provide, spanText }
 }
+
+/** The seeded ids a delivery needs, from the emulator in context: its first organization, a terminal group and a dish. */
+export const world = Effect.gen(function*() {
+  const emulator = yield* IikoEmulator.IikoEmulator
+  const state = yield* emulator.state
+  const organization = state.organizations[0]!
+  const terminal = state.terminalGroups.find((t) => t.organizationId === organization.id)!
+  const { products } = yield* Iiko.nomenclature({ organizationId: organization.id })
+  const product = products.find((p) => p.type === "Dish")!
+  return { emulator, organizationId: organization.id, terminalGroupId: terminal.id, productId: product.id }
+})
+
+/** What {@link world} finds. */
+export type World = Effect.Success<typeof world>
