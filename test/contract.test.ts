@@ -14,16 +14,10 @@ import { Effect, Layer, Result, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { type Endpoint, Iiko, IikoClient, IikoConfig } from "../src/index.ts"
 import { MockHttpClient } from "../src/testing/index.ts"
+import type { OperationSamples } from "../scripts/codegen/Samples.ts"
 
-interface Samples {
-  readonly request: Record<string, unknown>
-  readonly response: unknown
-  readonly tolerantResponse: unknown
-  readonly enumCount: number
-  readonly nullResponse: unknown
-  readonly nullCount: number
-  readonly overflowRequests: ReadonlyArray<unknown>
-}
+/** The generator's samples; every operation's request body is an object. */
+type Samples = OperationSamples & { readonly request: Record<string, unknown> }
 
 const samples: Record<string, Samples> = JSON.parse(
   readFileSync(new URL("./fixtures/contract-samples.json", import.meta.url), "utf8")
