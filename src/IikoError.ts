@@ -180,7 +180,9 @@ export class InvalidResponse extends Schema.TaggedClass<InvalidResponse>()("Inva
 /**
  * The call was not sent: the client's breaker for this restriction group (or for the login) is
  * open after repeated 429s or failed logins, so calling iiko now would only risk getting the API
- * login blocked. `group` names the budget; calls go through again after `retryAfter`.
+ * login blocked. Also the reason when the shared rate limiter store is unreachable and
+ * `limits.onStoreFailure` is `"fail"` (the default; the store error is the `cause`). `group`
+ * names the budget; calls go through again after `retryAfter`.
  *
  * @since 0.2.0
  * @category reasons

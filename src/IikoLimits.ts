@@ -90,7 +90,28 @@ export interface Options {
   readonly pauseWithoutRetryAfter?: Duration.Input | undefined
   /** How long a "blocked" or "inactive" login answer keeps the login breaker open. Default 1 hour. */
   readonly blockedOpenFor?: Duration.Input | undefined
+  /**
+   * What a call does when the rate limiter's store fails (a shared Redis store is unreachable);
+   * the in-memory stores of `IikoClient.layer` never fail. Default `"fail"`.
+   *
+   * - `"fail"`: the call is not sent and fails with reason `CircuitOpen` (its `cause` is the store
+   *   error, `retryAfter` one second). Nothing reaches iiko unthrottled, so a store outage cannot
+   *   get the API login blocked; calls resume when the store answers again.
+   * - `"local"`: the call waits for a budget of this process alone (an in-memory limiter with the
+   *   same limits) and a warning is logged. Calls keep flowing, still throttled, but several
+   *   processes sharing one login may together exceed its budget until the store is back.
+   * - `"allow"`: the call is sent without waiting and a warning is logged (fail open).
+   */
+  readonly onStoreFailure?: StoreFailurePolicy | undefined
 }
+
+/**
+ * What a call does when the rate limiter's store fails; see {@link Options.onStoreFailure}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type StoreFailurePolicy = "fail" | "local" | "allow"
 
 /**
  * The budget of every restriction group iiko does not publish a limit for: 10 requests per second,
@@ -301,44 +322,92 @@ export const make: Effect.Effect<
     return semaphore
   }
 
-  /** A store failure (Redis down) must not stop the client: run the call unthrottled and say so. */
-  const failOpen = <A>(fallbackValue: A) => (error: RateLimiter.RateLimiterError) =>
-    Effect.logWarning(`iiko limits: rate limiter store failed (${error.message}); calling without waiting`).pipe(
-      Effect.as(fallbackValue)
-    )
+  const onStoreFailure: StoreFailurePolicy = options.onStoreFailure ?? "fail"
+  const localLimiter = onStoreFailure === "local"
+    ? yield* RateLimiter.make.pipe(Effect.provide(RateLimiter.layerStoreMemory))
+    : undefined
+
+  /**
+   * Runs `use` on the shared limiter; when its store fails, applies {@link Options.onStoreFailure}:
+   * refuse the call, use this process's own limiter, or go on with `allowed` (fail open).
+   */
+  const withStore = <A>(
+    endpoint: Endpoint,
+    budget: Budget,
+    use: (limiter: RateLimiter.RateLimiter) => Effect.Effect<A, RateLimiter.RateLimiterError>,
+    allowed: A
+  ): Effect.Effect<A, IikoError> =>
+    use(limiter).pipe(Effect.catch((error) => {
+      switch (onStoreFailure) {
+        case "fail":
+          return Effect.fail(
+            new IikoError({
+              operation: endpoint.name,
+              reason: new CircuitOpen({ group: budget.name, retryAfter: Duration.seconds(1) }),
+              description: "the rate limiter store failed; the call was not sent (limits.onStoreFailure: \"fail\")",
+              cause: error
+            })
+          )
+        case "local":
+          return Effect.logWarning(
+            `iiko limits: rate limiter store failed (${error.message}); "${budget.name}" uses this process's own budget`
+          ).pipe(Effect.andThen(use(localLimiter!)), Effect.orDie)
+        case "allow":
+          return Effect.logWarning(
+            `iiko limits: rate limiter store failed (${error.message}); "${budget.name}" is called without waiting`
+          ).pipe(Effect.as(allowed))
+      }
+    }))
 
   /** Waits out a cooldown that a 429 (seen by any caller) put on the budget. */
-  const adaptiveTurn = (key: string, budget: Budget): Effect.Effect<RateLimiter.AdaptiveConsumeResult> =>
-    limiter.adaptiveConsume({
-      key,
-      tokens: 1,
-      fallbackLimit: budget.limit.requests,
-      fallbackWindow: budget.window
-    }).pipe(
-      Effect.catch(failOpen<RateLimiter.AdaptiveConsumeResult>({ delay: Duration.zero, epoch: 0, phase: "inactive" })),
+  const adaptiveTurn = (
+    endpoint: Endpoint,
+    key: string,
+    budget: Budget
+  ): Effect.Effect<RateLimiter.AdaptiveConsumeResult, IikoError> =>
+    withStore(
+      endpoint,
+      budget,
+      (limiter) =>
+        limiter.adaptiveConsume({
+          key,
+          tokens: 1,
+          fallbackLimit: budget.limit.requests,
+          fallbackWindow: budget.window
+        }),
+      { delay: Duration.zero, epoch: 0, phase: "inactive" as const }
+    ).pipe(
       Effect.flatMap((turn) =>
         turn.phase === "cooldown" && !Duration.isZero(turn.delay)
-          ? Effect.sleep(turn.delay).pipe(Effect.andThen(adaptiveTurn(key, budget)))
+          ? Effect.sleep(turn.delay).pipe(Effect.andThen(adaptiveTurn(endpoint, key, budget)))
           : Duration.isZero(turn.delay)
           ? Effect.succeed(turn)
           : Effect.as(Effect.sleep(turn.delay), turn)
       )
     )
 
-  const waitForBudget = (key: string, budget: Budget) =>
-    limiter.consume({
-      algorithm: "token-bucket",
-      onExceeded: "delay",
-      key,
-      limit: Math.max(1, budget.limit.requests),
-      window: budget.window
-    }).pipe(
-      Effect.map((result) => result.delay),
-      Effect.catch(failOpen(Duration.zero)),
-      Effect.flatMap((delay) => Duration.isZero(delay) ? Effect.void : Effect.sleep(delay))
-    )
+  const waitForBudget = (endpoint: Endpoint, key: string, budget: Budget) =>
+    withStore(
+      endpoint,
+      budget,
+      (limiter) =>
+        limiter.consume({
+          algorithm: "token-bucket",
+          onExceeded: "delay",
+          key,
+          limit: Math.max(1, budget.limit.requests),
+          window: budget.window
+        }).pipe(Effect.map((result) => result.delay)),
+      Duration.zero
+    ).pipe(Effect.flatMap((delay) => Duration.isZero(delay) ? Effect.void : Effect.sleep(delay)))
 
-  const on429 = (key: string, budget: Budget, turn: RateLimiter.AdaptiveConsumeResult, error: IikoError) => {
+  const on429 = (
+    endpoint: Endpoint,
+    key: string,
+    budget: Budget,
+    turn: RateLimiter.AdaptiveConsumeResult,
+    error: IikoError
+  ) => {
     if (error.reason._tag !== "RateLimited") return Effect.void
     const pause = error.reason.retryAfter ?? pauseWithoutRetryAfter
     return Effect.all([
@@ -346,9 +415,13 @@ export const make: Effect.Effect<
       Effect.logInfo(
         `iiko ${error.operation}: 429 in "${budget.name}", every caller of the group waits ${Duration.format(pause)}`
       ),
-      limiter.adaptiveFeedback({ key, epoch: turn.epoch, tokens: 1, status: 429, retryAfter: pause }).pipe(
-        Effect.catch(failOpen(undefined))
-      )
+      // The call already failed with its 429: a store failure here must not replace that error.
+      withStore(
+        endpoint,
+        budget,
+        (limiter) => limiter.adaptiveFeedback({ key, epoch: turn.epoch, tokens: 1, status: 429, retryAfter: pause }),
+        undefined
+      ).pipe(Effect.ignore)
     ], { discard: true })
   }
 
@@ -384,10 +457,10 @@ export const make: Effect.Effect<
     const limited = slot === undefined ? attempt : slot.withPermit(attempt)
     const held = endpoint.path.startsWith(LOYALTY_PREFIX) ? loyalty.withPermit(limited) : limited
     return Effect.gen(function*() {
-      yield* waitForBudget(key, budget)
-      const turn = yield* adaptiveTurn(key, budget)
+      yield* waitForBudget(endpoint, key, budget)
+      const turn = yield* adaptiveTurn(endpoint, key, budget)
       return yield* held.pipe(
-        Effect.tapError((error) => on429(key, budget, turn, error)),
+        Effect.tapError((error) => on429(endpoint, key, budget, turn, error)),
         breaker.execute({ key, classify: classify(!endpoint.authenticated) }),
         Effect.catchTag("CircuitBreakerError", (error) => refused(endpoint, budget, error))
       )
