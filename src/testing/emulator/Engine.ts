@@ -163,7 +163,7 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
   const rules = Faults.activate(options.faults)
   const log: Array<RequestLogEntry> = []
   const outbox: Array<Webhooks.WebhookDelivery> = []
-  const limits = Limits.make(options.limits)
+  const limits = yield* Limits.make(options.limits)
   const sender = yield* Webhooks.makeSender({
     ...options.webhookDelivery,
     client: options.webhookClient,
@@ -238,7 +238,7 @@ export const make = Effect.fnUntraced(function*(options: EngineOptions) {
       const arrivedAt = yield* Clock.currentTimeMillis
       const correlationId = ids.uuid()
       const path = new URL(request.url, "http://emulator").pathname
-      const admission = route === undefined ? undefined : limits.admit(route, subjectOf(request), arrivedAt)
+      const admission = route === undefined ? undefined : yield* limits.admit(route, subjectOf(request))
       const outcome = route === undefined || admission === undefined
         ? { reply: notFound(path, correlationId), fault: undefined }
         : admission._tag === "Rejected"

@@ -1,12 +1,14 @@
 /**
- * iiko's restriction groups inside the emulator: a token bucket and an in-flight count per API
- * login and budget (an operation with its own published limit, or its restriction group), and a
- * 429 when either is exceeded. Counters per budget show what a client actually sent, so tests
+ * iiko's restriction groups inside the emulator: a token bucket (effect's `RateLimiter` over its
+ * in-memory store, `onExceeded: "fail"`) and an in-flight count per API login and budget (an
+ * operation with its own published limit, or its restriction group), and a 429 when either is
+ * exceeded. Counters per budget show what a client actually sent, so tests
  * can measure a client's limiter at the server.
  *
  * @since 0.2.0
  */
-import { Duration } from "effect"
+import { Duration, Effect } from "effect"
+import * as RateLimiter from "effect/persistence/RateLimiter"
 import * as IikoLimits from "../../IikoLimits.ts"
 
 /**
@@ -84,18 +86,16 @@ export type Admission =
  * @category models
  */
 export interface Limiter {
+  /** Decides one request at the current `Clock` time (so `TestClock` drives the buckets in tests). */
   readonly admit: (
     route: { readonly name: string; readonly path: string; readonly restrictionGroup: string | undefined },
-    login: string,
-    now: number
-  ) => Admission
+    login: string
+  ) => Effect.Effect<Admission>
   readonly stats: () => ReadonlyArray<BudgetStats>
   readonly retryAfterHeader: boolean
 }
 
 interface Bucket {
-  tokens: number
-  last: number
   inFlight: number
   admitted: number
   rejectedRate: number
@@ -115,8 +115,9 @@ const LOYALTY_PREFIX = "/api/1/loyalty/"
  * @since 0.2.0
  * @category constructors
  */
-export const make = (options: Options | false): Limiter => {
+export const make: (options: Options | false) => Effect.Effect<Limiter> = Effect.fnUntraced(function*(options) {
   const config = options === false ? {} : options
+  const rate = yield* RateLimiter.make.pipe(Effect.provide(RateLimiter.layerStoreMemory))
   const buckets = new Map<string, Bucket>()
   const loyaltyInFlight = new Map<string, number>()
 
@@ -127,13 +128,10 @@ export const make = (options: Options | false): Limiter => {
     return limit === undefined || group === undefined ? undefined : [group, limit]
   }
 
-  const bucketOf = (login: string, budget: string, limit: Limit, now: number): Bucket => {
-    const key = `${login}\u0000${budget}`
+  const bucketOf = (key: string, login: string, budget: string): Bucket => {
     let bucket = buckets.get(key)
     if (bucket === undefined) {
       bucket = {
-        tokens: limit.requests,
-        last: now,
         inFlight: 0,
         admitted: 0,
         rejectedRate: 0,
@@ -155,43 +153,57 @@ export const make = (options: Options | false): Limiter => {
     return () => loyaltyInFlight.set(login, (loyaltyInFlight.get(login) ?? 1) - 1)
   }
 
-  const admit: Limiter["admit"] = (route, login, now) => {
-    const leaveLoyalty = enterLoyalty(route.path, login)
-    if (leaveLoyalty === "full") {
-      return { _tag: "Rejected", retryAfterMillis: 1000, description: "Too many requests in flight to the loyalty server." }
-    }
-    const budget = budgetOf(route.name, route.restrictionGroup)
-    if (budget === undefined) return admitted(leaveLoyalty)
-    const [name, limit] = budget
-    const windowMillis = Duration.toMillis(Duration.fromInputUnsafe(limit.window))
-    const bucket = bucketOf(login, name, limit, now)
-    const perMilli = limit.requests / windowMillis
-    bucket.tokens = Math.min(limit.requests, bucket.tokens + (now - bucket.last) * perMilli)
-    bucket.last = now
-    if (limit.inFlight !== undefined && bucket.inFlight >= limit.inFlight) {
-      bucket.rejectedInFlight++
-      leaveLoyalty()
-      return { _tag: "Rejected", retryAfterMillis: 1000, description: `Too many requests in flight in '${name}'.` }
-    }
-    // A little slack for floating point: a client that waits exactly one refill is on time.
-    if (bucket.tokens < 1 - 1e-6) {
-      bucket.rejectedRate++
-      leaveLoyalty()
-      return {
-        _tag: "Rejected",
-        retryAfterMillis: Math.ceil((1 - bucket.tokens) / perMilli),
-        description: `Too many requests in '${name}'.`
+  /** A token of the budget's bucket, or how long until the next one; no token is taken on a rejection. */
+  const takeToken = (key: string, limit: Limit): Effect.Effect<number | undefined> =>
+    rate.consume({
+      algorithm: "token-bucket",
+      onExceeded: "fail",
+      key,
+      limit: Math.max(1, limit.requests),
+      window: limit.window
+    }).pipe(
+      Effect.as(undefined),
+      Effect.catch((error) =>
+        error.reason._tag === "RateLimitExceeded"
+          ? Effect.succeed(Math.max(1, Duration.toMillis(error.reason.retryAfter)))
+          : Effect.die(error) // the in-memory store does not fail
+      )
+    )
+
+  const admit: Limiter["admit"] = (route, login) =>
+    Effect.gen(function*() {
+      const leaveLoyalty = enterLoyalty(route.path, login)
+      if (leaveLoyalty === "full") {
+        return {
+          _tag: "Rejected",
+          retryAfterMillis: 1000,
+          description: "Too many requests in flight to the loyalty server."
+        } as const
       }
-    }
-    bucket.tokens -= 1
-    bucket.admitted++
-    bucket.inFlight++
-    bucket.peakInFlight = Math.max(bucket.peakInFlight, bucket.inFlight)
-    return admitted(() => {
-      bucket.inFlight--
-      leaveLoyalty()
+      const budget = budgetOf(route.name, route.restrictionGroup)
+      if (budget === undefined) return admitted(leaveLoyalty)
+      const [name, limit] = budget
+      const key = `${login}\u0000${name}`
+      const bucket = bucketOf(key, login, name)
+      if (limit.inFlight !== undefined && bucket.inFlight >= limit.inFlight) {
+        bucket.rejectedInFlight++
+        leaveLoyalty()
+        return { _tag: "Rejected", retryAfterMillis: 1000, description: `Too many requests in flight in '${name}'.` } as const
+      }
+      const retryAfterMillis = yield* takeToken(key, limit)
+      if (retryAfterMillis !== undefined) {
+        bucket.rejectedRate++
+        leaveLoyalty()
+        return { _tag: "Rejected", retryAfterMillis, description: `Too many requests in '${name}'.` } as const
+      }
+      bucket.admitted++
+      bucket.inFlight++
+      bucket.peakInFlight = Math.max(bucket.peakInFlight, bucket.inFlight)
+      return admitted(() => {
+        bucket.inFlight--
+        leaveLoyalty()
+      })
     })
-  }
 
   const stats = (): ReadonlyArray<BudgetStats> =>
     [...buckets.values()].map(({ admitted, budget, login, peakInFlight, rejectedInFlight, rejectedRate }) => ({
@@ -204,4 +216,4 @@ export const make = (options: Options | false): Limiter => {
     }))
 
   return { admit, stats, retryAfterHeader: config.retryAfterHeader ?? true }
-}
+})
