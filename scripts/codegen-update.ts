@@ -3,7 +3,8 @@
  * documentation endpoint (`url` in `codegen/spec.json`, or `--url <url>`), or takes a file already
  * downloaded (`--from <file>`); writes it beside the checkout as `openapi-<date>.json` with its
  * `.sha256`, regenerates the code from it, records its path and checksum in `codegen/spec.json`
- * and `.ci/run`, and prints the operations added, removed and changed since the previous spec.
+ * (which `.ci/run` and the tests read), and prints the operations added, removed and changed
+ * since the previous spec.
  *
  * Nothing is changed unless the download succeeds, the document parses as an OpenAPI spec and
  * the generator accepts it (patches still apply, every operation is in the catalog).
@@ -17,18 +18,12 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { diffSpecs, formatDiff } from "./codegen/Diff.ts"
+import { PINNED_FILE, readPinned } from "./codegen/Pinned.ts"
 import type { Spec } from "./codegen/Spec.ts"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
-const SPEC_FILE = join(root, "codegen/spec.json")
 const DOWNLOAD_TIMEOUT_MS = 60_000
 
-interface Pinned {
-  readonly reason: string
-  readonly url: string
-  readonly path: string
-  readonly sha256: string
-}
 
 const option = (args: ReadonlyArray<string>, name: string): string | undefined => {
   const index = args.indexOf(name)
@@ -70,7 +65,7 @@ const run = (script: string, ...args: ReadonlyArray<string>): void => {
 
 const main = async (): Promise<number> => {
   const args = process.argv.slice(2)
-  const pinned = JSON.parse(readFileSync(SPEC_FILE, "utf8")) as Pinned
+  const pinned = readPinned()
   const from = option(args, "--from")
   const url = option(args, "--url") ?? pinned.url
   const text = from !== undefined ? readFileSync(resolve(from), "utf8") : await download(url)
@@ -97,9 +92,7 @@ const main = async (): Promise<number> => {
   writeFileSync(`${target}.sha256`, `${sha256}  ${target.split("/").pop()}\n`)
   run("scripts/codegen.ts", target)
   const specPath = relative(root, target)
-  writeFileSync(SPEC_FILE, `${JSON.stringify({ ...pinned, path: specPath, sha256 }, null, 2)}\n`)
-  const ci = join(root, ".ci/run")
-  writeFileSync(ci, readFileSync(ci, "utf8").replace(/^SPEC=.*$/m, `SPEC=${specPath}`))
+  writeFileSync(PINNED_FILE, `${JSON.stringify({ ...pinned, path: specPath, sha256 }, null, 2)}\n`)
   const previous = JSON.parse(readFileSync(previousPath, "utf8")) as Spec
   console.log(`codegen:update: ${specPath} (sha256 ${sha256})`)
   console.log(formatDiff(diffSpecs(previous, spec)))

@@ -1,9 +1,10 @@
 /**
- * The code generator: `npm run codegen -- <spec.json>` writes `src/generated/` and `docs/api.md`
+ * The code generator: `npm run codegen [-- <spec.json>]` writes `src/generated/` and `docs/api.md`
  * from the iiko OpenAPI spec, the reviewed patch list and the project's catalogs in `codegen/`.
- * `npm run codegen:check -- <spec.json>` regenerates in memory and exits non-zero when the
- * committed output differs (stale or hand-edited); `--validate` only checks that the spec
- * generates (patches apply, catalog complete) and writes nothing.
+ * Without a path it reads the spec pinned in `codegen/spec.json` (checking its sha256) and fails,
+ * naming the file, when that is missing. `npm run codegen:check` regenerates in memory and exits
+ * non-zero when the committed output differs (stale or hand-edited); `--validate` only checks that
+ * the spec generates (patches apply, catalog complete) and writes nothing.
  *
  * @since 0.1.0
  */
@@ -12,6 +13,7 @@ import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { type AreasConfig, generate } from "./codegen/Emit.ts"
 import { applyPatches, type Patch } from "./codegen/Patch.ts"
+import { readPinnedSpec } from "./codegen/Pinned.ts"
 import type { NamesConfig } from "./codegen/Schemas.ts"
 import { type DeprecationsConfig, parseCatalog, type Spec } from "./codegen/Spec.ts"
 
@@ -23,12 +25,9 @@ const main = (): number => {
   const args = process.argv.slice(2)
   const check = args.includes("--check")
   const validate = args.includes("--validate")
-  const specPath = args.find((a) => !a.startsWith("--"))
-  if (specPath === undefined) {
-    console.error("usage: tsx scripts/codegen.ts [--check] <openapi.json>")
-    return 2
-  }
-  const spec = readJson<Spec>(resolve(specPath))
+  // An empty argument (a caller's unset variable) means the pinned spec too.
+  const specPath = args.find((a) => a !== "" && !a.startsWith("--"))
+  const spec = JSON.parse(specPath === undefined ? readPinnedSpec().text : readFileSync(resolve(specPath), "utf8")) as Spec
   applyPatches(spec, readJson<ReadonlyArray<Patch>>(join(root, "codegen/patches.json")))
   const { files, stats } = generate(spec, {
     catalog: parseCatalog(readFileSync(join(root, "codegen/operations.tsv"), "utf8")),

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { applyPatches, type Patch } from "../scripts/codegen/Patch.ts"
 import { diffSpecs, formatDiff } from "../scripts/codegen/Diff.ts"
+import { readPinned, readPinnedSpec, sharedFile } from "../scripts/codegen/Pinned.ts"
 import { operationName, parseCatalog, pathVersions, type Spec } from "../scripts/codegen/Spec.ts"
 import { CommandStatus } from "../src/generated/Commands.ts"
 import { OrderItem, PaymentInput, ProductOrderItem, ServiceOrderItem } from "../src/generated/Common.ts"
@@ -166,7 +167,7 @@ describe("codegen guards", () => {
   })
 
   it("no July name changes meaning: every July operation still in the spec keeps its name", () => {
-    const july = readFileSync(new URL("../../shared/iiko/operations.tsv", import.meta.url), "utf8").split("\n").slice(1)
+    const july = readFileSync(sharedFile("operations.tsv"), "utf8").split("\n").slice(1)
       .filter((line) => line.trim() !== "").map((line) => line.split("\t"))
     const now = new Map(catalog().map((r) => [`${r.method} ${r.path}`, r.name]))
     let kept = 0
@@ -191,7 +192,7 @@ describe("codegen guards", () => {
   })
 
   it("a patch aimed at a field the October spec no longer has fails the generator, naming it", () => {
-    const october = JSON.parse(readFileSync(new URL("../../shared/iiko/openapi-2026-10.json", import.meta.url), "utf8"))
+    const october = JSON.parse(readPinnedSpec().text)
     const gone: Patch = {
       reason: "pseudo-type 'bool' is JSON boolean",
       op: "replace",
@@ -205,10 +206,23 @@ describe("codegen guards", () => {
   })
 
   it("the committed patch list applies to the October spec, every patch with its reason", () => {
-    const october = JSON.parse(readFileSync(new URL("../../shared/iiko/openapi-2026-10.json", import.meta.url), "utf8"))
+    const october = JSON.parse(readPinnedSpec().text)
     const patches: ReadonlyArray<Patch> = JSON.parse(readFileSync(new URL("../codegen/patches.json", import.meta.url), "utf8"))
     applyPatches(october, patches)
     assert.strictEqual(october.components.schemas.ExternalMenuItem2.properties.splittable.type, "boolean")
+  })
+
+  it("the spec pinned in codegen/spec.json is read from its path and checked against its sha256", () => {
+    const { path, text } = readPinnedSpec()
+    assert.isTrue(path.endsWith(readPinned().path.replace(/^(\.\.\/)+/, "")), path)
+    assert.strictEqual(JSON.parse(text).openapi.startsWith("3."), true)
+  })
+
+  it("a shared file that is not there fails naming the file and where it should be", () => {
+    assert.throws(
+      () => sharedFile("no-such-spec.json"),
+      /the shared file no-such-spec\.json is missing: .*no-such-spec\.json\nIt lives in the shared folder beside the checkout/
+    )
   })
 
   it("codegen:update without a reachable documentation endpoint fails clearly and changes nothing", () => {
@@ -225,7 +239,7 @@ describe("codegen guards", () => {
   })
 
   it("codegen:diff between the July and October specs reports 120 added and 2 removed operations", () => {
-    const read = (name: string): Spec => JSON.parse(readFileSync(new URL(`../../shared/iiko/${name}`, import.meta.url), "utf8"))
+    const read = (name: string): Spec => JSON.parse(readFileSync(sharedFile(name), "utf8"))
     const diff = diffSpecs(read("openapi.json"), read("openapi-2026-10.json"))
     assert.strictEqual(diff.before, 225)
     assert.strictEqual(diff.after, 343)
