@@ -124,8 +124,16 @@ export default async function setup(project: TestProject) {
   project.provide("postgresUrl", `postgres://postgres@127.0.0.1:${port}/postgres`)
   return async () => {
     const exited = new Promise((resolve) => server.once("exit", resolve))
-    server.kill("SIGINT") // fast shutdown
+    // Signal postgres itself: runuser does not forward signals to it. SIGINT is a fast shutdown.
+    const postmaster = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0])
+    const pid = Number.isInteger(postmaster) && postmaster > 0 ? postmaster : server.pid!
+    process.kill(pid, "SIGINT")
+    const killed = setTimeout(() => {
+      process.kill(pid, "SIGKILL")
+      server.kill("SIGKILL")
+    }, 10_000)
     await exited
+    clearTimeout(killed)
     rmSync(dir, { recursive: true, force: true })
   }
 }
