@@ -7,7 +7,7 @@ import { assert, describe, inject, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Fiber, Layer, Schedule, Sink, Stdio, Stream } from "effect"
 import { FetchHttpClient, HttpBody, HttpClient } from "effect/http"
 import { TestConsole } from "effect/testing"
-import { cpSync, mkdtempSync, rmSync } from "node:fs"
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Call from "../src/cli/Call.ts"
@@ -369,5 +369,77 @@ describe("effect-iiko emulator and its control endpoint", () => {
       const limit = yield* cli(["emulator", "--port", "0", "--limit", "Orders=fast"])
       assert.strictEqual(limit.code, 2)
       assert.include(limit.err, "Group name=requests/seconds")
+    }))
+})
+
+describe("effect-iiko webhooks serve", () => {
+  const TOKEN = "hook-SECRET-token"
+  const ORG = "7bc05553-4b68-44e8-b7bc-37be63c6d9e9"
+  // A delivery as iiko reports it (a spec-derived sample).
+  const sample = JSON.parse(readFileSync(new URL("./fixtures/contract-samples.json", import.meta.url), "utf8"))
+    .deliveriesById.response.orders[0]
+  const batch = [{
+    eventType: "DeliveryOrderUpdate",
+    eventTime: "2026-11-28 12:00:00.000",
+    organizationId: ORG,
+    correlationId: "c-1",
+    eventInfo: {
+      ...sample,
+      id: "5d3c6a1e-2b7f-4c1d-9e8a-0f1b2c3d4e5f",
+      organizationId: ORG,
+      timestamp: 1,
+      order: { ...sample.order, status: "CookingStarted" }
+    }
+  }]
+
+  it.live("prints each event with the right token as one JSON line, refuses a wrong one, stops with a summary", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(
+        cli(["webhooks", "serve", "--port", "0", "--path", "/hooks"], { env: { IIKO_WEBHOOKS_TOKEN: TOKEN, IIKO_WEBHOOKS_PORT: "9" } })
+      )
+      const url = yield* TestConsole.errorLines.pipe(
+        Effect.map((lines) => lines.join("\n").match(/listening on (http:\/\/127\.0\.0\.1:\d+\/hooks)/)?.[1]),
+        Effect.flatMap((url) => url === undefined ? Effect.fail("not yet") : Effect.succeed(url)),
+        Effect.retry({ schedule: Schedule.spaced("50 millis"), times: 200 })
+      )
+      const http = yield* HttpClient.HttpClient
+      const post = (authorization: string) =>
+        http.post(url, { body: HttpBody.jsonUnsafe(batch), headers: { authorization } }).pipe(Effect.map((response) => response.status))
+      assert.strictEqual(yield* post("wrong-token"), 401)
+      assert.strictEqual(yield* post(TOKEN), 200)
+      const printed = yield* TestConsole.logLines.pipe(
+        Effect.flatMap((lines) => lines.length === 0 ? Effect.fail("not yet") : Effect.succeed(lines)),
+        Effect.retry({ schedule: Schedule.spaced("20 millis"), times: 200 })
+      )
+      assert.strictEqual(printed.length, 1)
+      assert.deepStrictEqual(JSON.parse(String(printed[0])), {
+        eventType: "DeliveryOrderUpdate",
+        eventTime: "2026-11-28 12:00:00.000",
+        organizationId: ORG,
+        correlationId: "c-1",
+        id: "5d3c6a1e-2b7f-4c1d-9e8a-0f1b2c3d4e5f",
+        status: "CookingStarted"
+      })
+      yield* Fiber.interrupt(fiber)
+      const errors = (yield* TestConsole.errorLines).join("\n")
+      assert.include(errors, "stopped: 2 requests, 1 events accepted, 0 duplicates, 1 unauthorized")
+      assert.notInclude(errors + printed.join("\n"), "SECRET")
+    }).pipe(Effect.provide(TestConsole.layer), Effect.provide(FetchHttpClient.layer)))
+
+  it.effect("without IIKO_WEBHOOKS_TOKEN it exits 2 and says how to set it", () =>
+    Effect.gen(function*() {
+      const { code, err } = yield* cli(["webhooks", "serve", "--port", "0"])
+      assert.strictEqual(code, 2)
+      assert.include(err, "IIKO_WEBHOOKS_TOKEN is not set")
+      assert.include(err, "never read from the command line")
+    }))
+
+  it.effect("--help documents --port, --host and --path", () =>
+    Effect.gen(function*() {
+      const { code, out } = yield* cli(["webhooks", "serve", "--help"])
+      assert.strictEqual(code, 0)
+      for (const flag of ["--port", "--host", "--path", "IIKO_WEBHOOKS_TOKEN"]) assert.include(out, flag)
+      const root = yield* cli(["--help"])
+      assert.include(root.out, "webhooks")
     }))
 })

@@ -18,6 +18,7 @@ import * as Emulator from "./Emulator.ts"
 import * as Menu from "./Menu.ts"
 import * as Sync from "./Sync.ts"
 import * as Target from "./Target.ts"
+import * as Webhooks from "./Webhooks.ts"
 
 /**
  * The package version the command line reports.
@@ -36,7 +37,7 @@ export const VERSION = "0.1.0"
 export const command = Command.make("effect-iiko").pipe(
   Command.withDescription(
     "The iiko Cloud API from the command line: check credentials, call operations, export menus, " +
-      "sync a chain into PostgreSQL, serve the emulator. Credentials come from IIKO_* variables; without them the embedded emulator answers."
+      "sync a chain into PostgreSQL, receive webhooks, serve the emulator. Credentials come from IIKO_* variables; without them the embedded emulator answers."
   ),
   // The commands that talk to iiko get their client from Target.layer: iiko Cloud or the emulator.
   Command.withSubcommands([
@@ -44,7 +45,8 @@ export const command = Command.make("effect-iiko").pipe(
     Command.provide(Call.command, () => Target.layer),
     Command.provide(Menu.command, () => Target.layer),
     Command.provide(Sync.command, () => Target.layer),
-    Emulator.command
+    Emulator.command,
+    Webhooks.command
   ])
 )
 
