@@ -5,7 +5,7 @@
  * against the in-memory emulator. Also checks what the tarball holds and which subpaths resolve.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { execFileSync } from "node:child_process"
+import { execFileSync, spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -109,6 +109,20 @@ describe("packed tarball", () => {
         assert.strictEqual(result.layer, "function", file)
         assert.deepStrictEqual(result.blocked, blocked, file)
       }
+
+      // The installed executable: without the optional peer @effect/platform-node it says what
+      // to install in one line and exits 1; with it, it runs.
+      const bin = join(app, "node_modules", ".bin", "effect-iiko")
+      const missing = spawnSync(bin, ["check"], { cwd: app, encoding: "utf8" })
+      assert.strictEqual(missing.status, 1)
+      assert.strictEqual(missing.stdout, "")
+      assert.strictEqual(
+        missing.stderr,
+        "effect-iiko: the command line needs @effect/platform-node, which is not installed; run: npm install @effect/platform-node\n"
+      )
+      mkdirSync(join(app, "node_modules", "@effect"), { recursive: true })
+      symlinkSync(join(root, "node_modules", "@effect", "platform-node"), join(app, "node_modules", "@effect", "platform-node"), "dir")
+      assert.strictEqual(run(bin, ["--version"], app).trim(), "effect-iiko v0.1.0")
     } finally {
       rmSync(scratch, { recursive: true, force: true })
     }
