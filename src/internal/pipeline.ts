@@ -12,6 +12,7 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
@@ -316,6 +317,48 @@ const classify = (
     })
   )
 
+/** The clock every fiber has unless a test (TestClock) or the user provides another. */
+const defaultClock = Effect.runSync(Clock.clockWith(Effect.succeed))
+
+/**
+ * `Effect.timeoutOrElse` without its second fiber. `timeoutOrElse` races `effect` against a
+ * forked `sleep`, so every call forks two fibers, interrupts the sleeping one and resumes through
+ * both; over a real socket each of those hops is an extra scheduler turn. With the default clock
+ * this forks only `effect` and uses a plain timer; under any other clock (TestClock) it is
+ * `timeoutOrElse` itself. Either way `effect` is interrupted when the time is up.
+ *
+ * @internal
+ */
+export const timeoutOrElse = <A, E, A2, E2>(
+  effect: Effect.Effect<A, E>,
+  duration: Duration.Duration,
+  orElse: () => Effect.Effect<A2, E2>
+): Effect.Effect<A | A2, E | E2> =>
+  Effect.withFiber((parent) => {
+    if (parent.getRef(Clock.Clock) !== defaultClock) return Effect.timeoutOrElse(effect, { duration, orElse })
+    const millis = Duration.toMillis(duration)
+    if (!Number.isFinite(millis) || millis > 2 ** 31 - 1) return Effect.timeoutOrElse(effect, { duration, orElse })
+    return Effect.flatMap(Effect.forkChild(effect, { startImmediately: true }), (fiber) => {
+      const done = fiber.pollUnsafe()
+      if (done !== undefined) return done
+      return Effect.callback<A | A2, E | E2>((resume) => {
+        const timer = setTimeout(() => {
+          remove()
+          resume(Effect.andThen(Fiber.interrupt(fiber), orElse()))
+        }, millis)
+        const remove = fiber.addObserver((exit) => {
+          clearTimeout(timer)
+          resume(exit)
+        })
+        return Effect.suspend(() => {
+          clearTimeout(timer)
+          remove()
+          return Fiber.interrupt(fiber)
+        })
+      })
+    })
+  })
+
 /**
  * Sends one request and returns the parsed success body, or fails with a classified `IikoError`.
  * The HTTP timeout is the server `Timeout` plus the configured margin unless the attempt sets it.
@@ -332,14 +375,12 @@ export const send = (
   return http.execute(buildRequest(config, attempt)).pipe(
     Effect.catchTag("HttpClientError", (error) => transportFailure(config, endpoint, error)),
     Effect.flatMap((response) => classify(config, endpoint, response, () => secretValues(config, attempt.token))),
-    Effect.timeoutOrElse({
-      duration: httpTimeout,
-      orElse: () =>
+    (effect) =>
+      timeoutOrElse(effect, httpTimeout, () =>
         fail(
           endpoint,
           new Transport({ detail: `${target(config, endpoint)}: no response within ${Duration.format(httpTimeout)}` })
-        )
-    }),
+        )),
     Effect.provideService(HttpClient.TracerPropagationEnabled, false)
   )
 }
