@@ -118,6 +118,17 @@ describe("effect-iiko check", () => {
     }).pipe(Effect.provide(server({ sizes: { organizations: 0 } }))))
 })
 
+describe("effect-iiko with incomplete IIKO_* credentials", () => {
+  it.effect("exits 2, names the missing variables and the remedy, and prints no secret", () =>
+    Effect.gen(function*() {
+      const { code, out, err } = yield* cli(["check"], { env: { IIKO_APP_ID: "app", IIKO_CLIENT_SECRET: "client-SECRET" } })
+      assert.strictEqual(code, 2)
+      assert.include(err, "Incomplete iiko v2 credentials: also set IIKO_API_KEY")
+      assert.include(err, "remedy: set the missing IIKO_* variables")
+      assert.notInclude(out + err, "SECRET")
+    }))
+})
+
 describe("effect-iiko call", () => {
   it.effect("prints the decoded answer as JSON", () =>
     Effect.gen(function*() {

@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Console, Effect } from "effect"
+import { Cause, Config, Console, Effect } from "effect"
 import { CliError, Command } from "effect/cli"
 import * as Call from "./Call.ts"
 import * as Check from "./Check.ts"
@@ -59,6 +59,14 @@ const exitCodeOf = (cause: Cause.Cause<unknown>) =>
       return error.exitCode
     }
     if (CliError.isCliError(error)) return 2 // already shown with the help text
+    if (error instanceof Config.ConfigError) {
+      const message = error.cause instanceof Error ? error.cause.message : error.message
+      yield* Console.error(`error: ${message}`)
+      yield* Console.error(
+        "  remedy: set the missing IIKO_* variables (README, Configuration), or unset every IIKO_* variable to use the embedded emulator"
+      )
+      return 2
+    }
     if (error !== null && typeof error === "object" && "_tag" in error) {
       const message = error instanceof Error ? error.message : String(error)
       yield* Console.error(`error: ${message}`)
