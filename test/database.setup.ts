@@ -12,10 +12,10 @@
  */
 import { execFileSync, spawn } from "node:child_process"
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import type { TestProject } from "vitest/node"
+import { freePort } from "./freePort.ts"
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -60,16 +60,6 @@ const binDir = (): string => {
       "or set EFFECT_IIKO_TEST_DATABASE_URL to a server the tests may use"
   )
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))))
-    })
-  })
 
 const waitForServer = async (bin: string, port: number, asPostgres: (command: string, args: Array<string>) => [string, Array<string>]) => {
   for (let attempt = 0; attempt < 100; attempt++) {

@@ -8,10 +8,11 @@
  */
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
-import { createConnection, createServer } from "node:net"
+import { createConnection } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { TestProject } from "vitest/node"
+import { freePort } from "./freePort.ts"
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -19,16 +20,6 @@ declare module "vitest" {
     readonly redisUrl: string
   }
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))))
-    })
-  })
 
 /** Sends `PING` and resolves whether the server answered `+PONG`. */
 const ping = (port: number) =>
