@@ -24,7 +24,7 @@
  * @since 0.1.0
  */
 import { PgClient } from "@effect/sql-pg"
-import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { Migrator, SqlClient } from "effect/sql"
 import type { MigrationError } from "effect/sql/Migrator"
 import type { SqlError } from "effect/sql/SqlError"
@@ -222,6 +222,20 @@ const createTables = Effect.gen(function*() {
 })
 
 /**
+ * Checkpoints become JSON (the Schema-encoded checkpoint of an `IikoSync` stream): the plain
+ * revisions of 0001 are converted, a delivery checkpoint taking its row's `updated_at` as the time
+ * its revision was read.
+ */
+const checkpointsAsJson = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE iiko_checkpoints ALTER COLUMN value TYPE jsonb USING CASE
+    WHEN stream = 'deliveries'
+      THEN jsonb_build_object('revision', value::numeric, 'readAt', floor(extract(epoch FROM updated_at) * 1000))
+    ELSE jsonb_build_object('revision', value::numeric)
+  END`
+})
+
+/**
  * Creates or upgrades the schema with effect's SQL `Migrator` (migrations recorded in
  * `effect_sql_migrations`); returns the migrations applied now.
  *
@@ -233,7 +247,7 @@ export const migrate: Effect.Effect<
   MigrationError | SqlError,
   SqlClient.SqlClient
 > = Migrator.make({})({
-  loader: Migrator.fromRecord({ "0001_create_tables": createTables })
+  loader: Migrator.fromRecord({ "0001_create_tables": createTables, "0002_checkpoints_as_json": checkpointsAsJson })
 })
 
 export type { MigrationError } from "effect/sql/Migrator"
@@ -297,59 +311,103 @@ export const upsert = (
   })
 
 /**
- * Replaces an organization's stop lists with `rows`: upserts them and deletes the entries iiko
- * no longer lists. Returns how many rows were inserted, changed or deleted.
+ * The key of one stop-list row.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StopListKey {
+  readonly terminal_group_id: string
+  readonly product_id: string
+  readonly size_id: string
+}
+
+/**
+ * Applies a stop-list change of one organization: upserts `upserted` and deletes the `removed`
+ * entries. Returns how many rows were inserted, changed or deleted.
  *
  * @since 0.1.0
  * @category writes
  */
-export const replaceStopLists = (
+export const updateStopLists = (
   organizationId: string,
-  rows: ReadonlyArray<{ readonly columns: Row; readonly raw: unknown }>
+  changes: {
+    readonly upserted: ReadonlyArray<{ readonly columns: Row; readonly raw: unknown }>
+    readonly removed: ReadonlyArray<StopListKey>
+  }
 ): Effect.Effect<number, SqlError, PgClient.PgClient> =>
   Effect.gen(function*() {
     const sql = yield* PgClient.PgClient
-    const written = yield* upsert("stopListItems", rows)
-    const keep = rows.map(({ columns }) => `${columns["terminal_group_id"]}/${columns["product_id"]}/${columns["size_id"]}`)
-    const deleted = keep.length === 0
-      ? yield* sql`DELETE FROM iiko_stop_list_items WHERE organization_id = ${organizationId} RETURNING 1`
-      : yield* sql`DELETE FROM iiko_stop_list_items WHERE organization_id = ${organizationId}
-          AND (terminal_group_id || '/' || product_id || '/' || size_id) NOT IN ${sql.in(keep)}
-          RETURNING 1`
+    const written = yield* upsert("stopListItems", changes.upserted)
+    if (changes.removed.length === 0) return written
+    const removed = changes.removed.map((key) => `${key.terminal_group_id}/${key.product_id}/${key.size_id}`)
+    const deleted = yield* sql`DELETE FROM iiko_stop_list_items WHERE organization_id = ${organizationId}
+      AND (terminal_group_id || '/' || product_id || '/' || size_id) IN ${sql.in(removed)}
+      RETURNING 1`
     return written + deleted.length
   })
 
 /**
- * The stored checkpoint of one stream (`"menu"`, `"deliveries"`, …) of an organization.
+ * The stop-list rows stored for one organization.
  *
  * @since 0.1.0
- * @category checkpoints
+ * @category reads
  */
-export const checkpoint = (
-  organizationId: string,
-  stream: string
-): Effect.Effect<Option.Option<string>, SqlError, SqlClient.SqlClient> =>
+export const stopListItems = (
+  organizationId: string
+): Effect.Effect<ReadonlyArray<StopListKey & { readonly balance: number }>, SqlError, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const rows = yield* sql<{ readonly value: string }>`SELECT value FROM iiko_checkpoints
-      WHERE organization_id = ${organizationId} AND stream = ${stream}`
-    return Option.fromNullishOr(rows[0]?.value)
+    const rows = yield* sql<StopListKey & { readonly balance: number | string | null }>`
+      SELECT terminal_group_id, product_id, size_id, balance FROM iiko_stop_list_items
+      WHERE organization_id = ${organizationId}`
+    return rows.map((row) => ({ ...row, balance: Number(row.balance) }))
   })
 
 /**
- * Stores a checkpoint; run it in the same `sql.withTransaction` as the batch it covers.
+ * The stored checkpoint of one stream (`"menu"`, `"deliveries"`, …) of an organization, decoded
+ * with `schema`. A value that no longer decodes is logged and treated as absent: the stream then
+ * starts over, which the upserts make safe.
  *
  * @since 0.1.0
  * @category checkpoints
  */
-export const saveCheckpoint = (
+export const checkpoint = <A, I>(
   organizationId: string,
   stream: string,
-  value: string
+  schema: Schema.Codec<A, I>
+): Effect.Effect<Option.Option<A>, SqlError, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql<{ readonly value: string }>`SELECT value::text AS value FROM iiko_checkpoints
+      WHERE organization_id = ${organizationId} AND stream = ${stream}`
+    if (rows[0] === undefined) return Option.none()
+    const decoded = Schema.decodeUnknownOption(Schema.fromJsonString(schema))(rows[0].value)
+    if (Option.isNone(decoded)) {
+      yield* Effect.logWarning(`iiko sync: the stored ${stream} checkpoint does not decode; starting over`).pipe(
+        Effect.annotateLogs({ organization: organizationId })
+      )
+    }
+    return decoded
+  })
+
+/**
+ * Stores a checkpoint (as JSON, encoded with `schema`); run it in the same `sql.withTransaction`
+ * as the batch it covers.
+ *
+ * @since 0.1.0
+ * @category checkpoints
+ */
+export const saveCheckpoint = <A, I>(
+  organizationId: string,
+  stream: string,
+  schema: Schema.Codec<A, I>,
+  value: A
 ): Effect.Effect<void, SqlError, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    yield* sql`INSERT INTO iiko_checkpoints (organization_id, stream, value) VALUES (${organizationId}, ${stream}, ${value})
+    const json = Schema.encodeSync(Schema.fromJsonString(schema))(value)
+    yield* sql`INSERT INTO iiko_checkpoints (organization_id, stream, value) VALUES (${organizationId}, ${stream}, ${json}::jsonb)
       ON CONFLICT (organization_id, stream) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
       WHERE iiko_checkpoints.value IS DISTINCT FROM EXCLUDED.value`
   })

@@ -1,8 +1,10 @@
 /**
  * Syncs a restaurant chain into PostgreSQL (see `IikoDatabase`): organizations, terminal
- * groups, and per organization its menu (nomenclature by revision), stop lists and delivery
- * changes (by revision). Every batch is written in one transaction together with the checkpoint
- * that follows it, so a sync stopped at any point (Ctrl-C, a crash, a lost connection) resumes
+ * groups, and per organization its menu, stop lists and delivery changes through `IikoSync`'s
+ * streams (`nomenclatureChanges`, `stopListChanges`, `deliveryChanges`, with `raw: true` for the
+ * `jsonb` column; single-pass with `once`, polling otherwise). Every batch is written in one
+ * transaction together with the checkpoint that follows it (the stream's checkpoint Schema as
+ * JSON in `iiko_checkpoints`; the stop-list table is its own checkpoint), so a sync stopped at any point (Ctrl-C, a crash, a lost connection) resumes
  * from the last committed checkpoint and neither loses nor duplicates a row; rows are upserted by
  * iiko id and a row whose raw JSON did not change is not rewritten. Organizations are synced
  * concurrently and in isolation: one failing does not stop the others.
@@ -25,7 +27,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, DateTime, Duration, Effect, Option, Ref, Schedule, Schema } from "effect"
+import { Clock, Duration, Effect, FiberMap, Option, Ref, Stream } from "effect"
 import { PgClient } from "@effect/sql-pg"
 import type { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
@@ -33,8 +35,9 @@ import type { Endpoint } from "./Endpoint.ts"
 import * as Iiko from "./Iiko.ts"
 import type * as IikoClient from "./IikoClient.ts"
 import * as IikoDatabase from "./IikoDatabase.ts"
-import * as IikoDate from "./IikoDate.ts"
-import { IikoError, InvalidResponse } from "./IikoError.ts"
+import type { IikoError } from "./IikoError.ts"
+import * as IikoSync from "./IikoSync.ts"
+import { decodeResponse } from "./internal/pipeline.ts"
 
 // =============================================================================
 // Models
@@ -45,9 +48,9 @@ import { IikoError, InvalidResponse } from "./IikoError.ts"
  * @category models
  */
 export interface Options {
-  /** Catch up once and return (default); `false` keeps syncing every `interval`. */
+  /** Catch up once and return (default); `false` then follows every organization until interrupted. */
   readonly once?: boolean | undefined
-  /** Pause between passes when continuous (default 30 seconds). */
+  /** When following: the pause between polls, and between re-reads of organizations (default 30 seconds). */
   readonly interval?: Duration.Input | undefined
   /** Organizations synced at the same time (default 4). */
   readonly concurrency?: number | undefined
@@ -159,20 +162,21 @@ const fetch = <E extends Endpoint>(
   operation: IikoClient.Operation<E>,
   body: E["request"]["Type"]
 ): Effect.Effect<Fetched<E["response"]["Type"]>, IikoError, IikoClient.IikoClient> =>
-  Effect.gen(function*() {
-    const raw = yield* operation(body, { raw: true })
-    const decoded = yield* Schema.decodeUnknownEffect(operation.endpoint.response)(raw).pipe(
-      Effect.mapError((error) =>
-        new IikoError({ operation: operation.endpoint.name, reason: new InvalidResponse({ issue: error.message }) })
-      )
-    )
-    return { decoded, raw }
-  })
+  Effect.flatMap(
+    operation(body, { raw: true }),
+    (raw) => Effect.map(decodeResponse(operation.endpoint, raw), (decoded) => ({ decoded, raw }))
+  )
 
 const text = (value: unknown): string | null => (typeof value === "string" ? value : null)
 
+/** `json[key]` as an array (the raw JSON of a list the same answer decoded), else empty. */
+const items = (json: unknown, key: string): ReadonlyArray<unknown> => {
+  const value = typeof json === "object" && json !== null ? (json as Record<string, unknown>)[key] : undefined
+  return Array.isArray(value) ? value : []
+}
+
 // =============================================================================
-// Steps
+// Directory: organizations and terminal groups, read whole each pass
 // =============================================================================
 
 const syncOrganizations = Effect.gen(function*() {
@@ -200,20 +204,33 @@ const syncTerminalGroups = (organizationIds: ReadonlyArray<string>) =>
     return yield* sql.withTransaction(IikoDatabase.upsert("terminalGroups", rows))
   })
 
-const syncMenu = (organizationId: string) =>
+// =============================================================================
+// Per organization: IikoSync's streams, each batch written with its checkpoint
+// =============================================================================
+
+type Services = IikoClient.IikoClient | PgClient.PgClient | SqlClient.SqlClient
+
+/** What one written batch changed. */
+interface Step {
+  readonly written: Partial<Written>
+  readonly menuRevision?: number | undefined
+  readonly deliveriesRevision?: number | undefined
+}
+
+/** Catch up and end (`--once`), or poll every `pollInterval` until interrupted. */
+type Mode = { readonly once: true } | { readonly once: false; readonly pollInterval: Duration.Duration }
+
+const writeMenu = (organizationId: string, batch: IikoSync.RawNomenclatureBatch) =>
   Effect.gen(function*() {
     const sql = yield* PgClient.PgClient
-    const stored = yield* IikoDatabase.checkpoint(organizationId, "menu")
-    const startRevision = Option.match(stored, { onNone: () => 0, onSome: Number })
-    const { decoded, raw } = yield* fetch(Iiko.nomenclature, { organizationId, startRevision })
-    if (Option.isSome(stored) && decoded.revision === startRevision) {
-      return { revision: decoded.revision, changed: false, written: {} }
-    }
-    const groups = decoded.groups.map((group, i) => ({
+    const { groups, products } = batch.nomenclature
+    const sentGroups = items(batch.raw, "groups")
+    const sentProducts = items(batch.raw, "products")
+    const groupRows = groups.map((group, i) => ({
       columns: { organization_id: organizationId, id: group.id, name: group.name },
-      raw: raw.groups[i]
+      raw: sentGroups[i]
     }))
-    const products = decoded.products.map((product, i) => ({
+    const productRows = products.map((product, i) => ({
       columns: {
         organization_id: organizationId,
         id: product.id,
@@ -221,41 +238,39 @@ const syncMenu = (organizationId: string) =>
         type: text(product.type),
         group_id: text(product.groupId)
       },
-      raw: raw.products[i]
+      raw: sentProducts[i]
     }))
-    const written = yield* sql.withTransaction(Effect.gen(function*() {
-      const productGroups = yield* IikoDatabase.upsert("productGroups", groups)
-      const productsWritten = yield* IikoDatabase.upsert("products", products)
-      yield* IikoDatabase.saveCheckpoint(organizationId, "menu", String(decoded.revision))
-      return { productGroups, products: productsWritten }
+    return yield* sql.withTransaction(Effect.gen(function*() {
+      const productGroups = yield* IikoDatabase.upsert("productGroups", groupRows)
+      const productsWritten = yield* IikoDatabase.upsert("products", productRows)
+      yield* IikoDatabase.saveCheckpoint(organizationId, "menu", IikoSync.NomenclatureCheckpoint, batch.checkpoint)
+      return { written: { productGroups, products: productsWritten }, menuRevision: batch.checkpoint.revision } satisfies Step
     }))
-    return { revision: decoded.revision, changed: true, written }
   })
 
-const syncStopLists = (organizationId: string) =>
+/** The stop-list table is the stop-list checkpoint: no copy of it is kept elsewhere. */
+const writeStopLists = (organizationId: string, batch: IikoSync.RawStopListBatch) =>
   Effect.gen(function*() {
     const sql = yield* PgClient.PgClient
-    const { decoded, raw } = yield* fetch(Iiko.stopLists, { organizationIds: [organizationId] })
-    const rows = decoded.terminalGroupStopLists.flatMap((perOrganization, i) =>
-      perOrganization.items.flatMap((perTerminal, j) =>
-        perTerminal.items.map((item, k) => ({
-          columns: {
-            organization_id: organizationId,
-            terminal_group_id: perTerminal.terminalGroupId ?? "",
-            product_id: item.productId,
-            size_id: item.sizeId ?? "",
-            balance: item.balance
-          },
-          raw: raw.terminalGroupStopLists[i].items[j].items[k]
-        }))
-      )
+    const key = (entry: IikoSync.StopListEntry) => ({
+      terminal_group_id: entry.terminalGroupId,
+      product_id: entry.productId,
+      size_id: entry.sizeId ?? ""
+    })
+    const upserted = batch.upserted.map((entry, i) => ({
+      columns: { organization_id: organizationId, ...key(entry), balance: entry.balance },
+      raw: batch.raw[i]
+    }))
+    const stopListItems = yield* sql.withTransaction(
+      IikoDatabase.updateStopLists(organizationId, { upserted, removed: batch.removed.map(key) })
     )
-    return yield* sql.withTransaction(IikoDatabase.replaceStopLists(organizationId, rows))
+    return { written: { stopListItems } } satisfies Step
   })
 
-const deliveryRows = (decoded: Iiko.DeliveriesSchemas.OrdersWithRevisionResponse, raw: any) =>
-  decoded.ordersByOrganizations.flatMap((perOrganization, i) =>
-    perOrganization.orders.map((order, j) => ({
+const writeDeliveries = (organizationId: string, batch: IikoSync.RawDeliveryBatch) =>
+  Effect.gen(function*() {
+    const sql = yield* PgClient.PgClient
+    const rows = batch.orders.map((order, i) => ({
       columns: {
         id: order.id,
         organization_id: order.organizationId,
@@ -263,133 +278,194 @@ const deliveryRows = (decoded: Iiko.DeliveriesSchemas.OrdersWithRevisionResponse
         status: text(order.order?.status),
         number: typeof order.order?.number === "number" ? order.order.number : null
       },
-      raw: raw.ordersByOrganizations[i].orders[j]
+      raw: batch.raw[i]
     }))
-  )
-
-/** The first window by delivery date, when no revision is stored or it is older than iiko keeps. */
-const seedDeliveries = (organizationId: string, since: Duration.Duration) =>
-  Effect.gen(function*() {
-    const now = yield* DateTime.now
-    const from = IikoDate.fromDateTime(DateTime.subtractDuration(now, since), "UTC")
-    return yield* fetch(Iiko.deliveriesByDeliveryDateAndStatus, {
-      organizationIds: [organizationId],
-      deliveryDateFrom: Option.getOrElse(from, () => "2000-01-01 00:00:00.000")
-    })
+    return yield* sql.withTransaction(Effect.gen(function*() {
+      const deliveries = yield* IikoDatabase.upsert("deliveries", rows)
+      yield* IikoDatabase.saveCheckpoint(organizationId, "deliveries", IikoSync.DeliveryCheckpoint, batch.checkpoint)
+      return { written: { deliveries }, deliveriesRevision: batch.checkpoint.revision } satisfies Step
+    }))
   })
 
-const isRevisionTooOld = (error: IikoError) =>
-  error.reason._tag === "BadRequest" && /revision/i.test(error.description ?? "")
-
-const syncDeliveries = (organizationId: string, since: Duration.Duration) =>
+/**
+ * An organization's menu, stop-list and delivery streams from its stored checkpoints, each batch
+ * written in one transaction with the checkpoint after it; and the revisions stored so far.
+ */
+const organizationStreams = (organizationId: string, mode: Mode, since: Duration.Duration) =>
   Effect.gen(function*() {
-    const sql = yield* PgClient.PgClient
-    const stored = yield* IikoDatabase.checkpoint(organizationId, "deliveries")
-    const { decoded, raw } = yield* Option.match(stored, {
-      onNone: () => seedDeliveries(organizationId, since),
-      onSome: (revision) =>
-        fetch(Iiko.deliveriesByRevision, { organizationIds: [organizationId], startRevision: Number(revision) }).pipe(
-          Effect.catchIf(isRevisionTooOld, () => seedDeliveries(organizationId, since))
-        )
-    })
-    const revision = Math.max(decoded.maxRevision, Option.match(stored, { onNone: () => 0, onSome: Number }))
-    const deliveries = yield* sql.withTransaction(Effect.gen(function*() {
-      const written = yield* IikoDatabase.upsert("deliveries", deliveryRows(decoded, raw))
-      yield* IikoDatabase.saveCheckpoint(organizationId, "deliveries", String(revision))
-      return written
+    const menu = yield* IikoDatabase.checkpoint(organizationId, "menu", IikoSync.NomenclatureCheckpoint)
+    const deliveries = yield* IikoDatabase.checkpoint(organizationId, "deliveries", IikoSync.DeliveryCheckpoint)
+    const stopLists = yield* IikoDatabase.stopListItems(organizationId)
+    const entries = stopLists.map((row) => ({
+      organizationId,
+      terminalGroupId: row.terminal_group_id,
+      productId: row.product_id,
+      sizeId: row.size_id === "" ? null : row.size_id,
+      balance: row.balance
     }))
-    return { revision, written: { deliveries } }
-  })
-
-const syncOrganization = (organization: { readonly id: string; readonly name?: string | null | undefined }, since: Duration.Duration) =>
-  Effect.gen(function*() {
-    const menu = yield* syncMenu(organization.id)
-    const stopListItems = yield* syncStopLists(organization.id)
-    const deliveries = yield* syncDeliveries(organization.id, since)
+    const streams: ReadonlyArray<Stream.Stream<Step, IikoError | SqlError, Services>> = [
+      IikoSync.nomenclatureChanges({ ...mode, organizationId, checkpoint: Option.getOrUndefined(menu), raw: true })
+        .pipe(Stream.mapEffect((batch) => writeMenu(organizationId, batch))),
+      IikoSync.stopListChanges({ ...mode, organizationIds: [organizationId], checkpoint: { entries }, raw: true })
+        .pipe(Stream.mapEffect((batch) => writeStopLists(organizationId, batch))),
+      IikoSync.deliveryChanges({
+        ...mode,
+        organizationIds: [organizationId],
+        checkpoint: Option.getOrUndefined(deliveries),
+        seedWindow: { before: since },
+        raw: true
+      }).pipe(Stream.mapEffect((batch) => writeDeliveries(organizationId, batch)))
+    ]
     return {
-      organizationId: organization.id,
-      name: organization.name ?? organization.id,
-      written: addWritten(addWritten(noneWritten, menu.written), { stopListItems, ...deliveries.written }),
-      menuChanged: menu.changed,
-      menuRevision: menu.revision,
-      deliveriesRevision: deliveries.revision,
-      error: undefined
-    } satisfies OrganizationResult
-  }).pipe(
-    Effect.catchTag("IikoError", (error) =>
-      Effect.succeed({
-        organizationId: organization.id,
-        name: organization.name ?? organization.id,
-        written: noneWritten,
-        menuChanged: false,
-        menuRevision: undefined,
-        deliveriesRevision: undefined,
-        error: error.message
-      } satisfies OrganizationResult))
-  )
+      streams,
+      menuRevision: Option.getOrUndefined(Option.map(menu, (checkpoint) => checkpoint.revision)),
+      deliveriesRevision: Option.getOrUndefined(Option.map(deliveries, (checkpoint) => checkpoint.revision))
+    }
+  })
+
+interface Organization {
+  readonly id: string
+  readonly name?: string | null | undefined
+}
+
+const resultOf = (organization: Organization, fields: Partial<OrganizationResult>): OrganizationResult => ({
+  organizationId: organization.id,
+  name: organization.name ?? organization.id,
+  written: noneWritten,
+  menuChanged: false,
+  menuRevision: undefined,
+  deliveriesRevision: undefined,
+  error: undefined,
+  ...fields
+})
+
+const failed = (organization: Organization) => (error: IikoError) =>
+  Effect.succeed(resultOf(organization, { error: error.message }))
+
+/** Catches an organization up: its three streams once, one after the other. */
+const catchUp = (organization: Organization, since: Duration.Duration) =>
+  Effect.gen(function*() {
+    const { deliveriesRevision, menuRevision, streams } = yield* organizationStreams(organization.id, { once: true }, since)
+    const steps = yield* Stream.runCollect(Stream.mergeAll(streams, { concurrency: 1 }))
+    return resultOf(organization, {
+      written: steps.reduce((sum, step) => addWritten(sum, step.written), noneWritten),
+      menuChanged: steps.some((step) => step.menuRevision !== undefined),
+      menuRevision: steps.reduce((revision, step) => step.menuRevision ?? revision, menuRevision),
+      deliveriesRevision: steps.reduce((revision, step) => step.deliveriesRevision ?? revision, deliveriesRevision)
+    })
+  }).pipe(Effect.catchTag("IikoError", failed(organization)))
+
+/**
+ * Follows an organization with the polling streams; `report` gets one result per written batch.
+ * Ends (reporting the failure) when iiko fails it; the next directory pass restarts it.
+ */
+const follow = (
+  organization: Organization,
+  mode: Mode,
+  since: Duration.Duration,
+  report: (result: OrganizationResult) => Effect.Effect<void>
+) =>
+  Effect.gen(function*() {
+    const started = yield* organizationStreams(organization.id, mode, since)
+    let { deliveriesRevision, menuRevision } = started
+    yield* Stream.mergeAll(started.streams, { concurrency: "unbounded" }).pipe(
+      Stream.runForEach((step) => {
+        menuRevision = step.menuRevision ?? menuRevision
+        deliveriesRevision = step.deliveriesRevision ?? deliveriesRevision
+        return report(resultOf(organization, {
+          written: addWritten(noneWritten, step.written),
+          menuChanged: step.menuRevision !== undefined,
+          menuRevision,
+          deliveriesRevision
+        }))
+      })
+    )
+  }).pipe(Effect.catchTag("IikoError", (error) => Effect.flatMap(failed(organization)(error), report)))
 
 // =============================================================================
 // Running
 // =============================================================================
 
 /**
- * Migrates the schema, then syncs every organization the client reaches: once (default) or
- * every `interval` until interrupted. Returns the totals of every pass. Interrupting it rolls
- * back the transaction in flight; what was committed stays, with its checkpoint.
+ * Migrates the schema and catches every organization the client reaches up from its checkpoints
+ * (IikoSync's streams in their single-pass mode); with `once: false` it then follows them with
+ * the polling streams (polling every `interval`) and re-reads organizations and terminal groups
+ * every `interval`, starting streams for new organizations and restarting failed ones, until
+ * interrupted. Returns the totals. Interrupting it rolls back the transaction in flight; what was
+ * committed stays, with its checkpoint.
  *
  * @since 0.1.0
  * @category running
  */
 export const run = (
   options: Options = {}
-): Effect.Effect<Summary, IikoError | SqlError | IikoDatabase.MigrationError, IikoClient.IikoClient | PgClient.PgClient | SqlClient.SqlClient> =>
-  Effect.gen(function*() {
+): Effect.Effect<Summary, IikoError | SqlError | IikoDatabase.MigrationError, Services> =>
+  Effect.scoped(Effect.gen(function*() {
     yield* IikoDatabase.migrate
     const startedAt = yield* Clock.currentTimeMillis
     const since = Duration.fromInputUnsafe(options.deliveriesSince ?? "1 day")
+    const interval = Duration.fromInputUnsafe(options.interval ?? "30 seconds")
     const progress = options.onProgress ?? (() => Effect.void)
-    const totals = yield* Ref.make<Summary>({
-      passes: 0,
-      organizations: 0,
-      written: noneWritten,
-      menusDownloaded: 0,
-      failures: [],
-      durationMillis: 0
-    })
+    const totals = yield* Ref.make({ passes: 0, organizations: 0, written: noneWritten, menusDownloaded: 0 })
+    const failures = new Map<string, string>()
 
-    const pass = Effect.gen(function*() {
-      const number = (yield* Ref.get(totals)).passes + 1
-      const { organizations, written } = yield* syncOrganizations
-      yield* progress({ _tag: "PassStarted", pass: number, organizations: organizations.length })
-      const terminalGroups = yield* syncTerminalGroups(organizations.map((organization) => organization.id))
-      const results = yield* Effect.forEach(
-        organizations,
-        (organization) =>
-          Effect.tap(
-            syncOrganization(organization, since),
-            (result) => progress({ _tag: "OrganizationSynced", pass: number, result })
-          ),
-        { concurrency: options.concurrency ?? 4 }
-      )
+    const summary = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const summary = yield* Ref.updateAndGet(totals, (before) => ({
-        passes: number,
-        organizations: organizations.length,
-        written: results.reduce(
-          (sum, result) => addWritten(sum, result.written),
-          addWritten(before.written, { organizations: written, terminalGroups })
-        ),
-        menusDownloaded: before.menusDownloaded + results.filter((result) => result.menuChanged).length,
-        failures: results.flatMap((result) =>
-          result.error === undefined ? [] : [{ organizationId: result.organizationId, error: result.error }]
-        ),
-        durationMillis: now - startedAt
-      }))
-      yield* progress({ _tag: "PassDone", pass: number, summary })
-      return summary
+      const { menusDownloaded, organizations, passes, written } = yield* Ref.get(totals)
+      const failed = [...failures].map(([organizationId, error]) => ({ organizationId, error }))
+      return { passes, organizations, written, menusDownloaded, failures: failed, durationMillis: now - startedAt }
     })
 
-    if (options.once ?? true) return yield* pass
-    yield* Effect.repeat(pass, Schedule.spaced(Duration.fromInputUnsafe(options.interval ?? "30 seconds")))
-    return yield* Ref.get(totals)
-  })
+    /** Counts what an organization's batch wrote and tells the progress display. */
+    const record = (pass: number) => (result: OrganizationResult) =>
+      Effect.andThen(
+        Ref.update(totals, (before) => ({
+          ...before,
+          written: addWritten(before.written, result.written),
+          menusDownloaded: before.menusDownloaded + (result.menuChanged ? 1 : 0)
+        })),
+        Effect.suspend(() => {
+          if (result.error === undefined) failures.delete(result.organizationId)
+          else failures.set(result.organizationId, result.error)
+          return progress({ _tag: "OrganizationSynced", pass, result })
+        })
+      )
+
+    /** Organizations and terminal groups; then `each` for every organization. */
+    const pass = <A>(each: (organization: Organization, pass: number) => Effect.Effect<A, SqlError, Services>) =>
+      Effect.gen(function*() {
+        const number = (yield* Ref.get(totals)).passes + 1
+        const { organizations, written } = yield* syncOrganizations
+        yield* progress({ _tag: "PassStarted", pass: number, organizations: organizations.length })
+        const terminalGroups = yield* syncTerminalGroups(organizations.map((organization) => organization.id))
+        yield* Ref.update(totals, (before) => ({
+          ...before,
+          passes: number,
+          organizations: organizations.length,
+          written: addWritten(before.written, { organizations: written, terminalGroups })
+        }))
+        yield* Effect.forEach(organizations, (organization) => each(organization, number), {
+          concurrency: options.concurrency ?? 4,
+          discard: true
+        })
+        const done = yield* summary
+        yield* progress({ _tag: "PassDone", pass: number, summary: done })
+        return done
+      })
+
+    const caughtUp = yield* pass((organization, number) =>
+      Effect.flatMap(catchUp(organization, since), record(number))
+    )
+    if (options.once ?? true) return caughtUp
+
+    const followers = yield* FiberMap.make<string, void, SqlError>()
+    const mode: Mode = { once: false, pollInterval: interval }
+    const refresh = pass((organization, number) =>
+      FiberMap.run(followers, organization.id, follow(organization, mode, since, record(number)), { onlyIfMissing: true })
+    )
+    yield* Effect.raceFirst(
+      FiberMap.join(followers),
+      refresh.pipe(Effect.andThen(Effect.sleep(interval)), Effect.forever)
+    )
+    return yield* summary
+  }))

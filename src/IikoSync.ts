@@ -8,6 +8,9 @@
  * whose checkpoint was not stored is delivered again, so consumers upsert.
  *
  * Calls go through `IikoClient`, so iiko's rate limits (`IikoLimits`) apply to every poll.
+ * `once: true` makes a stream catch up and end instead of polling (for jobs run from cron, or
+ * `effect-iiko sync --once`); `raw: true` makes its batches carry iiko's JSON for each entity
+ * (unknown fields included), for stores that keep it.
  *
  * @example
  * ```ts
@@ -33,12 +36,14 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
+import type { Endpoint } from "./Endpoint.ts"
 import type * as IikoClient from "./IikoClient.ts"
 import * as IikoDate from "./IikoDate.ts"
 import type { IikoError } from "./IikoError.ts"
 import type { OrderInfo } from "./generated/Common.ts"
 import * as Iiko from "./generated/Iiko.ts"
 import type { NomenclatureResponse } from "./generated/Menu.ts"
+import { decodeResponse } from "./internal/pipeline.ts"
 
 // =============================================================================
 // Metrics
@@ -103,6 +108,42 @@ const organizationsLabel = (organizationIds: ReadonlyArray<string>) =>
     : `${organizationIds[0]} and ${organizationIds.length - 1} more`
 
 // =============================================================================
+// Reading: decoded, and with `raw: true` also as iiko sent it
+// =============================================================================
+
+interface Read<A> {
+  readonly decoded: A
+  /** The body exactly as iiko sent it; `undefined` unless asked for. */
+  readonly raw: unknown
+}
+
+/**
+ * Calls `operation`. With `raw`, asks the client for the undecoded body (as `call --raw` does)
+ * and decodes it with the operation's own response schema, so the answer is both typed and kept
+ * as sent; without it, the ordinary decoded call (nothing extra is kept).
+ */
+const read = <E extends Endpoint>(
+  operation: IikoClient.Operation<E>,
+  body: E["request"]["Type"],
+  raw: boolean
+): Effect.Effect<Read<E["response"]["Type"]>, IikoError, IikoClient.IikoClient> => {
+  const call = operation as unknown as (
+    body: unknown,
+    options?: IikoClient.CallOptions | IikoClient.RawCallOptions
+  ) => Effect.Effect<unknown, IikoError, IikoClient.IikoClient>
+  return raw
+    ? Effect.flatMap(call(body, { raw: true }), (json) =>
+      Effect.map(decodeResponse(operation.endpoint, json), (decoded) => ({ decoded, raw: json })))
+    : Effect.map(call(body), (decoded) => ({ decoded: decoded as E["response"]["Type"], raw: undefined }))
+}
+
+/** `json[key]` when it is an array (it is, once the same JSON decoded), else empty. */
+const rawItems = (json: unknown, key: string): ReadonlyArray<unknown> => {
+  const items = typeof json === "object" && json !== null ? (json as Record<string, unknown>)[key] : undefined
+  return Array.isArray(items) ? items : []
+}
+
+// =============================================================================
 // Polling
 // =============================================================================
 
@@ -120,19 +161,27 @@ export interface PollOptions {
    * during a poll are coalesced into one more poll; a lost wake-up only costs latency.
    */
   readonly wakeUp?: Stream.Stream<unknown> | undefined
+  /**
+   * Catch up and end instead of following: poll once from the checkpoint, emit what changed since
+   * it (nothing when nothing did) and complete, for jobs run from cron or `effect-iiko sync
+   * --once`. `pollInterval` and `wakeUp` are then unused. Default `false` (poll until interrupted).
+   */
+  readonly once?: boolean | undefined
 }
 
 /**
  * Polls now, then after every pause or wake-up, threading `state`; emits what each poll returns.
- * Nothing runs until the consumer pulls, so a slow consumer slows the polling down.
+ * Nothing runs until the consumer pulls, so a slow consumer slows the polling down. With
+ * `once`, polls only now and ends.
  */
 const polling = <S, A, E, R>(
   initial: S,
   poll: (state: S) => Effect.Effect<readonly [ReadonlyArray<A>, S], E, R>,
   options: PollOptions,
   defaultInterval: Duration.Input
-): Stream.Stream<A, E, R> =>
-  Stream.unwrap(Effect.gen(function*() {
+): Stream.Stream<A, E, R> => {
+  if (options.once === true) return Stream.unwrap(Effect.map(poll(initial), ([out]) => Stream.fromIterable(out)))
+  return Stream.unwrap(Effect.gen(function*() {
     const interval = Duration.fromInputUnsafe(options.pollInterval ?? defaultInterval)
     const wake = yield* Queue.sliding<void>(1)
     if (options.wakeUp !== undefined) {
@@ -147,6 +196,22 @@ const polling = <S, A, E, R>(
         Effect.map(([out, next]) => [out, Option.some({ state: next, first: false })] as const)
       ))
   }))
+}
+
+/**
+ * Asks a stream to carry, beside the decoded entities, the JSON iiko sent for them.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RawOption {
+  /**
+   * Also carry each entity's JSON exactly as iiko sent it (unknown fields included) in the
+   * batch's `raw`, for stores that keep the original (a `jsonb` column, say). Off by default: the
+   * ordinary path decodes and keeps nothing else.
+   */
+  readonly raw?: boolean | undefined
+}
 
 // =============================================================================
 // Delivery changes
@@ -190,7 +255,7 @@ const STALE_AFTER = Duration.toMillis(Duration.subtract(REVISION_WINDOW, Duratio
  * @since 0.2.0
  * @category models
  */
-export interface DeliveryChangesOptions extends PollOptions {
+export interface DeliveryChangesOptions extends PollOptions, RawOption {
   readonly organizationIds: ReadonlyArray<string>
   /** Where a previous run stopped; without it (or when it is older than 3 hours) the stream seeds. */
   readonly checkpoint?: DeliveryCheckpoint | undefined
@@ -218,6 +283,18 @@ export interface DeliveryBatch {
   readonly checkpoint: DeliveryCheckpoint
   /** `true` when the batch comes from a seed (a date-window read) rather than `by_revision`. */
   readonly seeded: boolean
+  /** With `raw: true`: the JSON iiko sent for each of `orders`, at the same index. */
+  readonly raw?: ReadonlyArray<unknown> | undefined
+}
+
+/**
+ * A {@link DeliveryBatch} of a stream asked for `raw: true`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RawDeliveryBatch extends DeliveryBatch {
+  readonly raw: ReadonlyArray<unknown>
 }
 
 interface DeliveryState {
@@ -244,14 +321,32 @@ const revisionOf = (order: OrderInfo): number => order.timestamp
  *   window.
  *
  * Emits a batch when orders changed or the revision moved (a seed always emits, so its checkpoint
- * can be stored). Writes nothing: store `batch.checkpoint` after handling the batch.
+ * can be stored). Writes nothing: store `batch.checkpoint` after handling the batch. With
+ * `once: true` it catches up (one `by_revision` call returns every change up to the current
+ * revision, or one seed) and ends; with `raw: true` each batch also carries the orders' JSON.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { IikoSync } from "effect-iiko"
+ *
+ * // A cron job: catch up from the stored checkpoint, keep iiko's JSON, exit.
+ * const catchUp = (organizationIds: ReadonlyArray<string>, checkpoint?: IikoSync.DeliveryCheckpoint) =>
+ *   IikoSync.deliveryChanges({ organizationIds, checkpoint, once: true, raw: true }).pipe(
+ *     Stream.runForEach((batch) =>
+ *       Effect.log(`${batch.orders.length} orders; store ${JSON.stringify(batch.raw)} and ${batch.checkpoint.revision}`)
+ *     )
+ *   )
+ * ```
  *
  * @since 0.2.0
  * @category streams
  */
-export const deliveryChanges = (
-  options: DeliveryChangesOptions
-): Stream.Stream<DeliveryBatch, IikoError, IikoClient.IikoClient> => {
+export const deliveryChanges: {
+  (options: DeliveryChangesOptions & { readonly raw: true }): Stream.Stream<RawDeliveryBatch, IikoError, IikoClient.IikoClient>
+  (options: DeliveryChangesOptions): Stream.Stream<DeliveryBatch, IikoError, IikoClient.IikoClient>
+} = (options: DeliveryChangesOptions): Stream.Stream<any /* a RawDeliveryBatch when options.raw */, IikoError, IikoClient.IikoClient> => {
+  const raw = options.raw === true
   const organizationIds = [...options.organizationIds]
   const label = organizationsLabel(organizationIds)
   const sourceKeys = options.sourceKeys === undefined ? {} : { sourceKeys: [...options.sourceKeys] }
@@ -265,54 +360,61 @@ export const deliveryChanges = (
       () => IikoDate.fromDateTime(DateTime.makeUnsafe(millis), "UTC").pipe(Option.getOrThrow)
     )
 
-  /** Keeps the orders not yet emitted at their revision, and remembers them. */
-  const fresh = (state: DeliveryState, orders: ReadonlyArray<OrderInfo>, next: DeliveryCheckpoint) => {
+  /** The orders of an answer and, when asked for, their JSON as sent (same index). */
+  const ordersOf = ({ decoded, raw: json }: Read<Iiko.DeliveriesSchemas.OrdersWithRevisionResponse>) => ({
+    orders: decoded.ordersByOrganizations.flatMap((group) => group.orders),
+    sent: raw ? rawItems(json, "ordersByOrganizations").flatMap((group) => rawItems(group, "orders")) : undefined
+  })
+
+  /** Keeps the orders not yet emitted at their revision (with their JSON), and remembers them. */
+  const fresh = (state: DeliveryState, answer: ReturnType<typeof ordersOf>, next: DeliveryCheckpoint) => {
     const floor = state.checkpoint?.revision ?? -Infinity
     const emitted = new Map(state.emitted)
     const out: Array<OrderInfo> = []
-    for (const order of orders) {
+    const sent: Array<unknown> = []
+    answer.orders.forEach((order, i) => {
       const revision = revisionOf(order)
-      if (revision <= floor || revision <= (emitted.get(order.id) ?? -Infinity)) continue
+      if (revision <= floor || revision <= (emitted.get(order.id) ?? -Infinity)) return
       emitted.set(order.id, revision)
       out.push(order)
-    }
+      if (answer.sent !== undefined) sent.push(answer.sent[i])
+    })
     // Ids at or below the new checkpoint can never come back above it: forget them (bounded memory).
     for (const [id, revision] of emitted) if (revision <= next.revision) emitted.delete(id)
-    return { out, emitted }
+    return { out, emitted, ...(raw ? { raw: sent } : {}) }
   }
 
   const seed = (state: DeliveryState, now: number, why: string) =>
     Effect.gen(function*() {
       const answer = yield* counted(
         "deliveriesByDeliveryDateAndStatus",
-        Iiko.deliveriesByDeliveryDateAndStatus({
+        read(Iiko.deliveriesByDeliveryDateAndStatus, {
           organizationIds,
           deliveryDateFrom: localDate(now - Duration.toMillis(before)),
           deliveryDateTo: localDate(now + Duration.toMillis(after)),
           ...sourceKeys
-        })
+        }, raw)
       )
-      const checkpoint = { revision: answer.maxRevision, readAt: now }
-      const orders = answer.ordersByOrganizations.flatMap((group) => group.orders)
-      const { emitted, out } = fresh(state, orders, checkpoint)
+      const checkpoint = { revision: answer.decoded.maxRevision, readAt: now }
+      const { emitted, out, ...sent } = fresh(state, ordersOf(answer), checkpoint)
       yield* Effect.logInfo(
         `iiko sync: seeded deliveries of ${organizationIds.length} organization(s) (${why}): ${out.length} orders, revision ${checkpoint.revision}`
       ).pipe(Effect.annotateLogs({ organizations: label }))
-      const batch: DeliveryBatch = { organizationIds, orders: out, checkpoint, seeded: true }
+      const batch: DeliveryBatch = { organizationIds, orders: out, checkpoint, seeded: true, ...sent }
       return [[batch], { checkpoint, emitted }] as const
     })
 
   const follow = (state: DeliveryState, checkpoint: DeliveryCheckpoint, now: number) =>
     counted(
       "deliveriesByRevision",
-      Iiko.deliveriesByRevision({ startRevision: checkpoint.revision, organizationIds, ...sourceKeys })
+      read(Iiko.deliveriesByRevision, { startRevision: checkpoint.revision, organizationIds, ...sourceKeys }, raw)
     ).pipe(
       Effect.map((answer) => {
-        const moved = answer.maxRevision !== checkpoint.revision
-        const next = moved ? { revision: answer.maxRevision, readAt: now } : checkpoint
-        const { emitted, out } = fresh(state, answer.ordersByOrganizations.flatMap((group) => group.orders), next)
+        const moved = answer.decoded.maxRevision !== checkpoint.revision
+        const next = moved ? { revision: answer.decoded.maxRevision, readAt: now } : checkpoint
+        const { emitted, out, ...sent } = fresh(state, ordersOf(answer), next)
         const batches: ReadonlyArray<DeliveryBatch> = out.length > 0 || moved
-          ? [{ organizationIds, orders: out, checkpoint: next, seeded: false }]
+          ? [{ organizationIds, orders: out, checkpoint: next, seeded: false, ...sent }]
           : []
         return [batches, { checkpoint: next, emitted }] as const
       }),
@@ -384,6 +486,21 @@ export interface NomenclatureBatch {
   readonly organizationId: string
   readonly nomenclature: NomenclatureResponse
   readonly checkpoint: NomenclatureCheckpoint
+  /**
+   * With `raw: true`: the answer exactly as iiko sent it; its arrays (`groups`, `products`, …)
+   * are index-aligned with `nomenclature`'s.
+   */
+  readonly raw?: unknown
+}
+
+/**
+ * A {@link NomenclatureBatch} of a stream asked for `raw: true`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RawNomenclatureBatch extends NomenclatureBatch {
+  readonly raw: unknown
 }
 
 /**
@@ -392,7 +509,7 @@ export interface NomenclatureBatch {
  * @since 0.2.0
  * @category models
  */
-export interface NomenclatureChangesOptions extends PollOptions {
+export interface NomenclatureChangesOptions extends PollOptions, RawOption {
   readonly organizationId: string
   readonly checkpoint?: NomenclatureCheckpoint | undefined
 }
@@ -408,22 +525,25 @@ export interface NomenclatureChangesOptions extends PollOptions {
  * @since 0.2.0
  * @category streams
  */
-export const nomenclatureChanges = (
-  options: NomenclatureChangesOptions
-): Stream.Stream<NomenclatureBatch, IikoError, IikoClient.IikoClient> => {
+export const nomenclatureChanges: {
+  (options: NomenclatureChangesOptions & { readonly raw: true }): Stream.Stream<RawNomenclatureBatch, IikoError, IikoClient.IikoClient>
+  (options: NomenclatureChangesOptions): Stream.Stream<NomenclatureBatch, IikoError, IikoClient.IikoClient>
+} = (options: NomenclatureChangesOptions): Stream.Stream<any /* a RawNomenclatureBatch when options.raw */, IikoError, IikoClient.IikoClient> => {
   const { organizationId } = options
+  const raw = options.raw === true
   const poll = (revision: number | undefined) =>
     Effect.gen(function*() {
-      const nomenclature = yield* counted(
+      const { decoded: nomenclature, raw: sent } = yield* counted(
         "nomenclature",
-        Iiko.nomenclature({ organizationId, ...(revision === undefined ? {} : { startRevision: revision }) })
+        read(Iiko.nomenclature, { organizationId, ...(revision === undefined ? {} : { startRevision: revision }) }, raw)
       )
       if (nomenclature.revision === revision) return [[], revision] as const
       yield* Metric.update(Metric.withAttributes(menusTotal, { organization: organizationId }), 1)
       yield* Effect.logInfo(
         `iiko sync: menu revision ${nomenclature.revision}, ${nomenclature.products.length} products`
       ).pipe(Effect.annotateLogs({ organization: organizationId }))
-      const batch: NomenclatureBatch = { organizationId, nomenclature, checkpoint: { revision: nomenclature.revision } }
+      const checkpoint = { revision: nomenclature.revision }
+      const batch: NomenclatureBatch = { organizationId, nomenclature, checkpoint, ...(raw ? { raw: sent } : {}) }
       return [[batch], nomenclature.revision] as const
     })
   return polling(options.checkpoint?.revision, poll, options, "5 minutes")
@@ -480,6 +600,18 @@ export interface StopListBatch {
   /** Entries that left the stop list (back on sale). */
   readonly removed: ReadonlyArray<StopListEntry>
   readonly checkpoint: StopListCheckpoint
+  /** With `raw: true`: the JSON iiko sent for each of `upserted` (its stop-list item), at the same index. */
+  readonly raw?: ReadonlyArray<unknown> | undefined
+}
+
+/**
+ * A {@link StopListBatch} of a stream asked for `raw: true`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RawStopListBatch extends StopListBatch {
+  readonly raw: ReadonlyArray<unknown>
 }
 
 /**
@@ -488,7 +620,7 @@ export interface StopListBatch {
  * @since 0.2.0
  * @category models
  */
-export interface StopListChangesOptions extends PollOptions {
+export interface StopListChangesOptions extends PollOptions, RawOption {
   readonly organizationIds: ReadonlyArray<string>
   readonly checkpoint?: StopListCheckpoint | undefined
 }
@@ -524,29 +656,45 @@ export const diffStopLists = (
  * @since 0.2.0
  * @category streams
  */
-export const stopListChanges = (
-  options: StopListChangesOptions
-): Stream.Stream<StopListBatch, IikoError, IikoClient.IikoClient> => {
+export const stopListChanges: {
+  (options: StopListChangesOptions & { readonly raw: true }): Stream.Stream<RawStopListBatch, IikoError, IikoClient.IikoClient>
+  (options: StopListChangesOptions): Stream.Stream<StopListBatch, IikoError, IikoClient.IikoClient>
+} = (options: StopListChangesOptions): Stream.Stream<any /* a RawStopListBatch when options.raw */, IikoError, IikoClient.IikoClient> => {
   const organizationIds = [...options.organizationIds]
+  const raw = options.raw === true
   const poll = (previous: ReadonlyArray<StopListEntry> | undefined) =>
     Effect.gen(function*() {
-      const answer = yield* counted("stopLists", Iiko.stopLists({ organizationIds, returnSize: true }))
-      const entries: Array<StopListEntry> = answer.terminalGroupStopLists.flatMap((organization) =>
-        organization.items.flatMap((terminalGroup) =>
-          terminalGroup.items.map((item) => ({
-            organizationId: organization.organizationId,
-            terminalGroupId: terminalGroup.terminalGroupId ?? "",
-            productId: item.productId,
-            sizeId: item.sizeId ?? null,
-            balance: item.balance
-          }))
-        )
-      )
+      const answer = yield* counted("stopLists", read(Iiko.stopLists, { organizationIds, returnSize: true }, raw))
+      const entries: Array<StopListEntry> = []
+      const sent = new Map<string, unknown>()
+      answer.decoded.terminalGroupStopLists.forEach((organization, i) => {
+        const sentOrganization = raw ? rawItems(rawItems(answer.raw, "terminalGroupStopLists")[i], "items") : []
+        organization.items.forEach((terminalGroup, j) => {
+          const sentItems = raw ? rawItems(sentOrganization[j], "items") : []
+          terminalGroup.items.forEach((item, k) => {
+            const entry: StopListEntry = {
+              organizationId: organization.organizationId,
+              terminalGroupId: terminalGroup.terminalGroupId ?? "",
+              productId: item.productId,
+              sizeId: item.sizeId ?? null,
+              balance: item.balance
+            }
+            entries.push(entry)
+            if (raw) sent.set(entryKey(entry), sentItems[k])
+          })
+        })
+      })
       const { removed, upserted } = diffStopLists(previous ?? [], entries)
       if (previous !== undefined && upserted.length === 0 && removed.length === 0) return [[], previous] as const
       yield* Effect.logInfo(`iiko sync: stop lists changed: ${upserted.length} upserted, ${removed.length} removed`)
         .pipe(Effect.annotateLogs({ organizations: organizationsLabel(organizationIds) }))
-      const batch: StopListBatch = { organizationIds, upserted, removed, checkpoint: { entries } }
+      const batch: StopListBatch = {
+        organizationIds,
+        upserted,
+        removed,
+        checkpoint: { entries },
+        ...(raw ? { raw: upserted.map((entry) => sent.get(entryKey(entry))) } : {})
+      }
       return [[batch], entries] as const
     })
   return polling(options.checkpoint?.entries, poll, options, "1 minute")

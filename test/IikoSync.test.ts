@@ -1,11 +1,12 @@
 /**
  * IikoSync against the in-memory emulator, on TestClock: seeding instead of `startRevision: 0`,
  * re-seeding after 3 hours or iiko's 400 without losing or repeating a change, checkpoints
- * stored only after the consumer handled a batch, and per-organization isolation.
+ * stored only after the consumer handled a batch, per-organization isolation, the single-pass
+ * mode (`once`) and batches carrying iiko's raw JSON (`raw`).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Metric, Option, Ref, Stream } from "effect"
-import { HttpClient } from "effect/http"
+import { HttpClient, HttpClientResponse } from "effect/http"
 import { KeyValueStore } from "effect/persistence"
 import { TestClock } from "effect/testing"
 import { Iiko, IikoClient, IikoConfig, IikoSync } from "../src/index.ts"
@@ -300,6 +301,129 @@ describe("IikoSync menus and stop lists", () => {
       ])
       assert.deepStrictEqual(ids(batches[2]!.checkpoint.entries), [second!.id])
     }).pipe(Effect.provide(stack())))
+})
+
+describe("IikoSync single pass (once) and raw JSON", () => {
+  /** Runs `effect` (a stream run to its end) and asserts that it ends, whatever the poll interval. */
+  const ends = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(Effect.timeoutOption(effect, "1 hour"))
+      yield* TestClock.adjust("1 hour")
+      const result = yield* Fiber.join(fiber)
+      assert.isTrue(Option.isSome(result), "the stream ended by itself")
+      return Option.getOrThrow(result)
+    })
+
+  it.effect("deliveries: catches up from the checkpoint with one call and ends", () =>
+    Effect.gen(function*() {
+      const w = yield* world
+      const first = yield* createOrder(w)
+      const seed = yield* ends(Stream.runCollect(IikoSync.deliveryChanges({ organizationIds: [w.organizationId], once: true })))
+      assert.deepStrictEqual(seed.map((batch) => [batch.seeded, batch.orders.map((order) => order.id)]), [[true, [first]]])
+      const a = yield* createOrder(w)
+      yield* changeOrder(w, a)
+      const b = yield* createOrder(w)
+      const caughtUp = yield* ends(Stream.runCollect(
+        IikoSync.deliveryChanges({ organizationIds: [w.organizationId], checkpoint: seed[0]!.checkpoint, once: true })
+      ))
+      assert.lengthOf(caughtUp, 1)
+      assert.isFalse(caughtUp[0]!.seeded)
+      assert.deepStrictEqual(caughtUp[0]!.orders.map((order) => order.id).sort(), [a, b].sort())
+      const latest = yield* revisions(w)
+      assert.strictEqual(caughtUp[0]!.orders.find((order) => order.id === a)!.timestamp, latest.get(a))
+      // Nothing changed since: no batch, and still it ends.
+      const nothing = yield* ends(Stream.runCollect(
+        IikoSync.deliveryChanges({ organizationIds: [w.organizationId], checkpoint: caughtUp[0]!.checkpoint, once: true })
+      ))
+      assert.lengthOf(nothing, 0)
+      assert.lengthOf(yield* calls(w, "deliveriesByRevision"), 2)
+      assert.lengthOf(yield* calls(w, "deliveriesByDeliveryDateAndStatus"), 1)
+    }).pipe(Effect.provide(stack())))
+
+  it.effect("menus and stop lists: one read each, a batch only when something changed, then the end", () =>
+    Effect.gen(function*() {
+      const w = yield* world
+      const menu = yield* ends(Stream.runCollect(IikoSync.nomenclatureChanges({ organizationId: w.organizationId, once: true })))
+      assert.lengthOf(menu, 1)
+      const unchanged = yield* ends(Stream.runCollect(
+        IikoSync.nomenclatureChanges({ organizationId: w.organizationId, checkpoint: menu[0]!.checkpoint, once: true })
+      ))
+      assert.lengthOf(unchanged, 0)
+      yield* Iiko.stopListsAdd({
+        organizationId: w.organizationId,
+        terminalGroupId: w.terminalGroupId,
+        items: [{ productId: w.productId, balance: 1 }]
+      })
+      const stops = yield* ends(Stream.runCollect(
+        IikoSync.stopListChanges({ organizationIds: [w.organizationId], checkpoint: { entries: [] }, once: true })
+      ))
+      assert.deepStrictEqual(stops.map((batch) => batch.upserted.map((entry) => entry.productId)), [[w.productId]])
+      const again = yield* ends(Stream.runCollect(
+        IikoSync.stopListChanges({ organizationIds: [w.organizationId], checkpoint: stops[0]!.checkpoint, once: true })
+      ))
+      assert.lengthOf(again, 0)
+      assert.lengthOf(yield* calls(w, "nomenclature"), 3) // world's own read, then one per stream
+      assert.lengthOf(yield* calls(w, "stopLists"), 2)
+    }).pipe(Effect.provide(stack())))
+
+  /** Adds a field the schemas do not know to every entity (anything with an id) iiko sends. */
+  const withUnknownField = (json: unknown): unknown => {
+    if (Array.isArray(json)) return json.map(withUnknownField)
+    if (typeof json !== "object" || json === null) return json
+    const entries = Object.entries(json).map(([key, value]) => [key, withUnknownField(value)] as const)
+    const entity = "id" in json || "productId" in json
+    return Object.fromEntries(entity ? [...entries, ["somethingNew", { kept: true }]] : entries)
+  }
+  const newerIiko = IikoClient.layer({ credentials: IikoConfig.v1("sync-api-login"), baseUrl: "http://iiko.emulator" })
+    .pipe(
+      Layer.provideMerge(Layer.effect(
+        HttpClient.HttpClient,
+        IikoEmulator.IikoEmulator.use((emulator) =>
+          Effect.succeed(emulator.client.pipe(HttpClient.transformResponse(Effect.flatMap((response) =>
+            Effect.map(response.json, (json) =>
+              HttpClientResponse.fromWeb(
+                response.request,
+                new Response(JSON.stringify(withUnknownField(json)), { status: response.status, headers: response.headers })
+              ))
+          ))))
+        )
+      )),
+      Layer.provideMerge(IikoEmulator.layer({ seed: 5, creationDelay: "1 second" }))
+    )
+
+  it.effect("raw: true carries each entity's JSON as iiko sent it, unknown fields included; the default carries none", () =>
+    Effect.gen(function*() {
+      const w = yield* world
+      const a = yield* createOrder(w)
+      yield* Iiko.stopListsAdd({
+        organizationId: w.organizationId,
+        terminalGroupId: w.terminalGroupId,
+        items: [{ productId: w.productId, balance: 3 }]
+      })
+      const [deliveries] = yield* IikoSync.deliveryChanges({ organizationIds: [w.organizationId], once: true, raw: true })
+        .pipe(Stream.runCollect)
+      assert.deepStrictEqual(deliveries!.orders.map((order) => order.id), [a])
+      assert.strictEqual((deliveries!.raw[0] as any).id, a)
+      assert.deepStrictEqual((deliveries!.raw[0] as any).somethingNew, { kept: true })
+      assert.notProperty(deliveries!.orders[0]!, "somethingNew")
+
+      const [menu] = yield* IikoSync.nomenclatureChanges({ organizationId: w.organizationId, once: true, raw: true })
+        .pipe(Stream.runCollect)
+      const sentProducts = (menu!.raw as any).products as ReadonlyArray<any>
+      assert.deepStrictEqual(sentProducts.map((product) => product.id), menu!.nomenclature.products.map((product) => product.id))
+      assert.deepStrictEqual(sentProducts[0].somethingNew, { kept: true })
+
+      const [stops] = yield* IikoSync.stopListChanges({ organizationIds: [w.organizationId], once: true, raw: true })
+        .pipe(Stream.runCollect)
+      assert.lengthOf(stops!.raw, stops!.upserted.length)
+      const i = stops!.upserted.findIndex((entry) => entry.productId === w.productId)
+      assert.strictEqual((stops!.raw[i] as any).productId, w.productId)
+      assert.strictEqual((stops!.raw[i] as any).balance, 3)
+      assert.deepStrictEqual((stops!.raw[i] as any).somethingNew, { kept: true })
+
+      const [plain] = yield* IikoSync.deliveryChanges({ organizationIds: [w.organizationId], once: true }).pipe(Stream.runCollect)
+      assert.notProperty(plain!, "raw")
+    }).pipe(Effect.provide(newerIiko)))
 })
 
 describe("emulator traffic", () => {

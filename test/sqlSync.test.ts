@@ -1,17 +1,17 @@
 /**
  * The chain sync into PostgreSQL, against embedded PGlite and against the real server started by
  * test/database.setup.ts: what is written, that a rerun changes nothing, that changes arrive,
- * that organizations fail in isolation, and that a sync killed mid-run and restarted loses and
- * duplicates nothing.
+ * that organizations fail in isolation, that a sync killed mid-run and restarted loses and
+ * duplicates nothing, the continuous mode, and the checkpoint migration.
  */
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, inject, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Layer, Redacted } from "effect"
+import { Deferred, Effect, Fiber, Layer, Option, Queue, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { cpSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Iiko, IikoClient, IikoConfig, IikoCreation } from "../src/index.ts"
+import { Iiko, IikoClient, IikoConfig, IikoCreation, IikoSync } from "../src/index.ts"
 import * as IikoDatabase from "../src/IikoDatabase.ts"
 import * as IikoSqlSync from "../src/IikoSqlSync.ts"
 import { IikoEmulator } from "../src/testing/index.ts"
@@ -63,7 +63,7 @@ const backends = [
   { name: "PostgreSQL server", database: serverDatabase }
 ] as const
 
-/** Every synced row, keys and raw JSON, in a stable order (no timestamps). */
+/** Every synced row, keys and raw JSON, in a stable order (no timestamps, so no delivery checkpoint's `readAt`). */
 const snapshot = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   return {
@@ -73,7 +73,7 @@ const snapshot = Effect.gen(function*() {
     products: yield* sql`SELECT organization_id, id, type, raw::text FROM iiko_products ORDER BY 1, 2`,
     stopLists: yield* sql`SELECT terminal_group_id, product_id, size_id, balance, raw::text FROM iiko_stop_list_items ORDER BY 1, 2, 3`,
     deliveries: yield* sql`SELECT id, organization_id, status, raw::text FROM iiko_deliveries ORDER BY id`,
-    checkpoints: yield* sql`SELECT organization_id, stream, value FROM iiko_checkpoints ORDER BY 1, 2`
+    checkpoints: yield* sql`SELECT organization_id, stream, (value - 'readAt')::text AS value FROM iiko_checkpoints ORDER BY 1, 2`
   }
 })
 
@@ -204,5 +204,69 @@ for (const backend of backends) {
         }).pipe(Effect.provide(backend.database(dir)))
         assert.deepStrictEqual(resumed, reference)
       }).pipe(Effect.scoped, Effect.provide(iiko({ sizes: { organizations: 3 } }))), 120_000)
+
+    it.live("continuous: the polling streams carry new deliveries, and a follower iiko failed is restarted", () =>
+      Effect.gen(function*() {
+        const emulator = yield* IikoEmulator.IikoEmulator
+        const dir = yield* store
+        yield* Effect.gen(function*() {
+          const events = yield* Queue.unbounded<IikoSqlSync.Progress>()
+          const running = yield* IikoSqlSync.run({
+            once: false,
+            interval: "100 millis",
+            onProgress: (event) => Queue.offer(events, event)
+          }).pipe(Effect.forkChild)
+          /** Takes progress events until `done` says so (within 30 s), returning them. */
+          const until = (done: (seen: ReadonlyArray<IikoSqlSync.Progress>) => boolean) =>
+            Effect.gen(function*() {
+              const seen: Array<IikoSqlSync.Progress> = []
+              while (!done(seen)) seen.push(yield* Queue.take(events))
+              return seen
+            }).pipe(Effect.timeout("30 seconds"))
+          yield* until((seen) => seen.some((event) => event._tag === "PassDone"))
+          // iiko refuses the next by_revision poll once: that follower ends and the next pass restarts it.
+          yield* emulator.injectFault({
+            fault: IikoEmulator.Fault.serverError({ status: 403 }),
+            operations: ["deliveriesByRevision"],
+            times: 1
+          })
+          const organizations = yield* someDeliveries
+          const delivered = (seen: ReadonlyArray<IikoSqlSync.Progress>) =>
+            seen.reduce((sum, event) => sum + (event._tag === "OrganizationSynced" ? event.result.written.deliveries : 0), 0)
+          const seen = yield* until((seen) => delivered(seen) >= organizations.length)
+          yield* Fiber.interrupt(running)
+          assert.isTrue(
+            seen.some((event) => event._tag === "OrganizationSynced" && event.result.error !== undefined),
+            "a follower failed"
+          )
+          assert.isAbove(seen.filter((event) => event._tag === "PassStarted").length, 0, "organizations are re-read")
+          assert.strictEqual(delivered(seen), organizations.length)
+          const counts = yield* IikoDatabase.counts
+          assert.strictEqual(counts.deliveries, organizations.length)
+        }).pipe(Effect.provide(backend.database(dir)))
+      }).pipe(Effect.scoped, Effect.provide(iiko())), 120_000)
+
+    it.live("migration 0002 turns the plain revisions of 0001 into IikoSync checkpoints", () =>
+      Effect.gen(function*() {
+        const dir = yield* store
+        yield* Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          yield* IikoDatabase.migrate
+          // Back to the schema and values of 0001.
+          yield* sql`DELETE FROM effect_sql_migrations WHERE migration_id = 2`
+          yield* sql`ALTER TABLE iiko_checkpoints ALTER COLUMN value TYPE text USING value::text`
+          yield* sql`INSERT INTO iiko_checkpoints (organization_id, stream, value, updated_at) VALUES
+            ('org', 'menu', '42', now()), ('org', 'deliveries', '1795000000000', '2026-11-28T10:00:00Z')`
+          assert.deepStrictEqual(yield* IikoDatabase.migrate, [[2, "checkpoints_as_json"]])
+          assert.deepStrictEqual(
+            yield* IikoDatabase.checkpoint("org", "menu", IikoSync.NomenclatureCheckpoint),
+            Option.some({ revision: 42 })
+          )
+          assert.deepStrictEqual(
+            yield* IikoDatabase.checkpoint("org", "deliveries", IikoSync.DeliveryCheckpoint),
+            Option.some({ revision: 1795000000000, readAt: Date.parse("2026-11-28T10:00:00Z") })
+          )
+        }).pipe(Effect.provide(backend.database(dir)))
+      }).pipe(Effect.scoped), 120_000)
   })
 }

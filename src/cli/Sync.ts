@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Console, Effect, Option, Ref, Stdio, Stream } from "effect"
+import { Clock, Console, Effect, Option, Ref, References, Stdio, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
 import type * as IikoSqlSync from "../IikoSqlSync.ts"
 import * as CliFailure from "./CliFailure.ts"
@@ -51,7 +51,8 @@ export const summaryLines = (summary: IikoSqlSync.Summary, totalWritten: number)
 /** Live status on a terminal: organizations done, deliveries written, lag. */
 const terminalProgress = Effect.gen(function*() {
   const stdio = yield* Stdio.Stdio
-  const state = yield* Ref.make({ total: 0, done: 0, deliveries: 0, failed: 0, lastSynced: new Map<string, number>() })
+  // `done` is a set: when following, an organization reports once per batch, not once per pass.
+  const state = yield* Ref.make({ total: 0, done: new Set<string>(), deliveries: 0, failed: 0, lastSynced: new Map<string, number>() })
   const write = (text: string) => Stream.make(text).pipe(Stream.run(stdio.stdout()), Effect.ignore)
   return (event: IikoSqlSync.Progress) =>
     Effect.gen(function*() {
@@ -59,12 +60,12 @@ const terminalProgress = Effect.gen(function*() {
       const s = yield* Ref.updateAndGet(state, (s) => {
         switch (event._tag) {
           case "PassStarted":
-            return { ...s, total: event.organizations, done: 0 }
+            return { ...s, total: event.organizations, done: new Set<string>() }
           case "OrganizationSynced":
             if (event.result.error === undefined) s.lastSynced.set(event.result.organizationId, now)
             return {
               ...s,
-              done: s.done + 1,
+              done: new Set(s.done).add(event.result.organizationId),
               deliveries: s.deliveries + event.result.written.deliveries,
               failed: s.failed + (event.result.error === undefined ? 0 : 1)
             }
@@ -77,7 +78,7 @@ const terminalProgress = Effect.gen(function*() {
       if (event._tag === "OrganizationSynced" && event.result.error !== undefined) {
         yield* write(`\r\x1b[2K${organizationLine(event.result)}\n`)
       }
-      const line = `pass ${event.pass}: ${s.done}/${s.total} organizations, ${s.deliveries} delivery changes, ` +
+      const line = `pass ${event.pass}: ${s.done.size}/${s.total} organizations, ${s.deliveries} delivery changes, ` +
         `${s.failed} failed, lag ${lag}`
       yield* write(`\r\x1b[2K${line}${event._tag === "PassDone" ? "\n" : ""}`)
     })
@@ -107,7 +108,10 @@ export const command = Command.make(
       Flag.withDescription("Catch up once and exit (default: keep syncing every --interval until Ctrl-C)"),
       Flag.withDefault(false)
     ),
-    interval: Flag.String("interval").pipe(Flag.withDescription("Pause between passes"), Flag.withDefault("30 seconds")),
+    interval: Flag.String("interval").pipe(
+      Flag.withDescription("When following: pause between polls and between re-reads of the organizations"),
+      Flag.withDefault("30 seconds")
+    ),
     concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("Organizations synced at once"), Flag.withDefault(4)),
     dataDir: Flag.String("data-dir").pipe(
       Flag.withDescription("Folder of the embedded database when DATABASE_URL is not set (default .effect-iiko/pglite)"),
@@ -149,6 +153,8 @@ export const command = Command.make(
             )
         })
       }).pipe(
+        // IikoSync's per-batch info logs would repeat (and, on a TTY, break) the progress output.
+        Effect.provideService(References.MinimumLogLevel, "Warn"),
         Effect.provide(IikoDatabase.layerConfig(Option.getOrUndefined(flags.dataDir))),
         Effect.onInterrupt(() => Effect.andThen(Console.log("\nstopped; the next run resumes from the checkpoints"), printSummary)),
         Effect.catchTag("SqlError", (error) => Effect.fail(CliFailure.failed(`database: ${error.message}`))),
