@@ -83,7 +83,22 @@ const IikoLive = hasCredentials
     })
   })).pipe(Layer.provide(IikoEmulator.layer({ seed: 1, creationDelay: "1500 millis" })))
 
-const target = hasCredentials ? "iiko Cloud" : "the embedded emulator (no IIKO_* credentials set)"
+const baseUrl = process.env["IIKO_BASE_URL"] || IikoConfig.RU_BASE_URL
+const loopback = /^https?:\/\/(localhost|127\.[\d.]+|\[::1\])(:\d+)?(\/|$)/.test(baseUrl)
+const target = !hasCredentials
+  ? "the embedded emulator (no IIKO_* credentials set)"
+  : loopback
+  ? `a local iiko API at ${baseUrl} (loopback, not iiko Cloud)`
+  : `iiko Cloud at ${baseUrl}`
+
+if (!hasCredentials && (process.env["IIKO_BASE_URL"] ?? "") !== "") {
+  // Running on the emulator instead would pass its fake data off as that server's.
+  process.stderr.write(
+    `Quickstart: IIKO_BASE_URL is set (${baseUrl}) but no IIKO_* credentials are; set IIKO_API_LOGIN ` +
+      "(or IIKO_APP_ID, IIKO_CLIENT_SECRET and IIKO_API_KEY), or unset IIKO_BASE_URL to use the embedded emulator\n"
+  )
+  process.exit(2)
+}
 
 Effect.runPromise(program.pipe(Effect.provide(IikoLive))).then(
   (summary) => {

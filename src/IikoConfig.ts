@@ -253,7 +253,8 @@ const variables = {
   clientSecret: "IIKO_CLIENT_SECRET",
   apiKey: "IIKO_API_KEY",
   apiLogin: "IIKO_API_LOGIN",
-  timeout: "IIKO_TIMEOUT_SECONDS"
+  timeout: "IIKO_TIMEOUT_SECONDS",
+  maxRetries: "IIKO_MAX_RETRIES"
 } as const
 
 const optionalSecret = (name: string) => Config.option(Config.Redacted(name))
@@ -309,10 +310,11 @@ const baseUrlFromEnvironment: Config.Config<string> = Config.String(variables.ba
  * | `IIKO_APP_ID`, `IIKO_CLIENT_SECRET`, `IIKO_API_KEY` | v2 credentials |
  * | `IIKO_API_LOGIN` | v1 credentials (instead of v2) |
  * | `IIKO_TIMEOUT_SECONDS` | server `Timeout`, default 15 |
+ * | `IIKO_MAX_RETRIES` | retries of a read after a transient failure, default 3 (0: fail fast, for scripts) |
  *
  * Missing or contradictory credentials, and a base URL that is not an absolute `http(s)` URL,
  * fail with a `ConfigError` naming the variables to set.
- * `overrides` are applied on top (for example retry limits, which have no variable).
+ * `overrides` are applied on top (for example a retry schedule, which has no variable).
  *
  * @since 0.1.0
  * @category layers
@@ -326,6 +328,13 @@ export const layerConfig = (
       const credentials = yield* credentialsFromEnvironment
       const baseUrl = yield* baseUrlFromEnvironment
       const timeoutSeconds = yield* Config.Int(variables.timeout).pipe(Config.withDefault(15))
-      return make({ baseUrl, timeout: Duration.seconds(timeoutSeconds), ...overrides, credentials })
+      const maxRetries = yield* Config.option(Config.Int(variables.maxRetries))
+      return make({
+        baseUrl,
+        timeout: Duration.seconds(timeoutSeconds),
+        ...Option.match(maxRetries, { onNone: () => ({}), onSome: (n) => ({ maxRetries: n }) }),
+        ...overrides,
+        credentials
+      })
     })
   )

@@ -42,6 +42,13 @@ describe("IikoConfig", () => {
       assert.strictEqual(config.maxRetries, 3)
     }))
 
+  it.effect("IIKO_MAX_RETRIES sets the retries; a malformed one is a config error naming it", () =>
+    Effect.gen(function*() {
+      assert.strictEqual((yield* load({ IIKO_API_LOGIN: "login", IIKO_MAX_RETRIES: "0" })).maxRetries, 0)
+      assert.strictEqual((yield* load({ IIKO_API_LOGIN: "login", IIKO_MAX_RETRIES: "7" })).maxRetries, 7)
+      assert.include(yield* loadError({ IIKO_API_LOGIN: "login", IIKO_MAX_RETRIES: "many" }), "IIKO_MAX_RETRIES")
+    }))
+
   it.effect("a base URL without a scheme, or not http(s), is a ConfigError naming IIKO_BASE_URL", () =>
     Effect.gen(function*() {
       for (const url of ["api-ru.iiko.services", "localhost:8080", "ftp://iiko.example", "https://x.example/?a=1"]) {

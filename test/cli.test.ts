@@ -103,7 +103,7 @@ describe("effect-iiko check", () => {
         env: { IIKO_API_LOGIN: "wrong-SECRET-login", IIKO_BASE_URL: emulator.baseUrl }
       })
       assert.strictEqual(code, 1)
-      assert.include(out, `target: iiko Cloud at ${emulator.baseUrl}`)
+      assert.include(out, `target: a local iiko API at ${emulator.baseUrl} (loopback, not iiko Cloud)`)
       assert.include(out, "FAILED: wrong credentials")
       assert.include(out, "remedy: Check IIKO_APP_ID")
       assert.notInclude(out, "wrong-SECRET-login")
@@ -116,6 +116,29 @@ describe("effect-iiko check", () => {
       assert.strictEqual(code, 1)
       assert.include(out, "FAILED: the credentials reach no organization")
     }).pipe(Effect.provide(server({ sizes: { organizations: 0 } }))))
+})
+
+describe("effect-iiko --version", () => {
+  it.effect("prints the version in package.json", () =>
+    Effect.gen(function*() {
+      const { version } = JSON.parse(readFileSync("package.json", "utf8"))
+      const { code, out } = yield* cli(["--version"])
+      assert.strictEqual(code, 0)
+      assert.include(out, `v${version}`)
+    }))
+})
+
+describe("effect-iiko with IIKO_BASE_URL but no credentials", () => {
+  it.effect("exits 2 before calling anything and says what to set", () =>
+    Effect.gen(function*() {
+      for (const command of [["check"], ["call", "organizations"], ["menu", "export"]]) {
+        const { code, err, out } = yield* cli(command, { env: { IIKO_BASE_URL: "http://127.0.0.1:9" } })
+        assert.strictEqual(code, 2, command.join(" "))
+        assert.include(err, "IIKO_BASE_URL is set (http://127.0.0.1:9) but no IIKO_* credentials are")
+        assert.include(err, "or unset IIKO_BASE_URL to use the embedded emulator")
+        assert.notInclude(out, "emulator")
+      }
+    }))
 })
 
 describe("effect-iiko with incomplete IIKO_* credentials", () => {
@@ -181,12 +204,17 @@ describe("effect-iiko call", () => {
     Effect.gen(function*() {
       const emulator = yield* IikoEmulator.IikoEmulator
       yield* emulator.injectFault({ fault: IikoEmulator.Fault.serverError(), operations: ["organizations"] })
+      // IIKO_MAX_RETRIES=0: the failure is final at once, without the retries' real-time backoff.
       const { code, err } = yield* cli(["call", "organizations"], {
-        env: { IIKO_API_LOGIN: "any", IIKO_BASE_URL: emulator.baseUrl }
+        env: { IIKO_API_LOGIN: "any", IIKO_BASE_URL: emulator.baseUrl, IIKO_MAX_RETRIES: "0" }
       })
       assert.strictEqual(code, 1)
       assert.include(err, "organizations: ServerError")
-    }).pipe(Effect.provide(server())), 60_000)
+      assert.deepStrictEqual((yield* emulator.requests).map((entry) => [entry.operation, entry.status]), [
+        ["accessToken", 200],
+        ["organizations", 500]
+      ])
+    }).pipe(Effect.provide(server())))
 })
 
 describe("effect-iiko sync", () => {
@@ -269,12 +297,15 @@ describe("effect-iiko menu export", () => {
       assert.strictEqual(lines.length - 1, rows)
     }))
 
-  it.effect("without --organization among several it exits 2 and lists them", () =>
+  it.effect("without --organization it exports the first organization and names it and the others on stderr", () =>
     Effect.gen(function*() {
-      const { code, err } = yield* cli(["menu", "export"])
-      assert.strictEqual(code, 2)
-      assert.include(err, "choose one with --organization")
-      assert.include(err, "Pizzeria")
+      const organizations = JSON.parse((yield* cli(["call", "organizations"])).out).organizations
+      assert.lengthOf(organizations, 2)
+      const { code, err, out } = yield* cli(["menu", "export"])
+      assert.strictEqual(code, 0)
+      assert.deepStrictEqual(JSON.parse(out), JSON.parse((yield* cli(["menu", "export", "--organization", organizations[0].id])).out))
+      assert.include(err, `exporting ${organizations[0].name} (${organizations[0].id}), the first of 2 organizations`)
+      assert.include(err, organizations[1].id)
     }))
 
   it.effect("an unknown organization or format exits 2", () =>
@@ -299,11 +330,10 @@ describe("effect-iiko emulator and its control endpoint", () => {
       const summary = yield* http.get(`${baseUrl}/_emulator`).pipe(Effect.flatMap((response) => response.json))
       assert.strictEqual((summary as { organizations: Array<unknown> }).organizations.length, 3)
       assert.deepInclude((summary as { faults: Array<unknown> }).faults, {
-        fault: "RateLimited",
+        fault: "rateLimited",
         operations: ["stopLists"],
         probability: 0.5,
-        skip: null,
-        times: null,
+        millis: 1000,
         matched: 0,
         hits: 0
       })
@@ -329,6 +359,10 @@ describe("effect-iiko emulator and its control endpoint", () => {
       const rejected = yield* control("POST", "/_emulator/faults", { fault: "meteorStrike" })
       assert.strictEqual(rejected.status, 400)
       assert.include(rejected.json.error, "fault")
+      const misspelt = yield* control("POST", "/_emulator/faults", { fault: "serverError", operations: ["stopList"] })
+      assert.strictEqual(misspelt.status, 400)
+      assert.include(misspelt.json.error, "unknown operation 'stopList'; did you mean stopLists")
+      assert.lengthOf((yield* control("GET", "/_emulator/faults")).json, 1)
 
       const login = yield* control("POST", "/api/1/access_token", { apiLogin: "any" })
       const http = yield* HttpClient.HttpClient
@@ -358,6 +392,24 @@ describe("effect-iiko emulator and its control endpoint", () => {
       assert.strictEqual(summary.json.organizations.length, 2)
     }).pipe(Effect.provide(IikoEmulator.layer({ seed: 5 }))))
 
+  it.effect("GET /_emulator/faults can be POSTed back as it is: the same rules", () =>
+    Effect.gen(function*() {
+      const rules = [
+        { fault: "serverError", operations: ["organizations", "/api/1/stop_lists"], times: 2, status: 503, applied: true },
+        { fault: "latency", probability: 0.25, skip: 1, millis: 30 },
+        { fault: "rateLimited", millis: 2000 },
+        { fault: "terminalTimeout", applied: false },
+        { fault: "tokenExpired" }
+      ]
+      for (const rule of rules) assert.strictEqual((yield* control("POST", "/_emulator/faults", rule)).status, 201)
+      const read = (yield* control("GET", "/_emulator/faults")).json
+      assert.deepStrictEqual(read.map(({ hits: _h, matched: _m, ...rule }: any) => rule), rules)
+      yield* control("DELETE", "/_emulator/faults")
+      const posted = yield* control("POST", "/_emulator/faults", read)
+      assert.strictEqual(posted.status, 201)
+      assert.deepStrictEqual((yield* control("GET", "/_emulator/faults")).json, read)
+    }).pipe(Effect.provide(IikoEmulator.layer({ seed: 5 }))))
+
   it("parses the --fault short form and rejects anything else", () => {
     assert.deepStrictEqual(IikoEmulator.Control.parseFaultSpec("rateLimited:menuByIdV2,stopLists@0.3"), {
       fault: "rateLimited",
@@ -380,6 +432,21 @@ describe("effect-iiko emulator and its control endpoint", () => {
       const limit = yield* cli(["emulator", "--port", "0", "--limit", "Orders=fast"])
       assert.strictEqual(limit.code, 2)
       assert.include(limit.err, "Group name=requests/seconds")
+      const operation = yield* cli(["emulator", "--port", "0", "--fault", "serverError:stop_list"])
+      assert.strictEqual(operation.code, 2)
+      assert.include(operation.err, "unknown operation 'stop_list'; did you mean stopLists")
+      const group = yield* cli(["emulator", "--port", "0", "--limit", "Data: dictionary=5/1"])
+      assert.strictEqual(group.code, 2)
+      assert.include(group.err, "unknown restriction group 'Data: dictionary'; did you mean Data: dictionaries")
+    }))
+
+  it.effect("non-positive --organizations or --products, or a port out of range, exit 2", () =>
+    Effect.gen(function*() {
+      for (const args of [["--organizations", "-3"], ["--organizations", "0"], ["--products", "0"], ["--port", "70000"], ["--port", "-1"]]) {
+        const { code, err } = yield* cli(["emulator", ...args])
+        assert.strictEqual(code, 2, args.join(" "))
+        assert.include(err, args[0]!, args.join(" "))
+      }
     }))
 })
 

@@ -11,6 +11,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import type { Endpoint } from "../Endpoint.ts"
 import * as Iiko from "../Iiko.ts"
 import * as IikoClient from "../IikoClient.ts"
+import * as Suggest from "../internal/suggest.ts"
 import * as CliFailure from "./CliFailure.ts"
 
 /**
@@ -25,40 +26,13 @@ export const endpoints: ReadonlyMap<string, Endpoint> = new Map(
   )
 )
 
-const normalize = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]/g, "")
-
-const distance = (a: string, b: string): number => {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    previous = current
-  }
-  return previous[b.length]!
-}
-
 /**
- * The operation names closest to what was typed: names containing it first, then by edit
- * distance (case, `_`, `-` and `/` ignored), at most `limit`.
+ * The operation names closest to what was typed (see `internal/suggest`).
  *
  * @since 0.1.0
  * @category catalog
  */
-export const suggest = (input: string, names: Iterable<string>, limit = 3): ReadonlyArray<string> => {
-  const typed = normalize(input)
-  return [...names]
-    .map((name) => {
-      const candidate = normalize(name)
-      const contains = typed.length >= 4 && (candidate.includes(typed) || typed.includes(candidate))
-      return { name, score: contains ? Math.abs(candidate.length - typed.length) / 100 : distance(typed, candidate) }
-    })
-    .filter(({ score }) => score <= Math.max(3, typed.length / 3))
-    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
-    .slice(0, limit)
-    .map(({ name }) => name)
-}
+export const suggest = Suggest.closest
 
 /**
  * Finds an operation by name or path, or fails with the closest names.
@@ -69,9 +43,8 @@ export const suggest = (input: string, names: Iterable<string>, limit = 3): Read
 export const resolve = (name: string): Effect.Effect<Endpoint, CliFailure.CliFailure> => {
   const found = endpoints.get(name) ?? [...endpoints.values()].find((endpoint) => endpoint.path === name)
   if (found !== undefined) return Effect.succeed(found)
-  const close = suggest(name, endpoints.keys())
   return Effect.fail(CliFailure.usage(
-    `unknown operation '${name}'` + (close.length === 0 ? "" : `; did you mean ${close.join(", ")}?`)
+    `unknown operation '${name}'` + Suggest.didYouMean(name, endpoints.keys())
   ))
 }
 

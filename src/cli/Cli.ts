@@ -11,6 +11,7 @@
  */
 import { Cause, Config, Console, Effect } from "effect"
 import { CliError, Command } from "effect/cli"
+import { createRequire } from "node:module"
 import * as Call from "./Call.ts"
 import * as Check from "./Check.ts"
 import { CliFailure } from "./CliFailure.ts"
@@ -21,11 +22,12 @@ import * as Target from "./Target.ts"
 import * as Webhooks from "./Webhooks.ts"
 
 /**
- * The package version the command line reports.
+ * The package version the command line reports, read from the package's own `package.json` (the
+ * one source of truth; `../../package.json` from both `src/cli` and `dist/cli`).
  *
  * @since 0.1.0
  */
-export const VERSION = "0.1.0"
+export const VERSION: string = (createRequire(import.meta.url)("../../package.json") as { readonly version: string }).version
 
 
 /**

@@ -38,9 +38,11 @@ export const parseDuration = (flag: string, value: Option.Option<string>) =>
 export const parseFaults = (texts: ReadonlyArray<string>) =>
   Effect.forEach(texts, (text) => {
     const spec = IikoEmulator.Control.parseFaultSpec(text)
-    return typeof spec === "string"
-      ? Effect.fail(CliFailure.usage(`--fault ${spec}`))
-      : Effect.succeed(IikoEmulator.Control.toRule(spec))
+    if (typeof spec === "string") return Effect.fail(CliFailure.usage(`--fault ${spec}`))
+    const unknown = IikoEmulator.Control.unknownOperations(spec.operations ?? [])
+    return unknown === undefined
+      ? Effect.succeed(IikoEmulator.Control.toRule(spec))
+      : Effect.fail(CliFailure.usage(`--fault ${text}: ${unknown}`))
   })
 
 const TRAFFIC_KEYS = {
@@ -74,10 +76,14 @@ export const parseTraffic = (text: string): Effect.Effect<IikoEmulator.Traffic.O
 export const parseLimits = (texts: ReadonlyArray<string>) =>
   Effect.forEach(texts, (text) => {
     const match = /^(.+)=(\d+)\/([\d.]+)$/.exec(text)
-    return match === null
-      ? Effect.fail(CliFailure.usage(`--limit ${text}: expected "Group name=requests/seconds"`))
-      : Effect.succeed([match[1]!, { requests: Number(match[2]), window: `${Number(match[3]) * 1000} millis` }] as const)
+    if (match === null) return Effect.fail(CliFailure.usage(`--limit ${text}: expected "Group name=requests/seconds"`))
+    const unknown = IikoEmulator.Control.unknownGroup(match[1]!)
+    return unknown === undefined
+      ? Effect.succeed([match[1]!, { requests: Number(match[2]), window: `${Number(match[3]) * 1000} millis` }] as const)
+      : Effect.fail(CliFailure.usage(`--limit ${text}: ${unknown}`))
   }).pipe(Effect.map((entries): IikoEmulator.Options["limits"] => ({ ...IikoEmulator.Limits.published, groups: Object.fromEntries(entries) })))
+
+const isPositive = (n: number) => n >= 1
 
 /**
  * The `emulator` command.
@@ -88,10 +94,22 @@ export const parseLimits = (texts: ReadonlyArray<string>) =>
 export const command = Command.make(
   "emulator",
   {
-    port: Flag.Int("port").pipe(Flag.withDescription("Port on 127.0.0.1 (0 picks a free one)"), Flag.withDefault(8787)),
+    port: Flag.Int("port").pipe(
+      Flag.withDescription("Port on 127.0.0.1 (0 picks a free one)"),
+      Flag.filter((port) => port >= 0 && port <= 65535, (port) => `--port ${port} is not a port: use 1-65535, or 0 for a free one`),
+      Flag.withDefault(8787)
+    ),
     seed: Flag.String("seed").pipe(Flag.withDescription("Seed of the world and of fault dice"), Flag.withDefault("1")),
-    organizations: Flag.Int("organizations").pipe(Flag.withDescription("How many organizations to seed"), Flag.optional),
-    products: Flag.Int("products").pipe(Flag.withDescription("Products per menu"), Flag.optional),
+    organizations: Flag.Int("organizations").pipe(
+      Flag.withDescription("How many organizations to seed"),
+      Flag.filter(isPositive, (n) => `--organizations ${n}: the emulator needs at least 1 organization`),
+      Flag.optional
+    ),
+    products: Flag.Int("products").pipe(
+      Flag.withDescription("Products per menu"),
+      Flag.filter(isPositive, (n) => `--products ${n}: a menu needs at least 1 product`),
+      Flag.optional
+    ),
     creationDelay: duration("creation-delay", "How long a created order stays InProgress (default 2 seconds)"),
     tokenLifetime: duration("token-lifetime", "Lifetime of issued tokens (default 1 hour)"),
     fault: Flag.String("fault").pipe(

@@ -11,7 +11,9 @@ import type { NomenclatureResponse } from "../generated/Menu.ts"
 import * as CliFailure from "./CliFailure.ts"
 
 /**
- * Finds an organization by id or exact name (case-insensitive); with none given, the only one.
+ * Finds an organization by id or exact name (case-insensitive). With none given, the first one
+ * iiko lists (the only one, for most credentials), naming it and the others on stderr, so a
+ * bare `menu export` works and its output keeps one shape (one menu) whatever the count.
  *
  * @since 0.1.0
  * @category organizations
@@ -21,8 +23,15 @@ export const findOrganization = (wanted: Option.Option<string>) =>
     const { organizations } = yield* Iiko.organizations({ returnAdditionalInfo: false })
     const list = () => organizations.map((o) => `${o.name ?? "?"} (${o.id})`).join(", ")
     if (Option.isNone(wanted)) {
-      if (organizations.length === 1) return organizations[0]!
-      return yield* CliFailure.usage(`choose one with --organization: ${list() || "no organization is reachable"}`)
+      const [first, ...others] = organizations
+      if (first === undefined) return yield* CliFailure.failed("the credentials reach no organization")
+      if (others.length > 0) {
+        yield* Console.error(
+          `exporting ${first.name ?? "?"} (${first.id}), the first of ${organizations.length} organizations; ` +
+            `choose another with --organization: ${list()}`
+        )
+      }
+      return first
     }
     const key = wanted.value.toLowerCase()
     const found = organizations.find((o) => o.id.toLowerCase() === key || o.name?.toLowerCase() === key)
@@ -74,7 +83,7 @@ export const command = Command.make("menu").pipe(
       "export",
       {
         organization: Flag.String("organization").pipe(
-          Flag.withDescription("Organization id or name (may be omitted when the credentials reach only one)"),
+          Flag.withDescription("Organization id or name (default: the first one iiko lists)"),
           Flag.optional
         ),
         format: Flag.Literals("format", ["json", "csv"]).pipe(

@@ -11,6 +11,7 @@ import type * as IikoAuth from "../IikoAuth.ts"
 import * as IikoClient from "../IikoClient.ts"
 import * as IikoConfig from "../IikoConfig.ts"
 import * as IikoEmulator from "../testing/IikoEmulator.ts"
+import * as CliFailure from "./CliFailure.ts"
 
 /**
  * What the commands are connected to, for messages.
@@ -75,6 +76,18 @@ export const layerEmulator = (
   })).pipe(Layer.provideMerge(IikoEmulator.layer(options)))
 
 /**
+ * Names what a base URL points at: iiko Cloud, or (on loopback) a local server such as the emulator.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const describeBaseUrl = (baseUrl: string): string => {
+  const host = URL.canParse(baseUrl) ? new URL(baseUrl).hostname : ""
+  const loopback = host === "localhost" || host === "[::1]" || host.startsWith("127.")
+  return loopback ? `a local iiko API at ${baseUrl} (loopback, not iiko Cloud)` : `iiko Cloud at ${baseUrl}`
+}
+
+/**
  * iiko Cloud from the `IIKO_*` variables (see `IikoConfig.layerConfig`), over `fetch`.
  *
  * @since 0.1.0
@@ -85,17 +98,31 @@ export const layerCloud: Layer.Layer<Provided, Config.ConfigError> = Layer.unwra
     const baseUrl = yield* Config.String("IIKO_BASE_URL").pipe(Config.withDefault(IikoConfig.RU_BASE_URL))
     return Layer.merge(
       IikoClient.layerConfig().pipe(Layer.provide(FetchHttpClient.layer)),
-      Layer.succeed(Target, { emulator: false, description: `iiko Cloud at ${baseUrl}` })
+      Layer.succeed(Target, { emulator: false, description: describeBaseUrl(baseUrl) })
     )
   })
 )
 
 /**
- * iiko Cloud when credentials are set, else the emulator in memory.
+ * iiko Cloud when credentials are set, else the emulator in memory. `IIKO_BASE_URL` without
+ * credentials is a usage error rather than ignored: whoever sets it means that server, and
+ * answering from the emulator instead would pass fake data off as theirs (a `sync` would write
+ * it into their database).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Provided, Config.ConfigError> = Layer.unwrap(
-  Effect.map(anyCredentialSet, (cloud) => cloud ? layerCloud : layerEmulator())
+export const layer: Layer.Layer<Provided, Config.ConfigError | CliFailure.CliFailure> = Layer.unwrap(
+  Effect.gen(function*() {
+    if (yield* anyCredentialSet) return layerCloud
+    const baseUrl = yield* Effect.orElseSucceed(Config.option(Config.String("IIKO_BASE_URL")), () => Option.none())
+    if (Option.isSome(baseUrl) && baseUrl.value !== "") {
+      return yield* CliFailure.usage(
+        `IIKO_BASE_URL is set (${baseUrl.value}) but no IIKO_* credentials are\n` +
+          "  remedy: set IIKO_API_LOGIN (v1) or IIKO_APP_ID, IIKO_CLIENT_SECRET and IIKO_API_KEY (v2) for that server, " +
+          "or unset IIKO_BASE_URL to use the embedded emulator"
+      )
+    }
+    return layerEmulator()
+  })
 )

@@ -275,7 +275,7 @@ const build = Effect.fnUntraced(function*(options: Options) {
   const manual = Prng.fork(options.seed ?? 1, "traffic/manual")
   const routeTable = Catalog.routes(Modelled.all, options.catalog ?? Catalog.generated())
   const routes = (transport: Engine.Transport) =>
-    Layer.merge(Router.layer(engine, routeTable, transport), Control.layer(engine))
+    Layer.merge(Router.layer(engine, routeTable, transport), Control.layer(engine, routeTable))
   const app = yield* HttpRouter.toHttpEffect(routes(Router.inMemoryTransport))
   const service: Service = {
     baseUrl: IN_MEMORY_URL,

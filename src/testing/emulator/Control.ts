@@ -8,15 +8,18 @@
  * | `GET /_emulator` | summary: seed, organizations (id, name), revision, fault rules, requests logged |
  * | `GET /_emulator/requests` | the request log, oldest first |
  * | `DELETE /_emulator/requests` | forgets the request log |
- * | `GET /_emulator/faults` | the active fault rules with their hit counters |
- * | `POST /_emulator/faults` | adds a rule: `{"fault":"rateLimited","operations":["menuByIdV2"],"probability":0.3}` |
+ * | `GET /_emulator/faults` | the active fault rules (as POSTed) with their counters `matched` and `hits` |
+ * | `POST /_emulator/faults` | adds a rule, `{"fault":"rateLimited","operations":["menuByIdV2"],"probability":0.3}`, or an array of them (what GET returns; counters ignored); unknown operations: 400 naming the closest |
  * | `DELETE /_emulator/faults` | removes every rule |
  * | `POST /_emulator/reset` | reseeds the world, restores the start-up faults, clears the logs |
  *
  * @since 0.1.0
  */
-import { Effect, Layer, Schema } from "effect"
+import { Duration, Effect, Layer, Schema } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import type { Endpoint } from "../../Endpoint.ts"
+import * as Suggest from "../../internal/suggest.ts"
+import * as Catalog from "./Catalog.ts"
 import type { Engine } from "./Engine.ts"
 import * as Faults from "./Faults.ts"
 
@@ -77,6 +80,69 @@ export const toRule = (spec: FaultSpec): Faults.FaultRule => ({
   times: spec.times
 })
 
+/**
+ * The {@link FaultSpec} of a rule: what {@link toRule} was given (defaults filled in), so the
+ * rules read from `GET /_emulator/faults` can be POSTed back.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const toSpec = (rule: Faults.FaultRule): FaultSpec => {
+  const { fault } = rule
+  const perKind = fault._tag === "Latency"
+    ? { millis: Duration.toMillis(Duration.fromInputUnsafe(fault.duration)) }
+    : fault._tag === "RateLimited"
+    ? { millis: Duration.toMillis(Duration.fromInputUnsafe(fault.retryAfter)) }
+    : fault._tag === "ServerError"
+    ? { status: fault.status, applied: fault.applied }
+    : fault._tag === "TerminalTimeout"
+    ? { applied: fault.applied }
+    : {}
+  return {
+    fault: (fault._tag[0]!.toLowerCase() + fault._tag.slice(1)) as FaultSpec["fault"],
+    ...(rule.operations === undefined ? {} : { operations: [...rule.operations] }),
+    ...(rule.probability === undefined ? {} : { probability: rule.probability }),
+    ...(rule.skip === undefined ? {} : { skip: rule.skip }),
+    ...(rule.times === undefined ? {} : { times: rule.times }),
+    ...perKind
+  }
+}
+
+/**
+ * Why some of `operations` name no operation of the emulator (names or paths of `catalog`, by
+ * default every generated operation), with the closest names; `undefined` when all are known.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const unknownOperations = (
+  operations: ReadonlyArray<string>,
+  catalog: Iterable<Pick<Endpoint, "name" | "path">> = Catalog.generated()
+): string | undefined => {
+  const known = [...catalog]
+  const names = new Set(known.flatMap((operation) => [operation.name, operation.path]))
+  const unknown = operations.filter((operation) => !names.has(operation))
+  if (unknown.length === 0) return undefined
+  return unknown.map((operation) =>
+    `unknown operation '${operation}'` + Suggest.didYouMean(operation, known.map((o) => o.name))
+  ).join("; ")
+}
+
+/**
+ * Why `group` is not one of iiko's restriction groups (of `catalog`, by default every generated
+ * operation's), with the closest names; `undefined` when it is one.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const unknownGroup = (
+  group: string,
+  catalog: Iterable<Pick<Endpoint, "restrictionGroup">> = Catalog.generated()
+): string | undefined => {
+  const groups = new Set([...catalog].flatMap((operation) => operation.restrictionGroup ?? []))
+  return groups.has(group) ? undefined : `unknown restriction group '${group}'` + Suggest.didYouMean(group, groups)
+}
+
 const faultOf = (spec: FaultSpec): Faults.Fault => {
   switch (spec.fault) {
     case "latency":
@@ -122,19 +188,12 @@ export const parseFaultSpec = (text: string): FaultSpec | string => {
   }
 }
 
-const describeRule = (active: Faults.ActiveRule) => ({
-  fault: active.rule.fault._tag,
-  operations: active.rule.operations ?? null,
-  probability: active.rule.probability ?? null,
-  skip: active.rule.skip ?? null,
-  times: active.rule.times ?? null,
-  matched: active.matched,
-  hits: active.hits
-})
+const describeRule = (active: Faults.ActiveRule) => ({ ...toSpec(active.rule), matched: active.matched, hits: active.hits })
 
 const json = (body: unknown, status = 200) => HttpServerResponse.jsonUnsafe(body, { status })
 
-const decodeSpec = Schema.decodeUnknownEffect(Schema.fromJsonString(FaultSpec))
+/** One rule or an array of them (the counters of a GET are ignored). */
+const decodeSpecs = Schema.decodeUnknownEffect(Schema.fromJsonString(Schema.Union([FaultSpec, Schema.Array(FaultSpec)])))
 
 /**
  * The control routes for one engine.
@@ -142,8 +201,12 @@ const decodeSpec = Schema.decodeUnknownEffect(Schema.fromJsonString(FaultSpec))
  * @since 0.1.0
  * @category layers
  */
-export const layer = (engine: Engine): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
-  Layer.mergeAll(
+export const layer = (
+  engine: Engine,
+  catalog: Iterable<Pick<Endpoint, "name" | "path">> = Catalog.generated()
+): Layer.Layer<never, never, HttpRouter.HttpRouter> => {
+  const known = [...catalog]
+  return Layer.mergeAll(
     HttpRouter.add("GET", "/_emulator", () =>
       Effect.succeed(json({
         seed: engine.state.seed,
@@ -163,10 +226,13 @@ export const layer = (engine: Engine): Layer.Layer<never, never, HttpRouter.Http
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
         const text = yield* Effect.orElseSucceed(request.text, () => "")
-        return yield* decodeSpec(text).pipe(
-          Effect.map((spec) => {
-            engine.rules.push(...Faults.activate([toRule(spec)]))
-            return json({ added: spec, rules: engine.rules.length }, 201)
+        return yield* decodeSpecs(text).pipe(
+          Effect.map((decoded) => {
+            const specs = Array.isArray(decoded) ? decoded : [decoded as FaultSpec]
+            const problem = unknownOperations(specs.flatMap((spec) => spec.operations ?? []), known)
+            if (problem !== undefined) return json({ error: problem }, 400)
+            engine.rules.push(...Faults.activate(specs.map(toRule)))
+            return json({ added: Array.isArray(decoded) ? specs : specs[0], rules: engine.rules.length }, 201)
           }),
           Effect.catch((error) => Effect.succeed(json({ error: error.message }, 400)))
         )
@@ -178,3 +244,4 @@ export const layer = (engine: Engine): Layer.Layer<never, never, HttpRouter.Http
       })),
     HttpRouter.add("POST", "/_emulator/reset", () => Effect.as(engine.reset, json({ reset: true })))
   )
+}
