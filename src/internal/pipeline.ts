@@ -13,17 +13,21 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import * as SchemaParser from "effect/SchemaParser"
+import type * as Tracer from "effect/Tracer"
+import * as Headers from "effect/http/Headers"
 import * as HttpBody from "effect/http/HttpBody"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as UrlParams from "effect/http/UrlParams"
 import type { Endpoint, WireSchema } from "../Endpoint.ts"
 import { isIdempotent } from "../Endpoint.ts"
 import type { CallOptions } from "../IikoClient.ts"
@@ -126,30 +130,27 @@ const responseDiagnoser = memoize((schema) => SchemaParser.decodeUnknownResult(s
  *
  * @internal
  */
-export const encodeRequest = (endpoint: Endpoint, body: unknown): Effect.Effect<unknown, IikoError> =>
-  Effect.suspend(() => {
-    const result = requestEncoder(endpoint.request)(body ?? {})
-    return Result.isSuccess(result)
-      ? Effect.succeed(result.success)
-      : fail(endpoint, new InvalidRequest({ issue: formatIssue(result.failure) }))
-  })
+const encodeRequest = (endpoint: Endpoint, body: unknown): Result.Result<unknown, IikoError> =>
+  Result.mapError(
+    requestEncoder(endpoint.request)(body ?? {}),
+    (issue) => new IikoError({ operation: endpoint.name, reason: new InvalidRequest({ issue: formatIssue(issue) }) })
+  )
 
 /**
  * Decodes a success body. Unknown keys are dropped, never an error.
  *
  * @internal
  */
-export const decodeResponse = <A>(
+const decodeResponse = <A>(
   endpoint: Endpoint<any, Schema.Codec<A, any>>,
   json: unknown
-): Effect.Effect<A, IikoError> =>
-  Effect.suspend(() => {
-    const result = responseDecoder(endpoint.response)(json)
-    if (Result.isSuccess(result)) return Effect.succeed(result.success as A)
-    const all = responseDiagnoser(endpoint.response)(json)
-    const issue = formatIssue(Result.isFailure(all) ? all.failure : result.failure)
-    return fail(endpoint, new InvalidResponse({ issue }), correlationOf(json))
-  })
+): Effect.Effect<A, IikoError> => {
+  const result = responseDecoder(endpoint.response)(json)
+  if (Result.isSuccess(result)) return Effect.succeed(result.success as A)
+  const all = responseDiagnoser(endpoint.response)(json)
+  const issue = formatIssue(Result.isFailure(all) ? all.failure : result.failure)
+  return fail(endpoint, new InvalidResponse({ issue }), correlationOf(json))
+}
 
 const correlationOf = (json: unknown): Partial<ErrorDetails> => {
   const id = isRecord(json) ? json["correlationId"] : undefined
@@ -159,21 +160,40 @@ const correlationOf = (json: unknown): Partial<ErrorDetails> => {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
-/** The request in one construction: headers and body at once, no intermediate copies. */
-const buildRequest = (config: Resolved, attempt: Attempt): HttpClientRequest.HttpClientRequest => {
+/**
+ * The request in one construction: the same method, URL, headers and JSON body that
+ * `HttpClientRequest.make(method)(url, { headers, body: HttpBody.jsonUnsafe(json), acceptJson: true })`
+ * builds, without its five intermediate requests and header copies.
+ *
+ * @internal
+ */
+export const buildRequest = (config: Resolved, attempt: Attempt): HttpClientRequest.HttpClientRequest => {
   const { endpoint, json, token, timeout } = attempt
   const headers: Record<string, string> = {}
   if (endpoint.family === "transport") headers["timeout"] = String(Math.ceil(Duration.toSeconds(timeout)))
   if (token !== undefined) headers["authorization"] = `Bearer ${Redacted.value(token)}`
-  return HttpClientRequest.make(endpoint.method)(config.baseUrl + endpoint.path, {
-    acceptJson: true,
-    headers,
-    ...(endpoint.method === "GET" ? {} : { body: HttpBody.jsonUnsafe(json) })
-  })
+  let body: HttpBody.HttpBody = HttpBody.empty
+  if (endpoint.method !== "GET") {
+    const encoded = HttpBody.jsonUnsafe(json)
+    headers["content-type"] = encoded.contentType
+    headers["content-length"] = String(encoded.contentLength)
+    body = encoded
+  }
+  headers["accept"] = "application/json"
+  return HttpClientRequest.makeWith(
+    endpoint.method,
+    config.baseUrl + endpoint.path,
+    UrlParams.empty,
+    Option.none(),
+    Headers.fromRecordUnsafe(headers),
+    body
+  )
 }
 
+const blank = /^\s*$/
+
 const parseJson = (text: string): unknown => {
-  if (text.trim() === "") return undefined
+  if (blank.test(text)) return undefined
   try {
     return JSON.parse(text)
   } catch {
@@ -289,33 +309,31 @@ const secretValues = (config: Resolved, token: Redacted.Redacted<string> | undef
 const scrub = (text: string, secrets: ReadonlyArray<string>): string =>
   secrets.reduce((clean, secret) => clean.split(secret).join("<redacted>"), text)
 
+/** The parsed success body of `response`, whose body is `text`, or the `IikoError` its status means. */
 const classify = (
   config: Resolved,
-  endpoint: Endpoint,
+  attempt: Attempt,
   response: HttpClientResponse.HttpClientResponse,
-  secrets: () => ReadonlyArray<string>
-): Effect.Effect<unknown, IikoError> =>
-  response.text.pipe(
-    Effect.catchTag("HttpClientError", (error) => transportFailure(config, endpoint, error)),
-    Effect.flatMap((text) => {
-      if (response.status >= 200 && response.status < 300) {
-        const json = parseJson(text)
-        return json === ParseFailure
-          ? fail(endpoint, new InvalidResponse({ issue: "the body is not valid JSON" }), { status: response.status })
-          : Effect.succeed(json)
-      }
-      return Clock.currentTimeMillis.pipe(Effect.flatMap((now) => {
-        const retryAfter = parseRetryAfter(response.headers["retry-after"], now)
-        const clean = scrub(text, secrets())
-        const json = parseJson(clean)
-        return fail(
-          endpoint,
-          reasonForStatus(response.status, retryAfter),
-          errorDetails(response.status, json === ParseFailure ? undefined : json, clean)
-        )
-      }))
-    })
-  )
+  text: string
+): Effect.Effect<unknown, IikoError> => {
+  const { endpoint } = attempt
+  if (response.status >= 200 && response.status < 300) {
+    const json = parseJson(text)
+    return json === ParseFailure
+      ? fail(endpoint, new InvalidResponse({ issue: "the body is not valid JSON" }), { status: response.status })
+      : Effect.succeed(json)
+  }
+  return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const retryAfter = parseRetryAfter(response.headers["retry-after"], now)
+    const clean = scrub(text, secretValues(config, attempt.token))
+    const json = parseJson(clean)
+    return fail(
+      endpoint,
+      reasonForStatus(response.status, retryAfter),
+      errorDetails(response.status, json === ParseFailure ? undefined : json, clean)
+    )
+  })
+}
 
 /** The clock every fiber has unless a test (TestClock) or the user provides another. */
 const defaultClock = Effect.runSync(Clock.clockWith(Effect.succeed))
@@ -324,8 +342,10 @@ const defaultClock = Effect.runSync(Clock.clockWith(Effect.succeed))
  * `Effect.timeoutOrElse` without its second fiber. `timeoutOrElse` races `effect` against a
  * forked `sleep`, so every call forks two fibers, interrupts the sleeping one and resumes through
  * both; over a real socket each of those hops is an extra scheduler turn. With the default clock
- * this forks only `effect` and uses a plain timer; under any other clock (TestClock) it is
- * `timeoutOrElse` itself. Either way `effect` is interrupted when the time is up.
+ * this runs `effect` in one fiber of its own (started at once, from inside the callback the
+ * caller waits in, so an interruption of the caller always reaches it) and uses a plain timer;
+ * under any other clock (TestClock) it is `timeoutOrElse` itself. Either way `effect` is
+ * interrupted when the time is up.
  *
  * @internal
  */
@@ -338,23 +358,22 @@ export const timeoutOrElse = <A, E, A2, E2>(
     if (parent.getRef(Clock.Clock) !== defaultClock) return Effect.timeoutOrElse(effect, { duration, orElse })
     const millis = Duration.toMillis(duration)
     if (!Number.isFinite(millis) || millis > 2 ** 31 - 1) return Effect.timeoutOrElse(effect, { duration, orElse })
-    return Effect.flatMap(Effect.forkChild(effect, { startImmediately: true }), (fiber) => {
+    return Effect.callback<A | A2, E | E2>((resume) => {
+      const fiber = Effect.runForkWith(parent.context)(effect)
       const done = fiber.pollUnsafe()
-      if (done !== undefined) return done
-      return Effect.callback<A | A2, E | E2>((resume) => {
-        const timer = setTimeout(() => {
-          remove()
-          resume(Effect.andThen(Fiber.interrupt(fiber), orElse()))
-        }, millis)
-        const remove = fiber.addObserver((exit) => {
-          clearTimeout(timer)
-          resume(exit)
-        })
-        return Effect.suspend(() => {
-          clearTimeout(timer)
-          remove()
-          return Fiber.interrupt(fiber)
-        })
+      if (done !== undefined) return resume(done)
+      const timer = setTimeout(() => {
+        remove()
+        resume(Effect.andThen(Fiber.interrupt(fiber), orElse()))
+      }, millis)
+      const remove = fiber.addObserver((exit) => {
+        clearTimeout(timer)
+        resume(exit)
+      })
+      return Effect.suspend(() => {
+        clearTimeout(timer)
+        remove()
+        return Fiber.interrupt(fiber)
       })
     })
   })
@@ -372,16 +391,21 @@ export const send = (
 ): Effect.Effect<unknown, IikoError> => {
   const { endpoint } = attempt
   const httpTimeout = attempt.httpTimeout ?? Duration.sum(attempt.timeout, config.httpTimeoutMargin)
-  return http.execute(buildRequest(config, attempt)).pipe(
-    Effect.catchTag("HttpClientError", (error) => transportFailure(config, endpoint, error)),
-    Effect.flatMap((response) => classify(config, endpoint, response, () => secretValues(config, attempt.token))),
-    (effect) =>
-      timeoutOrElse(effect, httpTimeout, () =>
-        fail(
-          endpoint,
-          new Transport({ detail: `${target(config, endpoint)}: no response within ${Duration.format(httpTimeout)}` })
-        )),
-    Effect.provideService(HttpClient.TracerPropagationEnabled, false)
+  const exchange = Effect.catch(
+    Effect.flatMap(
+      http.execute(buildRequest(config, attempt)),
+      (response) => Effect.flatMap(response.text, (text) => classify(config, attempt, response, text))
+    ),
+    (error) => error._tag === "HttpClientError" ? transportFailure(config, endpoint, error) : Effect.fail(error)
+  )
+  return Effect.provideService(
+    timeoutOrElse(exchange, httpTimeout, () =>
+      fail(
+        endpoint,
+        new Transport({ detail: `${target(config, endpoint)}: no response within ${Duration.format(httpTimeout)}` })
+      )),
+    HttpClient.TracerPropagationEnabled,
+    false
   )
 }
 
@@ -429,20 +453,29 @@ export const withRetries = <A>(
   effect: Effect.Effect<A, IikoError>
 ): Effect.Effect<A, IikoError> => {
   if (policy === undefined || !isIdempotent(endpoint)) return effect
-  // The schedule is stepped only after a failure: a call that succeeds at once pays for one
-  // handler, not for a schedule. The first failure is replayed into `Effect.retry` as its first
-  // outcome, so the policy sees exactly the sequence of failures it would see around `effect`.
-  return Effect.catch(effect, (first) => {
-    if (!first.isRetryable) return Effect.fail(first)
-    let replay: IikoError | undefined = first
-    const attempt = Effect.suspend(() => {
-      if (replay === undefined) return effect
-      const error = replay
-      replay = undefined
-      return Effect.fail(error)
-    })
-    return Effect.retry(attempt, policy)
+  return Effect.catch(effect, (first) => retryAfter(first, policy, effect))
+}
+
+/**
+ * What follows the first failure `first` of `effect`: the retries `policy` allows, or `first`.
+ * The schedule is stepped only after a failure: a call that succeeds at once pays for one
+ * handler, not for a schedule. `first` is replayed into `Effect.retry` as its first outcome, so
+ * the policy sees exactly the sequence of failures it would see around `effect`.
+ */
+const retryAfter = <A>(
+  first: IikoError,
+  policy: Schedule.Schedule<unknown, IikoError>,
+  effect: Effect.Effect<A, IikoError>
+): Effect.Effect<A, IikoError> => {
+  if (!first.isRetryable) return Effect.fail(first)
+  let replay: IikoError | undefined = first
+  const attempt = Effect.suspend(() => {
+    if (replay === undefined) return effect
+    const error = replay
+    replay = undefined
+    return Effect.fail(error)
   })
+  return Effect.retry(attempt, policy)
 }
 
 /**
@@ -465,27 +498,26 @@ const organizationAttributes = (body: unknown): Record<string, string> => {
   return {}
 }
 
-const annotateCorrelation = (json: unknown) =>
-  isRecord(json) && typeof json["correlationId"] === "string"
-    ? Effect.annotateCurrentSpan("iiko.correlation_id", json["correlationId"])
-    : Effect.void
+const annotateCorrelation = (span: Tracer.Span, correlationId: unknown): void => {
+  if (typeof correlationId === "string") span.attribute("iiko.correlation_id", correlationId)
+}
 
-/** One span per call, decoding included, so an `InvalidResponse` is recorded on it too. */
-const traced = <A>(endpoint: Endpoint, body: unknown, effect: Effect.Effect<A, IikoError>) =>
-  effect.pipe(
-    Effect.tapError((error) =>
-      error.correlationId === undefined
-        ? Effect.void
-        : Effect.annotateCurrentSpan("iiko.correlation_id", error.correlationId)
-    ),
-    Effect.withSpan(`iiko.${endpoint.name}`, {
+/**
+ * One span per call around `run`, decoding included, so an `InvalidResponse` is recorded on it
+ * too. `run` gets the span to annotate it directly (`Effect.withSpan` with the span in hand).
+ */
+const traced = <A>(endpoint: Endpoint, body: unknown, run: (span: Tracer.Span) => Effect.Effect<A, IikoError>) =>
+  Effect.useSpan(
+    `iiko.${endpoint.name}`,
+    {
       kind: "client",
       attributes: {
         "iiko.operation": endpoint.name,
         "iiko.side_effect": endpoint.sideEffect,
         ...organizationAttributes(body)
       }
-    }, { captureStackTrace: false })
+    },
+    (span) => Effect.withParentSpan(run(span), span, { captureStackTrace: false })
   )
 
 /**
@@ -537,38 +569,53 @@ export const make = (
     return retryPolicy(config, endpoint, options?.retrySchedule ?? config.retrySchedule, maxRetries)
   }
 
-  /** Sends with `token`, retrying what is safe to retry. */
-  const sendWithRetries = (endpoint: Endpoint, json: unknown, options: CallOptions | undefined) => {
+  /**
+   * Sends `json` with the token, retrying what is safe to retry; after a 401, forgets the token,
+   * fetches a fresh one and replays once. On success this is one attempt behind one handler.
+   */
+  const authenticated = (endpoint: Endpoint, json: unknown, options: CallOptions | undefined) => {
     const timeout = options?.timeout === undefined ? config.timeout : Duration.fromInputUnsafe(options.timeout)
     const httpTimeout = options?.httpTimeout === undefined ? undefined : Duration.fromInputUnsafe(options.httpTimeout)
-    const policy = policyFor(endpoint, options)
-    return (token: Redacted.Redacted<string> | undefined) =>
-      withRetries(endpoint, policy, limits.guard(endpoint, send(http, config, { endpoint, json, token, timeout, httpTimeout })))
-  }
-
-  /** Attaches the token; after a 401, forgets it, fetches a fresh one and replays once. */
-  const authenticated = (endpoint: Endpoint, json: unknown, options: CallOptions | undefined) => {
-    const run = sendWithRetries(endpoint, json, options)
+    const policy = isIdempotent(endpoint) ? policyFor(endpoint, options) : undefined
+    const attempt = (token: Redacted.Redacted<string> | undefined) =>
+      limits.guard(endpoint, send(http, config, { endpoint, json, token, timeout, httpTimeout }))
+    const run = (token: Redacted.Redacted<string> | undefined) => withRetries(endpoint, policy, attempt(token))
     if (tokens === undefined || !endpoint.authenticated) return run(undefined)
-    return tokens.token.pipe(Effect.flatMap((token) =>
-      run(token).pipe(
-        Effect.catchReason("IikoError", "Unauthorized", (_, error) =>
-          tokens.canRefresh
-            ? tokens.invalidate(token).pipe(Effect.andThen(tokens.token), Effect.flatMap(run))
-            : Effect.fail(error))
-      )
-    ))
+    const replay = (token: Redacted.Redacted<string>) =>
+      tokens.invalidate(token).pipe(Effect.andThen(tokens.token), Effect.flatMap(run))
+    return Effect.flatMap(tokens.token, (token) => {
+      const first = attempt(token)
+      return Effect.catch(first, (error) => {
+        const failed = policy === undefined ? Effect.fail(error) : retryAfter(error, policy, first)
+        return tokens.canRefresh ? Effect.catchReason(failed, "IikoError", "Unauthorized", () => replay(token)) : failed
+      })
+    })
   }
 
-  const exchange = (endpoint: Endpoint, body: unknown, options: CallOptions | undefined) =>
-    encodeRequest(endpoint, body).pipe(
-      Effect.flatMap((json) => authenticated(endpoint, json, options)),
-      Effect.tap(annotateCorrelation)
-    )
+  /** Encodes `body`, runs the exchange and hands the JSON body to `onSuccess`, all in the call's span. */
+  const call = <A>(
+    endpoint: Endpoint,
+    body: unknown,
+    options: CallOptions | undefined,
+    onSuccess: (json: unknown) => Effect.Effect<A, IikoError>
+  ) =>
+    traced(endpoint, body, (span) => {
+      const encoded = encodeRequest(endpoint, body)
+      if (Result.isFailure(encoded)) return Effect.fail(encoded.failure)
+      return Effect.matchEffect(authenticated(endpoint, encoded.success, options), {
+        onFailure: (error) => {
+          annotateCorrelation(span, error.correlationId)
+          return Effect.fail(error)
+        },
+        onSuccess: (json) => {
+          if (isRecord(json)) annotateCorrelation(span, json["correlationId"])
+          return onSuccess(json)
+        }
+      })
+    })
 
   return {
-    execute: (endpoint, body, options) =>
-      traced(endpoint, body, exchange(endpoint, body, options).pipe(Effect.flatMap((json) => decodeResponse(endpoint, json)))),
-    executeRaw: (endpoint, body, options) => traced(endpoint, body, exchange(endpoint, body, options))
+    execute: (endpoint, body, options) => call(endpoint, body, options, (json) => decodeResponse(endpoint, json)),
+    executeRaw: (endpoint, body, options) => call(endpoint, body, options, Effect.succeed)
   }
 }
