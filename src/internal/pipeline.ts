@@ -141,7 +141,7 @@ const encodeRequest = (endpoint: Endpoint, body: unknown): Result.Result<unknown
  *
  * @internal
  */
-const decodeResponse = <A>(
+export const decodeResponse = <A>(
   endpoint: Endpoint<any, Schema.Codec<A, any>>,
   json: unknown
 ): Effect.Effect<A, IikoError> => {
