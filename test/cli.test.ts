@@ -521,3 +521,70 @@ describe("effect-iiko webhooks serve", () => {
       assert.include(root.out, "webhooks")
     }))
 })
+
+describe("effect-iiko webhooks register", () => {
+  const TOKEN = "hook-SECRET-token"
+  const receiver = "http://127.0.0.1:9/iiko/webhooks"
+
+  it.live("registers the receiver for every organization with the chosen events, confirmed, never printing the token", () =>
+    Effect.gen(function*() {
+      const emulator = yield* IikoEmulator.IikoEmulator
+      const env = { IIKO_API_LOGIN: "any", IIKO_BASE_URL: emulator.baseUrl, IIKO_WEBHOOKS_TOKEN: TOKEN }
+      const { code, err, out } = yield* cli(["webhooks", "register", "--url", receiver, "--events", "deliveries,stoplists"], { env })
+      assert.strictEqual(code, 0, err)
+      const organizations = (yield* emulator.state).organizations
+      assert.lengthOf(out.split("\n"), organizations.length)
+      for (const organization of organizations) {
+        assert.include(out, `${organization.name}: registered ${receiver}`)
+        const stored = JSON.parse(
+          (yield* cli(["call", "webhooksSettings", JSON.stringify({ organizationId: organization.id })], { env })).out
+        )
+        assert.strictEqual(stored.webHooksUri, receiver)
+        assert.isTrue(stored.webHooksFilter.deliveryOrderFilter.errors)
+        assert.isTrue(stored.webHooksFilter.stopListUpdateFilter.updates)
+        assert.isNull(stored.webHooksFilter.nomenclatureUpdateFilter ?? null)
+      }
+      assert.notInclude(out + err, TOKEN)
+    }).pipe(Effect.provide(server())))
+
+  it.live("--organization limits it to that organization; an unknown one exits 2 naming the reachable ones", () =>
+    Effect.gen(function*() {
+      const emulator = yield* IikoEmulator.IikoEmulator
+      const env = { IIKO_API_LOGIN: "any", IIKO_BASE_URL: emulator.baseUrl, IIKO_WEBHOOKS_TOKEN: TOKEN }
+      const [first, second] = (yield* emulator.state).organizations
+      const one = yield* cli(["webhooks", "register", "--url", receiver, "--organization", first!.name], { env })
+      assert.strictEqual(one.code, 0, one.err)
+      assert.deepStrictEqual(one.out.split("\n"), [`${first!.name}: registered ${receiver} (confirmed by reading the settings back)`])
+      const other = JSON.parse((yield* cli(["call", "webhooksSettings", JSON.stringify({ organizationId: second!.id })], { env })).out)
+      assert.notStrictEqual(other.webHooksUri, receiver)
+      const unknown = yield* cli(["webhooks", "register", "--url", receiver, "--organization", "nowhere"], { env })
+      assert.strictEqual(unknown.code, 2)
+      assert.include(unknown.err, `no organization 'nowhere'; reachable: ${first!.name}`)
+    }).pipe(Effect.provide(server())))
+
+  it.effect("a missing token, a bad URL or an unknown event exits 2; iiko refusing the URL exits 1", () =>
+    Effect.gen(function*() {
+      const noToken = yield* cli(["webhooks", "register", "--url", receiver])
+      assert.strictEqual(noToken.code, 2)
+      assert.include(noToken.err, "IIKO_WEBHOOKS_TOKEN is not set")
+      const env = { IIKO_WEBHOOKS_TOKEN: TOKEN }
+      const badUrl = yield* cli(["webhooks", "register", "--url", "hooks.example.com"], { env })
+      assert.strictEqual(badUrl.code, 2)
+      assert.include(badUrl.err, "expected an absolute http(s) URL")
+      const badEvent = yield* cli(["webhooks", "register", "--url", receiver, "--events", "deliveries,weather"], { env })
+      assert.strictEqual(badEvent.code, 2)
+      assert.include(badEvent.err, "expected a comma-separated list of deliveries, tables")
+      // The embedded emulator only delivers to loopback: iiko's refusal is a failure, per organization.
+      const refused = yield* cli(["webhooks", "register", "--url", "https://hooks.example.com/iiko"], { env })
+      assert.strictEqual(refused.code, 1)
+      assert.include(refused.out, "FAILED")
+      assert.include(refused.err, "2 of 2 registrations failed")
+    }))
+
+  it.effect("--help documents --url, --organization and --events", () =>
+    Effect.gen(function*() {
+      const { code, out } = yield* cli(["webhooks", "register", "--help"])
+      assert.strictEqual(code, 0)
+      for (const flag of ["--url", "--organization", "--events", "IIKO_WEBHOOKS_TOKEN"]) assert.include(out, flag)
+    }))
+})
