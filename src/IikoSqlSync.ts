@@ -463,9 +463,10 @@ export const run = (
     const refresh = pass((organization, number) =>
       FiberMap.run(followers, organization.id, follow(organization, mode, since, record(number)), { onlyIfMissing: true })
     )
+    // Everything was just caught up: the first re-read and the followers' first polls are one interval away.
     yield* Effect.raceFirst(
       FiberMap.join(followers),
-      refresh.pipe(Effect.andThen(Effect.sleep(interval)), Effect.forever)
+      Effect.sleep(interval).pipe(Effect.andThen(refresh), Effect.forever)
     )
     return yield* summary
   }))

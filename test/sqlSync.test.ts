@@ -6,7 +6,7 @@
  */
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, inject, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Layer, Option, Queue, Redacted } from "effect"
+import { Deferred, Effect, Fiber, Layer, Option, Queue, Redacted, References } from "effect"
 import { SqlClient } from "effect/sql"
 import { cpSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -16,12 +16,15 @@ import * as IikoDatabase from "../src/IikoDatabase.ts"
 import * as IikoSqlSync from "../src/IikoSqlSync.ts"
 import { IikoEmulator } from "../src/testing/index.ts"
 
-/** A client on an in-memory emulator. */
+/** A client on an in-memory emulator (IikoSync's per-batch info logs left out of the test output). */
 const iiko = (options: IikoEmulator.Options = {}) =>
   Layer.unwrap(Effect.gen(function*() {
     const emulator = yield* IikoEmulator.IikoEmulator
     return IikoClient.layer({ baseUrl: emulator.baseUrl, credentials: IikoConfig.v1("sync-test") })
-  })).pipe(Layer.provideMerge(IikoEmulator.layer({ seed: 11, creationDelay: "0 millis", ...options })))
+  })).pipe(
+    Layer.provideMerge(IikoEmulator.layer({ seed: 11, creationDelay: "0 millis", ...options })),
+    Layer.merge(Layer.succeed(References.MinimumLogLevel, "Warn"))
+  )
 
 /** The server database of each store key, created on first use. */
 const serverDatabases = new Map<string, string>()
