@@ -282,7 +282,20 @@ export const make: Effect.Effect<
   Service,
   never,
   IikoConfig | RateLimiter.RateLimiterStore | CircuitBreaker.CircuitBreakerStore | Scope.Scope
-> = Effect.gen(function*() {
+> = Effect.suspend(() => build(false))
+
+/**
+ * The limiter; `privateStores` says that no one else uses its stores (the in-memory stores of
+ * {@link layer}). Then a group's cooldown can only come from a 429 this limiter reported, and
+ * a call in a group that never had one skips the store's `adaptiveConsume`, whose answer can
+ * only be "inactive". With shared stores (Redis) another process may have reported one, so
+ * every call asks the store.
+ */
+const build = (privateStores: boolean): Effect.Effect<
+  Service,
+  never,
+  IikoConfig | RateLimiter.RateLimiterStore | CircuitBreaker.CircuitBreakerStore | Scope.Scope
+> => Effect.gen(function*() {
   const config = yield* IikoConfig
   if (config.limits === false) return unlimited
   const options = config.limits
@@ -359,6 +372,10 @@ export const make: Effect.Effect<
       }
     }))
 
+  /** Keys this limiter has reported a 429 for: the only ones a private store can have in cooldown. */
+  const reported = new Set<string>()
+  const inactive: RateLimiter.AdaptiveConsumeResult = { delay: Duration.zero, epoch: 0, phase: "inactive" }
+
   /** Waits out a cooldown that a 429 (seen by any caller) put on the budget. */
   const adaptiveTurn = (
     endpoint: Endpoint,
@@ -409,6 +426,7 @@ export const make: Effect.Effect<
     error: IikoError
   ) => {
     if (error.reason._tag !== "RateLimited") return Effect.void
+    reported.add(key)
     const pause = error.reason.retryAfter ?? pauseWithoutRetryAfter
     return Effect.all([
       Metric.update(Metric.withAttributes(rateLimitedTotal, { group: budget.name }), 1),
@@ -450,21 +468,50 @@ export const make: Effect.Effect<
     )
   }
 
+  /** What `guard` needs about an endpoint, worked out on its first call. */
+  interface Plan {
+    readonly budget: Budget
+    readonly key: string
+    readonly slot: Semaphore.Semaphore | undefined
+    readonly loyalty: boolean
+    readonly classify: ReturnType<typeof classify>
+  }
+  const plans = new WeakMap<Endpoint, Plan>()
+  const classifyCall = classify(false)
+  const classifyLogin = classify(true)
+  const planFor = (endpoint: Endpoint): Plan => {
+    let plan = plans.get(endpoint)
+    if (plan === undefined) {
+      const budget = budgetOf(endpoint)
+      const key = prefix + budget.name
+      plan = {
+        budget,
+        key,
+        slot: slotFor(budget),
+        loyalty: endpoint.path.startsWith(LOYALTY_PREFIX),
+        classify: endpoint.authenticated ? classifyCall : classifyLogin
+      }
+      plans.set(endpoint, plan)
+    }
+    return plan
+  }
+
   const guard = <A>(endpoint: Endpoint, attempt: Effect.Effect<A, IikoError>): Effect.Effect<A, IikoError> => {
-    const budget = budgetOf(endpoint)
-    const key = prefix + budget.name
-    const slot = slotFor(budget)
+    const plan = planFor(endpoint)
+    const { budget, key, slot } = plan
     const limited = slot === undefined ? attempt : slot.withPermit(attempt)
-    const held = endpoint.path.startsWith(LOYALTY_PREFIX) ? loyalty.withPermit(limited) : limited
-    return Effect.gen(function*() {
-      yield* waitForBudget(endpoint, key, budget)
-      const turn = yield* adaptiveTurn(endpoint, key, budget)
-      return yield* held.pipe(
-        Effect.tapError((error) => on429(endpoint, key, budget, turn, error)),
-        breaker.execute({ key, classify: classify(!endpoint.authenticated) }),
-        Effect.catchTag("CircuitBreakerError", (error) => refused(endpoint, budget, error))
-      )
-    })
+    const held = plan.loyalty ? loyalty.withPermit(limited) : limited
+    return Effect.andThen(
+      waitForBudget(endpoint, key, budget),
+      Effect.flatMap(
+        privateStores && !reported.has(key) ? Effect.succeed(inactive) : adaptiveTurn(endpoint, key, budget),
+        (turn) =>
+        held.pipe(
+          Effect.tapError((error) => on429(endpoint, key, budget, turn, error)),
+          breaker.execute({ key, classify: plan.classify }),
+          Effect.catchTag("CircuitBreakerError", (error) => refused(endpoint, budget, error))
+        ))
+    )
   }
 
   return { guard }
@@ -491,7 +538,7 @@ export const layerStore: Layer.Layer<
  * @since 0.2.0
  * @category layers
  */
-export const layer: Layer.Layer<IikoLimits, never, IikoConfig> = layerStore.pipe(
+export const layer: Layer.Layer<IikoLimits, never, IikoConfig> = Layer.effect(IikoLimits, build(true)).pipe(
   Layer.provide([RateLimiter.layerStoreMemory, CircuitBreaker.layerStoreMemory()])
 )
 

@@ -226,4 +226,29 @@ describe("IikoLimits: shared stores", () => {
       assert.lengthOf(starts.filter((at) => at === starts[0]), 4)
       assert.isAtLeast(Math.max(...starts) - Math.min(...starts), 500)
     }).pipe(Effect.provide(IikoEmulator.layer({ seed: 3 }))))
+
+  it.effect("a 429 one client got through shared stores pauses the group for another client of the login", () =>
+    Effect.gen(function*() {
+      const emulator = yield* IikoEmulator.IikoEmulator
+      const stores = yield* Layer.build(Layer.mergeAll(RateLimiter.layerStoreMemory, CircuitBreaker.layerStoreMemory()))
+      const client = Layer.build(IikoClient.layerWith(
+        IikoConfig.layer({ credentials: IikoConfig.v1("shared"), baseUrl: emulator.baseUrl, maxRetries: 0 }),
+        IikoLimits.layerStore
+      ).pipe(Layer.provide(Layer.succeedContext(stores)), Layer.provide(Layer.succeed(HttpClient.HttpClient, emulator.client))))
+      const [first, second] = [yield* client, yield* client]
+      // The second client has called the group before: it holds a token, and its own limiter has
+      // seen no 429 in the group.
+      yield* Iiko.organizations({}).pipe(Effect.provide(second))
+      yield* emulator.injectFault({ fault: IikoEmulator.Fault.rateLimited("10 seconds"), operations: ["organizations"], times: 1 })
+      const limited = yield* Effect.flip(Iiko.organizations({}).pipe(Effect.provide(first)))
+      assert.strictEqual(limited.reason._tag, "RateLimited")
+      const limitedAt = (yield* calls("organizations")).at(-1)!.startedAt
+      const next = yield* Effect.forkChild(Iiko.terminalGroups({ organizationIds: [] }).pipe(Effect.provide(second)))
+      yield* TestClock.adjust("9 seconds")
+      assert.isUndefined(next.pollUnsafe())
+      yield* TestClock.adjust("2 seconds")
+      yield* Fiber.join(next)
+      const [sent] = yield* calls("terminalGroups")
+      assert.isAtLeast(sent!.startedAt - limitedAt, 10_000)
+    }).pipe(Effect.provide(IikoEmulator.layer({ seed: 3 }))))
 })
