@@ -431,6 +431,16 @@ export const run = (
         })
       )
 
+    /** The revisions last reported per organization, for the reports of organizations followed without changes. */
+    const latest = new Map<string, OrganizationResult>()
+    const remember = (pass: number) => (result: OrganizationResult) =>
+      Effect.andThen(
+        Effect.sync(() => {
+          if (result.error === undefined) latest.set(result.organizationId, result)
+        }),
+        record(pass)(result)
+      )
+
     /** Organizations and terminal groups; then `each` for every organization. */
     const pass = <A>(each: (organization: Organization, pass: number) => Effect.Effect<A, SqlError, Services>) =>
       Effect.gen(function*() {
@@ -454,14 +464,25 @@ export const run = (
       })
 
     const caughtUp = yield* pass((organization, number) =>
-      Effect.flatMap(catchUp(organization, since), record(number))
+      Effect.flatMap(catchUp(organization, since), remember(number))
     )
     if (options.once ?? true) return caughtUp
 
     const followers = yield* FiberMap.make<string, void, SqlError>()
     const mode: Mode = { once: false, pollInterval: interval }
     const refresh = pass((organization, number) =>
-      FiberMap.run(followers, organization.id, follow(organization, mode, since, record(number)), { onlyIfMissing: true })
+      Effect.gen(function*() {
+        // A follower ends when iiko fails it, so one still running since the last pass has polled
+        // without failing: report it (nothing written), which clears an earlier failure.
+        if (yield* FiberMap.has(followers, organization.id)) {
+          const last = latest.get(organization.id)
+          return yield* record(number)(resultOf(organization, {
+            menuRevision: last?.menuRevision,
+            deliveriesRevision: last?.deliveriesRevision
+          }))
+        }
+        yield* FiberMap.run(followers, organization.id, follow(organization, mode, since, remember(number)))
+      })
     )
     // Everything was just caught up: the first re-read and the followers' first polls are one interval away.
     yield* Effect.raceFirst(

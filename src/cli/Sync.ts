@@ -89,7 +89,10 @@ const lineProgress = (event: IikoSqlSync.Progress) => {
     case "PassStarted":
       return Console.log(`pass ${event.pass}: ${plural(event.organizations, "organization")}`)
     case "OrganizationSynced":
-      return Console.log(organizationLine(event.result))
+      // When following, every pass reports each organization; print only those with news.
+      return event.pass > 1 && event.result.error === undefined && Object.values(event.result.written).every((n) => n === 0)
+        ? Effect.void
+        : Console.log(organizationLine(event.result))
     case "PassDone":
       return Effect.void
   }
