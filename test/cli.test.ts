@@ -12,6 +12,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Call from "../src/cli/Call.ts"
 import * as Cli from "../src/cli/Cli.ts"
+import * as Sync from "../src/cli/Sync.ts"
 import { IikoEmulator } from "../src/testing/index.ts"
 
 interface Run {
@@ -218,6 +219,16 @@ describe("effect-iiko call", () => {
 })
 
 describe("effect-iiko sync", () => {
+  it("the summary counts passes and rows in plain English", () => {
+    const written = { organizations: 2, terminalGroups: 0, productGroups: 0, products: 0, stopListItems: 0, deliveries: 1 }
+    const summary = { passes: 6, organizations: 2, written, menusDownloaded: 1, failures: [], durationMillis: 10_300 }
+    assert.strictEqual(
+      Sync.summaryLines(summary, 3)[0],
+      "summary: 6 passes, 2 organizations, 3 rows written (2 organizations, 0 terminal groups, 0 product groups, " +
+        "0 products, 0 stop-list items, 1 deliveries), 1 menu downloaded, 10.3 s"
+    )
+  })
+
   /** A copy of the initialized PGlite folder (see test/database.setup.ts). */
   const dataDir = Effect.acquireRelease(
     Effect.sync(() => {

@@ -18,7 +18,7 @@ import * as CliFailure from "./CliFailure.ts"
 import { parseDuration } from "./Emulator.ts"
 import { Target } from "./Target.ts"
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : word.endsWith("s") ? "es" : "s"}`
 
 /**
  * One plain line for an organization's step.
