@@ -179,6 +179,19 @@ describe("effect-iiko call", () => {
       const { code, err } = yield* cli(["call", "deliveries_by_revison"])
       assert.strictEqual(code, 2)
       assert.include(err, "unknown operation 'deliveries_by_revison'; did you mean deliveriesByRevision")
+      assert.include(err, "effect-iiko call --list shows them all")
+    }))
+
+  it.effect("--list prints every operation with its method and path; no operation at all exits 2 pointing to it", () =>
+    Effect.gen(function*() {
+      const { code, out } = yield* cli(["call", "--list"])
+      assert.strictEqual(code, 0)
+      const lines = out.split("\n")
+      assert.strictEqual(lines.length, Call.endpoints.size)
+      assert.include(lines, "deliveriesByRevision\tPOST /api/1/deliveries/by_revision")
+      const bare = yield* cli(["call"])
+      assert.strictEqual(bare.code, 2)
+      assert.include(bare.err, "call --list")
     }))
 
   it("suggestions rank names containing the input, then edit distance", () => {

@@ -44,7 +44,7 @@ export const resolve = (name: string): Effect.Effect<Endpoint, CliFailure.CliFai
   const found = endpoints.get(name) ?? [...endpoints.values()].find((endpoint) => endpoint.path === name)
   if (found !== undefined) return Effect.succeed(found)
   return Effect.fail(CliFailure.usage(
-    `unknown operation '${name}'` + Suggest.didYouMean(name, endpoints.keys())
+    `unknown operation '${name}'` + Suggest.didYouMean(name, endpoints.keys()) + " (effect-iiko call --list shows them all)"
   ))
 }
 
@@ -91,7 +91,8 @@ export const command = Command.make(
   "call",
   {
     operation: Argument.String("operation").pipe(
-      Argument.withDescription("Operation name as in the docs table (organizations, deliveriesByRevision, …) or its path")
+      Argument.withDescription("Operation name (organizations, deliveriesByRevision, …; --list shows them all) or its path"),
+      Argument.optional
     ),
     body: Argument.String("json").pipe(
       Argument.withDescription("The request body as JSON, or - to read it from standard input; {} when omitted"),
@@ -100,11 +101,22 @@ export const command = Command.make(
     raw: Flag.Boolean("raw").pipe(
       Flag.withDescription("Print the response body exactly as iiko sent it, without decoding"),
       Flag.withDefault(false)
+    ),
+    list: Flag.Boolean("list").pipe(
+      Flag.withDescription("List every operation: name, HTTP method and path, one per line"),
+      Flag.withDefault(false)
     )
   },
-  ({ body, operation, raw }) =>
+  ({ body, list, operation, raw }) =>
     Effect.gen(function*() {
-      const endpoint = yield* resolve(operation)
+      if (list) {
+        return yield* Effect.forEach(endpoints.values(), (endpoint) =>
+          Console.log(`${endpoint.name}\t${endpoint.method} ${endpoint.path}`), { discard: true })
+      }
+      if (Option.isNone(operation)) {
+        return yield* CliFailure.usage("name an operation (effect-iiko call --list shows them all)")
+      }
+      const endpoint = yield* resolve(operation.value)
       const text = Option.isNone(body) ? "" : body.value === "-" ? yield* readStdin : body.value
       const json = yield* parseBody(text)
       const result = yield* call(endpoint, json, { raw })
