@@ -17,9 +17,11 @@ import * as os from "node:os"
 import { spawn } from "node:child_process"
 import { Iiko, IikoClient, IikoConfig } from "../src/index.ts"
 
-const CALLS = 2_000
 const CONCURRENCY = 32
-const ROUNDS = 5
+/** Blocks per variant: variants alternate block by block, so load changes on a shared machine hit each alike. */
+const ROUNDS = 16
+/** Calls per block, per transport: about a third of a second each. */
+const BLOCK: Record<string, number> = { "node:http": 300, fetch: 300, "in-process (no socket)": 2_000 }
 const ORG = "7bc05553-4b68-44e8-b7bc-37be63c6d9e9"
 
 const organizationsBody = JSON.stringify({
@@ -63,50 +65,34 @@ const median = (values: ReadonlyArray<number>) => {
   return sorted[Math.floor(sorted.length / 2)] ?? 0
 }
 
-const percentile = (values: ReadonlyArray<number>, p: number) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
+/** One variant's blocks put together. */
+interface Tally {
+  readonly durations: Array<number>
+  calls: number
+  /** CPU time of this process (user + system), in microseconds. */
+  cpuUs: number
+  wallMs: number
 }
 
-/** Each measure's median over the interleaved rounds. */
-const medianRun = (runs: ReadonlyArray<Run>): Run => ({
-  medianMs: median(runs.map((run) => run.medianMs)),
-  p95Ms: median(runs.map((run) => run.p95Ms)),
-  totalMs: median(runs.map((run) => run.totalMs)),
-  cpuUs: median(runs.map((run) => run.cpuUs))
-})
+const tally = (): Tally => ({ durations: [], calls: 0, cpuUs: 0, wallMs: 0 })
 
-interface Run {
-  readonly medianMs: number
-  readonly p95Ms: number
-  readonly totalMs: number
-  /** CPU time of this process (user + system) per call, in microseconds. */
-  readonly cpuUs: number
-}
-
-/** Times each call; returns per-call median and p95 and the wall time of the whole run. */
-const measure = <R>(call: Effect.Effect<unknown, unknown, R>, concurrency: number) =>
+/** Runs `calls` calls into `into`: the latency of each, the CPU time and wall time of the block. */
+const measure = <R>(call: Effect.Effect<unknown, unknown, R>, concurrency: number, calls: number, into: Tally) =>
   Effect.gen(function*() {
-    const durations: Array<number> = []
     const timed = Effect.suspend(() => {
       const start = performance.now()
-      return call.pipe(Effect.tap(() => Effect.sync(() => durations.push(performance.now() - start))))
+      return call.pipe(Effect.tap(() => Effect.sync(() => into.durations.push(performance.now() - start))))
     })
-    yield* Effect.forEach(Array.from({ length: 200 }), () => timed, { concurrency }) // warm-up
-    durations.length = 0
     const start = performance.now()
     const cpu = process.cpuUsage()
-    yield* Effect.forEach(Array.from({ length: CALLS }), () => timed, { concurrency, discard: true })
+    yield* Effect.forEach(Array.from({ length: calls }), () => timed, { concurrency, discard: true })
     const used = process.cpuUsage(cpu)
-    return {
-      medianMs: median(durations),
-      p95Ms: percentile(durations, 0.95),
-      totalMs: performance.now() - start,
-      cpuUs: (used.user + used.system) / CALLS
-    }
+    into.wallMs += performance.now() - start
+    into.cpuUs += used.user + used.system
+    into.calls += calls
   })
 
-const scenario = (url: string) =>
+const scenario = (url: string, block: number) =>
   Effect.gen(function*() {
     const http = yield* HttpClient.HttpClient
     const request = () =>
@@ -126,13 +112,14 @@ const scenario = (url: string) =>
     const limited = Effect.provideService(call, IikoClient.IikoClient, yield* clientFor(url, unpaced))
     const variants = { bare, reused, client, raw, limited }
     const names = Object.keys(variants) as Array<keyof typeof variants>
-    const results: Record<string, Array<Run>> = {}
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const concurrency of [1, CONCURRENCY]) {
+    const results: Record<string, Tally> = {}
+    for (const concurrency of [1, CONCURRENCY]) {
+      for (const name of names) yield* measure(variants[name], concurrency, block, tally()) // warm-up
+      for (let round = 0; round < ROUNDS; round++) {
         // Each round starts with another variant, so none always runs first or last.
         for (let i = 0; i < names.length; i++) {
           const name = names[(round + i) % names.length]!
-          ;(results[`${name}/${concurrency}`] ??= []).push(yield* measure(variants[name], concurrency))
+          yield* measure(variants[name], concurrency, block, results[`${name}/${concurrency}`] ??= tally())
         }
       }
     }
@@ -174,6 +161,19 @@ const out = process.argv.includes("--out") ? process.argv[process.argv.indexOf("
 
 const load = { start: "" }
 
+interface Run {
+  readonly medianMs: number
+  /** CPU time per call, in microseconds. */
+  readonly cpuUs: number
+  readonly perSecond: number
+}
+
+const summary = (tally: Tally): Run => ({
+  medianMs: median(tally.durations),
+  cpuUs: tally.cpuUs / tally.calls,
+  perSecond: tally.calls / (tally.wallMs / 1000)
+})
+
 const percent = (value: number, base: number) => `${(((value - base) / base) * 100).toFixed(1)} %`
 
 const main = async () => {
@@ -181,24 +181,24 @@ const main = async () => {
   const server = await startServer()
   const rows: Array<string> = []
   for (const [name, transport] of Object.entries(transports)) {
-    const results = await Effect.runPromise(scenario(server.url).pipe(Effect.provide(transport)))
+    const results = await Effect.runPromise(scenario(server.url, BLOCK[name]!).pipe(Effect.provide(transport)))
     for (const concurrency of [1, CONCURRENCY]) {
       const [bare, reused, client, raw, limited] = ["bare", "reused", "client", "raw", "limited"].map((variant) =>
-        medianRun(results[`${variant}/${concurrency}`]!)
+        summary(results[`${variant}/${concurrency}`]!)
       ) as [Run, Run, Run, Run, Run]
       rows.push(
         `| ${name} | ${concurrency} | ${bare.cpuUs.toFixed(1)} | ${reused.cpuUs.toFixed(1)} | ${client.cpuUs.toFixed(1)} | ` +
           `**${percent(client.cpuUs, bare.cpuUs)}** | ${raw.cpuUs.toFixed(1)} | ${limited.cpuUs.toFixed(1)} | ` +
           `${bare.medianMs.toFixed(3)} | ${client.medianMs.toFixed(3)} | ${percent(client.medianMs, bare.medianMs)} | ` +
-          `${Math.round(CALLS / (bare.totalMs / 1000))} | ${Math.round(CALLS / (client.totalMs / 1000))} |`
+          `${Math.round(bare.perSecond)} | ${Math.round(client.perSecond)} |`
       )
     }
   }
   server.close()
   const report = [
-    `# Client overhead (${CALLS} organizations calls per run, ${ROUNDS} interleaved rounds, 127.0.0.1)`,
+    `# Client overhead (organizations calls, ${ROUNDS} interleaved blocks per variant, 127.0.0.1)`,
     "",
-    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, server in a separate process. Each cell is the median over the rounds (each round runs every variant once, starting with a different one). CPU = user + system time of the client process per call (µs); latency in ms; throughput in requests/s. Overhead = (client − bare) / bare. "bare" is \`HttpClient\` alone as a caller writes the same call: it builds the request (headers, JSON body) and reads the JSON for each call; "bare, request reused" sends one request object built once (the bare variant of runs before 2026-11-29). "client" runs without rate limits; "raw" also skips decoding (\`{ raw: true }\`); "limited" runs with \`IikoLimits\` on and a budget no run reaches. The in-process rows answer from memory without a socket. node:http (\`layerNodeHttp\`, no keep-alive) opens a connection per call, fetch reuses them. Load average (1 min) at start ${load.start}, at end ${os.loadavg()[0]!.toFixed(2)}, on ${os.cpus().length} CPUs: compare rows of one run, not runs.`,
+    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, server in a separate process. Variants run in alternating blocks (${BLOCK["node:http"]} calls over sockets, ${BLOCK["in-process (no socket)"]} in process; ${ROUNDS} blocks per variant and concurrency, after one warm-up block each; each round of blocks starts with a different variant); each cell adds up all blocks of its variant. CPU per call = all CPU time / all calls. CPU = user + system time of the client process per call (µs); latency in ms; throughput in requests/s. Overhead = (client − bare) / bare. "bare" is \`HttpClient\` alone as a caller writes the same call: it builds the request (headers, JSON body) and reads the JSON for each call; "bare, request reused" sends one request object built once (the bare variant of runs before 2026-11-29). "client" runs without rate limits; "raw" also skips decoding (\`{ raw: true }\`); "limited" runs with \`IikoLimits\` on and a budget no run reaches. The in-process rows answer from memory without a socket. node:http (\`layerNodeHttp\`, no keep-alive) opens a connection per call, fetch reuses them. Load average (1 min) at start ${load.start}, at end ${os.loadavg()[0]!.toFixed(2)}, on ${os.cpus().length} CPUs: compare rows of one run, not runs.`,
     "",
     "| transport | concurrency | bare CPU/call | bare, request reused | client CPU/call | CPU overhead | raw CPU/call | limited CPU/call | bare latency | client latency | latency overhead | bare req/s | client req/s |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
