@@ -6,13 +6,14 @@ import { NodeServices } from "@effect/platform-node"
 import { assert, describe, inject, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Fiber, Layer, Schedule, Sink, Stdio, Stream } from "effect"
 import { FetchHttpClient, HttpBody, HttpClient } from "effect/http"
-import { TestConsole } from "effect/testing"
+import { TestClock, TestConsole } from "effect/testing"
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Call from "../src/cli/Call.ts"
 import * as Cli from "../src/cli/Cli.ts"
 import * as Sync from "../src/cli/Sync.ts"
+import * as Domain from "../src/testing/emulator/Domain.ts"
 import { IikoEmulator } from "../src/testing/index.ts"
 
 interface Run {
@@ -433,6 +434,59 @@ describe("effect-iiko emulator and its control endpoint", () => {
       assert.strictEqual(posted.status, 201)
       assert.deepStrictEqual((yield* control("GET", "/_emulator/faults")).json, read)
     }).pipe(Effect.provide(IikoEmulator.layer({ seed: 5 }))))
+
+  it.effect("pauses and resumes traffic and counts exactly the records it changed", () =>
+    Effect.gen(function*() {
+      const emulator = yield* IikoEmulator.IikoEmulator
+      const state = yield* emulator.state
+      /** Every order's revision, stop-list balance and menu revision, to diff against later. */
+      const snapshot = () => ({
+        revision: state.revision,
+        deliveries: new Map([...state.deliveries.values()].map((d) => [d.id, d.revision])),
+        stopLists: new Map([...state.stopLists].flatMap(([terminal, entries]) =>
+          [...entries].map(([key, entry]) => [`${terminal}/${key}`, entry.balance] as const)
+        )),
+        menus: new Map(state.organizations.map((o) => [o.id, Domain.nomenclatureOf(state, o.id).revision]))
+      })
+      const changed = <K, V>(before: Map<K, V>, after: Map<K, V>) =>
+        new Set([...before.keys(), ...after.keys()]).size -
+        [...before].filter(([key, value]) => after.has(key) && after.get(key) === value).length
+      const zero = { NewDelivery: 0, DeliveryStatus: 0, StopListChange: 0, MenuChange: 0 }
+
+      assert.deepStrictEqual((yield* control("GET", "/_emulator/traffic")).json, {
+        paused: false,
+        changes: { events: zero, deliveries: 0, stopListItems: 0, menus: 0 }
+      })
+      const before = snapshot()
+      yield* TestClock.adjust("5 minutes")
+      const paused = yield* control("POST", "/_emulator/traffic/pause")
+      assert.isTrue(paused.json.paused)
+      yield* TestClock.adjust("5 seconds") // orders created just before settle (creation delay 2 s)
+      const after = snapshot()
+      const { changes } = (yield* control("GET", "/_emulator/traffic")).json
+      assert.isAbove(changes.events.NewDelivery, 0)
+      assert.isAbove(changes.events.StopListChange, 0)
+      assert.strictEqual(changes.deliveries, changed(before.deliveries, after.deliveries))
+      assert.strictEqual(changes.stopListItems, changed(before.stopLists, after.stopLists))
+      assert.isAbove(changes.stopListItems, 0)
+      assert.strictEqual(changes.menus, changed(before.menus, after.menus))
+      assert.deepStrictEqual(paused.json.changes.events, changes.events)
+
+      // Paused: nothing changes, however long.
+      yield* TestClock.adjust("30 minutes")
+      assert.strictEqual(state.revision, after.revision)
+      assert.deepStrictEqual((yield* control("GET", "/_emulator/traffic")).json, { paused: true, changes })
+
+      assert.strictEqual((yield* control("DELETE", "/_emulator/traffic/changes")).status, 200)
+      assert.deepStrictEqual((yield* control("GET", "/_emulator/traffic")).json.changes.events, zero)
+      assert.isFalse((yield* control("POST", "/_emulator/traffic/resume")).json.paused)
+      yield* TestClock.adjust("1 minute")
+      assert.isAbove(state.revision, after.revision)
+      assert.isAbove((yield* control("GET", "/_emulator/traffic")).json.changes.deliveries, 0)
+    }).pipe(Effect.provide(IikoEmulator.layer({
+      seed: 5,
+      traffic: { ordersPerHour: 600, statusChangesPerHour: 600, stopListChangesPerHour: 600, menuChangesPerHour: 60 }
+    }))))
 
   it("parses the --fault short form and rejects anything else", () => {
     assert.deepStrictEqual(IikoEmulator.Control.parseFaultSpec("rateLimited:menuByIdV2,stopLists@0.3"), {

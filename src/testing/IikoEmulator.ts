@@ -271,11 +271,12 @@ const build = Effect.fnUntraced(function*(options: Options) {
       faults: options.webhookFaults ?? {}
     }
   })
-  if (options.traffic !== undefined) yield* Effect.forkScoped(Traffic.run(engine, options.seed ?? 1, options.traffic))
+  const traffic = Traffic.makeControl(engine)
+  if (options.traffic !== undefined) yield* Effect.forkScoped(Traffic.run(engine, options.seed ?? 1, options.traffic, traffic))
   const manual = Prng.fork(options.seed ?? 1, "traffic/manual")
   const routeTable = Catalog.routes(Modelled.all, options.catalog ?? Catalog.generated())
   const routes = (transport: Engine.Transport) =>
-    Layer.merge(Router.layer(engine, routeTable, transport), Control.layer(engine, routeTable))
+    Layer.merge(Router.layer(engine, routeTable, transport), Control.layer(engine, traffic, routeTable))
   const app = yield* HttpRouter.toHttpEffect(routes(Router.inMemoryTransport))
   const service: Service = {
     baseUrl: IN_MEMORY_URL,
@@ -296,7 +297,7 @@ const build = Effect.fnUntraced(function*(options: Options) {
     token: (subject = "emulator") => Effect.clockWith((clock) => Effect.sync(() => engine.issueToken(subject, clock.currentTimeMillisUnsafe()))),
     settle: engine.settle,
     rateLimits: Effect.sync(() => engine.limits.stats()),
-    simulate: (event) => Traffic.apply(engine, manual, event),
+    simulate: (event) => traffic.apply(manual, event, false),
     injectWebhookFaults: (faults) => Effect.sync(() => engine.sender.setFaults(faults)),
     reset: engine.reset
   }

@@ -1,6 +1,7 @@
 /**
  * The emulator's control endpoint, for tests written in any language against a running
- * emulator: add or clear faults, reset the world, read or clear the request log. Routes live
+ * emulator: add or clear faults, reset the world, read or clear the request log, pause, resume
+ * and count the traffic. Routes live
  * under `/_emulator/`, beside the iiko operations, and answer JSON.
  *
  * | method and path | does |
@@ -11,7 +12,11 @@
  * | `GET /_emulator/faults` | the active fault rules (as POSTed) with their counters `matched` and `hits` |
  * | `POST /_emulator/faults` | adds a rule, `{"fault":"rateLimited","operations":["menuByIdV2"],"probability":0.3}`, or an array of them (what GET returns; counters ignored); unknown operations: 400 naming the closest |
  * | `DELETE /_emulator/faults` | removes every rule |
- * | `POST /_emulator/reset` | reseeds the world, restores the start-up faults, clears the logs |
+ * | `POST /_emulator/reset` | reseeds the world, restores the start-up faults, clears the logs and traffic counts |
+ * | `GET /_emulator/traffic` | `paused`, and `changes`: what traffic changed since the counts were cleared (see `Traffic.Changes`) |
+ * | `POST /_emulator/traffic/pause` | stops the scheduled traffic; answers (as GET) once no event is being applied |
+ * | `POST /_emulator/traffic/resume` | lets it run again |
+ * | `DELETE /_emulator/traffic/changes` | starts counting changes afresh |
  *
  * @since 0.1.0
  */
@@ -22,6 +27,7 @@ import * as Suggest from "../../internal/suggest.ts"
 import * as Catalog from "./Catalog.ts"
 import type { Engine } from "./Engine.ts"
 import * as Faults from "./Faults.ts"
+import type * as Traffic from "./Traffic.ts"
 
 /**
  * The fault kinds by name, as the control endpoint and `--fault` accept them.
@@ -203,9 +209,11 @@ const decodeSpecs = Schema.decodeUnknownEffect(Schema.fromJsonString(Schema.Unio
  */
 export const layer = (
   engine: Engine,
+  traffic: Traffic.Control,
   catalog: Iterable<Pick<Endpoint, "name" | "path">> = Catalog.generated()
 ): Layer.Layer<never, never, HttpRouter.HttpRouter> => {
   const known = [...catalog]
+  const trafficStatus = () => json({ paused: traffic.paused(), changes: traffic.changes() })
   return Layer.mergeAll(
     HttpRouter.add("GET", "/_emulator", () =>
       Effect.succeed(json({
@@ -242,6 +250,15 @@ export const layer = (
         engine.rules.length = 0
         return json({ cleared: true })
       })),
-    HttpRouter.add("POST", "/_emulator/reset", () => Effect.as(engine.reset, json({ reset: true })))
+    HttpRouter.add("POST", "/_emulator/reset", () =>
+      Effect.as(Effect.andThen(engine.reset, Effect.sync(traffic.clear)), json({ reset: true }))),
+    HttpRouter.add("GET", "/_emulator/traffic", () => Effect.sync(trafficStatus)),
+    HttpRouter.add("POST", "/_emulator/traffic/pause", () => Effect.andThen(traffic.pause, Effect.sync(trafficStatus))),
+    HttpRouter.add("POST", "/_emulator/traffic/resume", () => Effect.andThen(traffic.resume, Effect.sync(trafficStatus))),
+    HttpRouter.add("DELETE", "/_emulator/traffic/changes", () =>
+      Effect.sync(() => {
+        traffic.clear()
+        return json({ cleared: true })
+      }))
   )
 }
