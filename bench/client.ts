@@ -11,55 +11,17 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { Context, Effect, Layer } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { writeFileSync } from "node:fs"
 import * as os from "node:os"
-import { spawn } from "node:child_process"
 import { Iiko, IikoClient, IikoConfig } from "../src/index.ts"
+import { inProcess, ORG, startServer } from "./clientFixtures.ts"
 
 const CONCURRENCY = 32
 /** Blocks per variant: variants alternate block by block, so load changes on a shared machine hit each alike. */
 const ROUNDS = 16
 /** Calls per block, per transport: about a third of a second each. */
 const BLOCK: Record<string, number> = { "node:http": 300, fetch: 300, "in-process (no socket)": 2_000 }
-const ORG = "7bc05553-4b68-44e8-b7bc-37be63c6d9e9"
-
-const organizationsBody = JSON.stringify({
-  correlationId: "3fa85f64-5717-4562-b3fc-2c963f66afa6",
-  organizations: Array.from({ length: 5 }, (_, i) => ({
-    id: ORG,
-    name: `Organization ${i}`,
-    code: null,
-    responseType: "Simple"
-  }))
-})
-
-const tokenBody = JSON.stringify({ correlationId: "3fa85f64-5717-4562-b3fc-2c963f66afa6", token: "bench-token" })
-
-/** The server runs in its own process so that its work does not share the client's thread. */
-const serverSource = `
-const { createServer } = require("node:http")
-const token = ${JSON.stringify(tokenBody)}
-const organizations = ${JSON.stringify(organizationsBody)}
-const server = createServer((request, response) => {
-  request.resume()
-  request.on("end", () => {
-    response.writeHead(200, { "content-type": "application/json" })
-    response.end(request.url.endsWith("access_token") ? token : organizations)
-  })
-})
-server.keepAliveTimeout = 60000
-server.listen(0, "127.0.0.1", () => process.stdout.write(String(server.address().port) + "\\n"))
-`
-
-const startServer = () =>
-  new Promise<{ readonly url: string; readonly close: () => void }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", serverSource], { stdio: ["ignore", "pipe", "inherit"] })
-    child.once("error", reject)
-    child.stdout.once("data", (chunk: Buffer) =>
-      resolve({ url: `http://127.0.0.1:${chunk.toString().trim()}`, close: () => child.kill() }))
-  })
-
 const median = (values: ReadonlyArray<number>) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)] ?? 0
@@ -134,22 +96,6 @@ const clientFor = (url: string, limits: false | typeof unpaced) =>
 
 /** `IikoLimits` on, with a budget no run reaches: the limiter's bookkeeping without its waits. */
 const unpaced = { defaultLimit: { requests: 1_000_000_000, window: "1 second" } } as const
-
-/**
- * No socket at all: every request is answered at once from memory, so the difference between the
- * bare and client rows is the client's own CPU cost per call, free of network noise.
- */
-const inProcess = Layer.succeed(
-  HttpClient.HttpClient,
-  HttpClient.make((request) =>
-    Effect.succeed(HttpClientResponse.fromWeb(
-      request,
-      new Response(request.url.endsWith("access_token") ? tokenBody : organizationsBody, {
-        headers: { "content-type": "application/json" }
-      })
-    ))
-  )
-)
 
 const transports = {
   "node:http": NodeHttpClient.layerNodeHttp,

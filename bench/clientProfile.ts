@@ -11,57 +11,11 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { Context, Effect, Layer, type Scope, Tracer } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
-import { spawn } from "node:child_process"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { writeFileSync } from "node:fs"
 import { Session } from "node:inspector"
 import { Iiko, IikoClient, IikoConfig } from "../src/index.ts"
-
-const ORG = "7bc05553-4b68-44e8-b7bc-37be63c6d9e9"
-const organizationsBody = JSON.stringify({
-  correlationId: "3fa85f64-5717-4562-b3fc-2c963f66afa6",
-  organizations: Array.from({ length: 5 }, (_, i) => ({
-    id: ORG,
-    name: `Organization ${i}`,
-    code: null,
-    responseType: "Simple"
-  }))
-})
-const tokenBody = JSON.stringify({ correlationId: "3fa85f64-5717-4562-b3fc-2c963f66afa6", token: "bench-token" })
-
-const serverSource = `
-const { createServer } = require("node:http")
-const token = ${JSON.stringify(tokenBody)}
-const organizations = ${JSON.stringify(organizationsBody)}
-const server = createServer((request, response) => {
-  request.resume()
-  request.on("end", () => {
-    response.writeHead(200, { "content-type": "application/json" })
-    response.end(request.url.endsWith("access_token") ? token : organizations)
-  })
-})
-server.listen(0, "127.0.0.1", () => process.stdout.write(String(server.address().port) + "\\n"))
-`
-
-const startServer = () =>
-  new Promise<{ readonly url: string; readonly close: () => void }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", serverSource], { stdio: ["ignore", "pipe", "inherit"] })
-    child.once("error", reject)
-    child.stdout.once("data", (chunk: Buffer) =>
-      resolve({ url: `http://127.0.0.1:${chunk.toString().trim()}`, close: () => child.kill() }))
-  })
-
-const inProcess = Layer.succeed(
-  HttpClient.HttpClient,
-  HttpClient.make((request) =>
-    Effect.succeed(HttpClientResponse.fromWeb(
-      request,
-      new Response(request.url.endsWith("access_token") ? tokenBody : organizationsBody, {
-        headers: { "content-type": "application/json" }
-      })
-    ))
-  )
-)
+import { inProcess, ORG, startServer } from "./clientFixtures.ts"
 
 const transports: Record<string, Layer.Layer<HttpClient.HttpClient>> = {
   "node:http": NodeHttpClient.layerNodeHttp,

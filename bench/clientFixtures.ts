@@ -1,0 +1,61 @@
+/**
+ * What the client benchmarks share: the `organizations` reply, a loopback server in its own
+ * process, and an in-process transport that answers from memory.
+ */
+import { Effect, Layer } from "effect"
+import { HttpClient, HttpClientResponse } from "effect/http"
+import { spawn } from "node:child_process"
+
+export const ORG = "7bc05553-4b68-44e8-b7bc-37be63c6d9e9"
+
+export const organizationsBody = JSON.stringify({
+  correlationId: "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+  organizations: Array.from({ length: 5 }, (_, i) => ({
+    id: ORG,
+    name: `Organization ${i}`,
+    code: null,
+    responseType: "Simple"
+  }))
+})
+
+export const tokenBody = JSON.stringify({ correlationId: "3fa85f64-5717-4562-b3fc-2c963f66afa6", token: "bench-token" })
+
+/** The server runs in its own process so that its work does not share the client's thread. */
+const serverSource = `
+const { createServer } = require("node:http")
+const token = ${JSON.stringify(tokenBody)}
+const organizations = ${JSON.stringify(organizationsBody)}
+const server = createServer((request, response) => {
+  request.resume()
+  request.on("end", () => {
+    response.writeHead(200, { "content-type": "application/json" })
+    response.end(request.url.endsWith("access_token") ? token : organizations)
+  })
+})
+server.keepAliveTimeout = 60000
+server.listen(0, "127.0.0.1", () => process.stdout.write(String(server.address().port) + "\\n"))
+`
+
+export const startServer = () =>
+  new Promise<{ readonly url: string; readonly close: () => void }>((resolve, reject) => {
+    const child = spawn(process.execPath, ["-e", serverSource], { stdio: ["ignore", "pipe", "inherit"] })
+    child.once("error", reject)
+    child.stdout.once("data", (chunk: Buffer) =>
+      resolve({ url: `http://127.0.0.1:${chunk.toString().trim()}`, close: () => child.kill() }))
+  })
+
+/**
+ * No socket at all: every request is answered at once from memory, so the difference between the
+ * bare and client rows is the client's own CPU cost per call, free of network noise.
+ */
+export const inProcess = Layer.succeed(
+  HttpClient.HttpClient,
+  HttpClient.make((request) =>
+    Effect.succeed(HttpClientResponse.fromWeb(
+      request,
+      new Response(request.url.endsWith("access_token") ? tokenBody : organizationsBody, {
+        headers: { "content-type": "application/json" }
+      })
+    ))
+  )
+)
