@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Fiber, Option, Redacted } from "effect"
-import { HttpBody, HttpClientRequest } from "effect/http"
+import { HttpBody, HttpClient, HttpClientRequest } from "effect/http"
 import { Iiko, IikoConfig, IikoError } from "../src/index.ts"
 import { accessToken } from "../src/generated/Authorization.ts"
 import * as Pipeline from "../src/internal/pipeline.ts"
@@ -132,6 +132,46 @@ describe("pipeline: the HTTP timeout under the real clock", () => {
     }).pipe(Effect.provide(clientLayer((request) =>
       request.path === CREATE ? Effect.never : loginOk(tokenFor(1))
     ))))
+})
+
+describe("pipeline: no trace context leaves for iiko", () => {
+  const sentHeaders = Effect.gen(function*() {
+    yield* createThing(createBody)
+    const [call] = yield* MockHttpClient.MockHttpClient.use((mock) => mock.requestsTo(CREATE))
+    return call?.headers ?? {}
+  }).pipe(
+    Effect.withSpan("caller"),
+    Effect.provide(clientLayer((request) => request.path === CREATE ? { body: { correlationId: CORRELATION } } : loginOk(tokenFor(1))))
+  )
+
+  it.live("the real clock's path sends no traceparent", () =>
+    Effect.gen(function*() {
+      const headers = yield* sentHeaders
+      assert.strictEqual(headers["authorization"], `Bearer ${tokenFor(1)}`)
+      assert.isUndefined(headers["traceparent"])
+      assert.isUndefined(headers["b3"])
+    }))
+
+  it.effect("TestClock's path sends no traceparent", () =>
+    Effect.gen(function*() {
+      const headers = yield* sentHeaders
+      assert.isUndefined(headers["traceparent"])
+      assert.isUndefined(headers["b3"])
+    }))
+
+  it.live("the caller's own HttpClient calls keep propagating", () =>
+    Effect.gen(function*() {
+      const http = yield* HttpClient.HttpClient
+      yield* createThing(createBody)
+      yield* http.execute(HttpClientRequest.get("http://127.0.0.1:9/mine"))
+      const [mine] = yield* MockHttpClient.MockHttpClient.use((mock) => mock.requestsTo("/mine"))
+      assert.isDefined(mine?.headers["traceparent"])
+    }).pipe(
+      Effect.withSpan("caller"),
+      Effect.provide(clientLayer((request) =>
+        request.path === CREATE || request.path === "/mine" ? { body: { correlationId: CORRELATION } } : loginOk(tokenFor(1))
+      ))
+    ))
 })
 
 describe("pipeline: spans", () => {

@@ -10,6 +10,7 @@
  * @internal
  */
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -362,14 +363,23 @@ const defaultClock = Effect.runSync(Clock.clockWith(Effect.succeed))
 export const timeoutOrElse = <A, E, A2, E2>(
   effect: Effect.Effect<A, E>,
   duration: Duration.Duration,
-  orElse: () => Effect.Effect<A2, E2>
+  orElse: () => Effect.Effect<A2, E2>,
+  options?: {
+    /** `false`: `effect` runs with `HttpClient.TracerPropagationEnabled` off (no `traceparent` header). */
+    readonly tracePropagation?: boolean | undefined
+  }
 ): Effect.Effect<A | A2, E | E2> =>
   Effect.withFiber((parent) => {
-    if (parent.getRef(Clock.Clock) !== defaultClock) return Effect.timeoutOrElse(effect, { duration, orElse })
+    const propagate = options?.tracePropagation ?? true
     const millis = Duration.toMillis(duration)
-    if (!Number.isFinite(millis) || millis > 2 ** 31 - 1) return Effect.timeoutOrElse(effect, { duration, orElse })
+    if (parent.getRef(Clock.Clock) !== defaultClock || !Number.isFinite(millis) || millis > 2 ** 31 - 1) {
+      const raced = Effect.timeoutOrElse(effect, { duration, orElse })
+      return propagate ? raced : Effect.provideService(raced, HttpClient.TracerPropagationEnabled, false)
+    }
+    // The request's fiber gets the setting in its own context: the caller's stays as it is.
+    const context = propagate ? parent.context : Context.add(parent.context, HttpClient.TracerPropagationEnabled, false)
     return Effect.callback<A | A2, E | E2>((resume) => {
-      const fiber = Effect.runForkWith(parent.context)(effect)
+      const fiber = Effect.runForkWith(context)(effect)
       const done = fiber.pollUnsafe()
       if (done !== undefined) return resume(done)
       const timer = setTimeout(() => {
@@ -408,14 +418,15 @@ export const send = (
     ),
     (error) => error._tag === "HttpClientError" ? transportFailure(config, endpoint, error) : Effect.fail(error)
   )
-  return Effect.provideService(
-    timeoutOrElse(exchange, httpTimeout, () =>
+  return timeoutOrElse(
+    exchange,
+    httpTimeout,
+    () =>
       fail(
         endpoint,
         new Transport({ detail: `${target(config, endpoint)}: no response within ${Duration.format(httpTimeout)}` })
-      )),
-    HttpClient.TracerPropagationEnabled,
-    false
+      ),
+    { tracePropagation: false }
   )
 }
 
