@@ -31,13 +31,12 @@ import { Clock, Duration, Effect, FiberMap, Option, Ref, Stream } from "effect"
 import { PgClient } from "@effect/sql-pg"
 import type { SqlClient } from "effect/sql"
 import type { SqlError } from "effect/sql/SqlError"
-import type { Endpoint } from "./Endpoint.ts"
 import * as Iiko from "./Iiko.ts"
 import type * as IikoClient from "./IikoClient.ts"
 import * as IikoDatabase from "./IikoDatabase.ts"
 import type { IikoError } from "./IikoError.ts"
 import * as IikoSync from "./IikoSync.ts"
-import { decodeResponse } from "./internal/pipeline.ts"
+import * as RawRead from "./internal/rawRead.ts"
 
 // =============================================================================
 // Models
@@ -148,32 +147,7 @@ export const totalWritten = (written: Written): number =>
   written.organizations + written.terminalGroups + written.productGroups + written.products +
   written.stopListItems + written.deliveries
 
-// =============================================================================
-// Fetching: raw JSON for the jsonb column, decoded values for the key columns
-// =============================================================================
-
-interface Fetched<A> {
-  readonly decoded: A
-  readonly raw: any
-}
-
-/** Calls an operation for its raw body and decodes it with the operation's schema. */
-const fetch = <E extends Endpoint>(
-  operation: IikoClient.Operation<E>,
-  body: E["request"]["Type"]
-): Effect.Effect<Fetched<E["response"]["Type"]>, IikoError, IikoClient.IikoClient> =>
-  Effect.flatMap(
-    operation(body, { raw: true }),
-    (raw) => Effect.map(decodeResponse(operation.endpoint, raw), (decoded) => ({ decoded, raw }))
-  )
-
 const text = (value: unknown): string | null => (typeof value === "string" ? value : null)
-
-/** `json[key]` as an array (the raw JSON of a list the same answer decoded), else empty. */
-const items = (json: unknown, key: string): ReadonlyArray<unknown> => {
-  const value = typeof json === "object" && json !== null ? (json as Record<string, unknown>)[key] : undefined
-  return Array.isArray(value) ? value : []
-}
 
 // =============================================================================
 // Directory: organizations and terminal groups, read whole each pass
@@ -181,10 +155,11 @@ const items = (json: unknown, key: string): ReadonlyArray<unknown> => {
 
 const syncOrganizations = Effect.gen(function*() {
   const sql = yield* PgClient.PgClient
-  const { decoded, raw } = yield* fetch(Iiko.organizations, { returnAdditionalInfo: true })
+  const { decoded, raw } = yield* RawRead.read(Iiko.organizations, { returnAdditionalInfo: true })
+  const sent = RawRead.items(raw, "organizations")
   const rows = decoded.organizations.map((organization, i) => ({
     columns: { id: organization.id, name: text(organization.name) },
-    raw: raw.organizations[i]
+    raw: sent[i]
   }))
   const written = yield* sql.withTransaction(IikoDatabase.upsert("organizations", rows))
   return { organizations: decoded.organizations, written }
@@ -194,13 +169,15 @@ const syncTerminalGroups = (organizationIds: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     if (organizationIds.length === 0) return 0
     const sql = yield* PgClient.PgClient
-    const { decoded, raw } = yield* fetch(Iiko.terminalGroups, { organizationIds: [...organizationIds] })
-    const rows = decoded.terminalGroups.flatMap((group, i) =>
-      group.items.map((item, j) => ({
+    const { decoded, raw } = yield* RawRead.read(Iiko.terminalGroups, { organizationIds: [...organizationIds] })
+    const sent = RawRead.items(raw, "terminalGroups")
+    const rows = decoded.terminalGroups.flatMap((group, i) => {
+      const sentItems = RawRead.items(sent[i], "items")
+      return group.items.map((item, j) => ({
         columns: { id: item.id, organization_id: group.organizationId, name: text(item.name) },
-        raw: raw.terminalGroups[i].items[j]
+        raw: sentItems[j]
       }))
-    )
+    })
     return yield* sql.withTransaction(IikoDatabase.upsert("terminalGroups", rows))
   })
 
@@ -224,8 +201,8 @@ const writeMenu = (organizationId: string, batch: IikoSync.RawNomenclatureBatch)
   Effect.gen(function*() {
     const sql = yield* PgClient.PgClient
     const { groups, products } = batch.nomenclature
-    const sentGroups = items(batch.raw, "groups")
-    const sentProducts = items(batch.raw, "products")
+    const sentGroups = RawRead.items(batch.raw, "groups")
+    const sentProducts = RawRead.items(batch.raw, "products")
     const groupRows = groups.map((group, i) => ({
       columns: { organization_id: organizationId, id: group.id, name: group.name },
       raw: sentGroups[i]

@@ -43,7 +43,7 @@ import type { IikoError } from "./IikoError.ts"
 import type { OrderInfo } from "./generated/Common.ts"
 import * as Iiko from "./generated/Iiko.ts"
 import type { NomenclatureResponse } from "./generated/Menu.ts"
-import { decodeResponse } from "./internal/pipeline.ts"
+import * as RawRead from "./internal/rawRead.ts"
 
 // =============================================================================
 // Metrics
@@ -111,37 +111,16 @@ const organizationsLabel = (organizationIds: ReadonlyArray<string>) =>
 // Reading: decoded, and with `raw: true` also as iiko sent it
 // =============================================================================
 
-interface Read<A> {
-  readonly decoded: A
-  /** The body exactly as iiko sent it; `undefined` unless asked for. */
-  readonly raw: unknown
-}
-
 /**
- * Calls `operation`. With `raw`, asks the client for the undecoded body (as `call --raw` does)
- * and decodes it with the operation's own response schema, so the answer is both typed and kept
- * as sent; without it, the ordinary decoded call (nothing extra is kept).
+ * Calls `operation`. With `raw`, decoded and as iiko sent it (see `internal/rawRead.ts`);
+ * without it, the ordinary decoded call (nothing extra is kept).
  */
 const read = <E extends Endpoint>(
   operation: IikoClient.Operation<E>,
   body: E["request"]["Type"],
   raw: boolean
-): Effect.Effect<Read<E["response"]["Type"]>, IikoError, IikoClient.IikoClient> => {
-  const call = operation as unknown as (
-    body: unknown,
-    options?: IikoClient.CallOptions | IikoClient.RawCallOptions
-  ) => Effect.Effect<unknown, IikoError, IikoClient.IikoClient>
-  return raw
-    ? Effect.flatMap(call(body, { raw: true }), (json) =>
-      Effect.map(decodeResponse(operation.endpoint, json), (decoded) => ({ decoded, raw: json })))
-    : Effect.map(call(body), (decoded) => ({ decoded: decoded as E["response"]["Type"], raw: undefined }))
-}
-
-/** `json[key]` when it is an array (it is, once the same JSON decoded), else empty. */
-const rawItems = (json: unknown, key: string): ReadonlyArray<unknown> => {
-  const items = typeof json === "object" && json !== null ? (json as Record<string, unknown>)[key] : undefined
-  return Array.isArray(items) ? items : []
-}
+): Effect.Effect<RawRead.RawRead<E["response"]["Type"]>, IikoError, IikoClient.IikoClient> =>
+  raw ? RawRead.read(operation, body) : Effect.map(operation(body), (decoded) => ({ decoded, raw: undefined }))
 
 // =============================================================================
 // Polling
@@ -361,9 +340,9 @@ export const deliveryChanges: {
     )
 
   /** The orders of an answer and, when asked for, their JSON as sent (same index). */
-  const ordersOf = ({ decoded, raw: json }: Read<Iiko.DeliveriesSchemas.OrdersWithRevisionResponse>) => ({
+  const ordersOf = ({ decoded, raw: json }: RawRead.RawRead<Iiko.DeliveriesSchemas.OrdersWithRevisionResponse>) => ({
     orders: decoded.ordersByOrganizations.flatMap((group) => group.orders),
-    sent: raw ? rawItems(json, "ordersByOrganizations").flatMap((group) => rawItems(group, "orders")) : undefined
+    sent: raw ? RawRead.items(json, "ordersByOrganizations").flatMap((group) => RawRead.items(group, "orders")) : undefined
   })
 
   /** Keeps the orders not yet emitted at their revision (with their JSON), and remembers them. */
@@ -668,9 +647,9 @@ export const stopListChanges: {
       const entries: Array<StopListEntry> = []
       const sent = new Map<string, unknown>()
       answer.decoded.terminalGroupStopLists.forEach((organization, i) => {
-        const sentOrganization = raw ? rawItems(rawItems(answer.raw, "terminalGroupStopLists")[i], "items") : []
+        const sentOrganization = raw ? RawRead.items(RawRead.items(answer.raw, "terminalGroupStopLists")[i], "items") : []
         organization.items.forEach((terminalGroup, j) => {
-          const sentItems = raw ? rawItems(sentOrganization[j], "items") : []
+          const sentItems = raw ? RawRead.items(sentOrganization[j], "items") : []
           terminalGroup.items.forEach((item, k) => {
             const entry: StopListEntry = {
               organizationId: organization.organizationId,
