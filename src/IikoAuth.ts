@@ -106,16 +106,11 @@ export const make: Effect.Effect<Service, never, IikoConfig | HttpClient.HttpCli
   }
   const pipeline = Pipeline.make(http, config, undefined, yield* IikoLimits.current)
   const current = yield* Ref.make<Redacted.Redacted<string> | undefined>(undefined)
-  // The cache holds the token itself, so a cached call is one cache lookup; `keepFor` of the
-  // login that just finished is read by the time-to-live function right after it.
-  let latestKeepFor = Duration.zero
-  const [token, forget] = yield* Effect.cachedInvalidateWithTTL(
-    login(pipeline, config, config.credentials).pipe(Effect.map((issued) => {
-      latestKeepFor = issued.keepFor
-      return issued.token
-    }), Effect.tap((token) => Ref.set(current, token))),
-    (exit: Exit.Exit<Redacted.Redacted<string>, IikoError>) => Exit.isSuccess(exit) ? latestKeepFor : Duration.zero
+  const [cached, forget] = yield* Effect.cachedInvalidateWithTTL(
+    login(pipeline, config, config.credentials).pipe(Effect.tap((issued) => Ref.set(current, issued.token))),
+    (exit: Exit.Exit<Issued, IikoError>) => Exit.isSuccess(exit) ? exit.value.keepFor : Duration.zero
   )
+  const token = Effect.map(cached, (issued) => issued.token)
   const invalidate = (rejected: Redacted.Redacted<string>) =>
     Ref.get(current).pipe(Effect.flatMap((latest) =>
       latest !== undefined && Redacted.value(latest) === Redacted.value(rejected)
