@@ -4,9 +4,9 @@
  * generator's own guards: the patch list and the naming rule.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Schema } from "effect"
+import { Effect, Exit, Schema, SchemaAST } from "effect"
 import { spawnSync } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { applyPatches, type Patch } from "../scripts/codegen/Patch.ts"
 import { diffSpecs, formatDiff } from "../scripts/codegen/Diff.ts"
@@ -129,6 +129,53 @@ describe("webhook body", () => {
       const exit = yield* Effect.exit(WebhookEvent.decode({ eventType: "StopListUpdate" }))
       assert.isTrue(Exit.isFailure(exit))
     }))
+})
+
+describe("open unions", () => {
+  /** Every union reachable from the generated modules' exported schemas. */
+  const unions = async () => {
+    const directory = new URL("../src/generated/", import.meta.url)
+    const found = new Set<SchemaAST.Union>()
+    const seen = new Set<SchemaAST.AST>()
+    const walk = (ast: SchemaAST.AST): void => {
+      if (seen.has(ast)) return
+      seen.add(ast)
+      switch (ast._tag) {
+        case "Union":
+          found.add(ast)
+          return ast.types.forEach(walk)
+        case "Objects":
+          ast.propertySignatures.forEach((property) => walk(property.type))
+          return ast.indexSignatures.forEach((index) => walk(index.type))
+        case "Arrays":
+          ast.elements.forEach(walk)
+          return ast.rest.forEach(walk)
+        case "Suspend":
+          return walk(ast.thunk())
+      }
+    }
+    for (const file of readdirSync(directory).filter((name) => name.endsWith(".ts"))) {
+      const module: Record<string, unknown> = await import(new URL(file, directory).href)
+      for (const value of Object.values(module)) if (Schema.isSchema(value)) walk(value.ast)
+    }
+    return [...found]
+  }
+  /** `IikoSchema.unknownVariant`: named fields and the rest kept (a plain record has no named fields). */
+  const isFallback = (ast: SchemaAST.AST) =>
+    ast._tag === "Objects" && ast.indexSignatures.length > 0 && ast.propertySignatures.length > 0
+  const isTagged = (ast: SchemaAST.AST) =>
+    ast._tag === "Objects" && ast.propertySignatures.some((property) => property.type._tag === "Literal")
+
+  it("no union mixes tagged variants with the untagged fallback, so a decode picks a variant by one tag lookup", async () => {
+    const all = await unions()
+    const open = all.filter((union) => union.types.some(isFallback))
+    assert.isAbove(open.length, 10)
+    for (const union of open) {
+      assert.isFalse(union.types.some(isTagged), union.types.map((type) => type._tag).join(", "))
+      assert.strictEqual(union.types.length, 2)
+      assert.strictEqual(union.types[0]?._tag, "Union")
+    }
+  })
 })
 
 describe("codegen guards", () => {

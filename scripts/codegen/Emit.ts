@@ -16,6 +16,7 @@ import {
   reach,
   type Side,
   type Sink,
+  openUnion,
   unknownTagExpr
 } from "./Schemas.ts"
 import { operationSamples } from "./Samples.ts"
@@ -311,7 +312,8 @@ const webhookDeclarations = (
   ]
   result.push(declare("WebHookEvent", "One webhook event, discriminated by `eventType`.", (sink) => {
     const refs = members.map((m) => ("ref" in m ? sink.ref(m.ref, m.mode) : m.name))
-    return pure("Schema.Union", `[\n  ${refs.join(",\n  ")}\n]`)
+    sink.helpers.add("IikoSchema")
+    return openUnion(refs.slice(0, -1), refs.at(-1)!)
   }, (sink, side) =>
     members.map((m) => ("ref" in m ? sink.ref(m.ref, m.mode) : side === "type" ? m.name : encodedRef(m.name))).join("\n  | ")))
   for (const decl of result.slice(1, -1)) (result.at(-1)!.deps as Set<string>).add(decl.name)

@@ -105,6 +105,10 @@ const literalList = (values: ReadonlyArray<string | number>): string => `[${valu
 const literals = (values: ReadonlyArray<string | number>): string =>
   values.length === 1 ? pure("Schema.Literal", JSON.stringify(values[0])) : pure("Schema.Literals", literalList(values))
 
+/** A response union of the `known` variants that keeps an unknown tag as `fallback` (`IikoSchema.openUnion`). */
+export const openUnion = (known: ReadonlyArray<string>, fallback: string): string =>
+  pure("IikoSchema.openUnion", `[\n  ${known.join(",\n  ")}\n]`, fallback)
+
 /** The tag schema of a fallback member: any value except the known tags. */
 export const unknownTagExpr = (known: ReadonlyArray<string | number>, numeric: boolean): string =>
   pure(numeric ? "IikoSchema.unknownNumberTag" : "IikoSchema.unknownTag", literalList(known))
@@ -346,7 +350,7 @@ export class Model {
       "IikoSchema.unknownVariant",
       pure("Schema.Struct", `{ ${propertyKey(discriminator.propertyName)}: ${unknownTagExpr(known, numeric)} }`)
     )
-    return pure("Schema.Union", `[\n  ${[...refs, fallback].join(",\n  ")}\n]`)
+    return openUnion(refs, fallback)
   }
 
   /** A `Schema.Struct` over a shape; the union tag, when given, becomes a required literal. */
@@ -370,8 +374,9 @@ export class Model {
     const union = this.unionBases.get(key)
     if (union !== undefined) {
       const members = union.targets.map((target) => sink.ref(target, mode))
-      if (mode === "response") members.push(sink.ref(`${key}#unknown`, mode))
-      return pure("Schema.Union", `[${members.join(", ")}]`)
+      if (mode !== "response") return pure("Schema.Union", `[${members.join(", ")}]`)
+      sink.helpers.add("IikoSchema")
+      return openUnion(members, sink.ref(`${key}#unknown`, mode))
     }
     const schema = this.component(key)
     if (schema.type === "object" || schema.properties !== undefined || schema.allOf !== undefined) {

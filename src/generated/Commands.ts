@@ -112,7 +112,11 @@ export type CommandStatus = InProgressCommandStatus | SuccessCommandStatus | Err
  * @since 0.1.0
  * @category schemas
  */
-export const CommandStatus: Schema.Codec<CommandStatus, CommandStatus> = /*#__PURE__*/ Schema.Union([InProgressCommandStatus, SuccessCommandStatus, ErrorCommandStatus, UnknownCommandStatus])
+export const CommandStatus: Schema.Codec<CommandStatus, CommandStatus> = /*#__PURE__*/ IikoSchema.openUnion([
+  InProgressCommandStatus,
+  SuccessCommandStatus,
+  ErrorCommandStatus
+], UnknownCommandStatus)
 
 /**
  * Request for command status obtaining.

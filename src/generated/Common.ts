@@ -3076,7 +3076,10 @@ export type OrganizationInfoEncoded = SimpleOrganizationInfo | ExtendedOrganizat
  * @since 0.1.0
  * @category schemas
  */
-export const OrganizationInfo: Schema.Codec<OrganizationInfo, OrganizationInfoEncoded> = /*#__PURE__*/ Schema.Union([SimpleOrganizationInfo, ExtendedOrganizationInfo, UnknownOrganizationInfo])
+export const OrganizationInfo: Schema.Codec<OrganizationInfo, OrganizationInfoEncoded> = /*#__PURE__*/ IikoSchema.openUnion([
+  SimpleOrganizationInfo,
+  ExtendedOrganizationInfo
+], UnknownOrganizationInfo)
 
 /**
  * Response to request for organizations.
@@ -3469,7 +3472,10 @@ export type OrderCustomerEncoded = OrderRegularCustomerEncoded | OrderAnonymousC
  * @since 0.1.0
  * @category schemas
  */
-export const OrderCustomer: Schema.Codec<OrderCustomer, OrderCustomerEncoded> = /*#__PURE__*/ Schema.Union([OrderRegularCustomer, OrderAnonymousCustomer, UnknownOrderCustomer])
+export const OrderCustomer: Schema.Codec<OrderCustomer, OrderCustomerEncoded> = /*#__PURE__*/ IikoSchema.openUnion([
+  OrderRegularCustomer,
+  OrderAnonymousCustomer
+], UnknownOrderCustomer)
 
 /**
  * Delivery address coordinates.
@@ -3826,7 +3832,11 @@ export type OrderItemEncoded = ProductOrderItemEncoded | CompoundOrderItemEncode
  * @since 0.1.0
  * @category schemas
  */
-export const OrderItem: Schema.Codec<OrderItem, OrderItemEncoded> = /*#__PURE__*/ Schema.Union([ProductOrderItem, CompoundOrderItem, ServiceOrderItem, UnknownOrderItem])
+export const OrderItem: Schema.Codec<OrderItem, OrderItemEncoded> = /*#__PURE__*/ IikoSchema.openUnion([
+  ProductOrderItem,
+  CompoundOrderItem,
+  ServiceOrderItem
+], UnknownOrderItem)
 
 /**
  * Dynamic discount.

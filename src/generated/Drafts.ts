@@ -232,7 +232,11 @@ export type PaymentAdditionalDataEncoded = LoyaltyCardPaymentAdditionalDataEncod
  * @since 0.1.0
  * @category schemas
  */
-export const PaymentAdditionalData: Schema.Codec<PaymentAdditionalData, PaymentAdditionalDataEncoded> = /*#__PURE__*/ Schema.Union([LoyaltyCardPaymentAdditionalData, CardPaymentAdditionalData, ExternalPaymentAdditionalData, UnknownPaymentAdditionalData])
+export const PaymentAdditionalData: Schema.Codec<PaymentAdditionalData, PaymentAdditionalDataEncoded> = /*#__PURE__*/ IikoSchema.openUnion([
+  LoyaltyCardPaymentAdditionalData,
+  CardPaymentAdditionalData,
+  ExternalPaymentAdditionalData
+], UnknownPaymentAdditionalData)
 
 /**
  * Bank card payment.
@@ -1073,7 +1077,10 @@ export type CreateOrderAddress = AddressLegacy | CreateOrderAddressCity | Unknow
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderAddress: Schema.Codec<CreateOrderAddress, CreateOrderAddress> = /*#__PURE__*/ Schema.Union([AddressLegacy, CreateOrderAddressCity, UnknownCreateOrderAddress])
+export const CreateOrderAddress: Schema.Codec<CreateOrderAddress, CreateOrderAddress> = /*#__PURE__*/ IikoSchema.openUnion([
+  AddressLegacy,
+  CreateOrderAddressCity
+], UnknownCreateOrderAddress)
 
 /**
  * Combo details if order item belongs to combo
@@ -1361,7 +1368,10 @@ export type CreateOrderCustomerEncoded = CreateOrderRegularCustomerEncoded | Cre
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderCustomer: Schema.Codec<CreateOrderCustomer, CreateOrderCustomerEncoded> = /*#__PURE__*/ Schema.Union([CreateOrderRegularCustomer, CreateOrderAnonymousCustomer, UnknownCreateOrderCustomer])
+export const CreateOrderCustomer: Schema.Codec<CreateOrderCustomer, CreateOrderCustomerEncoded> = /*#__PURE__*/ IikoSchema.openUnion([
+  CreateOrderRegularCustomer,
+  CreateOrderAnonymousCustomer
+], UnknownCreateOrderCustomer)
 
 /**
  * Delivery location details.
@@ -1584,7 +1594,10 @@ export type CreateOrderOrderItem = CreateOrderProductOrderItem | CreateOrderComp
  * @since 0.1.0
  * @category schemas
  */
-export const CreateOrderOrderItem: Schema.Codec<CreateOrderOrderItem, CreateOrderOrderItem> = /*#__PURE__*/ Schema.Union([CreateOrderProductOrderItem, CreateOrderCompoundOrderItem, UnknownCreateOrderOrderItem])
+export const CreateOrderOrderItem: Schema.Codec<CreateOrderOrderItem, CreateOrderOrderItem> = /*#__PURE__*/ IikoSchema.openUnion([
+  CreateOrderProductOrderItem,
+  CreateOrderCompoundOrderItem
+], UnknownCreateOrderOrderItem)
 
 /**
  * Order type.
@@ -1769,7 +1782,10 @@ export type Discount = RmsDiscount | IikoCardDiscount | UnknownDiscount
  * @since 0.1.0
  * @category schemas
  */
-export const Discount: Schema.Codec<Discount, Discount> = /*#__PURE__*/ Schema.Union([RmsDiscount, IikoCardDiscount, UnknownDiscount])
+export const Discount: Schema.Codec<Discount, Discount> = /*#__PURE__*/ IikoSchema.openUnion([
+  RmsDiscount,
+  IikoCardDiscount
+], UnknownDiscount)
 
 /**
  * Information on discounts/surcharges to be applied to order.
@@ -2103,7 +2119,12 @@ export type PaymentEncoded = CashPaymentEncoded | CardPaymentEncoded | LoyaltyCa
  * @since 0.1.0
  * @category schemas
  */
-export const Payment: Schema.Codec<Payment, PaymentEncoded> = /*#__PURE__*/ Schema.Union([CashPayment, CardPayment, LoyaltyCardPayment, ExternalPayment, UnknownPayment])
+export const Payment: Schema.Codec<Payment, PaymentEncoded> = /*#__PURE__*/ IikoSchema.openUnion([
+  CashPayment,
+  CardPayment,
+  LoyaltyCardPayment,
+  ExternalPayment
+], UnknownPayment)
 
 /**
  * External tips payment type
@@ -2319,7 +2340,11 @@ export type TipsPaymentEncoded = CashTipsPaymentEncoded | CardTipsPaymentEncoded
  * @since 0.1.0
  * @category schemas
  */
-export const TipsPayment: Schema.Codec<TipsPayment, TipsPaymentEncoded> = /*#__PURE__*/ Schema.Union([CashTipsPayment, CardTipsPayment, ExternalTipsPayment, UnknownTipsPayment])
+export const TipsPayment: Schema.Codec<TipsPayment, TipsPaymentEncoded> = /*#__PURE__*/ IikoSchema.openUnion([
+  CashTipsPayment,
+  CardTipsPayment,
+  ExternalTipsPayment
+], UnknownTipsPayment)
 
 /**
  * Delivery order draft.

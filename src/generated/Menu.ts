@@ -2284,11 +2284,10 @@ export const ExternalMenuCategory3: Schema.Codec<ExternalMenuCategory3, External
   scheduleName: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.String)),
   schedules: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(PeriodScheduleDto))),
   isHidden: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(Schema.Boolean)),
-  items: /*#__PURE__*/ Schema.Array(/*#__PURE__*/ Schema.Union([
+  items: /*#__PURE__*/ Schema.Array(/*#__PURE__*/ IikoSchema.openUnion([
     ExternalMenuItem2,
-    ExternalMenuComboItem,
-    /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({ type: /*#__PURE__*/ IikoSchema.unknownTag(["DISH", "SERVICE", "COMBO"]) }))
-  ])),
+    ExternalMenuComboItem
+  ], /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({ type: /*#__PURE__*/ IikoSchema.unknownTag(["DISH", "SERVICE", "COMBO"]) })))),
   labels: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String))),
   tags: /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.NullOr(/*#__PURE__*/ Schema.Array(Schema.String)))
 })
@@ -3371,12 +3370,11 @@ export type MenuByIdV2ResponseEncoded = ExternalMenuV2Encoded | ExternalMenuV3En
  * @since 0.1.0
  * @category schemas
  */
-export const MenuByIdV2Response: Schema.Codec<MenuByIdV2Response, MenuByIdV2ResponseEncoded> = /*#__PURE__*/ Schema.Union([
+export const MenuByIdV2Response: Schema.Codec<MenuByIdV2Response, MenuByIdV2ResponseEncoded> = /*#__PURE__*/ IikoSchema.openUnion([
   ExternalMenuV2,
   ExternalMenuV3,
-  ExternalMenuV4,
-  /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({ formatVersion: /*#__PURE__*/ IikoSchema.unknownNumberTag([2, 3, 4]) }))
-])
+  ExternalMenuV4
+], /*#__PURE__*/ IikoSchema.unknownVariant(/*#__PURE__*/ Schema.Struct({ formatVersion: /*#__PURE__*/ IikoSchema.unknownNumberTag([2, 3, 4]) })))
 
 /**
  * Request for menu by id.

@@ -1221,7 +1221,7 @@ export type WebHookEventEncoded = DeliveryOrderUpdateWebHookEventInfoEncoded
  * @since 0.1.0
  * @category schemas
  */
-export const WebHookEvent: Schema.Codec<WebHookEvent, WebHookEventEncoded> = /*#__PURE__*/ Schema.Union([
+export const WebHookEvent: Schema.Codec<WebHookEvent, WebHookEventEncoded> = /*#__PURE__*/ IikoSchema.openUnion([
   DeliveryOrderUpdateWebHookEventInfo,
   DeliveryOrderErrorWebHookEventInfo,
   ReserveUpdateWebHookEventInfo,
@@ -1232,9 +1232,8 @@ export const WebHookEvent: Schema.Codec<WebHookEvent, WebHookEventEncoded> = /*#
   PersonalShiftWebHookEventInfo,
   KitchenOrderUpdateWebHookEventInfo,
   NomenclatureUpdateWebHookEventInfo,
-  BusinessHoursAndMappingUpdateWebHookEventInfo,
-  UnknownWebHookEvent
-])
+  BusinessHoursAndMappingUpdateWebHookEventInfo
+], UnknownWebHookEvent)
 
 /**
  * Every `eventType` iiko documents (`WebHooks.WebHookEventType`).
