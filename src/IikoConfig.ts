@@ -142,6 +142,14 @@ export interface Options {
    * published limits and conservative defaults; `false` switches them off.
    */
   readonly limits?: IikoLimits.Options | false | undefined
+  /**
+   * Whether every HTTP attempt also gets effect's own `http.client` span, under the call's
+   * `iiko.<operation>` span. Default `false`: the call's span is itself a client span that
+   * carries the HTTP attributes (`http.request.method`, `url.full`, `http.response.status_code`),
+   * so a second span per call would double what a tracing backend stores, for the same timing.
+   * Turn it on to see each retry as a span of its own.
+   */
+  readonly httpSpans?: boolean | undefined
 }
 
 /**
@@ -162,6 +170,7 @@ export interface Resolved {
   readonly maxRetryAfter: Duration.Duration
   readonly refreshAhead: Duration.Duration
   readonly limits: IikoLimits.Options | false
+  readonly httpSpans: boolean
 }
 
 /**
@@ -224,7 +233,8 @@ export const make = (options: Options): Resolved => {
     retrySchedule: options.retrySchedule ?? defaultRetrySchedule(retryBaseDelay, retryMaxDelay),
     maxRetryAfter: duration(options.maxRetryAfter, "60 seconds"),
     refreshAhead: duration(options.refreshAhead, "60 seconds"),
-    limits: options.limits ?? {}
+    limits: options.limits ?? {},
+    httpSpans: options.httpSpans ?? false
   }
 }
 

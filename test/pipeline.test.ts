@@ -175,6 +175,53 @@ describe("pipeline: no trace context leaves for iiko", () => {
 })
 
 describe("pipeline: spans", () => {
+  const spansOf = (options: Partial<IikoConfig.Options>) =>
+    Effect.gen(function*() {
+      const capture = makeCapture()
+      yield* capture.provide(createThing(createBody)).pipe(
+        Effect.provide(clientLayer((request) => request.path === CREATE ? { body: { correlationId: CORRELATION } } : loginOk(tokenFor(1)), options))
+      )
+      return capture.spans
+    })
+
+  it.live("by default a call is one client span with the HTTP attributes, and effect's http.client span is off", () =>
+    Effect.gen(function*() {
+      const spans = yield* spansOf({})
+      const call = spans.find((span) => span.name === "iiko.thingCreate")
+      assert.strictEqual(call?.kind, "client")
+      assert.strictEqual(call?.attributes.get("http.request.method"), "POST")
+      assert.strictEqual(call?.attributes.get("url.full"), "http://127.0.0.1:9/api/1/thing/create")
+      assert.strictEqual(call?.attributes.get("http.response.status_code"), 200)
+      // The login is a call of its own with its own span; no other span is made.
+      assert.deepStrictEqual(spans.map((span) => span.name).sort(), ["iiko.accessTokenV2", "iiko.thingCreate"])
+    }))
+
+  it.live("httpSpans: true adds effect's http.client span under the call's span", () =>
+    Effect.gen(function*() {
+      const spans = yield* spansOf({ httpSpans: true })
+      const call = spans.find((span) => span.name === "iiko.thingCreate")
+      // Under it: the login's own call span (the token is fetched within the call) and the HTTP span.
+      const http = spans.filter((span) =>
+        !span.name.startsWith("iiko.") && Option.isSome(span.parent) && span.parent.value.spanId === call?.spanId
+      )
+      assert.strictEqual(http.length, 1)
+      assert.strictEqual(http[0]?.attributes.get("http.request.method"), "POST")
+      assert.strictEqual(http[0]?.attributes.get("http.response.status_code"), 200)
+    }))
+
+  it("url.full never carries credentials written into the base URL", () =>
+    Effect.gen(function*() {
+      const capture = makeCapture()
+      yield* capture.provide(createThing(createBody)).pipe(
+        Effect.provide(clientLayer(() => ({ body: { correlationId: CORRELATION } }), {
+          baseUrl: "http://user:secret@127.0.0.1:9/",
+          credentials: IikoConfig.token(Redacted.make("fixed"))
+        }))
+      )
+      assert.strictEqual(capture.spans[0]?.attributes.get("url.full"), "http://127.0.0.1:9/api/1/thing/create")
+      assert.notInclude(capture.spanText(), "secret")
+    }))
+
   it.effect("an error response's correlationId is recorded on the operation's span", () =>
     Effect.gen(function*() {
       const capture = makeCapture()

@@ -19,6 +19,7 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
 import * as SchemaIssue from "effect/SchemaIssue"
 import * as SchemaParser from "effect/SchemaParser"
 import type * as Tracer from "effect/Tracer"
@@ -60,6 +61,8 @@ export interface Attempt {
   readonly timeout: Duration.Duration
   /** How long to wait for the response; defaults to `timeout` plus the configured margin. */
   readonly httpTimeout?: Duration.Duration | undefined
+  /** The call's span, which records the response status. */
+  readonly span?: Tracer.Span | undefined
 }
 
 const standardIssues = SchemaIssue.makeFormatterStandardSchemaV1()
@@ -117,9 +120,14 @@ const memoize = (make: (schema: WireSchema) => Parse) => {
   }
 }
 
-const requestEncoder = memoize((schema) =>
-  SchemaParser.encodeUnknownResult(schema, { onExcessProperty: "error", errors: "all" })
-)
+/**
+ * The encoder of every request body. Encoding runs the schema backwards (its flipped AST), which
+ * is handed to effect's JIT compiler like the response decoders below.
+ */
+const requestEncoder = memoize((schema) => {
+  SchemaJITCompiler.enable(SchemaAST.flip(schema.ast))
+  return SchemaParser.encodeUnknownResult(schema, { onExcessProperty: "error", errors: "all" })
+})
 
 /**
  * The decoder of every success body. Its schema is first handed to effect's JIT compiler
@@ -229,11 +237,14 @@ const systemError = (cause: unknown): { readonly message: string | undefined; re
   return { message, code }
 }
 
-/** `METHOD scheme://host/path` of a call: never the query string, credentials in the URL or a header. */
-const target = (config: Resolved, endpoint: Endpoint): string => {
+/** `scheme://host/path` of a call: never the query string, credentials in the URL or a header. */
+const publicUrl = (config: Resolved, endpoint: Endpoint): string => {
   const url = new URL(config.baseUrl + endpoint.path)
-  return `${endpoint.method} ${url.origin}${url.pathname}`
+  return `${url.origin}${url.pathname}`
 }
+
+/** `METHOD scheme://host/path` of a call, as errors name it. */
+const target = (config: Resolved, endpoint: Endpoint): string => `${endpoint.method} ${publicUrl(config, endpoint)}`
 
 /** A transport failure naming the call and the system error; the system error is kept as `cause`. */
 const transportFailure = (config: Resolved, endpoint: Endpoint, error: HttpClientError.HttpClientError) => {
@@ -328,6 +339,7 @@ const classify = (
   text: string
 ): Effect.Effect<unknown, IikoError> => {
   const { endpoint } = attempt
+  attempt.span?.attribute("http.response.status_code", response.status)
   if (response.status >= 200 && response.status < 300) {
     const json = parseJson(text)
     return json === ParseFailure
@@ -365,19 +377,19 @@ export const timeoutOrElse = <A, E, A2, E2>(
   duration: Duration.Duration,
   orElse: () => Effect.Effect<A2, E2>,
   options?: {
-    /** `false`: `effect` runs with `HttpClient.TracerPropagationEnabled` off (no `traceparent` header). */
-    readonly tracePropagation?: boolean | undefined
+    /** Services `effect` runs with, on top of the caller's (whose own context stays as it is). */
+    readonly settings?: Context.Context<never> | undefined
   }
 ): Effect.Effect<A | A2, E | E2> =>
   Effect.withFiber((parent) => {
-    const propagate = options?.tracePropagation ?? true
+    const settings = options?.settings
     const millis = Duration.toMillis(duration)
     if (parent.getRef(Clock.Clock) !== defaultClock || !Number.isFinite(millis) || millis > 2 ** 31 - 1) {
       const raced = Effect.timeoutOrElse(effect, { duration, orElse })
-      return propagate ? raced : Effect.provideService(raced, HttpClient.TracerPropagationEnabled, false)
+      return settings === undefined ? raced : Effect.updateContext(raced, (context) => Context.merge(context, settings))
     }
-    // The request's fiber gets the setting in its own context: the caller's stays as it is.
-    const context = propagate ? parent.context : Context.add(parent.context, HttpClient.TracerPropagationEnabled, false)
+    // The request's fiber gets the settings in its own context: the caller's stays as it is.
+    const context = settings === undefined ? parent.context : Context.merge(parent.context, settings)
     return Effect.callback<A | A2, E | E2>((resume) => {
       const fiber = Effect.runForkWith(context)(effect)
       const done = fiber.pollUnsafe()
@@ -397,6 +409,12 @@ export const timeoutOrElse = <A, E, A2, E2>(
       })
     })
   })
+
+/** A request to iiko carries no `traceparent`: the trace stays on this side. */
+const privateTrace = Context.make(HttpClient.TracerPropagationEnabled, false)
+
+/** The same, and no `http.client` span of effect's either: the call's own span has its attributes. */
+const untracedRequest = Context.add(privateTrace, HttpClient.TracerDisabledWhen, () => true)
 
 /**
  * Sends one request and returns the parsed success body, or fails with a classified `IikoError`.
@@ -426,7 +444,7 @@ export const send = (
         endpoint,
         new Transport({ detail: `${target(config, endpoint)}: no response within ${Duration.format(httpTimeout)}` })
       ),
-    { tracePropagation: false }
+    { settings: config.httpSpans ? privateTrace : untracedRequest }
   )
 }
 
@@ -524,10 +542,16 @@ const annotateCorrelation = (span: Tracer.Span, correlationId: unknown): void =>
 }
 
 /**
- * One span per call around `run`, decoding included, so an `InvalidResponse` is recorded on it
- * too. `run` gets the span to annotate it directly (`Effect.withSpan` with the span in hand).
+ * One client span per call around `run`, decoding included, so an `InvalidResponse` is recorded on
+ * it too. It carries the HTTP attributes of the call (`url` is {@link publicUrl}); the status code
+ * is added per attempt. `run` gets the span to annotate it directly.
  */
-const traced = <A>(endpoint: Endpoint, body: unknown, run: (span: Tracer.Span) => Effect.Effect<A, IikoError>) =>
+const traced = <A>(
+  endpoint: Endpoint,
+  url: string,
+  body: unknown,
+  run: (span: Tracer.Span) => Effect.Effect<A, IikoError>
+) =>
   Effect.useSpan(
     `iiko.${endpoint.name}`,
     {
@@ -535,6 +559,8 @@ const traced = <A>(endpoint: Endpoint, body: unknown, run: (span: Tracer.Span) =
       attributes: {
         "iiko.operation": endpoint.name,
         "iiko.side_effect": endpoint.sideEffect,
+        "http.request.method": endpoint.method,
+        "url.full": url,
         ...organizationAttributes(body)
       }
     },
@@ -574,6 +600,17 @@ export const make = (
   limits: IikoLimits.Service
 ): Pipeline => {
   const defaultPolicy = new WeakMap<Endpoint, Schedule.Schedule<unknown, IikoError>>()
+  const urls = new WeakMap<Endpoint, string>()
+
+  /** The span's `url.full` of `endpoint`, worked out once per endpoint. */
+  const urlOf = (endpoint: Endpoint) => {
+    let url = urls.get(endpoint)
+    if (url === undefined) {
+      url = publicUrl(config, endpoint)
+      urls.set(endpoint, url)
+    }
+    return url
+  }
 
   /** The retry policy of one call; the configured one is built once per endpoint. */
   const policyFor = (endpoint: Endpoint, options: CallOptions | undefined) => {
@@ -594,12 +631,12 @@ export const make = (
    * Sends `json` with the token, retrying what is safe to retry; after a 401, forgets the token,
    * fetches a fresh one and replays once. On success this is one attempt behind one handler.
    */
-  const authenticated = (endpoint: Endpoint, json: unknown, options: CallOptions | undefined) => {
+  const authenticated = (endpoint: Endpoint, json: unknown, options: CallOptions | undefined, span: Tracer.Span) => {
     const timeout = options?.timeout === undefined ? config.timeout : Duration.fromInputUnsafe(options.timeout)
     const httpTimeout = options?.httpTimeout === undefined ? undefined : Duration.fromInputUnsafe(options.httpTimeout)
     const policy = isIdempotent(endpoint) ? policyFor(endpoint, options) : undefined
     const attempt = (token: Redacted.Redacted<string> | undefined) =>
-      limits.guard(endpoint, send(http, config, { endpoint, json, token, timeout, httpTimeout }))
+      limits.guard(endpoint, send(http, config, { endpoint, json, token, timeout, httpTimeout, span }))
     const run = (token: Redacted.Redacted<string> | undefined) => withRetries(endpoint, policy, attempt(token))
     if (tokens === undefined || !endpoint.authenticated) return run(undefined)
     const replay = (token: Redacted.Redacted<string>) =>
@@ -620,10 +657,10 @@ export const make = (
     options: CallOptions | undefined,
     onSuccess: (json: unknown) => Effect.Effect<A, IikoError>
   ) =>
-    traced(endpoint, body, (span) => {
+    traced(endpoint, urlOf(endpoint), body, (span) => {
       const encoded = encodeRequest(endpoint, body)
       if (Result.isFailure(encoded)) return Effect.fail(encoded.failure)
-      return Effect.matchEffect(authenticated(endpoint, encoded.success, options), {
+      return Effect.matchEffect(authenticated(endpoint, encoded.success, options, span), {
         onFailure: (error) => {
           annotateCorrelation(span, error.correlationId)
           return Effect.fail(error)
