@@ -7,15 +7,17 @@
  * runs without rate limits (`limits: false`, so the limiter does not pace the run); a third
  * variant runs with `IikoLimits` on and a budget too large to wait, to show the limiter's own CPU
  * cost. Writes `bench/results/client.md` (or the file named by `--out`). Run with
- * `npm run bench:client`.
+ * `npm run bench:client`, which builds the library first and measures the built `dist/`, as an
+ * application runs it (`--src` measures `src/` through tsx instead).
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { Context, Effect, Layer } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { writeFileSync } from "node:fs"
 import * as os from "node:os"
-import { Iiko, IikoClient, IikoConfig } from "../src/index.ts"
-import { inProcess, ORG, startServer } from "./clientFixtures.ts"
+import { inProcess, libraryLabel, loadLibrary, ORG, startServer } from "./clientFixtures.ts"
+
+const { Iiko, IikoClient, IikoConfig } = await loadLibrary()
 
 const CONCURRENCY = 32
 /** Blocks per variant: variants alternate block by block, so load changes on a shared machine hit each alike. */
@@ -144,7 +146,7 @@ const main = async () => {
   const report = [
     `# Client overhead (organizations calls, ${ROUNDS} interleaved blocks per variant, 127.0.0.1)`,
     "",
-    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, server in a separate process. Variants run in alternating blocks (${BLOCK["node:http"]} calls over sockets, ${BLOCK["in-process (no socket)"]} in process; ${ROUNDS} blocks per variant and concurrency, after one warm-up block each; each round of blocks starts with a different variant); each cell adds up all blocks of its variant. CPU per call = all CPU time / all calls. CPU = user + system time of the client process per call (µs); latency in ms; throughput in requests/s. Overhead = (client − bare) / bare. "bare" is \`HttpClient\` alone as a caller writes the same call: it builds the request (headers, JSON body) and reads the JSON for each call; "bare, request reused" sends one request object built once (the bare variant of runs before 2026-11-29). "client" runs without rate limits; "raw" also skips decoding (\`{ raw: true }\`); "limited" runs with \`IikoLimits\` on and a budget no run reaches. The in-process rows answer from memory without a socket. node:http (\`layerNodeHttp\`, no keep-alive) opens a connection per call, fetch reuses them. Load average (1 min) at start ${load.start}, at end ${os.loadavg()[0]!.toFixed(2)}, on ${os.cpus().length} CPUs: compare rows of one run, not runs.`,
+    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, the library as ${libraryLabel()}, server in a separate process. Variants run in alternating blocks (${BLOCK["node:http"]} calls over sockets, ${BLOCK["in-process (no socket)"]} in process; ${ROUNDS} blocks per variant and concurrency, after one warm-up block each; each round of blocks starts with a different variant); each cell adds up all blocks of its variant. CPU per call = all CPU time / all calls. CPU = user + system time of the client process per call (µs); latency in ms; throughput in requests/s. Overhead = (client − bare) / bare. "bare" is \`HttpClient\` alone as a caller writes the same call: it builds the request (headers, JSON body) and reads the JSON for each call; "bare, request reused" sends one request object built once (the bare variant of runs before 2026-11-29). "client" runs without rate limits; "raw" also skips decoding (\`{ raw: true }\`); "limited" runs with \`IikoLimits\` on and a budget no run reaches. The in-process rows answer from memory without a socket. node:http (\`layerNodeHttp\`, no keep-alive) opens a connection per call, fetch reuses them. Load average (1 min) at start ${load.start}, at end ${os.loadavg()[0]!.toFixed(2)}, on ${os.cpus().length} CPUs: compare rows of one run, not runs.`,
     "",
     "| transport | concurrency | bare CPU/call | bare, request reused | client CPU/call | CPU overhead | raw CPU/call | limited CPU/call | bare latency | client latency | latency overhead | bare req/s | client req/s |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|",

@@ -5,6 +5,8 @@
 import { Effect, Layer } from "effect"
 import { HttpClient, HttpClientResponse } from "effect/http"
 import { spawn } from "node:child_process"
+import { existsSync } from "node:fs"
+import type * as Library from "../src/index.ts"
 
 export const ORG = "7bc05553-4b68-44e8-b7bc-37be63c6d9e9"
 
@@ -59,3 +61,20 @@ export const inProcess = Layer.succeed(
     ))
   )
 )
+
+/**
+ * The library as an application runs it: the compiled `dist/` (`npm run build`), typed as the
+ * sources. With `--src` it is `src/` instead, through tsx's on-the-fly transform, which wraps every
+ * named closure in a `__name` call and so charges the client (and not bare `HttpClient`, which
+ * comes compiled from `node_modules`) for work no installed copy does.
+ */
+export const loadLibrary = async (): Promise<typeof Library> => {
+  const source = process.argv.includes("--src")
+  const url = new URL(source ? "../src/index.ts" : "../dist/index.js", import.meta.url)
+  if (!existsSync(url)) throw new Error(`${url.pathname} is missing: run \`npm run build\` first`)
+  return import(url.href)
+}
+
+/** Which copy of the library a run measured, for its report. */
+export const libraryLabel = (): string =>
+  process.argv.includes("--src") ? "`src/` through tsx (`--src`)" : "the built `dist/`"

@@ -1,7 +1,9 @@
 /**
  * One variant of the client benchmark (`bench/client.ts`) in a loop, to see where its CPU goes:
  *
- *   npx tsx bench/clientProfile.ts <node:http|fetch|in-process> <bare|client|raw|limited> [calls] [concurrency] [--ops] [--heap] [--cpu-prof FILE]
+ *   npx tsx bench/clientProfile.ts <node:http|fetch|in-process> <bare|client|raw|limited> [calls] [concurrency] [--ops] [--heap] [--cpu-prof FILE] [--src]
+ *
+ * It runs the built `dist/` (`npm run build` first), or `src/` through tsx with `--src`.
  *
  * Prints CPU µs per call. `--ops` counts the Effect primitives every fiber evaluates per call, by
  * kind (through a tracer's `context` hook): a measure of work that does not move with the load of a
@@ -14,8 +16,9 @@ import { Context, Effect, Layer, type Scope, Tracer } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { writeFileSync } from "node:fs"
 import { Session } from "node:inspector"
-import { Iiko, IikoClient, IikoConfig } from "../src/index.ts"
-import { inProcess, ORG, startServer } from "./clientFixtures.ts"
+import { inProcess, libraryLabel, loadLibrary, ORG, startServer } from "./clientFixtures.ts"
+
+const { Iiko, IikoClient, IikoConfig } = await loadLibrary()
 
 const transports: Record<string, Layer.Layer<HttpClient.HttpClient>> = {
   "node:http": NodeHttpClient.layerNodeHttp,
@@ -114,7 +117,7 @@ const program = (url: string) =>
     const cpu = process.cpuUsage()
     yield* Effect.forEach(Array.from({ length: calls }), () => call, { concurrency, discard: true })
     const used = process.cpuUsage(cpu)
-    const lines = [`${transport} ${variant} c=${concurrency}: ${((used.user + used.system) / calls).toFixed(1)} µs CPU per call`]
+    const lines = [`${transport} ${variant} c=${concurrency} (${libraryLabel()}): ${((used.user + used.system) / calls).toFixed(1)} µs CPU per call`]
     if (flags.includes("--ops")) {
       const total = [...opCounts.values()].reduce((a, b) => a + b, 0)
       lines.push(
