@@ -496,6 +496,26 @@ const build = (privateStores: boolean): Effect.Effect<
     return plan
   }
 
+  /**
+   * Keys whose breaker has been told of a failure. With private stores, a key outside this set has
+   * a closed breaker with no failure counted, which a success or an ignored outcome leaves exactly
+   * as it is (the trip policy counts consecutive failures): such calls skip the breaker's store.
+   */
+  const struck = new Set<string>()
+
+  /**
+   * The end of a call that skipped the breaker: a failure, or any outcome once the key has been
+   * struck (by this call or a concurrent one), is replayed through the breaker so that its store
+   * counts it as if the call had run inside it. The call's own outcome is returned either way.
+   */
+  const settle = <A>(plan: Plan, exit: Exit.Exit<A, IikoError>): Effect.Effect<A, IikoError> => {
+    if (!struck.has(plan.key)) {
+      if (plan.classify(exit)._tag !== "Failure") return exit
+      struck.add(plan.key)
+    }
+    return breaker.execute(exit, { key: plan.key, classify: plan.classify }).pipe(Effect.ignore, Effect.andThen(exit))
+  }
+
   const guard = <A>(endpoint: Endpoint, attempt: Effect.Effect<A, IikoError>): Effect.Effect<A, IikoError> => {
     const plan = planFor(endpoint)
     const { budget, key, slot } = plan
@@ -505,12 +525,15 @@ const build = (privateStores: boolean): Effect.Effect<
       waitForBudget(endpoint, key, budget),
       Effect.flatMap(
         privateStores && !reported.has(key) ? Effect.succeed(inactive) : adaptiveTurn(endpoint, key, budget),
-        (turn) =>
-        held.pipe(
-          Effect.tapError((error) => on429(endpoint, key, budget, turn, error)),
-          breaker.execute({ key, classify: plan.classify }),
-          Effect.catchTag("CircuitBreakerError", (error) => refused(endpoint, budget, error))
-        ))
+        (turn) => {
+          const call = Effect.tapError(held, (error) => on429(endpoint, key, budget, turn, error))
+          if (privateStores && !struck.has(key)) return Effect.flatMap(Effect.exit(call), (exit) => settle(plan, exit))
+          return call.pipe(
+            breaker.execute({ key, classify: plan.classify }),
+            Effect.catchTag("CircuitBreakerError", (error) => refused(endpoint, budget, error))
+          )
+        }
+      )
     )
   }
 

@@ -149,6 +149,49 @@ describe("IikoLimits", () => {
       assert.lengthOf(yield* calls("terminalGroups"), 1)
     }).pipe(Effect.provide(stack({}, { limits: { breakerFailures: 3, breakerOpenFor: "30 seconds" } }))))
 
+  it.effect("a success between 429s restarts the count: the breaker opens on consecutive 429s only", () =>
+    Effect.gen(function*() {
+      const emulator = yield* IikoEmulator.IikoEmulator
+      const rateLimitedOnce = { fault: IikoEmulator.Fault.rateLimited("1 second"), operations: ["organizations"], times: 1 }
+      const failOnce = Effect.gen(function*() {
+        yield* emulator.injectFault(rateLimitedOnce)
+        const error = yield* driveClock(Effect.flip(Iiko.organizations({})))
+        assert.strictEqual(error.reason._tag, "RateLimited")
+      })
+      yield* failOnce
+      yield* failOnce
+      yield* driveClock(Iiko.organizations({}))
+      yield* failOnce
+      yield* failOnce
+      // Two in a row since the success: still closed, so the next call is sent and succeeds.
+      yield* driveClock(Iiko.organizations({}))
+      for (let i = 0; i < 3; i++) yield* failOnce
+      const sent = (yield* calls("organizations")).length
+      const refused = yield* driveClock(Effect.flip(Iiko.organizations({})))
+      assert.strictEqual(refused.reason._tag, "CircuitOpen")
+      assert.lengthOf(yield* calls("organizations"), sent)
+    }).pipe(Effect.provide(stack({}, { limits: { breakerFailures: 3, breakerOpenFor: "30 seconds" } }))))
+
+  it.effect("a call that was under way when the group's first 429s came is counted too when it ends", () =>
+    Effect.gen(function*() {
+      const emulator = yield* IikoEmulator.IikoEmulator
+      yield* emulator.injectFault({ fault: IikoEmulator.Fault.latency("20 seconds"), operations: ["terminalGroups"] })
+      const slow = yield* Effect.forkChild(Iiko.terminalGroups({ organizationIds: [] }))
+      const failOnce = Effect.gen(function*() {
+        yield* emulator.injectFault({ fault: IikoEmulator.Fault.rateLimited("1 second"), operations: ["organizations"], times: 1 })
+        const error = yield* driveClock(Effect.flip(Iiko.organizations({})))
+        assert.strictEqual(error.reason._tag, "RateLimited")
+      })
+      yield* failOnce
+      yield* failOnce
+      // The slow call, started before any failure, succeeds now: the count starts again.
+      yield* TestClock.adjust("20 seconds")
+      yield* Fiber.join(slow)
+      yield* failOnce
+      yield* failOnce
+      yield* driveClock(Iiko.organizations({}))
+    }).pipe(Effect.provide(stack({}, { limits: { breakerFailures: 3, breakerOpenFor: "30 seconds" } }))))
+
   it.effect("the login has its own breaker: failing logins stop being sent", () =>
     Effect.gen(function*() {
       for (let i = 0; i < 2; i++) {
