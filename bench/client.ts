@@ -70,11 +70,12 @@ const scenario = (url: string, block: number) =>
     const reused = Effect.suspend(() => http.execute(prebuilt)).pipe(Effect.flatMap((response) => response.json))
     const prebuilt = request()
     const call = Iiko.organizations({ organizationIds: [ORG] })
-    const unlimited = yield* clientFor(url, false)
+    const unlimited = yield* clientFor(url, { limits: false })
     const client = Effect.provideService(call, IikoClient.IikoClient, unlimited)
     const raw = Effect.provideService(Iiko.organizations({ organizationIds: [ORG] }, { raw: true }), IikoClient.IikoClient, unlimited)
-    const limited = Effect.provideService(call, IikoClient.IikoClient, yield* clientFor(url, unpaced))
-    const variants = { bare, reused, client, raw, limited }
+    const limited = Effect.provideService(call, IikoClient.IikoClient, yield* clientFor(url, { limits: unpaced }))
+    const twoSpans = Effect.provideService(call, IikoClient.IikoClient, yield* clientFor(url, { limits: false, httpSpans: true }))
+    const variants = { bare, reused, client, raw, limited, twoSpans }
     const names = Object.keys(variants) as Array<keyof typeof variants>
     const results: Record<string, Tally> = {}
     for (const concurrency of [1, CONCURRENCY]) {
@@ -91,8 +92,8 @@ const scenario = (url: string, block: number) =>
   }).pipe(Effect.scoped)
 
 /** A client built once for the whole scenario, over the scenario's transport. */
-const clientFor = (url: string, limits: false | typeof unpaced) =>
-  Layer.build(IikoClient.layer({ baseUrl: url, credentials: IikoConfig.v1("bench"), limits })).pipe(
+const clientFor = (url: string, options: { readonly limits: false | typeof unpaced; readonly httpSpans?: boolean }) =>
+  Layer.build(IikoClient.layer({ baseUrl: url, credentials: IikoConfig.v1("bench"), ...options })).pipe(
     Effect.map((context) => Context.get(context, IikoClient.IikoClient))
   )
 
@@ -131,12 +132,13 @@ const main = async () => {
   for (const [name, transport] of Object.entries(transports)) {
     const results = await Effect.runPromise(scenario(server.url, BLOCK[name]!).pipe(Effect.provide(transport)))
     for (const concurrency of [1, CONCURRENCY]) {
-      const [bare, reused, client, raw, limited] = ["bare", "reused", "client", "raw", "limited"].map((variant) =>
-        summary(results[`${variant}/${concurrency}`]!)
-      ) as [Run, Run, Run, Run, Run]
+      const [bare, reused, client, raw, limited, twoSpans] = ["bare", "reused", "client", "raw", "limited", "twoSpans"].map(
+        (variant) => summary(results[`${variant}/${concurrency}`]!)
+      ) as [Run, Run, Run, Run, Run, Run]
       rows.push(
         `| ${name} | ${concurrency} | ${bare.cpuUs.toFixed(1)} | ${reused.cpuUs.toFixed(1)} | ${client.cpuUs.toFixed(1)} | ` +
           `**${percent(client.cpuUs, bare.cpuUs)}** | ${raw.cpuUs.toFixed(1)} | ${limited.cpuUs.toFixed(1)} | ` +
+          `${twoSpans.cpuUs.toFixed(1)} | ` +
           `${bare.medianMs.toFixed(3)} | ${client.medianMs.toFixed(3)} | ${percent(client.medianMs, bare.medianMs)} | ` +
           `${Math.round(bare.perSecond)} | ${Math.round(client.perSecond)} |`
       )
@@ -146,10 +148,10 @@ const main = async () => {
   const report = [
     `# Client overhead (organizations calls, ${ROUNDS} interleaved blocks per variant, 127.0.0.1)`,
     "",
-    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, the library as ${libraryLabel()}, server in a separate process. Variants run in alternating blocks (${BLOCK["node:http"]} calls over sockets, ${BLOCK["in-process (no socket)"]} in process; ${ROUNDS} blocks per variant and concurrency, after one warm-up block each; each round of blocks starts with a different variant); each cell adds up all blocks of its variant. CPU per call = all CPU time / all calls. CPU = user + system time of the client process per call (µs); latency in ms; throughput in requests/s. Overhead = (client − bare) / bare. "bare" is \`HttpClient\` alone as a caller writes the same call: it builds the request (headers, JSON body) and reads the JSON for each call; "bare, request reused" sends one request object built once (the bare variant of runs before 2026-11-29). "client" runs without rate limits; "raw" also skips decoding (\`{ raw: true }\`); "limited" runs with \`IikoLimits\` on and a budget no run reaches. The in-process rows answer from memory without a socket. node:http (\`layerNodeHttp\`, no keep-alive) opens a connection per call, fetch reuses them. Load average (1 min) at start ${load.start}, at end ${os.loadavg()[0]!.toFixed(2)}, on ${os.cpus().length} CPUs: compare rows of one run, not runs.`,
+    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, the library as ${libraryLabel()}, server in a separate process. Variants run in alternating blocks (${BLOCK["node:http"]} calls over sockets, ${BLOCK["in-process (no socket)"]} in process; ${ROUNDS} blocks per variant and concurrency, after one warm-up block each; each round of blocks starts with a different variant); each cell adds up all blocks of its variant. CPU per call = all CPU time / all calls. CPU = user + system time of the client process per call (µs); latency in ms; throughput in requests/s. Overhead = (client − bare) / bare. "bare" is \`HttpClient\` alone as a caller writes the same call: it builds the request (headers, JSON body) and reads the JSON for each call; "bare, request reused" sends one request object built once (the bare variant of runs before 2026-11-29). Each call makes one span: bare, effect's \`http.client\` span; the client, its \`iiko.organizations\` span (effect's own is off by default); "two spans" is the client with \`httpSpans: true\`, which makes both. "client" runs without rate limits; "raw" also skips decoding (\`{ raw: true }\`); "limited" runs with \`IikoLimits\` on and a budget no run reaches. The in-process rows answer from memory without a socket. node:http (\`layerNodeHttp\`, no keep-alive) opens a connection per call, fetch reuses them. Load average (1 min) at start ${load.start}, at end ${os.loadavg()[0]!.toFixed(2)}, on ${os.cpus().length} CPUs: compare rows of one run, not runs.`,
     "",
-    "| transport | concurrency | bare CPU/call | bare, request reused | client CPU/call | CPU overhead | raw CPU/call | limited CPU/call | bare latency | client latency | latency overhead | bare req/s | client req/s |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| transport | concurrency | bare CPU/call | bare, request reused | client CPU/call | CPU overhead | raw CPU/call | limited CPU/call | two spans CPU/call | bare latency | client latency | latency overhead | bare req/s | client req/s |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     ""
   ].join("\n")
