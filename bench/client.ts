@@ -20,10 +20,17 @@ import { inProcess, libraryLabel, loadLibrary, ORG, startServer } from "./client
 const { Iiko, IikoClient, IikoConfig } = await loadLibrary()
 
 const CONCURRENCY = 32
-/** Blocks per variant: variants alternate block by block, so load changes on a shared machine hit each alike. */
-const ROUNDS = 16
-/** Calls per block, per transport: about a third of a second each. */
-const BLOCK: Record<string, number> = { "node:http": 300, fetch: 300, "in-process (no socket)": 2_000 }
+/**
+ * Blocks per variant and calls per block, per transport. Variants alternate block by block, so
+ * load changes on a shared machine hit each alike. Over sockets a block takes about a third of a
+ * second; in process blocks are short and many, so that the garbage collector's pauses, which
+ * fall on whichever block is running, are spread evenly over the variants.
+ */
+const PLAN: Record<string, { readonly rounds: number; readonly block: number }> = {
+  "node:http": { rounds: 16, block: 300 },
+  fetch: { rounds: 16, block: 300 },
+  "in-process (no socket)": { rounds: 64, block: 500 }
+}
 const median = (values: ReadonlyArray<number>) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)] ?? 0
@@ -56,7 +63,7 @@ const measure = <R>(call: Effect.Effect<unknown, unknown, R>, concurrency: numbe
     into.calls += calls
   })
 
-const scenario = (url: string, block: number) =>
+const scenario = (url: string, { block, rounds }: { readonly rounds: number; readonly block: number }) =>
   Effect.gen(function*() {
     const http = yield* HttpClient.HttpClient
     const request = () =>
@@ -80,7 +87,7 @@ const scenario = (url: string, block: number) =>
     const results: Record<string, Tally> = {}
     for (const concurrency of [1, CONCURRENCY]) {
       for (const name of names) yield* measure(variants[name], concurrency, block, tally()) // warm-up
-      for (let round = 0; round < ROUNDS; round++) {
+      for (let round = 0; round < rounds; round++) {
         // Each round starts with another variant, so none always runs first or last.
         for (let i = 0; i < names.length; i++) {
           const name = names[(round + i) % names.length]!
@@ -130,7 +137,7 @@ const main = async () => {
   const server = await startServer()
   const rows: Array<string> = []
   for (const [name, transport] of Object.entries(transports)) {
-    const results = await Effect.runPromise(scenario(server.url, BLOCK[name]!).pipe(Effect.provide(transport)))
+    const results = await Effect.runPromise(scenario(server.url, PLAN[name]!).pipe(Effect.provide(transport)))
     for (const concurrency of [1, CONCURRENCY]) {
       const [bare, reused, client, raw, limited, twoSpans] = ["bare", "reused", "client", "raw", "limited", "twoSpans"].map(
         (variant) => summary(results[`${variant}/${concurrency}`]!)
@@ -146,9 +153,9 @@ const main = async () => {
   }
   server.close()
   const report = [
-    `# Client overhead (organizations calls, ${ROUNDS} interleaved blocks per variant, 127.0.0.1)`,
+    "# Client overhead (organizations calls, interleaved blocks per variant, 127.0.0.1)",
     "",
-    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, the library as ${libraryLabel()}, server in a separate process. Variants run in alternating blocks (${BLOCK["node:http"]} calls over sockets, ${BLOCK["in-process (no socket)"]} in process; ${ROUNDS} blocks per variant and concurrency, after one warm-up block each; each round of blocks starts with a different variant); each cell adds up all blocks of its variant. CPU per call = all CPU time / all calls. CPU = user + system time of the client process per call (µs); latency in ms; throughput in requests/s. Overhead = (client − bare) / bare. "bare" is \`HttpClient\` alone as a caller writes the same call: it builds the request (headers, JSON body) and reads the JSON for each call; "bare, request reused" sends one request object built once (the bare variant of runs before 2026-11-29). Each call makes one span: bare, effect's \`http.client\` span; the client, its \`iiko.organizations\` span (effect's own is off by default); "two spans" is the client with \`httpSpans: true\`, which makes both. "client" runs without rate limits; "raw" also skips decoding (\`{ raw: true }\`); "limited" runs with \`IikoLimits\` on and a budget no run reaches. The in-process rows answer from memory without a socket. node:http (\`layerNodeHttp\`, no keep-alive) opens a connection per call, fetch reuses them. Load average (1 min) at start ${load.start}, at end ${os.loadavg()[0]!.toFixed(2)}, on ${os.cpus().length} CPUs: compare rows of one run, not runs.`,
+    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, the library as ${libraryLabel()}, server in a separate process. Variants run in alternating blocks (${PLAN["node:http"]!.rounds} blocks of ${PLAN["node:http"]!.block} calls per variant and concurrency over sockets, ${PLAN["in-process (no socket)"]!.rounds} of ${PLAN["in-process (no socket)"]!.block} in process, after one warm-up block each; each round of blocks starts with a different variant); each cell adds up all blocks of its variant. CPU per call = all CPU time / all calls. CPU = user + system time of the client process per call (µs); latency in ms; throughput in requests/s. Overhead = (client − bare) / bare. "bare" is \`HttpClient\` alone as a caller writes the same call: it builds the request (headers, JSON body) and reads the JSON for each call; "bare, request reused" sends one request object built once (the bare variant of runs before 2026-11-29). Each call makes one span: bare, effect's \`http.client\` span; the client, its \`iiko.organizations\` span (effect's own is off by default); "two spans" is the client with \`httpSpans: true\`, which makes both. "client" runs without rate limits; "raw" also skips decoding (\`{ raw: true }\`); "limited" runs with \`IikoLimits\` on and a budget no run reaches. The in-process rows answer from memory without a socket. node:http (\`layerNodeHttp\`, no keep-alive) opens a connection per call, fetch reuses them. Load average (1 min) at start ${load.start}, at end ${os.loadavg()[0]!.toFixed(2)}, on ${os.cpus().length} CPUs: compare rows of one run, not runs.`,
     "",
     "| transport | concurrency | bare CPU/call | bare, request reused | client CPU/call | CPU overhead | raw CPU/call | limited CPU/call | two spans CPU/call | bare latency | client latency | latency overhead | bare req/s | client req/s |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
