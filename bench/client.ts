@@ -12,10 +12,10 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { Context, Effect, Layer } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { FetchHttpClient, HttpClient } from "effect/http"
 import { writeFileSync } from "node:fs"
 import * as os from "node:os"
-import { inProcess, libraryLabel, loadLibrary, ORG, startServer } from "./clientFixtures.ts"
+import { bareCall, bareRequest, inProcess, libraryLabel, loadLibrary, median, ORG, startServer, unpaced } from "./clientFixtures.ts"
 
 const { Iiko, IikoClient, IikoConfig } = await loadLibrary()
 
@@ -30,10 +30,6 @@ const PLAN: Record<string, { readonly rounds: number; readonly block: number }> 
   "node:http": { rounds: 16, block: 300 },
   fetch: { rounds: 16, block: 300 },
   "in-process (no socket)": { rounds: 64, block: 500 }
-}
-const median = (values: ReadonlyArray<number>) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? 0
 }
 
 /** One variant's blocks put together. */
@@ -66,16 +62,11 @@ const measure = <R>(call: Effect.Effect<unknown, unknown, R>, concurrency: numbe
 const scenario = (url: string, { block, rounds }: { readonly rounds: number; readonly block: number }) =>
   Effect.gen(function*() {
     const http = yield* HttpClient.HttpClient
-    const request = () =>
-      HttpClientRequest.post(`${url}/api/1/organizations`).pipe(
-        HttpClientRequest.setHeaders({ Authorization: "Bearer bench-token", Timeout: "15" }),
-        HttpClientRequest.bodyJsonUnsafe({ organizationIds: [ORG] })
-      )
     // As a caller of HttpClient alone writes it: the request (headers, JSON body) built for each call.
-    const bare = Effect.suspend(() => http.execute(request())).pipe(Effect.flatMap((response) => response.json))
+    const bare = bareCall(http, url)
     // The same request object sent again and again: HttpClient's own cost without building requests.
+    const prebuilt = bareRequest(url)
     const reused = Effect.suspend(() => http.execute(prebuilt)).pipe(Effect.flatMap((response) => response.json))
-    const prebuilt = request()
     const call = Iiko.organizations({ organizationIds: [ORG] })
     const unlimited = yield* clientFor(url, { limits: false })
     const client = Effect.provideService(call, IikoClient.IikoClient, unlimited)
@@ -103,9 +94,6 @@ const clientFor = (url: string, options: { readonly limits: false | typeof unpac
   Layer.build(IikoClient.layer({ baseUrl: url, credentials: IikoConfig.v1("bench"), ...options })).pipe(
     Effect.map((context) => Context.get(context, IikoClient.IikoClient))
   )
-
-/** `IikoLimits` on, with a budget no run reaches: the limiter's bookkeeping without its waits. */
-const unpaced = { defaultLimit: { requests: 1_000_000_000, window: "1 second" } } as const
 
 const transports = {
   "node:http": NodeHttpClient.layerNodeHttp,

@@ -3,7 +3,7 @@
  * process, and an in-process transport that answers from memory.
  */
 import { Effect, Layer } from "effect"
-import { HttpClient, HttpClientResponse } from "effect/http"
+import { HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import type * as Library from "../src/index.ts"
@@ -21,6 +21,27 @@ export const organizationsBody = JSON.stringify({
 })
 
 export const tokenBody = JSON.stringify({ correlationId: "3fa85f64-5717-4562-b3fc-2c963f66afa6", token: "bench-token" })
+
+/** The `organizations` request as a caller of `HttpClient` alone builds it: headers and JSON body. */
+export const bareRequest = (url: string): HttpClientRequest.HttpClientRequest =>
+  HttpClientRequest.post(`${url}/api/1/organizations`).pipe(
+    HttpClientRequest.setHeaders({ Authorization: "Bearer bench-token", Timeout: "15" }),
+    HttpClientRequest.bodyJsonUnsafe({ organizationIds: [ORG] })
+  )
+
+/** The "bare" variant: `HttpClient` alone, the request built for every call, the JSON read. */
+export const bareCall = (http: HttpClient.HttpClient, url: string): Effect.Effect<unknown, unknown> =>
+  Effect.suspend(() => http.execute(bareRequest(url))).pipe(Effect.flatMap((response) => response.json))
+
+/** `IikoLimits` on, with a budget no run reaches: the limiter's bookkeeping without its waits. */
+export const unpaced = { defaultLimit: { requests: 1_000_000_000, window: "1 second" } } as const
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle]! : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2
+}
 
 /** The server runs in its own process so that its work does not share the client's thread. */
 const serverSource = `

@@ -9,12 +9,12 @@
  *   npm run build && npx tsx bench/clientInProcess.ts [runs]
  */
 import { Context, Effect, Layer } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
+import { HttpClient } from "effect/http"
 import { execFileSync } from "node:child_process"
 import { writeFileSync } from "node:fs"
 import * as os from "node:os"
 import { fileURLToPath } from "node:url"
-import { inProcess, libraryLabel, loadLibrary, ORG } from "./clientFixtures.ts"
+import { bareCall, inProcess, libraryLabel, loadLibrary, median, ORG, unpaced } from "./clientFixtures.ts"
 
 const ROUNDS = 30
 const BLOCK = 1_000
@@ -28,24 +28,16 @@ const child = async (concurrency: number): Promise<Record<Variant, number>> => {
   const program = Effect.gen(function*() {
     const http = yield* HttpClient.HttpClient
     const url = "http://127.0.0.1:9"
-    const bare = Effect.suspend(() =>
-      http.execute(
-        HttpClientRequest.post(`${url}/api/1/organizations`).pipe(
-          HttpClientRequest.setHeaders({ Authorization: "Bearer bench-token", Timeout: "15" }),
-          HttpClientRequest.bodyJsonUnsafe({ organizationIds: [ORG] })
-        )
-      )
-    ).pipe(Effect.flatMap((response) => response.json))
-    const clientWith = (limits: false | { readonly defaultLimit: { readonly requests: number; readonly window: "1 second" } }) =>
+    const clientWith = (limits: false | typeof unpaced) =>
       Effect.map(
         Layer.build(IikoClient.layer({ baseUrl: url, credentials: IikoConfig.v1("bench"), limits })),
         (context) =>
           Effect.provideService(Iiko.organizations({ organizationIds: [ORG] }), IikoClient.IikoClient, Context.get(context, IikoClient.IikoClient))
       )
     const calls: Record<Variant, Effect.Effect<unknown, unknown>> = {
-      bare,
+      bare: bareCall(http, url),
       client: yield* clientWith(false),
-      limited: yield* clientWith({ defaultLimit: { requests: 1_000_000_000, window: "1 second" } })
+      limited: yield* clientWith(unpaced)
     }
     const cpu: Record<Variant, number> = { bare: 0, client: 0, limited: 0 }
     for (let round = -1; round < ROUNDS; round++) {
@@ -62,11 +54,6 @@ const child = async (concurrency: number): Promise<Record<Variant, number>> => {
   return Effect.runPromise(program.pipe(Effect.scoped, Effect.provide(inProcess)))
 }
 
-const median = (values: ReadonlyArray<number>) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
-}
 const percent = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(1)} %`
 
 const parent = (runs: number) => {

@@ -13,10 +13,10 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { Context, Effect, Layer, type Scope, Tracer } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
+import { FetchHttpClient, HttpClient } from "effect/http"
 import { writeFileSync } from "node:fs"
 import { Session } from "node:inspector"
-import { inProcess, libraryLabel, loadLibrary, ORG, startServer } from "./clientFixtures.ts"
+import { bareCall, inProcess, libraryLabel, loadLibrary, ORG, startServer, unpaced } from "./clientFixtures.ts"
 
 const { Iiko, IikoClient, IikoConfig } = await loadLibrary()
 
@@ -46,16 +46,9 @@ const callFor = (url: string): Effect.Effect<Effect.Effect<unknown, unknown>, ne
   Effect.gen(function*() {
     const http = yield* HttpClient.HttpClient
     if (variant === "bare") {
-      return Effect.suspend(() =>
-        http.execute(
-          HttpClientRequest.post(`${url}/api/1/organizations`).pipe(
-            HttpClientRequest.setHeaders({ Authorization: "Bearer bench-token", Timeout: "15" }),
-            HttpClientRequest.bodyJsonUnsafe({ organizationIds: [ORG] })
-          )
-        )
-      ).pipe(Effect.flatMap((response) => response.json)) as Effect.Effect<unknown, unknown>
+      return bareCall(http, url)
     }
-    const limits = variant === "limited" ? { defaultLimit: { requests: 1_000_000_000, window: "1 second" } } as const : false
+    const limits = variant === "limited" ? unpaced : false
     const context = yield* Layer.build(IikoClient.layer({ baseUrl: url, credentials: IikoConfig.v1("bench"), limits }))
     return Effect.provideService(
       Iiko.organizations({ organizationIds: [ORG] }, variant === "raw" ? { raw: true } : undefined),

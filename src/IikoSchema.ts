@@ -112,8 +112,9 @@ export const unknownVariant = <const S extends Schema.Struct<Schema.Struct.Field
 
 /**
  * A response union that stays open: the `known` variants, and `fallback` (an
- * {@link unknownVariant}) for a tag this version does not know. It decodes exactly as
- * `Schema.Union([...known, fallback])`, but keeps the known variants in a union of their own:
+ * {@link unknownVariant}) for a tag this version does not know. It decodes to the same values as
+ * `Schema.Union([...known, fallback])` (an element that fits neither also names the known
+ * variants in its error), but keeps the known variants in a union of their own:
  * effect picks among tagged members by one lookup of the tag, while a union that also holds an
  * untagged member builds and sorts a fresh candidate list for every element it decodes (four times
  * the CPU on a list of organizations).

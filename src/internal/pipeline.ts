@@ -107,16 +107,19 @@ interface ErrorDetails {
 
 type Parse = (input: unknown) => Result.Result<unknown, SchemaIssue.Issue>
 
-/** One parser per schema, built on first use: the hot path does no schema setup. */
-const memoize = (make: (schema: WireSchema) => Parse) => {
-  const cache = new WeakMap<WireSchema, Parse>()
-  return (schema: WireSchema): Parse => {
-    let parse = cache.get(schema)
-    if (parse === undefined) {
-      parse = make(schema)
-      cache.set(schema, parse)
+/**
+ * `make` worked out once per key, on first use: one parser per schema, one URL and one default
+ * retry policy per endpoint, so the hot path does no setup.
+ */
+const memoize = <K extends object, V>(make: (key: K) => V): (key: K) => V => {
+  const cache = new WeakMap<K, V>()
+  return (key) => {
+    let value = cache.get(key)
+    if (value === undefined) {
+      value = make(key)
+      cache.set(key, value)
     }
-    return parse
+    return value
   }
 }
 
@@ -124,7 +127,7 @@ const memoize = (make: (schema: WireSchema) => Parse) => {
  * The encoder of every request body. Encoding runs the schema backwards (its flipped AST), which
  * is handed to effect's JIT compiler like the response decoders below.
  */
-const requestEncoder = memoize((schema) => {
+const requestEncoder = memoize((schema: WireSchema): Parse => {
   SchemaJITCompiler.enable(SchemaAST.flip(schema.ast))
   return SchemaParser.encodeUnknownResult(schema, { onExcessProperty: "error", errors: "all" })
 })
@@ -135,13 +138,15 @@ const requestEncoder = memoize((schema) => {
  * and issues as the interpreter at about half its CPU per call, and where `new Function` is not
  * allowed it stays the interpreter.
  */
-const responseDecoder = memoize((schema) => {
+const responseDecoder = memoize((schema: WireSchema): Parse => {
   SchemaJITCompiler.enable(schema.ast)
   return SchemaParser.decodeUnknownResult(schema)
 })
 
 /** Used only after a failed decode, to list every problem and not just the first. */
-const responseDiagnoser = memoize((schema) => SchemaParser.decodeUnknownResult(schema, { errors: "all" }))
+const responseDiagnoser = memoize((schema: WireSchema): Parse =>
+  SchemaParser.decodeUnknownResult(schema, { errors: "all" })
+)
 
 /**
  * Validates and encodes a request body. Unknown keys are an error: a typo must not be dropped
@@ -599,31 +604,19 @@ export const make = (
   tokens: TokenSource | undefined,
   limits: IikoLimits.Service
 ): Pipeline => {
-  const defaultPolicy = new WeakMap<Endpoint, Schedule.Schedule<unknown, IikoError>>()
-  const urls = new WeakMap<Endpoint, string>()
+  /** The span's `url.full` of an endpoint. */
+  const urlOf = memoize((endpoint: Endpoint) => publicUrl(config, endpoint))
 
-  /** The span's `url.full` of `endpoint`, worked out once per endpoint. */
-  const urlOf = (endpoint: Endpoint) => {
-    let url = urls.get(endpoint)
-    if (url === undefined) {
-      url = publicUrl(config, endpoint)
-      urls.set(endpoint, url)
-    }
-    return url
-  }
+  /** The configured retry policy of an endpoint. */
+  const defaultPolicy = memoize((endpoint: Endpoint) =>
+    retryPolicy(config, endpoint, config.retrySchedule, config.maxRetries)
+  )
 
   /** The retry policy of one call; the configured one is built once per endpoint. */
   const policyFor = (endpoint: Endpoint, options: CallOptions | undefined) => {
     const maxRetries = options?.maxRetries ?? config.maxRetries
     if (maxRetries <= 0) return undefined
-    if (options?.maxRetries === undefined && options?.retrySchedule === undefined) {
-      let policy = defaultPolicy.get(endpoint)
-      if (policy === undefined) {
-        policy = retryPolicy(config, endpoint, config.retrySchedule, maxRetries)
-        defaultPolicy.set(endpoint, policy)
-      }
-      return policy
-    }
+    if (options?.maxRetries === undefined && options?.retrySchedule === undefined) return defaultPolicy(endpoint)
     return retryPolicy(config, endpoint, options?.retrySchedule ?? config.retrySchedule, maxRetries)
   }
 
